@@ -1,0 +1,188 @@
+"""The small frozen objects passed between stages: settings, summaries, diffs, report data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# Seat states, in display order. Every seat has exactly one.
+STATES: tuple[str, ...] = ("active", "stale", "never_active", "new")
+IDLE_STATES: tuple[str, ...] = ("stale", "never_active")
+STATE_LABELS: dict[str, str] = {
+    "active": "Active",
+    "stale": "Stale",
+    "never_active": "Never active",
+    "new": "New",
+}
+# Idle-age buckets (whole idle days), in display order; "never" is no known activity.
+IDLE_BUCKETS: tuple[str, ...] = ("0-7", "8-30", "31-60", "61-90", "over 90", "never")
+# Activation buckets: days from a seat's first snapshot to its first known activity.
+ACTIVATION_BUCKETS: tuple[str, ...] = (
+    "before first snapshot",
+    "0-7",
+    "8-30",
+    "31-90",
+    "over 90",
+    "not yet",
+)
+UNMAPPED = "(unmapped)"
+
+
+@dataclass(frozen=True)
+class PeopleSource:
+    """Where the people file is and which of its columns mean what."""
+
+    path: str
+    login_column: str = "login"
+    name_column: str = "name"
+    email_column: str = "email"
+    department_column: str = "department"
+    cost_center_column: str = "cost_center"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds, prices and options every figure depends on (config file + CLI)."""
+
+    stale_days: int = 30
+    grace_days: int = 30
+    prices: dict[str, float] = field(
+        default_factory=lambda: {"business": 19.0, "enterprise": 39.0}
+    )
+    default_plan: str = "business"
+    currency: str = "USD"
+    timezone: str = "UTC"
+    exclude_logins: tuple[str, ...] = ()  # lower-case logins never reclaimed
+    exclude_patterns: tuple[str, ...] = ()  # fnmatch globs on the lower-case login
+    people: PeopleSource | None = None
+    config_path: str | None = None  # the file these came from, for the report footer
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """One stored snapshot, as the manifest lists it."""
+
+    id: str  # stable id: "<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>"
+    scope: str
+    as_of: datetime  # UTC, tz-aware
+    format: str  # one of analyzer.schema.SOURCE_FORMATS
+    seats: int  # distinct logins
+    rows: int  # seat rows (an enterprise activity report has one per user and org)
+    source_name: str  # the file name as the user dropped it
+    sha256: str  # of the original bytes
+    time_source: str  # report-time / file-name / as-of / mtime
+    time_precision: str  # second / minute / day
+    scope_source: str  # file-name / api-organization / option
+    parquet: str  # path inside the store
+
+
+@dataclass(frozen=True)
+class SnapshotSummary:
+    """The figures of one snapshot: what `status --json` prints and every report shows."""
+
+    scope: str
+    as_of: datetime
+    seats: int
+    states: dict[str, int]  # keys: STATES
+    pending_cancellation: int
+    reclaim_candidates: int
+    monthly_cost: float
+    idle_monthly_cost: float
+    reclaimable_monthly_cost: float  # cost of the reclaim candidates
+    seats_by_plan: dict[str, int]  # billed plan -> distinct logins
+    currency: str
+    stale_days: int
+    grace_days: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A data-quality finding or caveat, kept as data and shown by status and reports."""
+
+    code: str  # stable kebab-case code, e.g. "snapshot-gap"
+    severity: str  # "warning", "caution" or "info"
+    message: str
+    count: int = 0  # seats or snapshots concerned, when that means something
+
+
+@dataclass(frozen=True)
+class SeatDiff:
+    """What changed between two snapshots of one scope.
+
+    Frames (login is the lower-case key; display_login as the newer file spelled it):
+    - added: login, display_login, orgs (str, ", "-joined), team, state (in `to`)
+    - removed: login, display_login, orgs, team, state (in `from`)
+    - transitions: login, display_login, from_state, to_state, change (a label such as
+      "activated", "reactivated", "lapsed", "went never-active"); only logins present in
+      both whose state differs
+    - moves: login, display_login, field ("orgs" or "team"), before, after
+    """
+
+    scope: str
+    from_as_of: datetime
+    to_as_of: datetime
+    added: pl.DataFrame
+    removed: pl.DataFrame
+    transitions: pl.DataFrame
+    moves: pl.DataFrame
+
+    def transition_counts(self) -> dict[str, int]:
+        """Return {"from->to": seats}, sorted by key."""
+        counts: dict[str, int] = {}
+        for row in self.transitions.iter_rows(named=True):
+            key = f"{row['from_state']}->{row['to_state']}"
+            counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the monthly HTML page and the finance workbook show, computed once.
+
+    Frames and their columns:
+    - history: one row per snapshot of the scope up to `current` (oldest first): as_of,
+      seats, active, stale, never_active, new, pending_cancellation, reclaim_candidates,
+      added, removed, monthly_cost, idle_monthly_cost
+    - surface_mix: as_of, family, seats (long form; families in analyzer.surfaces order)
+    - idle_buckets: bucket (IDLE_BUCKETS order), seats
+    - activation: bucket (ACTIVATION_BUCKETS order), seats
+    - seats: one row per billed seat of `current` (sorted by login): login, display_login,
+      name, email, department, cost_center, orgs, team, plan, state,
+      pending_cancellation (bool), pending_cancellation_date (date), first_seen (UTC),
+      last_activity (UTC, known activity), last_authenticated (UTC), idle_days (int),
+      last_surface, surface_family, monthly_cost (float), excluded (bool), reclaim (bool)
+    - reclaim: the candidates (sorted by monthly_cost desc, idle_days desc with never first,
+      login): login, display_login, reason ("never_active" or "stale"), idle_days,
+      idle_since (UTC), first_seen, last_activity, last_surface, orgs, team, plan,
+      monthly_cost
+    - breakdowns: {"org" | "team" | "cost_center" | "department": frame} with columns
+      key, seats, active, stale, never_active, new, pending_cancellation,
+      reclaim_candidates, monthly_cost, idle_monthly_cost; sorted by key with UNMAPPED
+      last; each frame's totals equal `current`'s
+    """
+
+    scope: str
+    month: str  # "YYYY-MM"
+    current: SnapshotSummary
+    previous: SnapshotSummary | None
+    current_snapshot: SnapshotInfo
+    previous_snapshot: SnapshotInfo | None
+    generated_at: datetime
+    tool_version: str
+    settings: Settings
+    history: pl.DataFrame
+    surface_mix: pl.DataFrame
+    idle_buckets: pl.DataFrame
+    activation: pl.DataFrame
+    seats: pl.DataFrame
+    reclaim: pl.DataFrame
+    changes: SeatDiff | None  # None when there is no previous month
+    breakdowns: dict[str, pl.DataFrame]
+    findings: tuple[Finding, ...]
+    sources: tuple[SnapshotInfo, ...]  # every snapshot of the scope up to `current`
+    definitions: tuple[tuple[str, str], ...]  # (term, definition) for the footer
+    pseudonymized: bool = False
