@@ -50,9 +50,7 @@ class Settings:
 
     stale_days: int = 30
     grace_days: int = 30
-    prices: dict[str, float] = field(
-        default_factory=lambda: {"business": 19.0, "enterprise": 39.0}
-    )
+    prices: dict[str, float] = field(default_factory=lambda: {"business": 19.0, "enterprise": 39.0})
     default_plan: str = "business"
     currency: str = "USD"
     timezone: str = "UTC"

@@ -1,0 +1,121 @@
+"""Options shared by several commands, declared once, and small CLI helpers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_option(func: F) -> F:
+    """Add `--store DIR` (env COPILOT_SEATS_STORE, default ./copilot-history)."""
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="COPILOT_SEATS_STORE",
+        default=Path("copilot-history"),
+        show_default=True,
+        help="History store folder (env COPILOT_SEATS_STORE).",
+    )(func)
+
+
+def config_option(func: F) -> F:
+    """Add `--config FILE` (default: ./copilot-seats.toml when present)."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Configuration file (default: ./copilot-seats.toml when it exists).",
+    )(func)
+
+
+def scope_option(func: F) -> F:
+    """Add `--scope S`: which org or enterprise, when the store holds several."""
+    return click.option(
+        "--scope", default=None, help="Org or enterprise slug (needed when the store has several)."
+    )(func)
+
+
+def threshold_options(func: F) -> F:
+    """Add `--stale-days` and `--grace-days`, which win over the configuration file."""
+    func = click.option(
+        "--grace-days",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Days a new seat may stay unused before it counts as never active [30].",
+    )(func)
+    return click.option(
+        "--stale-days",
+        type=click.IntRange(min=0),
+        default=None,
+        help="Days without activity after which a seat is stale [30].",
+    )(func)
+
+
+def quiet_option(func: F) -> F:
+    """Add `--quiet` / `-q`."""
+    return click.option("-q", "--quiet", is_flag=True, help="Print only errors.")(func)
+
+
+class TimeParam(click.ParamType):
+    """A time on the command line: `2026-03-28`, `2026-03-28T06:54:33Z` or with an offset."""
+
+    name = "TIME"
+
+    def __init__(self, *, end_of_day: bool) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a time; use e.g. 2026-03-28 or 2026-03-28T06:54:33Z", param, ctx
+            )
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+            if self.end_of_day and len(text) == 10:  # "at 2026-03-28" includes that day
+                parsed = parsed.replace(hour=23, minute=59, second=59)
+        return parsed.astimezone(UTC)
+
+
+TIME = TimeParam(end_of_day=False)  # a bare date is 00:00 UTC
+AT = TimeParam(end_of_day=True)  # a bare date is the end of that day (UTC)
+
+
+def iso(value: datetime) -> str:
+    """Return a UTC time as `YYYY-MM-DDTHH:MM:SSZ`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """Return `1 file`, `2 files`."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def say(message: str) -> None:
+    """Print a status line to stderr."""
+    click.echo(message, err=True)
+
+
+def interactive() -> bool:
+    """Return True when stderr is a terminal (progress bars make sense)."""
+    return sys.stderr.isatty()
+
+
+def now_utc() -> datetime:
+    """Return the current time; the CLI is the only place that reads the clock."""
+    return datetime.now(UTC).replace(microsecond=0)

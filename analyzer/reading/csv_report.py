@@ -1,0 +1,268 @@
+"""Read GitHub's seat report CSVs (usage and activity, org and enterprise) into seat rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import polars as pl
+
+from analyzer.reading import sniff
+from analyzer.reading.problems import ProblemLog
+from analyzer.reading.timestamps import day_order, has_slashed_dates, parse_times
+
+# The literal "nothing" values GitHub writes, per column (compared case-insensitively).
+_NONE_LITERALS = ("none", "no activity", "")
+_NO_TEAM = ("no team", "")
+_NO_ORGS = ("no organizations", "")
+
+
+@dataclass(frozen=True)
+class CsvSeats:
+    """Seat rows of one CSV in canonical columns, before scope and time are attached."""
+
+    format: str
+    seats: pl.DataFrame  # canonical columns except scope and snapshot_at, plus "line"
+    report_time: pl.Series | None  # parsed Report Time per row (activity reports)
+    report_time_minutes: bool  # Report Time had no seconds (a spreadsheet re-save)
+
+
+def _read_table(text: str, data: bytes | None, sep: str) -> pl.DataFrame:
+    source = io.BytesIO(data if data is not None else text.encode("utf-8"))
+    return pl.read_csv(
+        source,
+        separator=sep,
+        infer_schema=False,
+        has_header=True,
+        quote_char='"',
+        truncate_ragged_lines=False,
+    )
+
+
+def record_lines(text: str, sep: str) -> list[int]:
+    """Return the 1-based file line on which each data record starts (header is line 1)."""
+    lines: list[int] = []
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    end = 0
+    for index, row in enumerate(reader):
+        start = end + 1
+        end = reader.line_num
+        if index and row:
+            lines.append(start)
+    return lines
+
+
+def _ragged_rows(text: str, sep: str, width: int) -> list[tuple[int, int]]:
+    """Return (line, field count) of every record whose width differs from the header."""
+    bad: list[tuple[int, int]] = []
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    end = 0
+    for index, row in enumerate(reader):
+        start = end + 1
+        end = reader.line_num
+        if index and row and len(row) != width:
+            bad.append((start, len(row)))
+    return bad
+
+
+def _blank(col: str, literals: tuple[str, ...]) -> pl.Expr:
+    """Return the column as text with GitHub's "nothing" literals turned into null."""
+    value = pl.col(col).str.strip_chars()
+    blank = value.str.to_lowercase().is_in(list(literals))
+    return pl.when(blank).then(None).otherwise(value).alias(col)
+
+
+def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats | None:
+    """Parse a decoded CSV; log every problem; return None when it is no seat report."""
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    sep = sniff.detect_separator(header_line)
+    header = next(csv.reader([header_line], delimiter=sep), [])
+    fmt = sniff.recognise_header(header)
+    if fmt is None:
+        foreign = sniff.describe_foreign_csv(header)
+        if foreign:
+            log.file("not-a-seat-report", f"this is {foreign}; export the seat report instead")
+            return None
+        closest, missing = sniff.closest_format(header)
+        found = ", ".join(h.strip() for h in header) or "(empty)"
+        if len(missing) < len(sniff.HEADERS[closest]) - 1:
+            for col in missing:
+                log.add(
+                    1,
+                    col,
+                    "missing-column",
+                    f"the {closest} report needs a column {col!r}; the header has: {found}",
+                )
+            return None
+        log.add(
+            1,
+            "",
+            "unknown-header",
+            f"the header is not a Copilot seat report's; found: "
+            f"{found[:200]}; expected e.g. Report Time,Login,Last Authenticated At,"
+            "Last Activity At,Last Surface Used",
+        )
+        return None
+    try:
+        table = _read_table(text, data, sep)
+    except pl.exceptions.PolarsError:
+        for line, width in _ragged_rows(text, sep, len(header))[:50]:
+            log.add(line, "", "bad-row-width", f"expected {len(header)} fields, found {width}")
+        if not log.has_errors:
+            log.file("malformed-csv", "the file is not valid CSV (unbalanced quotes?)")
+        return None
+    table = table.rename({c: sniff.normalize_header(c) for c in table.columns})
+    if table.height == 0:
+        log.add(
+            1, "", "no-seats", "the file has a header but no seat rows; download the report again"
+        )
+        return None
+    if table.height != len(lines := record_lines(text, sep)):
+        lines = list(range(2, table.height + 2))
+    table = table.with_columns(pl.Series("line", lines, dtype=pl.Int64))
+    if fmt.startswith("activity"):
+        return _activity(table, fmt, log)
+    return _usage(table, fmt, log)
+
+
+def _check_logins(table: pl.DataFrame, log: ProblemLog, column: str) -> pl.DataFrame:
+    login = table["login"].str.strip_chars()
+    empty = login.is_null() | (login == "")
+    log.rows(table["line"], empty, column, "empty-login", "the login is empty")
+    return table.with_columns(
+        pl.Series("display_login", login), login.str.to_lowercase().alias("login")
+    )
+
+
+def _times(
+    table: pl.DataFrame, col: str, label: str, order: str | None, log: ProblemLog
+) -> tuple[pl.Series, pl.Series]:
+    parsed = parse_times(table[col], order=order)
+    raw = table[col]
+    log.rows(
+        table["line"],
+        parsed.failed,
+        label,
+        "bad-timestamp",
+        "expected a UTC timestamp like 2026-03-28T06:54:33Z, a date, or None; found {value}",
+        values=raw,
+    )
+    return parsed.values, parsed.day_only
+
+
+def _date_order(table: pl.DataFrame, cols: list[str], log: ProblemLog) -> str | None:
+    order = day_order([table[c] for c in cols])
+    if order is None:
+        for col in cols:
+            if has_slashed_dates(table[col]):
+                log.file(
+                    "ambiguous-date",
+                    f"the column {col!r} holds dates like "
+                    f"{table[col].drop_nulls()[0]!r} re-saved by a spreadsheet, and no "
+                    "value tells day from month; use the original download from GitHub",
+                )
+                break
+    return order
+
+
+def _activity(table: pl.DataFrame, fmt: str, log: ProblemLog) -> CsvSeats:
+    table = table.with_columns(
+        _blank("last activity at", _NONE_LITERALS),
+        _blank("last authenticated at", _NONE_LITERALS),
+        _blank("last surface used", ("none", "")),
+    )
+    order = _date_order(table, ["report time", "last activity at", "last authenticated at"], log)
+    table = _check_logins(table, log, "Login")
+    report = parse_times(table["report time"], order=order)
+    log.rows(
+        table["line"],
+        report.failed | table["report time"].is_null(),
+        "Report Time",
+        "bad-timestamp",
+        "expected the report time like 2026-03-28T06:54:33Z; found {value}",
+        values=table["report time"],
+    )
+    activity, activity_day = _times(table, "last activity at", "Last Activity At", order, log)
+    auth, _ = _times(table, "last authenticated at", "Last Authenticated At", order, log)
+    seats = pl.DataFrame(
+        {
+            "login": table["login"],
+            "display_login": table["display_login"],
+            "organization": (
+                table.select(_blank("organization", ("",)))["organization"]
+                if fmt == "activity-enterprise"
+                else pl.Series([None] * table.height, dtype=pl.String)
+            ),
+            "team": pl.Series([None] * table.height, dtype=pl.String),
+            "plan": pl.Series([None] * table.height, dtype=pl.String),
+            "last_activity_at": activity,
+            "last_activity_day": activity_day,
+            "last_authenticated_at": auth,
+            "surface": table["last surface used"],
+            "pending_cancellation_date": pl.Series([None] * table.height, dtype=pl.Date),
+            "pending_cancellation": pl.Series([False] * table.height),
+            "created_at": pl.Series([None] * table.height, dtype=pl.Datetime("us", "UTC")),
+            "source_format": pl.Series([fmt] * table.height),
+            "line": table["line"],
+        }
+    )
+    return CsvSeats(fmt, seats, report.values, report.minute_only)
+
+
+def _usage(table: pl.DataFrame, fmt: str, log: ProblemLog) -> CsvSeats:
+    usage_col = "last usage date" if fmt == "usage-org" else "last usage"
+    table = table.with_columns(
+        _blank(usage_col, _NONE_LITERALS), _blank("last editor used", _NONE_LITERALS)
+    )
+    order = _date_order(table, [usage_col], log)
+    table = _check_logins(table, log, "Login")
+    label = "Last Usage Date" if fmt == "usage-org" else "Last Usage"
+    activity, activity_day = _times(table, usage_col, label, order, log)
+    status = table["status"].fill_null("").str.strip_chars()
+    pending_text = status.str.extract(r"(?i)^pending cancellation\s+(.+)$", 1)
+    pending_date = parse_times(pending_text, order=order)
+    ok_status = (status.str.to_lowercase() == "active") | (
+        pending_text.is_not_null() & ~pending_date.failed
+    )
+    log.rows(
+        table["line"],
+        ~ok_status,
+        "Status",
+        "bad-status",
+        "expected 'Active' or 'Pending cancellation YYYY-MM-DD'; found {value}",
+        values=status,
+    )
+    team = (
+        table.select(_blank("team", _NO_TEAM))["team"]
+        if fmt == "usage-org"
+        else pl.Series([None] * table.height, dtype=pl.String)
+    )
+    orgs = (
+        table.select(_blank("organizations", _NO_ORGS))["organizations"]
+        if fmt == "usage-enterprise"
+        else pl.Series([None] * table.height, dtype=pl.String)
+    )
+    seats = pl.DataFrame(
+        {
+            "login": table["login"],
+            "display_login": table["display_login"],
+            "organization": orgs.str.split(",").list.eval(pl.element().str.strip_chars()),
+            "team": team,
+            "plan": pl.Series([None] * table.height, dtype=pl.String),
+            "last_activity_at": activity,
+            "last_activity_day": activity_day,
+            "last_authenticated_at": pl.Series(
+                [None] * table.height, dtype=pl.Datetime("us", "UTC")
+            ),
+            "surface": table["last editor used"],
+            "pending_cancellation_date": pending_date.values.dt.date(),
+            "pending_cancellation": pending_text.is_not_null(),
+            "created_at": pl.Series([None] * table.height, dtype=pl.Datetime("us", "UTC")),
+            "source_format": pl.Series([fmt] * table.height),
+            "line": table["line"],
+        }
+    )
+    # One row per (user, org): an enterprise usage report joins a user's orgs in one cell.
+    seats = seats.explode("organization")
+    return CsvSeats(fmt, seats, None, False)

@@ -1,0 +1,145 @@
+"""Recognise what a dropped file is before parsing it: binary, encoding, separator, kind."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from dataclasses import dataclass
+
+# Magic numbers of files users drop by mistake, and what to tell them.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG picture"),
+    (b"\xff\xd8\xff", "a JPEG picture"),
+    (b"GIF87a", "a GIF picture"),
+    (b"GIF89a", "a GIF picture"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive or an Excel workbook (.xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+# Normalised header sets (see normalize_header) of the seat reports, by source format.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "usage-org": ("login", "status", "team", "last usage date", "last editor used"),
+    "usage-enterprise": ("login", "organizations", "status", "last usage", "last editor used"),
+    "usage-copilot-enterprise": ("login", "status", "last usage", "last editor used"),
+    "activity-enterprise": (
+        "report time",
+        "login",
+        "last authenticated at",
+        "last activity at",
+        "last surface used",
+        "organization",
+    ),
+    "activity-org": (
+        "report time",
+        "login",
+        "last authenticated at",
+        "last activity at",
+        "last surface used",
+    ),
+}
+# Header names that give away other GitHub files that are not seat reports.
+_BILLING_USAGE = {"date", "product", "sku", "quantity", "unit type"}
+_METRICS_KEYS = {"day", "user_login", "totals_by_ide", "totals_by_feature", "date"}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A text file decoded from its bytes, with what was learnt on the way."""
+
+    text: str
+    encoding: str  # utf-8, utf-8-sig, utf-16
+
+
+def binary_kind(data: bytes) -> str | None:
+    """Return what a binary file looks like, or None when it may be text."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    head = data[:4096]
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "a binary file"
+    return None
+
+
+def decode_text(data: bytes) -> Decoded:
+    """Decode UTF-8 (with or without BOM) or UTF-16 with BOM; raise UnicodeDecodeError."""
+    if data.startswith(codecs.BOM_UTF8):
+        return Decoded(data[3:].decode("utf-8"), "utf-8-sig")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return Decoded(data.decode("utf-16"), "utf-16")
+    return Decoded(data.decode("utf-8"), "utf-8")
+
+
+def first_bad_byte(data: bytes) -> tuple[int, int]:
+    """Return (1-based line, byte value) of the first byte that is not valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data.count(b"\n", 0, exc.start) + 1, data[exc.start]
+    return 0, 0
+
+
+def normalize_header(name: str) -> str:
+    """Return a header name trimmed, lower-cased, with underscores read as spaces."""
+    return re.sub(r"[\s_]+", " ", name.strip().strip('"').strip()).lower()
+
+
+def detect_separator(header_line: str) -> str:
+    """Return the separator of a CSV header line: comma, semicolon or tab."""
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def recognise_header(names: list[str]) -> str | None:
+    """Return the seat-report source format whose header these names are, or None."""
+    normalized = tuple(normalize_header(n) for n in names)
+    present = set(normalized)
+    for fmt, expected in HEADERS.items():
+        if present == set(expected):
+            return fmt
+    return None
+
+
+def closest_format(names: list[str]) -> tuple[str, list[str]]:
+    """Return the seat-report format these names resemble most and its missing columns."""
+    present = {normalize_header(n) for n in names}
+    best = max(HEADERS, key=lambda fmt: (len(present & set(HEADERS[fmt])), -len(HEADERS[fmt])))
+    return best, [col for col in HEADERS[best] if col not in present]
+
+
+def describe_foreign_csv(names: list[str]) -> str | None:
+    """Return what a CSV that is not a seat report looks like, when we know it."""
+    present = {normalize_header(n) for n in names}
+    if present >= _BILLING_USAGE:
+        return (
+            "GitHub's billing usage report (date, product, sku, quantity, ...), not a "
+            "Copilot seat report"
+        )
+    return None
+
+
+def looks_like_json(text: str) -> bool:
+    """Return True when the text starts like JSON (an object or an array)."""
+    return text.lstrip()[:1] in ("{", "[")
+
+
+def describe_foreign_json(obj: object) -> str:
+    """Return what a JSON document that holds no Copilot seats looks like."""
+    if isinstance(obj, dict) and _METRICS_KEYS & set(obj):
+        return "Copilot usage metrics (per-user daily NDJSON), not a seat list"
+    if isinstance(obj, dict) and "seat_breakdown" in obj:
+        return "the Copilot billing summary (seat_breakdown), not a seat list"
+    return f"JSON with keys {sorted(obj)[:6]}" if isinstance(obj, dict) else "a JSON value"
+
+
+def json_preview(text: str) -> object:
+    """Parse the first JSON value of a text, or return None."""
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text.lstrip())
+    except ValueError:
+        return None
+    return obj

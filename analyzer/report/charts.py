@@ -1,0 +1,350 @@
+"""Plotly figures of the monthly report, built from aggregated ReportData parts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from analyzer.model import (
+    ACTIVATION_BUCKETS,
+    IDLE_BUCKETS,
+    STATE_LABELS,
+    STATES,
+    ReportData,
+    SeatDiff,
+    SnapshotSummary,
+)
+
+# One colour per seat state, shared by the page's cards, badges and every chart.
+STATE_COLORS: dict[str, str] = {
+    "active": "#1a7f37",
+    "stale": "#d4a017",
+    "never_active": "#cf222e",
+    "new": "#0969da",
+}
+NEUTRAL = "#8c959f"
+INK = "#1f2328"
+GRID = "#e6e9ed"
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+# Surface families get colours by their order in the data; "unknown" is always grey.
+FAMILY_PALETTE: tuple[str, ...] = (
+    "#0969da",
+    "#8250df",
+    "#1a7f37",
+    "#bc4c00",
+    "#bf3989",
+    "#1b7c83",
+    "#9a6700",
+    "#57606a",
+)
+MAX_GROUP_KEYS = 25  # a breakdown with more keys keeps the largest and folds the rest
+BREAKDOWN_LABELS: dict[str, str] = {
+    "org": "organization",
+    "team": "team",
+    "cost_center": "cost center",
+    "department": "department",
+}
+_BUCKET_RANGE = re.compile(r"^(\d+)-(\d+)$")
+_BUCKET_OVER = re.compile(r"^over (\d+)$")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure with the fixed element id and the heading the page shows it under."""
+
+    div_id: str
+    title: str
+    note: str
+    figure: go.Figure
+
+
+def plot_text(value: object) -> str:
+    """Return `value` as label text plotly shows literally (plotly parses tags in labels)."""
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def snapshot_labels(times: list[datetime]) -> list[str]:
+    """Return one category label per snapshot time: the UTC day, or day and minute if needed."""
+    utc = [t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC) for t in times]
+    days = [t.strftime("%Y-%m-%d") for t in utc]
+    if len(set(days)) == len(days):
+        return days
+    return [t.strftime("%Y-%m-%d %H:%M") for t in utc]
+
+
+def _style(fig: go.Figure, *, height: int = 320, legend: bool = True) -> go.Figure:
+    """Apply the report's small, template-free look to `fig` and return it."""
+    fig.update_layout(
+        template="none",
+        height=height,
+        margin={"l": 56, "r": 16, "t": 36 if legend else 12, "b": 40},
+        font={"family": FONT, "size": 12, "color": INK},
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        showlegend=legend,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+        },
+        hoverlabel={"font": {"family": FONT}},
+        bargap=0.3,
+    )
+    fig.update_xaxes(showgrid=False, linecolor=GRID, zeroline=False, automargin=True)
+    fig.update_yaxes(gridcolor=GRID, linecolor=GRID, zeroline=False, automargin=True)
+    return fig
+
+
+def _note_if_empty(fig: go.Figure, empty: bool) -> go.Figure:
+    """Write "No data" across `fig` when it has nothing to draw."""
+    if empty:
+        fig.add_annotation(
+            text="No data",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            font={"size": 14, "color": NEUTRAL},
+        )
+    return fig
+
+
+def states_over_time(history: pl.DataFrame) -> go.Figure:
+    """Build stacked bars of the four seat states per snapshot of `history`."""
+    labels = snapshot_labels(history["as_of"].to_list())
+    fig = go.Figure()
+    for state in STATES:
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=history[state].to_list(),
+                name=STATE_LABELS[state],
+                marker={"color": STATE_COLORS[state]},
+                hovertemplate="%{y:,} seats<extra>" + STATE_LABELS[state] + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", hovermode="x unified")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="seats", rangemode="tozero")
+    return _note_if_empty(_style(fig), history.is_empty())
+
+
+def seat_waterfall(
+    previous: SnapshotSummary | None,
+    current: SnapshotSummary,
+    changes: SeatDiff | None,
+    history: pl.DataFrame,
+) -> go.Figure:
+    """Build a waterfall from last month's seats through added and removed to this month's."""
+    start = previous.seats if previous is not None else 0
+    if changes is not None:
+        added, removed = changes.added.height, changes.removed.height
+    elif history.height:
+        last = history.row(history.height - 1, named=True)
+        added, removed = int(last["added"]), int(last["removed"])
+    else:
+        added, removed = 0, 0
+    fig = go.Figure(
+        go.Waterfall(
+            x=["Previous month", "Added", "Removed", "This month"],
+            y=[start, added, -removed, current.seats],
+            measure=["absolute", "relative", "relative", "absolute"],
+            text=[f"{start:,}", f"+{added:,}", f"\u2212{removed:,}", f"{current.seats:,}"],
+            textposition="outside",
+            cliponaxis=False,
+            connector={"line": {"color": GRID}},
+            increasing={"marker": {"color": STATE_COLORS["new"]}},
+            decreasing={"marker": {"color": STATE_COLORS["never_active"]}},
+            totals={"marker": {"color": "#57606a"}},
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="seats", rangemode="tozero")
+    return _style(fig, legend=False)
+
+
+def _bucket_color(bucket: str, stale_days: int) -> str:
+    """Return the state colour an idle-age bucket falls in, or grey when it straddles."""
+    if bucket == "never":
+        return STATE_COLORS["never_active"]
+    if match := _BUCKET_RANGE.match(bucket):
+        low, high = int(match[1]), int(match[2])
+    elif match := _BUCKET_OVER.match(bucket):
+        low, high = int(match[1]) + 1, 10**9
+    else:
+        return NEUTRAL
+    if high <= stale_days:
+        return STATE_COLORS["active"]
+    if low > stale_days:
+        return STATE_COLORS["stale"]
+    return NEUTRAL
+
+
+def _ordered_buckets(frame: pl.DataFrame, order: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    """Return buckets in `order` (missing ones as 0, unknown ones after) and their seats."""
+    counts = dict(zip(frame["bucket"].to_list(), frame["seats"].to_list(), strict=True))
+    extra = [b for b in counts if b not in order]
+    buckets = [*order, *extra]
+    return buckets, [int(counts.get(b) or 0) for b in buckets]
+
+
+def _bucket_bars(buckets: list[str], seats: list[int], colors: list[str], unit: str) -> go.Figure:
+    """Build one bar per bucket with its own colour and a seat count on top."""
+    fig = go.Figure(
+        go.Bar(
+            x=[plot_text(b) for b in buckets],
+            y=seats,
+            marker={"color": colors},
+            text=[f"{s:,}" for s in seats],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:,} seats<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category", title_text=unit)
+    fig.update_yaxes(title_text="seats", rangemode="tozero")
+    return _note_if_empty(_style(fig, legend=False), sum(seats) == 0)
+
+
+def idle_age(idle_buckets: pl.DataFrame, stale_days: int = 30) -> go.Figure:
+    """Build bars of seats per idle-age bucket, in IDLE_BUCKETS order, coloured by state."""
+    buckets, seats = _ordered_buckets(idle_buckets, IDLE_BUCKETS)
+    colors = [_bucket_color(b, stale_days) for b in buckets]
+    return _bucket_bars(buckets, seats, colors, "days since last known activity")
+
+
+def activation(buckets_frame: pl.DataFrame) -> go.Figure:
+    """Build bars of seats per activation bucket; "not yet" in the never-active colour."""
+    buckets, seats = _ordered_buckets(buckets_frame, ACTIVATION_BUCKETS)
+    colors = [
+        STATE_COLORS["never_active"] if b == "not yet" else STATE_COLORS["active"] for b in buckets
+    ]
+    return _bucket_bars(buckets, seats, colors, "days from first seen to first activity")
+
+
+def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
+    """Build stacked bars of each surface family's share (percent) of seats per snapshot."""
+    times = surface_mix["as_of"].unique(maintain_order=True).sort().to_list()
+    labels = snapshot_labels(times)
+    families = surface_mix["family"].unique(maintain_order=True).to_list()
+    totals = dict.fromkeys(times, 0)
+    seats: dict[tuple[Any, Any], int] = {}
+    for as_of, family, count in surface_mix.select("as_of", "family", "seats").iter_rows():
+        totals[as_of] += int(count or 0)
+        seats[(as_of, family)] = seats.get((as_of, family), 0) + int(count or 0)
+    fig = go.Figure()
+    for index, family in enumerate(families):
+        color = NEUTRAL if family in (None, "unknown") else FAMILY_PALETTE[index % 8]
+        shares = [
+            100.0 * seats.get((t, family), 0) / totals[t] if totals[t] else 0.0 for t in times
+        ]
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=shares,
+                name=plot_text(family),
+                marker={"color": color},
+                customdata=[seats.get((t, family), 0) for t in times],
+                hovertemplate="%{y:.1f}% (%{customdata:,} seats)<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", hovermode="x unified")
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(title_text="share of seats", ticksuffix="%", range=[0, 100])
+    return _note_if_empty(_style(fig), not times)
+
+
+def _fold_keys(breakdown: pl.DataFrame, noun: str) -> pl.DataFrame:
+    """Keep the MAX_GROUP_KEYS - 1 largest keys in frame order and sum the rest in one row."""
+    if breakdown.height <= MAX_GROUP_KEYS:
+        return breakdown
+    ranked = breakdown.with_row_index("_order").sort(["seats", "_order"], descending=[True, False])
+    kept = ranked.head(MAX_GROUP_KEYS - 1).sort("_order").drop("_order")
+    rest = ranked.slice(MAX_GROUP_KEYS - 1)
+    other = rest.select(pl.col(s).sum() for s in ("seats", *STATES)).with_columns(
+        pl.lit(f"{rest.height:,} other {noun}s (folded)").alias("key")
+    )
+    return pl.concat([kept.select("key", "seats", *STATES), other], how="diagonal_relaxed")
+
+
+def states_by_group(breakdown: pl.DataFrame, noun: str = "key") -> go.Figure:
+    """Build stacked horizontal bars of the seat states per key of one breakdown frame."""
+    frame = _fold_keys(breakdown, noun)
+    keys = [plot_text(k) for k in frame["key"].to_list()]
+    fig = go.Figure()
+    for state in STATES:
+        fig.add_trace(
+            go.Bar(
+                y=keys,
+                x=frame[state].to_list(),
+                orientation="h",
+                name=STATE_LABELS[state],
+                marker={"color": STATE_COLORS[state]},
+                hovertemplate="%{x:,} seats<extra>" + STATE_LABELS[state] + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", hovermode="y unified")
+    fig.update_yaxes(type="category", autorange="reversed", gridcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(title_text="seats", showgrid=True, gridcolor=GRID, rangemode="tozero")
+    height = max(220, 90 + 26 * frame.height)
+    return _note_if_empty(_style(fig, height=height), frame.is_empty())
+
+
+def build_charts(data: ReportData) -> list[Chart]:
+    """Return every chart of the page, in page order, each with its fixed element id."""
+    charts = [
+        Chart(
+            "chart-states",
+            "Seat states over time",
+            "Seats per state at each stored snapshot.",
+            states_over_time(data.history),
+        ),
+        Chart(
+            "chart-waterfall",
+            "Seats this month",
+            "From last month's seats, through seats added and removed, to this month's.",
+            seat_waterfall(data.previous, data.current, data.changes, data.history),
+        ),
+        Chart(
+            "chart-idle-age",
+            "How long seats have been idle",
+            f"Whole days since last known activity; stale after {data.settings.stale_days}.",
+            idle_age(data.idle_buckets, data.settings.stale_days),
+        ),
+        Chart(
+            "chart-activation",
+            "Time to first use",
+            "Days from a seat's first snapshot to its first known activity.",
+            activation(data.activation),
+        ),
+        Chart(
+            "chart-surfaces",
+            "Where Copilot is used",
+            "Share of seats by the surface family of their last activity.",
+            surface_share_over_time(data.surface_mix),
+        ),
+    ]
+    for dimension, noun in BREAKDOWN_LABELS.items():
+        frame = data.breakdowns.get(dimension)
+        if frame is None:
+            continue
+        charts.append(
+            Chart(
+                f"chart-by-{dimension.replace('_', '-')}",
+                f"Seat states by {noun}",
+                f"Seats per state for each {noun} this month.",
+                states_by_group(frame, noun),
+            )
+        )
+    return charts

@@ -1,0 +1,422 @@
+"""Write the monthly report as one self-contained HTML page that needs no network."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import plotly.offline
+import polars as pl
+from markupsafe import Markup
+
+from analyzer.fsutil import atomic_path
+from analyzer.model import STATE_LABELS, STATES, ReportData, SnapshotSummary
+from analyzer.report.charts import STATE_COLORS, Chart, build_charts
+
+MAX_ROWS = 200  # rows per table on the page; the workbook has them all
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+DASH = "\u2014"
+MINUS = "\u2212"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text, the cell's class and, for a badge, the badge's class."""
+
+    text: str
+    css: str = ""
+    badge: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table laid out for the page, with how many rows were left to the workbook."""
+
+    headers: tuple[Cell, ...]
+    rows: list[list[Cell]]
+    more: int = 0
+    empty: str = "None."
+
+    @property
+    def more_text(self) -> str:
+        """Say how many rows the page leaves out."""
+        verb = "is" if self.more == 1 else "are"
+        return f"{self.more:,} more {verb} in the workbook."
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A headline figure with its change against the previous month."""
+
+    key: str
+    label: str
+    value: str
+    delta: str | None
+    tone: str  # "good", "bad" or "neutral": how the change reads, for its colour
+    note: str
+    accent: str  # a state name, or "" for no state colour
+
+
+def fmt_time(value: datetime | None) -> str:
+    """Format a time as `YYYY-MM-DD HH:MM UTC` (a naive time is taken as UTC)."""
+    if value is None:
+        return DASH
+    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return utc.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """Format a date, or the UTC day of a time, as `YYYY-MM-DD`."""
+    if value is None:
+        return DASH
+    if isinstance(value, datetime):
+        return fmt_time(value)[:10]
+    return value.isoformat()
+
+
+def fmt_money(value: float, currency: str) -> str:
+    """Format an amount with its currency code and two decimals."""
+    sign = MINUS if value < 0 else ""
+    return f"{sign}{currency} {abs(value):,.2f}"
+
+
+def fmt_delta(diff: float, currency: str | None = None) -> str:
+    """Format a change as +n / −n (±0 for none), with the currency for amounts."""
+    sign = "+" if diff > 0 else MINUS if diff < 0 else "\u00b1"
+    amount = f"{currency} {abs(diff):,.2f}" if currency else f"{abs(int(diff)):,}"
+    return sign + amount
+
+
+def _text(value: object) -> str:
+    """Return a cell's text: a dash for a missing value."""
+    return DASH if value is None or value == "" else str(value)
+
+
+def _state_badge(state: object) -> Cell:
+    """Return a badge cell for a seat state, coloured when the state is known."""
+    name = str(state) if state is not None else ""
+    css = f"state state-{name}" if name in STATES else "state"
+    return Cell(STATE_LABELS.get(name, _text(state)), badge=css)
+
+
+def _headers(*names: str) -> tuple[Cell, ...]:
+    """Return header cells; a name ending in '#' is a right-aligned number column."""
+    return tuple(Cell(n.rstrip("#"), "num" if n.endswith("#") else "") for n in names)
+
+
+def _table(
+    frame: pl.DataFrame,
+    headers: tuple[Cell, ...],
+    row: Callable[[dict[str, Any]], list[Cell]],
+    empty: str,
+) -> Table:
+    """Lay out at most MAX_ROWS rows of `frame` (already sorted) with `row`."""
+    rows = [row(r) for r in frame.head(MAX_ROWS).iter_rows(named=True)]
+    return Table(headers, rows, max(frame.height - MAX_ROWS, 0), empty)
+
+
+def _reclaim_table(data: ReportData) -> Table:
+    """Lay out the reclaim candidates, most expensive and longest idle first."""
+    currency = data.current.currency
+
+    def row(r: dict[str, Any]) -> list[Cell]:
+        never = r["reason"] == "never_active"
+        idle = "never" if r["idle_days"] is None and never else _text(r["idle_days"])
+        return [
+            Cell(_text(r["display_login"]), "login"),
+            _state_badge(r["reason"]),
+            Cell(idle, "num"),
+            Cell(fmt_date(r["last_activity"])),
+            Cell(fmt_date(r["first_seen"])),
+            Cell(_text(r["last_surface"]), "wrap"),
+            Cell(_text(r["orgs"])),
+            Cell(_text(r["team"])),
+            Cell(_text(r["plan"])),
+            Cell(fmt_money(r["monthly_cost"] or 0.0, currency), "num"),
+        ]
+
+    headers = _headers(
+        "Login", "Reason", "Idle days#", "Last activity", "First seen", "Last surface",
+        "Orgs", "Team", "Plan", "Monthly cost#",
+    )  # fmt: skip
+    return _table(data.reclaim, headers, row, "No seat is a reclaim candidate this month.")
+
+
+def _seat_list(frame: pl.DataFrame, empty: str) -> Table:
+    """Lay out added or removed seats sorted by login."""
+
+    def row(r: dict[str, Any]) -> list[Cell]:
+        login = r["display_login"] or r["login"]
+        return [Cell(_text(login), "login"), Cell(_text(r["orgs"])), Cell(_text(r["team"])),
+                _state_badge(r["state"])]  # fmt: skip
+
+    return _table(frame.sort("login"), _headers("Login", "Orgs", "Team", "State"), row, empty)
+
+
+def _transition_matrix(counts: dict[str, int]) -> Table:
+    """Lay out {"from->to": seats} as a from-state by to-state matrix."""
+    pairs = {tuple(key.split("->", 1)): n for key, n in counts.items()}
+    seen = {s for pair in pairs for s in pair}
+    states = [*STATES, *sorted(seen - set(STATES))]
+    headers = (Cell("From \u2192 to"), *(Cell(STATE_LABELS.get(s, s), "num") for s in states))
+    rows = [
+        [Cell(STATE_LABELS.get(a, a), "rowhead")]
+        + [Cell(DASH if a == b else f"{pairs.get((a, b), 0):,}", "num") for b in states]
+        for a in states
+    ]
+    return Table(headers, rows)
+
+
+def _changes(data: ReportData) -> dict[str, Any] | None:
+    """Lay out the month's changes: counts, seat lists, the transition matrix and moves."""
+    diff = data.changes
+    if diff is None:
+        return None
+
+    def transition(r: dict[str, Any]) -> list[Cell]:
+        return [Cell(_text(r["display_login"]), "login"), _state_badge(r["from_state"]),
+                _state_badge(r["to_state"]), Cell(_text(r["change"]))]  # fmt: skip
+
+    def move(r: dict[str, Any]) -> list[Cell]:
+        return [Cell(_text(r["display_login"]), "login"), Cell(_text(r["field"])),
+                Cell(_text(r["before"])), Cell(_text(r["after"]))]  # fmt: skip
+
+    return {
+        "from": fmt_time(diff.from_as_of),
+        "to": fmt_time(diff.to_as_of),
+        "counts": [
+            ("added", diff.added.height),
+            ("removed", diff.removed.height),
+            ("changed state", diff.transitions.height),
+            ("moved", diff.moves.height),
+        ],
+        "added": _seat_list(diff.added, "No seat was added."),
+        "removed": _seat_list(diff.removed, "No seat was removed."),
+        "matrix": _transition_matrix(diff.transition_counts()),
+        "transitions": _table(
+            diff.transitions.sort("login"),
+            _headers("Login", "From", "To", "Change"),
+            transition,
+            "No seat changed state.",
+        ),
+        "moves": _table(
+            diff.moves.sort("login", "field"),
+            _headers("Login", "Field", "Before", "After"),
+            move,
+            "No seat moved between organizations or teams.",
+        ),
+    }
+
+
+# key, label, figure getter, is money, better direction (+1 up, -1 down, 0 neither), accent
+_KPI_SPECS: tuple[tuple[str, str, Callable[[SnapshotSummary], float], bool, int, str], ...] = (
+    ("seats", "Seats", lambda s: s.seats, False, 0, ""),
+    ("active", "Active", lambda s: s.states.get("active", 0), False, 1, "active"),
+    ("stale", "Stale", lambda s: s.states.get("stale", 0), False, -1, "stale"),
+    ("never_active", "Never active", lambda s: s.states.get("never_active", 0), False, -1,
+     "never_active"),
+    ("new", "New", lambda s: s.states.get("new", 0), False, 0, "new"),
+    ("pending_cancellation", "Pending cancellation", lambda s: s.pending_cancellation, False,
+     0, ""),
+    ("monthly_cost", "Monthly cost", lambda s: s.monthly_cost, True, 0, ""),
+    ("idle_monthly_cost", "Idle cost", lambda s: s.idle_monthly_cost, True, -1, "stale"),
+    ("reclaim_candidates", "Reclaim candidates", lambda s: s.reclaim_candidates, False, -1,
+     "never_active"),
+)  # fmt: skip
+
+
+def _kpi_notes(cur: SnapshotSummary) -> dict[str, str]:
+    """Return the small line under each headline figure."""
+    share = f"{100 * cur.states.get('active', 0) / cur.seats:.0f}% of seats" if cur.seats else ""
+    plans = " \u00b7 ".join(f"{plan} {n:,}" for plan, n in sorted(cur.seats_by_plan.items()))
+    return {
+        "seats": plans,
+        "active": share,
+        "stale": f"no activity for over {cur.stale_days} days",
+        "never_active": "no known activity",
+        "new": f"within the {cur.grace_days}-day grace period",
+        "pending_cancellation": "ending at the billing cycle",
+        "monthly_cost": "all billed seats",
+        "idle_monthly_cost": "stale and never-active seats",
+        "reclaim_candidates": fmt_money(cur.reclaimable_monthly_cost, cur.currency) + " a month",
+    }
+
+
+def build_kpis(cur: SnapshotSummary, prev: SnapshotSummary | None) -> list[Kpi]:
+    """Return the headline figures of `cur` with their changes against `prev`."""
+    notes = _kpi_notes(cur)
+    kpis = []
+    for key, label, get, money, better, accent in _KPI_SPECS:
+        value = get(cur)
+        shown = fmt_money(value, cur.currency) if money else f"{int(value):,}"
+        delta, tone = None, "neutral"
+        if prev is not None:
+            diff = round(value - get(prev), 2)
+            delta = fmt_delta(diff, cur.currency if money else None)
+            direction = (diff > 0) - (diff < 0)
+            tone = {1: "good", -1: "bad"}.get(direction * better, "neutral")
+        kpis.append(Kpi(key, label, shown, delta, tone, notes[key], accent))
+    return kpis
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """Return "n one" or "n many" with thousands separators."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def build_story(data: ReportData) -> list[str]:
+    """Return the two or three sentences that tell the month at a glance."""
+    cur, prev = data.current, data.previous
+    active = cur.states.get("active", 0)
+    stale, never = cur.states.get("stale", 0), cur.states.get("never_active", 0)
+    change = f" ({fmt_delta(cur.seats - prev.seats)} since last month)" if prev else ""
+    story = [
+        f"{data.scope} has {_count(cur.seats, 'Copilot seat', 'Copilot seats')} on "
+        f"{fmt_date(cur.as_of)}{change}, costing {fmt_money(cur.monthly_cost, cur.currency)} "
+        "a month.",
+        f"{_count(active, 'is', 'are')} active and {_count(stale + never, 'is', 'are')} idle "
+        f"({stale:,} stale, {never:,} never active), costing "
+        f"{fmt_money(cur.idle_monthly_cost, cur.currency)} a month.",
+    ]
+    if cur.reclaim_candidates:
+        story.append(
+            f"{_count(cur.reclaim_candidates, 'seat is a reclaim candidate', 'seats are reclaim candidates')}"
+            f", worth {fmt_money(cur.reclaimable_monthly_cost, cur.currency)} a month."
+        )
+    return story
+
+
+def _findings_table(data: ReportData) -> Table:
+    """Lay out the data-quality findings and caveats, most severe first."""
+    order = {"warning": 0, "caution": 1, "info": 2}
+    findings = sorted(data.findings, key=lambda f: (order.get(f.severity, 3), f.code, f.message))
+    rows = [
+        [Cell(f.severity, badge=f"sev sev-{f.severity if f.severity in order else 'info'}"),
+         Cell(f.code, "code"), Cell(f.message, "wrap"), Cell(f"{f.count:,}" if f.count else DASH,
+         "num")]
+        for f in findings
+    ]  # fmt: skip
+    return Table(_headers("Severity", "Code", "Finding", "Seats#"), rows, 0, "No findings.")
+
+
+def _sources_table(data: ReportData) -> Table:
+    """Lay out every snapshot the figures come from, oldest first."""
+    roles = {data.current_snapshot.id: "current"}
+    if data.previous_snapshot is not None:
+        roles[data.previous_snapshot.id] = "previous"
+    rows = [
+        [Cell(fmt_time(s.as_of)), Cell(roles.get(s.id, ""), badge="role" if s.id in roles else ""),
+         Cell(s.format, "code"), Cell(s.source_name, "wrap"), Cell(s.sha256[:12], "code"),
+         Cell(f"{s.seats:,}", "num"), Cell(s.time_source)]
+        for s in sorted(data.sources, key=lambda s: (s.as_of, s.id))
+    ]  # fmt: skip
+    headers = _headers(
+        "Snapshot time", "Used as", "Format", "File", "SHA-256", "Seats#", "Time from"
+    )
+    return Table(headers, rows, 0, "No sources.")
+
+
+def _settings(data: ReportData) -> list[tuple[str, str]]:
+    """Return the settings every figure depends on, as (name, value) pairs."""
+    s = data.settings
+    prices = ", ".join(
+        f"{plan}: {fmt_money(p, s.currency)}" for plan, p in sorted(s.prices.items())
+    )
+    return [
+        ("Stale after", f"{s.stale_days} days without known activity"),
+        ("Grace period for new seats", f"{s.grace_days} days"),
+        ("Monthly price per seat", prices or DASH),
+        ("Default plan", s.default_plan),
+        ("Currency", s.currency),
+        ("Time zone", s.timezone),
+        ("Excluded logins", ", ".join(sorted(s.exclude_logins)) or "none"),
+        ("Excluded login patterns", ", ".join(s.exclude_patterns) or "none"),
+        ("People file", s.people.path if s.people else "none"),
+        ("Configuration file", s.config_path or "none (built-in defaults)"),
+        ("Tool version", data.tool_version),
+    ]
+
+
+def chart_html(chart: Chart) -> Markup:
+    """Render one figure as a fixed-id div and script, refusing any that could end its script."""
+    fragment: str = chart.figure.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=chart.div_id,
+        config=PLOTLY_CONFIG,
+    )
+    # plotly writes "<", ">" and "/" in its JSON as \u escapes; should that ever change, a
+    # label such as "</script>" could end the script early, so refuse rather than emit it.
+    if fragment.lower().count("</script") != 1 or "<!--" in fragment:
+        raise ValueError(f"plotly output for {chart.div_id} is not safe to inline")
+    return Markup(fragment)
+
+
+@functools.cache
+def _plotly_js() -> Markup:
+    """Return plotly.js, checked to be safe inside one inline script element."""
+    js = plotly.offline.get_plotlyjs()
+    if "</script" in js.lower() or "<!--" in js:
+        raise ValueError("plotly.js contains text that would end its script element")
+    return Markup(js)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """Return the template environment: package templates, autoescaping, strict names."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("analyzer", "report/templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _month_name(month: str) -> str:
+    """Return "March 2026" for "2026-03", or the text as given when it is not a month."""
+    try:
+        return datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return month
+
+
+def render_html(data: ReportData) -> str:
+    """Render the whole monthly report page for `data`."""
+    charts: Iterable[Chart] = build_charts(data)
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            data=data,
+            month_name=_month_name(data.month),
+            current_time=fmt_time(data.current_snapshot.as_of),
+            previous_time=(
+                fmt_time(data.previous_snapshot.as_of) if data.previous_snapshot else None
+            ),
+            generated=fmt_time(data.generated_at),
+            story=build_story(data),
+            kpis=build_kpis(data.current, data.previous),
+            charts=[(chart, chart_html(chart)) for chart in charts],
+            reclaim=_reclaim_table(data),
+            changes=_changes(data),
+            findings=_findings_table(data),
+            sources=_sources_table(data),
+            settings=_settings(data),
+            state_colors=STATE_COLORS,
+            plotly_js=_plotly_js(),
+        )
+    )
+
+
+def write_html(data: ReportData, path: Path) -> None:
+    """Write the report page to `path` atomically: the old file or the whole new one."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(render_html(data), encoding="utf-8", newline="\n")
