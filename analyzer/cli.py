@@ -13,7 +13,6 @@ from analyzer import __version__
 from analyzer.cli_options import (
     TIME,
     interactive,
-    iso,
     plural,
     quiet_option,
     say,
@@ -21,6 +20,7 @@ from analyzer.cli_options import (
     store_option,
 )
 from analyzer.errors import AnalyzerError
+from analyzer.timeutil import iso
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -234,14 +234,11 @@ def rebuild(store_dir: Path) -> None:
 
 
 def _register() -> None:
-    from analyzer import cli_analysis, cli_report
+    from analyzer import cli_analysis
 
-    for module in (cli_analysis, cli_report):
+    for module in (cli_analysis,):
         for command in module.COMMANDS:
             main.add_command(command)
 
 
-try:
-    _register()
-except ImportError:  # pragma: no cover - while the package is being assembled
-    pass
+_register()

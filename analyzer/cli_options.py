@@ -65,7 +65,7 @@ def quiet_option(func: F) -> F:
     return click.option("-q", "--quiet", is_flag=True, help="Print only errors.")(func)
 
 
-class TimeParam(click.ParamType):
+class TimeParam(click.ParamType):  # type: ignore[type-arg]
     """A time on the command line: `2026-03-28`, `2026-03-28T06:54:33Z` or with an offset."""
 
     name = "TIME"
@@ -96,11 +96,6 @@ TIME = TimeParam(end_of_day=False)  # a bare date is 00:00 UTC
 AT = TimeParam(end_of_day=True)  # a bare date is the end of that day (UTC)
 
 
-def iso(value: datetime) -> str:
-    """Return a UTC time as `YYYY-MM-DDTHH:MM:SSZ`."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def plural(count: int, word: str, many: str | None = None) -> str:
     """Return `1 file`, `2 files`."""
     return f"{count:,} {word if count == 1 else (many or word + 's')}"
@@ -119,3 +114,10 @@ def interactive() -> bool:
 def now_utc() -> datetime:
     """Return the current time; the CLI is the only place that reads the clock."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def resolve_settings(config_path: Path | None, **overrides: Any) -> Any:
+    """Return Settings from the configuration file and the command line's overrides."""
+    from analyzer.config import load_settings
+
+    return load_settings(config_path, cwd=Path.cwd(), overrides=overrides)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,11 @@ class FileOutcome:
         return [p for p in self.problems if p.severity != "error"]
 
 
+def _download_order(path: Path) -> tuple[str, int]:
+    """Sort a browser re-download `name (1).csv` right after `name.csv`."""
+    return re.sub(r"\s*\(\d+\)(?=\.[^.]*$)", "", path.name), len(path.name)
+
+
 def collect_files(
     paths: Iterable[Path], *, recursive: bool = False
 ) -> tuple[list[Path], list[FileOutcome]]:
@@ -42,7 +48,7 @@ def collect_files(
     for path in paths:
         if path.is_dir():
             found = path.rglob("*") if recursive else path.glob("*")
-            for item in sorted(found):
+            for item in sorted(found, key=_download_order):
                 if not item.is_file() or item.name.startswith("."):
                     continue
                 if is_partial_download(item.name):

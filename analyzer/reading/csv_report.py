@@ -140,9 +140,12 @@ def _times(
 ) -> tuple[pl.Series, pl.Series]:
     parsed = parse_times(table[col], order=order)
     raw = table[col]
+    failed = parsed.failed
+    if order is None:  # undecidable slashed dates are reported once, as ambiguous-date
+        failed = failed & ~raw.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{4}").fill_null(False)
     log.rows(
         table["line"],
-        parsed.failed,
+        failed,
         label,
         "bad-timestamp",
         "expected a UTC timestamp like 2026-03-28T06:54:33Z, a date, or None; found {value}",

@@ -119,13 +119,14 @@ def _snapshot_time(
     if hints.as_of:
         return hints.as_of, "as-of"
     if hints.mtime:
-        log.file(
-            "time-from-mtime",
-            f"the file has no report time and its name is not GitHub's "
-            f"download name; using its modification time {hints.mtime:%Y-%m-%dT%H:%M:%SZ}"
-            " (pass --as-of to set it)",
-            severity="warning",
-        )
+        if not log.has_errors:
+            log.file(
+                "time-from-mtime",
+                f"the file has no report time and its name is not GitHub's download name; "
+                f"using its modification time {hints.mtime:%Y-%m-%dT%H:%M:%SZ} "
+                "(pass --as-of to set it)",
+                severity="warning",
+            )
         return hints.mtime, "mtime"
     log.file("no-time", "cannot tell when this report was made; pass --as-of")
     return None, None

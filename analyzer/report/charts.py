@@ -78,65 +78,81 @@ def snapshot_labels(times: list[datetime]) -> list[str]:
     return [t.strftime("%Y-%m-%d %H:%M") for t in utc]
 
 
-def _style(fig: go.Figure, *, height: int = 320, legend: bool = True) -> go.Figure:
-    """Apply the report's small, template-free look to `fig` and return it."""
-    fig.update_layout(
-        template="none",
-        height=height,
-        margin={"l": 56, "r": 16, "t": 36 if legend else 12, "b": 40},
-        font={"family": FONT, "size": 12, "color": INK},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        showlegend=legend,
-        legend={
-            "orientation": "h",
-            "x": 0,
-            "xanchor": "left",
-            "y": 1.02,
-            "yanchor": "bottom",
-            "traceorder": "normal",
-        },
-        hoverlabel={"font": {"family": FONT}},
-        bargap=0.3,
-    )
-    fig.update_xaxes(showgrid=False, linecolor=GRID, zeroline=False, automargin=True)
-    fig.update_yaxes(gridcolor=GRID, linecolor=GRID, zeroline=False, automargin=True)
-    return fig
-
-
-def _note_if_empty(fig: go.Figure, empty: bool) -> go.Figure:
-    """Write "No data" across `fig` when it has nothing to draw."""
+def _figure(
+    traces: list[Any],
+    *,
+    xaxis: dict[str, Any],
+    yaxis: dict[str, Any],
+    height: int = 320,
+    legend: bool = True,
+    empty: bool = False,
+    **layout: Any,
+) -> go.Figure:
+    """Build a figure in the report's small, template-free look, in one layout pass."""
+    annotations = []
     if empty:
-        fig.add_annotation(
-            text="No data",
-            showarrow=False,
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=0.5,
-            font={"size": 14, "color": NEUTRAL},
+        annotations.append(
+            {
+                "text": "No data",
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "font": {"size": 14, "color": NEUTRAL},
+            }
         )
-    return fig
+    axis = {"linecolor": GRID, "zeroline": False, "automargin": True}
+    return go.Figure(
+        data=traces,
+        layout={
+            "template": "none",
+            "height": height,
+            "margin": {"l": 56, "r": 16, "t": 36 if legend else 12, "b": 40},
+            "font": {"family": FONT, "size": 12, "color": INK},
+            "paper_bgcolor": "#ffffff",
+            "plot_bgcolor": "#ffffff",
+            "showlegend": legend,
+            "legend": {
+                "orientation": "h",
+                "xref": "container",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
+                "traceorder": "normal",
+            },
+            "hoverlabel": {"font": {"family": FONT}},
+            "bargap": 0.3,
+            "annotations": annotations,
+            "xaxis": {**axis, "showgrid": False, **xaxis},
+            "yaxis": {**axis, "gridcolor": GRID, **yaxis},
+            **layout,
+        },
+    )
 
 
 def states_over_time(history: pl.DataFrame) -> go.Figure:
     """Build stacked bars of the four seat states per snapshot of `history`."""
     labels = snapshot_labels(history["as_of"].to_list())
-    fig = go.Figure()
-    for state in STATES:
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=history[state].to_list(),
-                name=STATE_LABELS[state],
-                marker={"color": STATE_COLORS[state]},
-                hovertemplate="%{y:,} seats<extra>" + STATE_LABELS[state] + "</extra>",
-            )
+    traces = [
+        go.Bar(
+            x=labels,
+            y=history[state].to_list(),
+            name=STATE_LABELS[state],
+            marker={"color": STATE_COLORS[state]},
+            hovertemplate="%{y:,} seats<extra>" + STATE_LABELS[state] + "</extra>",
         )
-    fig.update_layout(barmode="stack", hovermode="x unified")
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text="seats", rangemode="tozero")
-    return _note_if_empty(_style(fig), history.is_empty())
+        for state in STATES
+    ]
+    return _figure(
+        traces,
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
+        empty=history.is_empty(),
+        barmode="stack",
+        hovermode="x unified",
+    )
 
 
 def seat_waterfall(
@@ -154,24 +170,25 @@ def seat_waterfall(
         added, removed = int(last["added"]), int(last["removed"])
     else:
         added, removed = 0, 0
-    fig = go.Figure(
-        go.Waterfall(
-            x=["Previous month", "Added", "Removed", "This month"],
-            y=[start, added, -removed, current.seats],
-            measure=["absolute", "relative", "relative", "absolute"],
-            text=[f"{start:,}", f"+{added:,}", f"\u2212{removed:,}", f"{current.seats:,}"],
-            textposition="outside",
-            cliponaxis=False,
-            connector={"line": {"color": GRID}},
-            increasing={"marker": {"color": STATE_COLORS["new"]}},
-            decreasing={"marker": {"color": STATE_COLORS["never_active"]}},
-            totals={"marker": {"color": "#57606a"}},
-            hovertemplate="%{x}: %{text}<extra></extra>",
-        )
+    trace = go.Waterfall(
+        x=["Previous month", "Added", "Removed", "This month"],
+        y=[start, added, -removed, current.seats],
+        measure=["absolute", "relative", "relative", "absolute"],
+        text=[f"{start:,}", f"+{added:,}", f"\u2212{removed:,}", f"{current.seats:,}"],
+        textposition="outside",
+        cliponaxis=False,
+        connector={"line": {"color": GRID}},
+        increasing={"marker": {"color": STATE_COLORS["new"]}},
+        decreasing={"marker": {"color": STATE_COLORS["never_active"]}},
+        totals={"marker": {"color": "#57606a"}},
+        hovertemplate="%{x}: %{text}<extra></extra>",
     )
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text="seats", rangemode="tozero")
-    return _style(fig, legend=False)
+    return _figure(
+        [trace],
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
+        legend=False,
+    )
 
 
 def _bucket_color(bucket: str, stale_days: int) -> str:
@@ -201,20 +218,22 @@ def _ordered_buckets(frame: pl.DataFrame, order: tuple[str, ...]) -> tuple[list[
 
 def _bucket_bars(buckets: list[str], seats: list[int], colors: list[str], unit: str) -> go.Figure:
     """Build one bar per bucket with its own colour and a seat count on top."""
-    fig = go.Figure(
-        go.Bar(
-            x=[plot_text(b) for b in buckets],
-            y=seats,
-            marker={"color": colors},
-            text=[f"{s:,}" for s in seats],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:,} seats<extra></extra>",
-        )
+    trace = go.Bar(
+        x=[plot_text(b) for b in buckets],
+        y=seats,
+        marker={"color": colors},
+        text=[f"{s:,}" for s in seats],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{x}: %{y:,} seats<extra></extra>",
     )
-    fig.update_xaxes(type="category", title_text=unit)
-    fig.update_yaxes(title_text="seats", rangemode="tozero")
-    return _note_if_empty(_style(fig, legend=False), sum(seats) == 0)
+    return _figure(
+        [trace],
+        xaxis={"type": "category", "title": {"text": unit}},
+        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
+        legend=False,
+        empty=sum(seats) == 0,
+    )
 
 
 def idle_age(idle_buckets: pl.DataFrame, stale_days: int = 30) -> go.Figure:
@@ -235,34 +254,42 @@ def activation(buckets_frame: pl.DataFrame) -> go.Figure:
 
 def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
     """Build stacked bars of each surface family's share (percent) of seats per snapshot."""
-    times = surface_mix["as_of"].unique(maintain_order=True).sort().to_list()
-    labels = snapshot_labels(times)
+    times = surface_mix["as_of"].unique().sort().to_list()
     families = surface_mix["family"].unique(maintain_order=True).to_list()
     totals = dict.fromkeys(times, 0)
     seats: dict[tuple[Any, Any], int] = {}
     for as_of, family, count in surface_mix.select("as_of", "family", "seats").iter_rows():
         totals[as_of] += int(count or 0)
         seats[(as_of, family)] = seats.get((as_of, family), 0) + int(count or 0)
-    fig = go.Figure()
+    labels = snapshot_labels(times)
+    traces = []
     for index, family in enumerate(families):
-        color = NEUTRAL if family in (None, "unknown") else FAMILY_PALETTE[index % 8]
-        shares = [
-            100.0 * seats.get((t, family), 0) / totals[t] if totals[t] else 0.0 for t in times
-        ]
-        fig.add_trace(
+        counts = [seats.get((t, family), 0) for t in times]
+        traces.append(
             go.Bar(
                 x=labels,
-                y=shares,
+                y=[
+                    100.0 * n / totals[t] if totals[t] else 0.0
+                    for n, t in zip(counts, times, strict=True)
+                ],
                 name=plot_text(family),
-                marker={"color": color},
-                customdata=[seats.get((t, family), 0) for t in times],
+                marker={
+                    "color": NEUTRAL
+                    if family in (None, "unknown")
+                    else FAMILY_PALETTE[index % len(FAMILY_PALETTE)]
+                },
+                customdata=counts,
                 hovertemplate="%{y:.1f}% (%{customdata:,} seats)<extra>%{fullData.name}</extra>",
             )
         )
-    fig.update_layout(barmode="stack", hovermode="x unified")
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text="share of seats", ticksuffix="%", range=[0, 100])
-    return _note_if_empty(_style(fig), not times)
+    return _figure(
+        traces,
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "share of seats"}, "ticksuffix": "%", "range": [0, 100]},
+        empty=not times,
+        barmode="stack",
+        hovermode="x unified",
+    )
 
 
 def _fold_keys(breakdown: pl.DataFrame, noun: str) -> pl.DataFrame:
@@ -270,35 +297,43 @@ def _fold_keys(breakdown: pl.DataFrame, noun: str) -> pl.DataFrame:
     if breakdown.height <= MAX_GROUP_KEYS:
         return breakdown
     ranked = breakdown.with_row_index("_order").sort(["seats", "_order"], descending=[True, False])
-    kept = ranked.head(MAX_GROUP_KEYS - 1).sort("_order").drop("_order")
+    kept = ranked.head(MAX_GROUP_KEYS - 1).sort("_order").select("key", "seats", *STATES)
     rest = ranked.slice(MAX_GROUP_KEYS - 1)
-    other = rest.select(pl.col(s).sum() for s in ("seats", *STATES)).with_columns(
-        pl.lit(f"{rest.height:,} other {noun}s (folded)").alias("key")
+    other = rest.select(pl.col(c).sum() for c in ("seats", *STATES)).select(
+        pl.lit(f"{rest.height:,} other {noun}s").alias("key"), pl.all()
     )
-    return pl.concat([kept.select("key", "seats", *STATES), other], how="diagonal_relaxed")
+    return pl.concat([kept, other], how="vertical_relaxed")
 
 
 def states_by_group(breakdown: pl.DataFrame, noun: str = "key") -> go.Figure:
     """Build stacked horizontal bars of the seat states per key of one breakdown frame."""
     frame = _fold_keys(breakdown, noun)
     keys = [plot_text(k) for k in frame["key"].to_list()]
-    fig = go.Figure()
-    for state in STATES:
-        fig.add_trace(
-            go.Bar(
-                y=keys,
-                x=frame[state].to_list(),
-                orientation="h",
-                name=STATE_LABELS[state],
-                marker={"color": STATE_COLORS[state]},
-                hovertemplate="%{x:,} seats<extra>" + STATE_LABELS[state] + "</extra>",
-            )
+    traces = [
+        go.Bar(
+            y=keys,
+            x=frame[state].to_list(),
+            orientation="h",
+            name=STATE_LABELS[state],
+            marker={"color": STATE_COLORS[state]},
+            hovertemplate="%{x:,} seats<extra>" + STATE_LABELS[state] + "</extra>",
         )
-    fig.update_layout(barmode="stack", hovermode="y unified")
-    fig.update_yaxes(type="category", autorange="reversed", gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(title_text="seats", showgrid=True, gridcolor=GRID, rangemode="tozero")
-    height = max(220, 90 + 26 * frame.height)
-    return _note_if_empty(_style(fig, height=height), frame.is_empty())
+        for state in STATES
+    ]
+    return _figure(
+        traces,
+        xaxis={
+            "title": {"text": "seats"},
+            "showgrid": True,
+            "gridcolor": GRID,
+            "rangemode": "tozero",
+        },
+        yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
+        height=max(220, 90 + 26 * frame.height),
+        empty=frame.is_empty(),
+        barmode="stack",
+        hovermode="y unified",
+    )
 
 
 def build_charts(data: ReportData) -> list[Chart]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -97,72 +97,58 @@ def _text(value: object) -> str:
     return DASH if value is None or value == "" else str(value)
 
 
-def _state_badge(state: object) -> Cell:
+def _cells(*values: object) -> list[Cell]:
+    """Return one row of cells; a value that is not already a Cell becomes plain text."""
+    return [v if isinstance(v, Cell) else Cell(_text(v)) for v in values]
+
+
+def _login(value: object) -> Cell:
+    """Return a bold login cell."""
+    return Cell(_text(value), "login")
+
+
+def _state(state: object) -> Cell:
     """Return a badge cell for a seat state, coloured when the state is known."""
-    name = str(state) if state is not None else ""
+    name = "" if state is None else str(state)
     css = f"state state-{name}" if name in STATES else "state"
     return Cell(STATE_LABELS.get(name, _text(state)), badge=css)
 
 
-def _headers(*names: str) -> tuple[Cell, ...]:
-    """Return header cells; a name ending in '#' is a right-aligned number column."""
-    return tuple(Cell(n.rstrip("#"), "num" if n.endswith("#") else "") for n in names)
+def _headers(names: str) -> tuple[Cell, ...]:
+    """Return header cells from "A|B#|C"; a name ending in '#' heads a number column."""
+    return tuple(Cell(n.rstrip("#"), "num" if n.endswith("#") else "") for n in names.split("|"))
 
 
 def _table(
-    frame: pl.DataFrame,
-    headers: tuple[Cell, ...],
-    row: Callable[[dict[str, Any]], list[Cell]],
-    empty: str,
+    frame: pl.DataFrame, headers: str, row: Callable[[dict[str, Any]], list[Cell]], empty: str
 ) -> Table:
     """Lay out at most MAX_ROWS rows of `frame` (already sorted) with `row`."""
     rows = [row(r) for r in frame.head(MAX_ROWS).iter_rows(named=True)]
-    return Table(headers, rows, max(frame.height - MAX_ROWS, 0), empty)
+    return Table(_headers(headers), rows, max(frame.height - MAX_ROWS, 0), empty)
 
 
 def _reclaim_table(data: ReportData) -> Table:
-    """Lay out the reclaim candidates, most expensive and longest idle first."""
+    """Lay out the reclaim candidates in the order given: costliest and longest idle first."""
     currency = data.current.currency
 
     def row(r: dict[str, Any]) -> list[Cell]:
-        never = r["reason"] == "never_active"
-        idle = "never" if r["idle_days"] is None and never else _text(r["idle_days"])
-        return [
-            Cell(_text(r["display_login"]), "login"),
-            _state_badge(r["reason"]),
-            Cell(idle, "num"),
-            Cell(fmt_date(r["last_activity"])),
-            Cell(fmt_date(r["first_seen"])),
-            Cell(_text(r["last_surface"]), "wrap"),
-            Cell(_text(r["orgs"])),
-            Cell(_text(r["team"])),
-            Cell(_text(r["plan"])),
+        never = r["idle_days"] is None and r["reason"] == "never_active"
+        return _cells(
+            _login(r["display_login"]), _state(r["reason"]),
+            Cell("never" if never else _text(r["idle_days"]), "num"),
+            fmt_date(r["last_activity"]), fmt_date(r["first_seen"]),
+            Cell(_text(r["last_surface"]), "wrap"), r["orgs"], r["team"], r["plan"],
             Cell(fmt_money(r["monthly_cost"] or 0.0, currency), "num"),
-        ]
+        )  # fmt: skip
 
-    headers = _headers(
-        "Login", "Reason", "Idle days#", "Last activity", "First seen", "Last surface",
-        "Orgs", "Team", "Plan", "Monthly cost#",
-    )  # fmt: skip
+    headers = "Login|Reason|Idle days#|Last activity|First seen|Last surface|Orgs|Team|Plan|Cost#"
     return _table(data.reclaim, headers, row, "No seat is a reclaim candidate this month.")
-
-
-def _seat_list(frame: pl.DataFrame, empty: str) -> Table:
-    """Lay out added or removed seats sorted by login."""
-
-    def row(r: dict[str, Any]) -> list[Cell]:
-        login = r["display_login"] or r["login"]
-        return [Cell(_text(login), "login"), Cell(_text(r["orgs"])), Cell(_text(r["team"])),
-                _state_badge(r["state"])]  # fmt: skip
-
-    return _table(frame.sort("login"), _headers("Login", "Orgs", "Team", "State"), row, empty)
 
 
 def _transition_matrix(counts: dict[str, int]) -> Table:
     """Lay out {"from->to": seats} as a from-state by to-state matrix."""
     pairs = {tuple(key.split("->", 1)): n for key, n in counts.items()}
-    seen = {s for pair in pairs for s in pair}
-    states = [*STATES, *sorted(seen - set(STATES))]
+    states = [*STATES, *sorted({s for pair in pairs for s in pair} - set(STATES))]
     headers = (Cell("From \u2192 to"), *(Cell(STATE_LABELS.get(s, s), "num") for s in states))
     rows = [
         [Cell(STATE_LABELS.get(a, a), "rowhead")]
@@ -178,64 +164,65 @@ def _changes(data: ReportData) -> dict[str, Any] | None:
     if diff is None:
         return None
 
+    def seat(r: dict[str, Any]) -> list[Cell]:
+        return _cells(_login(r["display_login"] or r["login"]), r["orgs"], r["team"],
+                      _state(r["state"]))  # fmt: skip
+
     def transition(r: dict[str, Any]) -> list[Cell]:
-        return [Cell(_text(r["display_login"]), "login"), _state_badge(r["from_state"]),
-                _state_badge(r["to_state"]), Cell(_text(r["change"]))]  # fmt: skip
+        return _cells(_login(r["display_login"]), _state(r["from_state"]),
+                      _state(r["to_state"]), r["change"])  # fmt: skip
 
     def move(r: dict[str, Any]) -> list[Cell]:
-        return [Cell(_text(r["display_login"]), "login"), Cell(_text(r["field"])),
-                Cell(_text(r["before"])), Cell(_text(r["after"]))]  # fmt: skip
+        return _cells(_login(r["display_login"]), r["field"], r["before"], r["after"])
 
     return {
         "from": fmt_time(diff.from_as_of),
         "to": fmt_time(diff.to_as_of),
-        "counts": [
-            ("added", diff.added.height),
-            ("removed", diff.removed.height),
-            ("changed state", diff.transitions.height),
-            ("moved", diff.moves.height),
-        ],
-        "added": _seat_list(diff.added, "No seat was added."),
-        "removed": _seat_list(diff.removed, "No seat was removed."),
+        "counts": [("added", diff.added.height), ("removed", diff.removed.height),
+                   ("changed state", diff.transitions.height), ("moved", diff.moves.height)],
+        "added": _table(diff.added.sort("login"), "Login|Orgs|Team|State", seat,
+                        "No seat was added."),
+        "removed": _table(diff.removed.sort("login"), "Login|Orgs|Team|State", seat,
+                          "No seat was removed."),
         "matrix": _transition_matrix(diff.transition_counts()),
-        "transitions": _table(
-            diff.transitions.sort("login"),
-            _headers("Login", "From", "To", "Change"),
-            transition,
-            "No seat changed state.",
-        ),
-        "moves": _table(
-            diff.moves.sort("login", "field"),
-            _headers("Login", "Field", "Before", "After"),
-            move,
-            "No seat moved between organizations or teams.",
-        ),
+        "transitions": _table(diff.transitions.sort("login"), "Login|From|To|Change",
+                              transition, "No seat changed state."),
+        "moves": _table(diff.moves.sort("login", "field"), "Login|Field|Before|After", move,
+                        "No seat moved between organizations or teams."),
+    }  # fmt: skip
+
+
+# key, label, is money, better direction (+1 up, -1 down, 0 neither), accent state
+_KPI_SPECS: tuple[tuple[str, str, bool, int, str], ...] = (
+    ("seats", "Seats", False, 0, ""),
+    ("active", "Active", False, 1, "active"),
+    ("stale", "Stale", False, -1, "stale"),
+    ("never_active", "Never active", False, -1, "never_active"),
+    ("new", "New", False, 0, "new"),
+    ("pending_cancellation", "Pending cancellation", False, 0, ""),
+    ("monthly_cost", "Monthly cost", True, 0, ""),
+    ("idle_monthly_cost", "Idle cost", True, -1, "stale"),
+    ("reclaim_candidates", "Reclaim candidates", False, -1, "never_active"),
+)
+
+
+def _figures(s: SnapshotSummary) -> dict[str, float]:
+    """Return the headline figures of one snapshot by KPI key."""
+    return {
+        "seats": s.seats,
+        **{state: s.states.get(state, 0) for state in STATES},
+        "pending_cancellation": s.pending_cancellation,
+        "monthly_cost": s.monthly_cost,
+        "idle_monthly_cost": s.idle_monthly_cost,
+        "reclaim_candidates": s.reclaim_candidates,
     }
-
-
-# key, label, figure getter, is money, better direction (+1 up, -1 down, 0 neither), accent
-_KPI_SPECS: tuple[tuple[str, str, Callable[[SnapshotSummary], float], bool, int, str], ...] = (
-    ("seats", "Seats", lambda s: s.seats, False, 0, ""),
-    ("active", "Active", lambda s: s.states.get("active", 0), False, 1, "active"),
-    ("stale", "Stale", lambda s: s.states.get("stale", 0), False, -1, "stale"),
-    ("never_active", "Never active", lambda s: s.states.get("never_active", 0), False, -1,
-     "never_active"),
-    ("new", "New", lambda s: s.states.get("new", 0), False, 0, "new"),
-    ("pending_cancellation", "Pending cancellation", lambda s: s.pending_cancellation, False,
-     0, ""),
-    ("monthly_cost", "Monthly cost", lambda s: s.monthly_cost, True, 0, ""),
-    ("idle_monthly_cost", "Idle cost", lambda s: s.idle_monthly_cost, True, -1, "stale"),
-    ("reclaim_candidates", "Reclaim candidates", lambda s: s.reclaim_candidates, False, -1,
-     "never_active"),
-)  # fmt: skip
 
 
 def _kpi_notes(cur: SnapshotSummary) -> dict[str, str]:
     """Return the small line under each headline figure."""
     share = f"{100 * cur.states.get('active', 0) / cur.seats:.0f}% of seats" if cur.seats else ""
-    plans = " \u00b7 ".join(f"{plan} {n:,}" for plan, n in sorted(cur.seats_by_plan.items()))
     return {
-        "seats": plans,
+        "seats": " \u00b7 ".join(f"{p} {n:,}" for p, n in sorted(cur.seats_by_plan.items())),
         "active": share,
         "stale": f"no activity for over {cur.stale_days} days",
         "never_active": "no known activity",
@@ -249,17 +236,16 @@ def _kpi_notes(cur: SnapshotSummary) -> dict[str, str]:
 
 def build_kpis(cur: SnapshotSummary, prev: SnapshotSummary | None) -> list[Kpi]:
     """Return the headline figures of `cur` with their changes against `prev`."""
-    notes = _kpi_notes(cur)
+    now, notes = _figures(cur), _kpi_notes(cur)
+    before = _figures(prev) if prev is not None else None
     kpis = []
-    for key, label, get, money, better, accent in _KPI_SPECS:
-        value = get(cur)
-        shown = fmt_money(value, cur.currency) if money else f"{int(value):,}"
+    for key, label, money, better, accent in _KPI_SPECS:
+        shown = fmt_money(now[key], cur.currency) if money else f"{int(now[key]):,}"
         delta, tone = None, "neutral"
-        if prev is not None:
-            diff = round(value - get(prev), 2)
+        if before is not None:
+            diff = round(now[key] - before[key], 2)
             delta = fmt_delta(diff, cur.currency if money else None)
-            direction = (diff > 0) - (diff < 0)
-            tone = {1: "good", -1: "bad"}.get(direction * better, "neutral")
+            tone = {1: "good", -1: "bad"}.get(((diff > 0) - (diff < 0)) * better, "neutral")
         kpis.append(Kpi(key, label, shown, delta, tone, notes[key], accent))
     return kpis
 
@@ -271,22 +257,21 @@ def _count(n: int, one: str, many: str) -> str:
 
 def build_story(data: ReportData) -> list[str]:
     """Return the two or three sentences that tell the month at a glance."""
-    cur, prev = data.current, data.previous
+    cur, prev, money = data.current, data.previous, data.current.currency
     active = cur.states.get("active", 0)
     stale, never = cur.states.get("stale", 0), cur.states.get("never_active", 0)
     change = f" ({fmt_delta(cur.seats - prev.seats)} since last month)" if prev else ""
     story = [
         f"{data.scope} has {_count(cur.seats, 'Copilot seat', 'Copilot seats')} on "
-        f"{fmt_date(cur.as_of)}{change}, costing {fmt_money(cur.monthly_cost, cur.currency)} "
-        "a month.",
+        f"{fmt_date(cur.as_of)}{change}, costing {fmt_money(cur.monthly_cost, money)} a month.",
         f"{_count(active, 'is', 'are')} active and {_count(stale + never, 'is', 'are')} idle "
         f"({stale:,} stale, {never:,} never active), costing "
-        f"{fmt_money(cur.idle_monthly_cost, cur.currency)} a month.",
+        f"{fmt_money(cur.idle_monthly_cost, money)} a month.",
     ]
-    if cur.reclaim_candidates:
+    if n := cur.reclaim_candidates:
         story.append(
-            f"{_count(cur.reclaim_candidates, 'seat is a reclaim candidate', 'seats are reclaim candidates')}"
-            f", worth {fmt_money(cur.reclaimable_monthly_cost, cur.currency)} a month."
+            _count(n, "seat is a reclaim candidate", "seats are reclaim candidates")
+            + f", worth {fmt_money(cur.reclaimable_monthly_cost, money)} a month."
         )
     return story
 
@@ -294,14 +279,13 @@ def build_story(data: ReportData) -> list[str]:
 def _findings_table(data: ReportData) -> Table:
     """Lay out the data-quality findings and caveats, most severe first."""
     order = {"warning": 0, "caution": 1, "info": 2}
-    findings = sorted(data.findings, key=lambda f: (order.get(f.severity, 3), f.code, f.message))
     rows = [
-        [Cell(f.severity, badge=f"sev sev-{f.severity if f.severity in order else 'info'}"),
-         Cell(f.code, "code"), Cell(f.message, "wrap"), Cell(f"{f.count:,}" if f.count else DASH,
-         "num")]
-        for f in findings
+        _cells(Cell(f.severity, badge=f"sev sev-{f.severity if f.severity in order else 'info'}"),
+               Cell(f.code, "code"), Cell(f.message, "wrap"),
+               Cell(f"{f.count:,}" if f.count else DASH, "num"))
+        for f in sorted(data.findings, key=lambda f: (order.get(f.severity, 3), f.code, f.message))
     ]  # fmt: skip
-    return Table(_headers("Severity", "Code", "Finding", "Seats#"), rows, 0, "No findings.")
+    return Table(_headers("Severity|Code|Finding|Seats#"), rows, 0, "No findings.")
 
 
 def _sources_table(data: ReportData) -> Table:
@@ -310,14 +294,12 @@ def _sources_table(data: ReportData) -> Table:
     if data.previous_snapshot is not None:
         roles[data.previous_snapshot.id] = "previous"
     rows = [
-        [Cell(fmt_time(s.as_of)), Cell(roles.get(s.id, ""), badge="role" if s.id in roles else ""),
-         Cell(s.format, "code"), Cell(s.source_name, "wrap"), Cell(s.sha256[:12], "code"),
-         Cell(f"{s.seats:,}", "num"), Cell(s.time_source)]
+        _cells(fmt_time(s.as_of), Cell(roles.get(s.id, ""), badge="role" if s.id in roles else ""),
+               Cell(s.format, "code"), Cell(s.source_name, "wrap"), Cell(s.sha256[:12], "code"),
+               Cell(f"{s.seats:,}", "num"), s.time_source)
         for s in sorted(data.sources, key=lambda s: (s.as_of, s.id))
     ]  # fmt: skip
-    headers = _headers(
-        "Snapshot time", "Used as", "Format", "File", "SHA-256", "Seats#", "Time from"
-    )
+    headers = _headers("Snapshot time|Used as|Format|File|SHA-256|Seats#|Time from")
     return Table(headers, rows, 0, "No sources.")
 
 
@@ -390,7 +372,6 @@ def _month_name(month: str) -> str:
 
 def render_html(data: ReportData) -> str:
     """Render the whole monthly report page for `data`."""
-    charts: Iterable[Chart] = build_charts(data)
     return (
         _environment()
         .get_template("report.html.j2")
@@ -404,7 +385,7 @@ def render_html(data: ReportData) -> str:
             generated=fmt_time(data.generated_at),
             story=build_story(data),
             kpis=build_kpis(data.current, data.previous),
-            charts=[(chart, chart_html(chart)) for chart in charts],
+            charts=[(chart, chart_html(chart)) for chart in build_charts(data)],
             reclaim=_reclaim_table(data),
             changes=_changes(data),
             findings=_findings_table(data),

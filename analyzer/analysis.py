@@ -1,0 +1,191 @@
+"""Figures of a timeline: a snapshot's summary, the history table, mixes and distributions."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analyzer.model import (
+    ACTIVATION_BUCKETS,
+    IDLE_BUCKETS,
+    IDLE_STATES,
+    STATES,
+    SnapshotSummary,
+)
+from analyzer.surfaces import FAMILY_ORDER
+from analyzer.timeline import Timeline
+
+
+def state_counts() -> list[pl.Expr]:
+    """Return the aggregations every per-group table shares (seats, states, costs)."""
+    return [
+        pl.len().alias("seats"),
+        *[(pl.col("state") == s).sum().cast(pl.Int64).alias(s) for s in STATES],
+        pl.col("pending_cancellation").sum().cast(pl.Int64).alias("pending_cancellation"),
+        pl.col("reclaim").sum().cast(pl.Int64).alias("reclaim_candidates"),
+        pl.col("price").sum().alias("monthly_cost"),
+        pl.col("price").filter(pl.col("state").is_in(IDLE_STATES)).sum().alias("idle_monthly_cost"),
+    ]
+
+
+def summarize(timeline: Timeline, k: int | None = None) -> SnapshotSummary:
+    """Return the figures of snapshot k (default: the newest)."""
+    k = timeline.last if k is None else k
+    seats = timeline.at(k)
+    row = seats.select(
+        *state_counts(),
+        pl.col("price").filter(pl.col("reclaim")).sum().alias("reclaimable"),
+    ).row(0, named=True)
+    plans = seats.group_by("plan").len().sort("plan")
+    settings = timeline.settings
+    return SnapshotSummary(
+        scope=timeline.scope,
+        as_of=timeline.snapshots[k].as_of,
+        seats=int(row["seats"]),
+        states={s: int(row[s]) for s in STATES},
+        pending_cancellation=int(row["pending_cancellation"]),
+        reclaim_candidates=int(row["reclaim_candidates"]),
+        monthly_cost=float(row["monthly_cost"] or 0.0),
+        idle_monthly_cost=float(row["idle_monthly_cost"] or 0.0),
+        reclaimable_monthly_cost=float(row["reclaimable"] or 0.0),
+        seats_by_plan={p: int(n) for p, n in plans.iter_rows()},
+        currency=settings.currency,
+        stale_days=settings.stale_days,
+        grace_days=settings.grace_days,
+    )
+
+
+def churn(timeline: Timeline) -> pl.DataFrame:
+    """Return k, added, removed: logins new since / gone since the previous snapshot."""
+    frame = timeline.seats.select("k", "login").sort("login", "k")
+    prev_k = pl.col("k").shift(1).over("login")
+    next_k = pl.col("k").shift(-1).over("login")
+    marks = frame.with_columns(
+        (prev_k.is_null() | (prev_k != pl.col("k") - 1)).alias("added"),
+        ((next_k.is_null() | (next_k != pl.col("k") + 1)) & (pl.col("k") < timeline.last)).alias(
+            "leaves"
+        ),
+    )
+    added = marks.group_by("k").agg(pl.col("added").sum().cast(pl.Int64))
+    removed = (
+        marks.filter(pl.col("leaves"))
+        .group_by((pl.col("k") + 1).alias("k"))
+        .agg(pl.len().cast(pl.Int64).alias("removed"))
+    )
+    ks = pl.DataFrame({"k": list(range(len(timeline.snapshots)))}, schema={"k": pl.Int32})
+    return (
+        ks.join(added, on="k", how="left")
+        .join(removed.with_columns(pl.col("k").cast(pl.Int32)), on="k", how="left")
+        .fill_null(0)
+    )
+
+
+def history_table(timeline: Timeline) -> pl.DataFrame:
+    """Return one row per snapshot: time, seats, states, pending, churn, costs, surfaces."""
+    per_k = timeline.seats.group_by("k").agg(state_counts())
+    times = pl.DataFrame(
+        {"k": list(range(len(timeline.snapshots))), "as_of": [i.as_of for i in timeline.snapshots]},
+        schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
+    )
+    mix = (
+        surface_mix(timeline)
+        .pivot(on="family", index="k", values="seats")
+        .select("k", *[pl.col(f).alias(f"surface_{f}") for f in FAMILY_ORDER])
+    )
+    return (
+        times.join(per_k, on="k", how="left")
+        .join(churn(timeline), on="k", how="left")
+        .join(mix, on="k", how="left")
+        .sort("k")
+        .select(
+            "as_of",
+            "seats",
+            *STATES,
+            "pending_cancellation",
+            "reclaim_candidates",
+            "added",
+            "removed",
+            "monthly_cost",
+            "idle_monthly_cost",
+            *[f"surface_{f}" for f in FAMILY_ORDER],
+        )
+    )
+
+
+def surface_mix(timeline: Timeline) -> pl.DataFrame:
+    """Return k, as_of, family, seats for every snapshot and every family (zeros included)."""
+    counts = timeline.seats.group_by("k", "surface_family").len()
+    grid = pl.DataFrame({"k": list(range(len(timeline.snapshots)))}, schema={"k": pl.Int32}).join(
+        pl.DataFrame({"family": list(FAMILY_ORDER)}), how="cross"
+    )
+    times = pl.DataFrame(
+        {"k": list(range(len(timeline.snapshots))), "as_of": [i.as_of for i in timeline.snapshots]},
+        schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
+    )
+    return (
+        grid.join(
+            counts.rename({"surface_family": "family", "len": "seats"}),
+            on=["k", "family"],
+            how="left",
+        )
+        .with_columns(pl.col("seats").fill_null(0).cast(pl.Int64))
+        .join(times, on="k")
+        .select("k", "as_of", "family", "seats")
+    )
+
+
+def _bucketed(values: pl.Expr, edges: list[tuple[int, str]], none_label: str) -> pl.Expr:
+    """Return a label per value: none_label for null, the first edge it fits, else over 90."""
+    expr: pl.Expr = pl.lit("over 90")
+    for upper, label in reversed(edges):
+        expr = pl.when(values <= upper).then(pl.lit(label)).otherwise(expr)
+    return pl.when(values.is_null()).then(pl.lit(none_label)).otherwise(expr)
+
+
+def _count_buckets(frame: pl.DataFrame, order: tuple[str, ...]) -> pl.DataFrame:
+    counts = dict(frame.group_by("bucket").len().iter_rows())
+    return pl.DataFrame(
+        {"bucket": list(order), "seats": [int(counts.get(b, 0)) for b in order]},
+        schema={"bucket": pl.String, "seats": pl.Int64},
+    )
+
+
+def idle_buckets(timeline: Timeline, k: int | None = None) -> pl.DataFrame:
+    """Return the seats of snapshot k by whole idle days: 0-7, 8-30, 31-60, 61-90, over 90."""
+    seats = timeline.at(timeline.last if k is None else k)
+    edges = [(7, "0-7"), (30, "8-30"), (60, "31-60"), (90, "61-90")]
+    frame = seats.select(_bucketed(pl.col("idle_days"), edges, "never").alias("bucket"))
+    return _count_buckets(frame, IDLE_BUCKETS)
+
+
+def first_activity(timeline: Timeline, k: int) -> pl.DataFrame:
+    """Return login, run_start_k, first_activity: each run's first activity known by k."""
+    return (
+        timeline.seats.filter(pl.col("known_activity").is_not_null() & (pl.col("k") <= k))
+        .group_by("login", "run_start_k")
+        .agg(pl.col("known_activity").min().alias("first_activity"))
+    )
+
+
+def activation(timeline: Timeline, k: int | None = None) -> pl.DataFrame:
+    """Return the seats of snapshot k by days from their run's first snapshot to activity."""
+    k = timeline.last if k is None else k
+    seats = timeline.at(k).join(
+        first_activity(timeline, k),
+        on=["login", "run_start_k"],
+        how="left",
+    )
+    days = (pl.col("first_activity") - pl.col("first_seen")).dt.total_seconds() // 86_400
+    bucket = (
+        pl.when(pl.col("first_activity").is_null())
+        .then(pl.lit("not yet"))
+        .when(days < 0)
+        .then(pl.lit("before first snapshot"))
+        .when(days <= 7)
+        .then(pl.lit("0-7"))
+        .when(days <= 30)
+        .then(pl.lit("8-30"))
+        .when(days <= 90)
+        .then(pl.lit("31-90"))
+        .otherwise(pl.lit("over 90"))
+    )
+    return _count_buckets(seats.select(bucket.alias("bucket")), ACTIVATION_BUCKETS)

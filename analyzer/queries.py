@@ -1,0 +1,160 @@
+"""One library function per question the CLI and the reports ask, and their JSON forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from analyzer.analysis import history_table, summarize
+from analyzer.config import load_people
+from analyzer.diff import diff_snapshots
+from analyzer.errors import SelectionError
+from analyzer.model import STATES, Finding, SeatDiff, Settings, SnapshotInfo, SnapshotSummary
+from analyzer.quality import find_issues
+from analyzer.seats import follow_through, reclaim_list, seat_table
+from analyzer.store import Store
+from analyzer.timeline import Timeline, build_timeline, scope_snapshots
+from analyzer.timeutil import iso
+
+
+def pick_snapshot(infos: list[SnapshotInfo], at: datetime | None) -> int:
+    """Return the index of the newest snapshot at or before `at` (default: the newest)."""
+    if at is None:
+        return len(infos) - 1
+    index = [i for i, info in enumerate(infos) if info.as_of <= at]
+    if not index:
+        raise SelectionError(
+            f"no snapshot of {infos[0].scope} at or before {iso(at)}; the "
+            f"first is from {iso(infos[0].as_of)}"
+        )
+    return index[-1]
+
+
+def timeline_until(
+    store: Store, scope: str | None, settings: Settings, at: datetime | None
+) -> tuple[Timeline, int]:
+    """Return the timeline up to the snapshot at or before `at`, and that snapshot's index."""
+    _, infos = scope_snapshots(store, scope)
+    k = pick_snapshot(infos, at)
+    return build_timeline(store, scope, settings, upto=infos[k]), k
+
+
+@dataclass(frozen=True)
+class Status:
+    """The answer to `status`: a snapshot's figures and the data-quality findings."""
+
+    summary: SnapshotSummary
+    findings: tuple[Finding, ...]
+    snapshot: SnapshotInfo
+
+
+def get_status(
+    store: Store, scope: str | None, settings: Settings, at: datetime | None, now: datetime
+) -> Status:
+    """Return the status of the snapshot at or before `at`."""
+    timeline, k = timeline_until(store, scope, settings, at)
+    return Status(summarize(timeline, k), find_issues(timeline, k, now), timeline.snapshots[k])
+
+
+def status_json(status: Status) -> dict[str, Any]:
+    """Return the `status --json` object."""
+    s = status.summary
+    return {
+        "scope": s.scope,
+        "as_of": iso(s.as_of),
+        "seats": s.seats,
+        "states": {state: s.states[state] for state in STATES},
+        "pending_cancellation": s.pending_cancellation,
+        "reclaim_candidates": s.reclaim_candidates,
+        "monthly_cost": round(s.monthly_cost, 2),
+        "idle_monthly_cost": round(s.idle_monthly_cost, 2),
+        "reclaimable_monthly_cost": round(s.reclaimable_monthly_cost, 2),
+        "seats_by_plan": s.seats_by_plan,
+        "currency": s.currency,
+        "stale_days": s.stale_days,
+        "grace_days": s.grace_days,
+        "source": status.snapshot.source_name,
+        "findings": [
+            {"code": f.code, "severity": f.severity, "message": f.message, "count": f.count}
+            for f in status.findings
+        ],
+    }
+
+
+def get_diff(
+    store: Store,
+    scope: str | None,
+    settings: Settings,
+    at_from: datetime | None,
+    at_to: datetime | None,
+) -> SeatDiff:
+    """Return the diff between two snapshots (default: the last two)."""
+    _, infos = scope_snapshots(store, scope)
+    k_to = pick_snapshot(infos, at_to)
+    if at_from is None:
+        if k_to == 0:
+            raise SelectionError(
+                f"{infos[0].scope} has only one snapshot up to {iso(infos[k_to].as_of)}"
+                "; there is nothing to compare it with"
+            )
+        k_from = k_to - 1
+    else:
+        k_from = pick_snapshot(infos, at_from)
+    timeline = build_timeline(store, scope, settings, upto=infos[max(k_from, k_to)])
+    return diff_snapshots(timeline, k_from, k_to)
+
+
+def diff_json(diff: SeatDiff) -> dict[str, Any]:
+    """Return the `diff --json` object."""
+    return {
+        "scope": diff.scope,
+        "from": iso(diff.from_as_of),
+        "to": iso(diff.to_as_of),
+        "added": diff.added["login"].to_list(),
+        "removed": diff.removed["login"].to_list(),
+        "transitions": diff.transition_counts(),
+        "changes": diff.transitions.select("login", "from_state", "to_state", "change").to_dicts(),
+        "moves": diff.moves.to_dicts(),
+    }
+
+
+@dataclass(frozen=True)
+class Reclaim:
+    """The answer to `reclaim`: candidates, and what became of the previous ones."""
+
+    summary: SnapshotSummary
+    candidates: pl.DataFrame
+    follow_through: pl.DataFrame
+    seats: pl.DataFrame  # the whole seat table, for the per-org API bodies
+
+
+def get_reclaim(
+    store: Store, scope: str | None, settings: Settings, at: datetime | None
+) -> Reclaim:
+    """Return the reclaim candidates of the snapshot at or before `at`."""
+    timeline, k = timeline_until(store, scope, settings, at)
+    people = load_people(settings.people) if settings.people else None
+    seats = seat_table(timeline, k, people)
+    return Reclaim(summarize(timeline, k), reclaim_list(seats), follow_through(timeline, k), seats)
+
+
+def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:
+    """Return, per org, the body for GitHub's remove-seats endpoint."""
+    rows = (
+        reclaim.seats.filter(pl.col("reclaim"))
+        .select("display_login", pl.col("orgs").str.split(", ").alias("org"))
+        .explode("org")
+        .filter(pl.col("org").is_not_null() & (pl.col("org") != ""))
+    )
+    bodies: dict[str, dict[str, list[str]]] = {}
+    for org, group in rows.group_by("org"):
+        bodies[str(org[0])] = {"selected_usernames": sorted(group["display_login"].to_list())}
+    return dict(sorted(bodies.items()))
+
+
+def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataFrame:
+    """Return one row per snapshot of the scope."""
+    return history_table(build_timeline(store, scope, settings))

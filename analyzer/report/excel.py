@@ -1,0 +1,329 @@
+"""Write the monthly finance workbook, every cost a formula on the prices in Assumptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zipfile import ZIP_DEFLATED, ZipFile
+
+import polars as pl
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.writer.excel import ExcelWriter
+
+from analyzer.fsutil import atomic_path
+from analyzer.model import STATE_LABELS, STATES, UNMAPPED, ReportData, SeatDiff
+from analyzer.report.excel_summary import write_summary
+from analyzer.report.excel_tables import (
+    Column,
+    Sheet,
+    TableSpan,
+    clean_text,
+    excel_datetime,
+    money_format,
+    open_sheet,
+    widths_of,
+    write_table,
+)
+
+# The sheets, in order (for tests and readers of the workbook).
+SHEETS: tuple[str, ...] = (
+    "Summary",
+    "Seats",
+    "Reclaim",
+    "Changes",
+    "Trend",
+    "By cost center",
+    "By department",
+    "By org",
+    "By team",
+    "Sources",
+)
+# (breakdown key, sheet, key header, table name, the Seats column the key is matched on)
+BREAKDOWNS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("cost_center", "By cost center", "Cost center", "ByCostCenterTable", "Cost center"),
+    ("department", "By department", "Department", "ByDepartmentTable", "Department"),
+    ("org", "By org", "Orgs", "ByOrgTable", "Orgs"),
+    ("team", "By team", "Team", "ByTeamTable", "Team"),
+)
+# Seat columns a breakdown groups on; a missing value is written as the breakdown's key.
+_GROUP_COLUMNS = ("department", "cost_center", "orgs", "team")
+_SUMMARY_WIDTHS = (46.0, 22.0, 18.0, 16.0, 16.0)
+_SOURCES_WIDTHS = (20.0, 24.0, 70.0, 66.0, 10.0, 10.0, 14.0, 14.0, 14.0, 48.0)
+
+
+def write_workbook(data: ReportData, path: Path) -> None:
+    """Write the finance workbook for `data` to `path`, atomically.
+
+    Two writes of the same data give the same sheets, byte for byte inside the zip: the
+    document's timestamps come from the snapshot, never from the clock.
+    """
+    money = money_format(data.settings.currency)
+    wb = Workbook(write_only=True)
+    seat_columns = _seat_columns()
+    # Sheets appear in creation order, and each write-only sheet streams to its own file:
+    # Summary is created first but filled last, once the Seats ranges it sums are known.
+    summary = open_sheet(wb, "Summary", _SUMMARY_WIDTHS, money, freeze=None)
+    seats_sheet = open_sheet(wb, "Seats", widths_of(seat_columns), money, freeze="B2")
+    seats = write_table(seats_sheet, "SeatsTable", _seat_frame(data.seats), seat_columns,
+                        totals=True)
+    reclaim = open_sheet(wb, "Reclaim", widths_of(_RECLAIM_COLUMNS), money, freeze="B2")
+    write_table(reclaim, "ReclaimTable", _reclaim_frame(data), _RECLAIM_COLUMNS, totals=True)
+    _write_changes(open_sheet(wb, "Changes", widths_of(_CHANGE_COLUMNS), money), data)
+    _write_trend(open_sheet(wb, "Trend", widths_of(_TREND_COLUMNS), money), data)
+    for key, title, key_header, table, seat_header in BREAKDOWNS:
+        columns = _breakdown_columns(key_header, seats, seat_header)
+        frame = data.breakdowns.get(key, _EMPTY_BREAKDOWN)
+        write_table(open_sheet(wb, title, widths_of(columns), money), table, frame, columns,
+                    totals=True)
+    _write_sources(open_sheet(wb, "Sources", _SOURCES_WIDTHS, money), data)
+    write_summary(wb, summary, data, seats)
+    _set_properties(wb, data)
+    with atomic_path(path) as tmp, ZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        # Workbook.save() stamps `modified` with the clock; ExcelWriter keeps ours.
+        ExcelWriter(wb, archive).save()
+
+
+def _seat_columns() -> list[Column]:
+    """Return the Seats sheet's columns; the cost looks the seat's plan up in Prices."""
+    return [
+        Column("Login", "text", 16, "display_login", total="label"),
+        Column("Name", "text", 22, "name"),
+        Column("Email", "text", 26, "email"),
+        Column("Department", "text", 16, "department"),
+        Column("Cost center", "text", 14, "cost_center"),
+        Column("Orgs", "text", 18, "orgs"),
+        Column("Team", "text", 18, "team"),
+        Column("Plan", "text", 12, "plan"),
+        Column("State", "text", 13, "state"),
+        Column("Pending cancellation", "bool", 12, "pending_cancellation"),
+        Column("Pending cancellation date", "date", 14, "pending_cancellation_date"),
+        Column("First seen (UTC)", "datetime", 17, "first_seen"),
+        Column("Last activity (UTC)", "datetime", 17, "last_activity"),
+        Column("Last authenticated (UTC)", "datetime", 17, "last_authenticated"),
+        Column("Idle days", "int", 10, "idle_days"),
+        Column("Last surface", "text", 30, "last_surface"),
+        Column("Surface family", "text", 14, "surface_family"),
+        Column("Reclaim candidate", "bool", 12, "reclaim"),
+        Column("Excluded from reclaim", "bool", 12, "excluded"),
+        Column("Monthly cost", "money", 14, formula="=VLOOKUP(H{r},Prices,2,FALSE)",
+               total="sum"),
+    ]
+
+
+_RECLAIM_COLUMNS: tuple[Column, ...] = (
+    Column("Login", "text", 16, "display_login", total="label"),
+    Column("Reason", "text", 13, "reason"),
+    Column("Idle days", "int", 10, "idle_days"),
+    Column("Idle since (UTC)", "datetime", 17, "idle_since"),
+    Column("First seen (UTC)", "datetime", 17, "first_seen"),
+    Column("Last activity (UTC)", "datetime", 17, "last_activity"),
+    Column("Last surface", "text", 30, "last_surface"),
+    Column("Orgs", "text", 18, "orgs"),
+    Column("Team", "text", 18, "team"),
+    Column("Plan", "text", 12, "plan"),
+    Column("Monthly cost", "money", 14, formula="=VLOOKUP(J{r},Prices,2,FALSE)", total="sum"),
+)
+_CHANGE_COLUMNS: tuple[Column, ...] = (
+    Column("Change", "text", 20, "change"),
+    Column("Login", "text", 16, "display_login"),
+    Column("Orgs", "text", 18, "orgs"),
+    Column("Team", "text", 18, "team"),
+    Column("From", "text", 18, "from"),
+    Column("To", "text", 18, "to"),
+)
+# Trend costs are values, not formulas: `history` keeps each month's seat counts by state
+# but not by plan, so seats x price cannot be rebuilt for a past month without assuming
+# today's plan mix. They are the library's figures, computed with the prices in force
+# when the workbook was exported, and the headers say so.
+_TREND_COLUMNS: tuple[Column, ...] = (
+    Column("Snapshot time (UTC)", "datetime", 18, "as_of"),
+    Column("Seats", "count", 9, "seats"),
+    *(Column(STATE_LABELS[state], "count", 12, state) for state in STATES),
+    Column("Pending cancellation", "count", 12, "pending_cancellation"),
+    Column("Reclaim candidates", "count", 12, "reclaim_candidates"),
+    Column("Added", "count", 9, "added"),
+    Column("Removed", "count", 9, "removed"),
+    Column("Monthly cost (as exported)", "money", 16, "monthly_cost"),
+    Column("Idle monthly cost (as exported)", "money", 16, "idle_monthly_cost"),
+)
+_COUNT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Seats", "seats"),
+    *((STATE_LABELS[state], state) for state in STATES),
+    ("Pending cancellation", "pending_cancellation"),
+    ("Reclaim candidates", "reclaim_candidates"),
+)
+_EMPTY_BREAKDOWN = pl.DataFrame(
+    schema={"key": pl.String, **{source: pl.Int64 for _, source in _COUNT_COLUMNS}}
+)
+
+
+def _breakdown_columns(key_header: str, seats: TableSpan, seat_header: str) -> list[Column]:
+    """Return a breakdown sheet's columns; costs sum the Seats sheet's rows of each key.
+
+    SUMPRODUCT with `=` rather than SUMIFS: SUMIFS reads its criterion as a pattern, so a
+    key starting with "<" or ">" becomes a comparison, "*" and "?" become wildcards, and
+    "0042" also matches "42". `=` compares the texts (ignoring case, as Excel always does).
+    """
+    columns = [
+        Column(key_header, "text", 30, "key", total="label"),
+        *(Column(header, "count", 12, source, total="sum") for header, source in _COUNT_COLUMNS),
+    ]
+    match = f"({seats.column(seat_header)}=$A{{r}})"
+    cost = seats.column("Monthly cost")
+    state = seats.column("State")
+    idle = "+".join(f'({state}="{STATE_LABELS[s]}")' for s in ("stale", "never_active"))
+    return [
+        *columns,
+        Column("Monthly cost", "money", 15, formula=f"=SUMPRODUCT({match}*{cost})",
+               total="sum"),
+        Column("Idle monthly cost", "money", 15,
+               formula=f"=SUMPRODUCT({match}*({idle})*{cost})", total="sum"),
+    ]
+
+
+def _label_states(column: str) -> pl.Expr:
+    """Return `column` with state codes replaced by their display labels."""
+    return pl.col(column).replace(STATE_LABELS)
+
+
+def _seat_frame(seats: pl.DataFrame) -> pl.DataFrame:
+    """Return the seats with state labels and "(unmapped)" where a breakdown key is missing."""
+    return seats.with_columns(
+        _label_states("state"),
+        *(pl.col(name).fill_null(UNMAPPED) for name in _GROUP_COLUMNS),
+    )
+
+
+def _reclaim_frame(data: ReportData) -> pl.DataFrame:
+    """Return the reclaim candidates with reason labels and "(unmapped)" orgs and teams."""
+    return data.reclaim.with_columns(
+        _label_states("reason"), pl.col("orgs", "team").fill_null(UNMAPPED)
+    )
+
+
+def _changes_frame(diff: SeatDiff, seats: pl.DataFrame) -> pl.DataFrame:
+    """Return one row per change: added, removed, state transitions, then team/org moves."""
+    where = _seat_frame(seats).select("login", "orgs", "team")
+    none = pl.lit(None, pl.String)
+    parts = [
+        diff.added.select(pl.lit("added").alias("change"), "login", "display_login", "orgs",
+                          "team", none.alias("from"), _label_states("state").alias("to")),
+        diff.removed.select(pl.lit("removed").alias("change"), "login", "display_login",
+                            "orgs", "team", _label_states("state").alias("from"),
+                            none.alias("to")),
+        diff.transitions.join(where, on="login", how="left").select(
+            pl.when(pl.col("change") != "").then(pl.col("change"))
+            .otherwise(pl.format("{} -> {}", "from_state", "to_state")).alias("change"),
+            "login", "display_login", "orgs", "team",
+            _label_states("from_state").alias("from"), _label_states("to_state").alias("to"),
+        ),
+        diff.moves.join(where, on="login", how="left").select(
+            pl.format("moved ({})", "field").alias("change"), "login", "display_login",
+            "orgs", "team", pl.col("before").alias("from"), pl.col("after").alias("to"),
+        ),
+    ]
+    frames = [
+        part.cast(pl.String).with_columns(pl.lit(order).alias("order"))
+        for order, part in enumerate(parts)
+    ]
+    return (
+        pl.concat(frames)
+        .with_columns(pl.col("orgs", "team").fill_null(UNMAPPED))
+        .sort("order", "login")
+    )
+
+
+def _write_changes(sheet: Sheet, data: ReportData) -> None:
+    """Write the changes since the previous month, or say there is no previous month."""
+    if data.changes is None:
+        sheet.append(["No previous month: this is the first snapshot of this scope, so "
+                      "there is nothing to compare with."])
+        return
+    write_table(sheet, "ChangesTable", _changes_frame(data.changes, data.seats), _CHANGE_COLUMNS)
+
+
+def _write_trend(sheet: Sheet, data: ReportData) -> None:
+    """Write one row per snapshot and the seats-by-state and cost charts beside it."""
+    span = write_table(sheet, "TrendTable", data.history, _TREND_COLUMNS)
+    ws = sheet.ws
+    letters = span.letters
+    col = {header: ord(letter) - ord("A") + 1 for header, letter in letters.items()}
+    categories = Reference(ws, min_col=1, min_row=span.first_row, max_row=span.last_row)
+
+    bars = BarChart()
+    bars.type, bars.grouping, bars.overlap = "col", "stacked", 100
+    bars.title, bars.y_axis.title = "Seats by state", "Seats"
+    first_state, last_state = STATE_LABELS[STATES[0]], STATE_LABELS[STATES[-1]]
+    bars.add_data(Reference(ws, min_col=col[first_state], max_col=col[last_state],
+                            min_row=span.header_row, max_row=span.last_row),
+                  titles_from_data=True)
+    lines = LineChart()
+    lines.title, lines.y_axis.title = "Monthly cost (as exported)", data.settings.currency
+    lines.add_data(Reference(ws, min_col=col["Monthly cost (as exported)"],
+                             max_col=col["Idle monthly cost (as exported)"],
+                             min_row=span.header_row, max_row=span.last_row),
+                   titles_from_data=True)
+    for chart, anchor in ((bars, "O2"), (lines, "O22")):
+        chart.set_categories(categories)
+        chart.x_axis.number_format = "yyyy-mm-dd"
+        # openpyxl 3.1 marks axes as deleted unless told otherwise.
+        chart.x_axis.delete = chart.y_axis.delete = False
+        chart.width, chart.height = 20.0, 9.5
+        ws.add_chart(chart, anchor)
+
+
+def _write_sources(sheet: Sheet, data: ReportData) -> None:
+    """Write every snapshot used and, under them, the data-quality findings."""
+    sources = pl.DataFrame(
+        [
+            {"as_of": s.as_of, "format": s.format, "source_name": s.source_name,
+             "sha256": s.sha256, "seats": s.seats, "rows": s.rows,
+             "time_source": s.time_source, "time_precision": s.time_precision,
+             "scope_source": s.scope_source, "id": s.id}
+            for s in data.sources
+        ],
+        schema={"as_of": pl.Datetime("us", "UTC"), "format": pl.String,
+                "source_name": pl.String, "sha256": pl.String, "seats": pl.Int64,
+                "rows": pl.Int64, "time_source": pl.String, "time_precision": pl.String,
+                "scope_source": pl.String, "id": pl.String},
+    )
+    write_table(sheet, "SourcesTable", sources, [
+        Column("Snapshot time (UTC)", "datetime", source="as_of"),
+        Column("Format", "text", source="format"),
+        Column("File name", "text", source="source_name"),
+        Column("SHA-256", "text", source="sha256"),
+        Column("Seats", "count", source="seats"),
+        Column("Rows", "count", source="rows"),
+        Column("Time from", "text", source="time_source"),
+        Column("Time precision", "text", source="time_precision"),
+        Column("Scope from", "text", source="scope_source"),
+        Column("Snapshot id", "text", source="id"),
+    ])
+    sheet.append([])
+    sheet.append([sheet.styled("Data-quality findings", "text", bold=True)])
+    findings = pl.DataFrame(
+        [{"severity": f.severity, "code": f.code, "message": f.message, "count": f.count}
+         for f in data.findings],
+        schema={"severity": pl.String, "code": pl.String, "message": pl.String,
+                "count": pl.Int64},
+    )
+    write_table(sheet, "FindingsTable", findings, [
+        Column("Severity", "text", source="severity"),
+        Column("Code", "text", source="code"),
+        Column("Finding", "text", source="message"),
+        Column("Count", "count", source="count"),
+    ])
+
+
+def _set_properties(wb: Any, data: ReportData) -> None:
+    """Set the document properties, timestamped with the snapshot time for determinism."""
+    stamp = excel_datetime(data.current_snapshot.as_of)
+    props = wb.properties
+    props.creator = "copilot-seats"
+    props.title = clean_text(f"GitHub Copilot seats {data.scope} {data.month}")
+    props.subject = "GitHub Copilot seats and costs"
+    props.description = clean_text(
+        f"Made by copilot-seats {data.tool_version} from snapshot {data.current_snapshot.id}"
+    )
+    props.created = props.modified = stamp
