@@ -239,7 +239,7 @@ def reclaim(
     rows = _reclaim_rows(result.candidates)
     s = result.summary
     if fmt == "json":
-        body = {
+        body: dict[str, Any] = {
             "scope": s.scope,
             "as_of": iso(s.as_of),
             "candidates": rows,
@@ -251,9 +251,9 @@ def reclaim(
     elif fmt == "csv":
         _write_csv(rows, _RECLAIM_COLUMNS)
     elif fmt == "api":
-        for org, body in api_bodies(result).items():
+        for org, usernames in api_bodies(result).items():
             click.echo(f"# DELETE /orgs/{org}/copilot/billing/selected_users")
-            click.echo(json.dumps(body))
+            click.echo(json.dumps(usernames))
     else:
         click.echo(
             f"{'LOGIN':<24}{'REASON':<14}{'IDLE':>6}  {'LAST ACTIVITY':<21}"

@@ -134,12 +134,17 @@ def _reclaim_table(data: ReportData) -> Table:
     def row(r: dict[str, Any]) -> list[Cell]:
         never = r["idle_days"] is None and r["reason"] == "never_active"
         return _cells(
-            _login(r["display_login"]), _state(r["reason"]),
+            _login(r["display_login"]),
+            _state(r["reason"]),
             Cell("never" if never else _text(r["idle_days"]), "num"),
-            fmt_date(r["last_activity"]), fmt_date(r["first_seen"]),
-            Cell(_text(r["last_surface"]), "wrap"), r["orgs"], r["team"], r["plan"],
+            fmt_date(r["last_activity"]),
+            fmt_date(r["first_seen"]),
+            Cell(_text(r["last_surface"]), "wrap"),
+            r["orgs"],
+            r["team"],
+            r["plan"],
             Cell(fmt_money(r["monthly_cost"] or 0.0, currency), "num"),
-        )  # fmt: skip
+        )
 
     headers = "Login|Reason|Idle days#|Last activity|First seen|Last surface|Orgs|Team|Plan|Cost#"
     return _table(data.reclaim, headers, row, "No seat is a reclaim candidate this month.")
@@ -165,12 +170,14 @@ def _changes(data: ReportData) -> dict[str, Any] | None:
         return None
 
     def seat(r: dict[str, Any]) -> list[Cell]:
-        return _cells(_login(r["display_login"] or r["login"]), r["orgs"], r["team"],
-                      _state(r["state"]))  # fmt: skip
+        return _cells(
+            _login(r["display_login"] or r["login"]), r["orgs"], r["team"], _state(r["state"])
+        )
 
     def transition(r: dict[str, Any]) -> list[Cell]:
-        return _cells(_login(r["display_login"]), _state(r["from_state"]),
-                      _state(r["to_state"]), r["change"])  # fmt: skip
+        return _cells(
+            _login(r["display_login"]), _state(r["from_state"]), _state(r["to_state"]), r["change"]
+        )
 
     def move(r: dict[str, Any]) -> list[Cell]:
         return _cells(_login(r["display_login"]), r["field"], r["before"], r["after"])
@@ -178,18 +185,32 @@ def _changes(data: ReportData) -> dict[str, Any] | None:
     return {
         "from": fmt_time(diff.from_as_of),
         "to": fmt_time(diff.to_as_of),
-        "counts": [("added", diff.added.height), ("removed", diff.removed.height),
-                   ("changed state", diff.transitions.height), ("moved", diff.moves.height)],
-        "added": _table(diff.added.sort("login"), "Login|Orgs|Team|State", seat,
-                        "No seat was added."),
-        "removed": _table(diff.removed.sort("login"), "Login|Orgs|Team|State", seat,
-                          "No seat was removed."),
+        "counts": [
+            ("added", diff.added.height),
+            ("removed", diff.removed.height),
+            ("changed state", diff.transitions.height),
+            ("moved", diff.moves.height),
+        ],
+        "added": _table(
+            diff.added.sort("login"), "Login|Orgs|Team|State", seat, "No seat was added."
+        ),
+        "removed": _table(
+            diff.removed.sort("login"), "Login|Orgs|Team|State", seat, "No seat was removed."
+        ),
         "matrix": _transition_matrix(diff.transition_counts()),
-        "transitions": _table(diff.transitions.sort("login"), "Login|From|To|Change",
-                              transition, "No seat changed state."),
-        "moves": _table(diff.moves.sort("login", "field"), "Login|Field|Before|After", move,
-                        "No seat moved between organizations or teams."),
-    }  # fmt: skip
+        "transitions": _table(
+            diff.transitions.sort("login"),
+            "Login|From|To|Change",
+            transition,
+            "No seat changed state.",
+        ),
+        "moves": _table(
+            diff.moves.sort("login", "field"),
+            "Login|Field|Before|After",
+            move,
+            "No seat moved between organizations or teams.",
+        ),
+    }
 
 
 # key, label, is money, better direction (+1 up, -1 down, 0 neither), accent state
@@ -280,11 +301,14 @@ def _findings_table(data: ReportData) -> Table:
     """Lay out the data-quality findings and caveats, most severe first."""
     order = {"warning": 0, "caution": 1, "info": 2}
     rows = [
-        _cells(Cell(f.severity, badge=f"sev sev-{f.severity if f.severity in order else 'info'}"),
-               Cell(f.code, "code"), Cell(f.message, "wrap"),
-               Cell(f"{f.count:,}" if f.count else DASH, "num"))
+        _cells(
+            Cell(f.severity, badge=f"sev sev-{f.severity if f.severity in order else 'info'}"),
+            Cell(f.code, "code"),
+            Cell(f.message, "wrap"),
+            Cell(f"{f.count:,}" if f.count else DASH, "num"),
+        )
         for f in sorted(data.findings, key=lambda f: (order.get(f.severity, 3), f.code, f.message))
-    ]  # fmt: skip
+    ]
     return Table(_headers("Severity|Code|Finding|Seats#"), rows, 0, "No findings.")
 
 
@@ -294,11 +318,17 @@ def _sources_table(data: ReportData) -> Table:
     if data.previous_snapshot is not None:
         roles[data.previous_snapshot.id] = "previous"
     rows = [
-        _cells(fmt_time(s.as_of), Cell(roles.get(s.id, ""), badge="role" if s.id in roles else ""),
-               Cell(s.format, "code"), Cell(s.source_name, "wrap"), Cell(s.sha256[:12], "code"),
-               Cell(f"{s.seats:,}", "num"), s.time_source)
+        _cells(
+            fmt_time(s.as_of),
+            Cell(roles.get(s.id, ""), badge="role" if s.id in roles else ""),
+            Cell(s.format, "code"),
+            Cell(s.source_name, "wrap"),
+            Cell(s.sha256[:12], "code"),
+            Cell(f"{s.seats:,}", "num"),
+            s.time_source,
+        )
         for s in sorted(data.sources, key=lambda s: (s.as_of, s.id))
-    ]  # fmt: skip
+    ]
     headers = _headers("Snapshot time|Used as|Format|File|SHA-256|Seats#|Time from")
     return Table(headers, rows, 0, "No sources.")
 
