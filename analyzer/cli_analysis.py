@@ -14,6 +14,7 @@ import click
 
 from analyzer.cli_options import (
     AT,
+    CONTEXT,
     config_option,
     now_utc,
     plural,
@@ -24,8 +25,6 @@ from analyzer.cli_options import (
     threshold_options,
 )
 from analyzer.timeutil import iso
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _money(value: float, currency: str) -> str:

@@ -1,0 +1,212 @@
+"""Commands that fill and inspect the history store: ingest, snapshots, rebuild."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analyzer.cli_options import (
+    CONTEXT,
+    TIME,
+    interactive,
+    plural,
+    quiet_option,
+    say,
+    scope_option,
+    store_option,
+)
+from analyzer.errors import AnalyzerError
+from analyzer.timeutil import iso
+
+
+def print_outcome(outcome: Any, verbose: bool) -> None:
+    info = outcome.snapshot
+    label = {"stored": "stored", "already-stored": "already stored"}.get(
+        outcome.status, outcome.status
+    )
+    detail = outcome.message
+    if outcome.status == "stored" and info is not None:
+        detail = f"{info.scope} at {iso(info.as_of)}, {plural(info.seats, 'seat')}, {info.format}"
+    click.echo(f"{label:<15} {outcome.path}: {detail}")
+    errors = [p for p in outcome.problems if p.severity == "error"]
+    shown = errors if verbose else errors[:20]
+    for problem in shown:
+        click.echo(f"    {problem.render()}")
+    if len(errors) > len(shown):
+        click.echo(f"    ... and {len(errors) - len(shown)} more problems (use -v to list all)")
+    for problem in outcome.warnings:
+        click.echo(f"    warning: {problem.render()}")
+
+
+def run_ingest(
+    store_dir: Path,
+    paths: tuple[Path, ...],
+    *,
+    as_of: datetime | None,
+    scope: str | None,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+) -> list[Any]:
+    """Ingest paths with per-file lines and a progress bar; return the outcomes."""
+    from analyzer.ingest import collect_files, ingest_files
+    from analyzer.store import Store
+
+    files, skipped = collect_files(paths, recursive=recursive)
+    for outcome in skipped:
+        if not quiet:
+            print_outcome(outcome, verbose)
+    store = Store(store_dir)
+
+    def waiting() -> None:
+        say(f"Waiting for another copilot-seats process to finish with {store_dir} ...")
+
+    if len(files) > 1 and interactive() and not quiet:
+        with click.progressbar(length=len(files), label="Reading reports", file=None) as bar:
+            outcomes = ingest_files(
+                store,
+                files,
+                as_of=as_of,
+                scope=scope,
+                on_wait=waiting,
+                on_file=lambda _o: bar.update(1),
+            )
+    else:
+        outcomes = ingest_files(store, files, as_of=as_of, scope=scope, on_wait=waiting)
+    for outcome in outcomes:
+        if not quiet or outcome.status == "refused":
+            print_outcome(outcome, verbose)
+    return [*skipped, *outcomes]
+
+
+def summarize_ingest(outcomes: list[Any]) -> str:
+    """Return the one-line summary of an ingest."""
+    counts = {
+        s: sum(o.status == s for o in outcomes)
+        for s in ("stored", "already-stored", "refused", "skipped")
+    }
+    return (
+        f"{plural(len(outcomes), 'file')}: {counts['stored']} stored, "
+        f"{counts['already-stored']} already stored, {counts['refused']} refused"
+        + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
+    )
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False))
+@store_option
+@click.option(
+    "--as-of",
+    type=TIME,
+    default=None,
+    help="Snapshot time for files that carry none (no Report Time, no GitHub name).",
+)
+@scope_option
+@click.option("-r", "--recursive", is_flag=True, help="Also read files in subfolders.")
+@quiet_option
+@click.option("-v", "--verbose", is_flag=True, help="List every problem of a refused file.")
+def ingest(
+    store_dir: Path,
+    paths: tuple[Path, ...],
+    as_of: datetime | None,
+    scope: str | None,
+    recursive: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Read seat report files (or folders of them) into the history store.
+
+    Each file gets a line: stored, already stored, or refused with every problem as
+    `file:line: message [code]`. Good files are stored even when others are refused.
+    Exit status 1 when a file was refused.
+
+    Example: copilot-seats ingest sample_reports/
+    """
+    outcomes = run_ingest(
+        store_dir,
+        paths,
+        as_of=as_of,
+        scope=scope,
+        recursive=recursive,
+        quiet=quiet,
+        verbose=verbose,
+    )
+    say(summarize_ingest(outcomes))
+    if any(o.status == "refused" for o in outcomes):
+        raise SystemExit(1)
+
+
+@click.command(context_settings=CONTEXT)
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def snapshots(store_dir: Path, as_json: bool) -> None:
+    """List the stored snapshots: scope, time (UTC), format, seats, source file.
+
+    Example: copilot-seats snapshots --json
+    """
+    from analyzer.store import Store
+
+    infos = Store(store_dir).snapshots()
+    if as_json:
+        rows = [
+            {
+                "scope": i.scope,
+                "as_of": iso(i.as_of),
+                "format": i.format,
+                "seats": i.seats,
+                "rows": i.rows,
+                "source": i.source_name,
+                "sha256": i.sha256,
+                "id": i.id,
+                "time_source": i.time_source,
+            }
+            for i in infos
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if infos:
+        click.echo(
+            f"{'SCOPE':<20} {'AS OF (UTC)':<21} {'FORMAT':<25} {'SEATS':>7}  {'SHA256':<12}  SOURCE"
+        )
+    for i in infos:
+        click.echo(
+            f"{i.scope:<20} {iso(i.as_of):<21} {i.format:<25} {i.seats:>7,}  "
+            f"{i.sha256[:12]}  {i.source_name}"
+        )
+    scopes = len({i.scope for i in infos})
+    say(f"{plural(len(infos), 'snapshot')} in {plural(scopes, 'scope')} in {store_dir}")
+
+
+@click.command(context_settings=CONTEXT)
+@store_option
+def rebuild(store_dir: Path) -> None:
+    """Re-derive every snapshot from the original files kept in the store.
+
+    Example: copilot-seats rebuild --store copilot-history
+    """
+    from analyzer.ingest import rebuild_store
+    from analyzer.store import Store
+
+    store = Store(store_dir)
+    if not (store_dir / "originals").is_dir():
+        raise AnalyzerError(f"{store_dir} holds no kept originals: nothing to rebuild")
+    result = rebuild_store(
+        store, on_wait=lambda: say(f"Waiting for another copilot-seats process on {store_dir} ...")
+    )
+    for sha, problems in result.failures:
+        click.echo(f"cannot re-read original {sha[:12]}; kept its old snapshot")
+        for problem in problems:
+            click.echo(f"    {problem.render()}")
+    say(
+        f"rebuilt {plural(len(result.rebuilt), 'snapshot')}"
+        + (f", {len(result.failures)} originals could not be re-read" if result.failures else "")
+    )
+    if result.failures:
+        raise SystemExit(1)
+
+
+COMMANDS = [ingest, snapshots, rebuild]

@@ -1,0 +1,211 @@
+"""Commands that write reports: `report` (one scope) and `monthly` (the whole monthly job)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analyzer.cli_ingest import print_outcome, summarize_ingest
+from analyzer.cli_options import (
+    CONTEXT,
+    TIME,
+    config_option,
+    interactive,
+    now_utc,
+    plural,
+    quiet_option,
+    resolve_settings,
+    say,
+    scope_option,
+    store_option,
+    threshold_options,
+)
+
+
+def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM, e.g. 2026-03")
+    return value
+
+
+def month_option(func: Any) -> Any:
+    """Add `--month YYYY-MM`."""
+    return click.option(
+        "--month",
+        callback=_month,
+        default=None,
+        help="Report month YYYY-MM (default: the month of the latest snapshot).",
+    )(func)
+
+
+def _summary_line(files: Any) -> str:
+    s = files.summary
+    paths = ", ".join(str(p) for p in (files.html, files.xlsx) if p is not None)
+    return (
+        f"{files.scope} {files.month}: {plural(s.seats, 'seat')}, {s.states['active']:,} "
+        f"active, {s.states['stale']:,} stale, {s.states['never_active']:,} never active, "
+        f"cost {s.monthly_cost:,.2f} {s.currency}, idle {s.idle_monthly_cost:,.2f} "
+        f"{s.currency} -> {paths}"
+    )
+
+
+@click.command(context_settings=CONTEXT)
+@store_option
+@scope_option
+@month_option
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML report here.",
+)
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Excel workbook here.",
+)
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Replace logins with stable short hashes (for sharing beyond admins).",
+)
+@config_option
+@threshold_options
+def report(
+    store_dir: Path,
+    scope: str | None,
+    month: str | None,
+    html_path: Path | None,
+    xlsx_path: Path | None,
+    pseudonymize: bool,
+    config_path: Path | None,
+    stale_days: int | None,
+    grace_days: int | None,
+) -> None:
+    """Write a month's HTML report and/or Excel workbook for one scope.
+
+    Example: copilot-seats report --scope octo-demo --html octo.html --xlsx octo.xlsx
+    """
+    from analyzer.monthly import write_reports
+    from analyzer.report.data import build_report_data
+    from analyzer.store import Store
+
+    if html_path is None and xlsx_path is None:
+        raise click.UsageError("give --html FILE, --xlsx FILE or both")
+    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
+    data = build_report_data(
+        Store(store_dir), scope, month, settings, now_utc(), anonymous=pseudonymize
+    )
+    files = write_reports(data, html_path, xlsx_path)
+    click.echo(_summary_line(files))
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("copilot-reports"),
+    show_default=True,
+    help="Folder for the reports.",
+)
+@store_option
+@month_option
+@scope_option
+@click.option("-r", "--recursive", is_flag=True, help="Also read files in subfolders of INBOX.")
+@click.option(
+    "--as-of",
+    type=TIME,
+    default=None,
+    help="Snapshot time for files that carry none (no Report Time, no GitHub name).",
+)
+@click.option("--pseudonymize", is_flag=True, help="Replace logins with stable short hashes.")
+@config_option
+@threshold_options
+@quiet_option
+@click.option("-v", "--verbose", is_flag=True, help="Say what happened to every file.")
+def monthly(
+    inbox: Path,
+    out_dir: Path,
+    store_dir: Path,
+    month: str | None,
+    scope: str | None,
+    recursive: bool,
+    as_of: Any,
+    pseudonymize: bool,
+    config_path: Path | None,
+    stale_days: int | None,
+    grace_days: int | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Ingest new reports from INBOX, then write each scope's report and workbook.
+
+    Files already stored are recognised and skipped; wrong files are reported and left in
+    place; downloads still in progress (*.crdownload, *.part) wait for the next run. Writes
+    DIR/<scope>-<YYYY-MM>.html and .xlsx for the latest month (or --month). Exit status 1
+    when a file was refused, after writing everything that could be written.
+
+    Example: copilot-seats monthly sample_reports/ --out copilot-reports
+    """
+    from analyzer.ingest import collect_files, ingest_files
+    from analyzer.monthly import report_scopes
+    from analyzer.store import Store
+
+    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
+    store = Store(store_dir)
+    files, skipped = collect_files([inbox], recursive=recursive)
+    show = interactive() and not quiet
+    with click.progressbar(
+        length=len(files), label="Reading reports", file=None, hidden=not show
+    ) as bar:
+        outcomes = [
+            *skipped,
+            *ingest_files(
+                store,
+                files,
+                as_of=as_of,
+                scope=scope,
+                on_wait=lambda: say(
+                    f"Waiting for another copilot-seats process on {store_dir} ..."
+                ),
+                on_file=lambda _o: bar.update(1),
+            ),
+        ]
+    for outcome in outcomes:
+        if outcome.status == "refused" or (
+            not quiet and (verbose or outcome.status in ("stored", "skipped"))
+        ):
+            print_outcome(outcome, verbose)
+    if not quiet:
+        say(summarize_ingest(outcomes))
+    scopes = [scope.lower()] if scope else store.scopes()
+    if not scopes:
+        raise click.ClickException(f"no seat reports in {inbox} or in the store {store_dir}")
+    with click.progressbar(
+        length=len(scopes), label="Writing reports", file=None, hidden=not show
+    ) as bar:
+        written, failures = report_scopes(
+            store,
+            scopes,
+            out_dir=out_dir,
+            month=month,
+            settings=settings,
+            now=now_utc(),
+            anonymous=pseudonymize,
+            on_scope=lambda _s: bar.update(1),
+        )
+    for files in written:
+        click.echo(_summary_line(files))
+    for failed_scope, message in failures:
+        click.echo(f"Error: {failed_scope}: {message}", err=True)
+    if any(o.status == "refused" for o in outcomes) or failures:
+        raise SystemExit(1)
+
+
+COMMANDS = [report, monthly]

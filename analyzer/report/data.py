@@ -1,0 +1,137 @@
+"""Compute everything a monthly report shows, once, into a ReportData both writers lay out."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import datetime
+
+import polars as pl
+
+from analyzer import __version__
+from analyzer.analysis import activation, history_table, idle_buckets, summarize, surface_mix
+from analyzer.config import load_people
+from analyzer.diff import diff_snapshots
+from analyzer.errors import SelectionError
+from analyzer.model import ReportData, SeatDiff, Settings, SnapshotInfo
+from analyzer.quality import find_issues
+from analyzer.seats import breakdowns, reclaim_list, seat_table
+from analyzer.store import Store
+from analyzer.timeline import build_timeline, scope_snapshots
+
+
+def month_of(info: SnapshotInfo) -> str:
+    """Return the UTC month `YYYY-MM` a snapshot falls in."""
+    return info.as_of.strftime("%Y-%m")
+
+
+def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int | None]:
+    """Return (index of the month's latest snapshot, index of the previous month's latest).
+
+    The previous month is the latest earlier month that has a snapshot.
+    """
+    months = sorted({month_of(i) for i in infos})
+    month = month or months[-1]
+    if month not in months:
+        raise SelectionError(f"no snapshot of {infos[0].scope} in {month}; months with "
+                             f"snapshots: {', '.join(months)}")
+    k = max(i for i, info in enumerate(infos) if month_of(info) == month)
+    earlier = [i for i, info in enumerate(infos) if month_of(info) < month]
+    return k, (max(earlier) if earlier else None)
+
+
+def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """Return every definition and assumption behind the figures, for the report footer."""
+    prices = ", ".join(f"{plan} {price:g} {settings.currency}"
+                       for plan, price in sorted(settings.prices.items()))
+    return (
+        ("run", "the unbroken sequence of snapshots, ending at this one, in which the login "
+                "holds a seat; a seat that disappears and returns starts a new run"),
+        ("known activity", "the latest last-activity seen in any snapshot of the run (so "
+                           "activity GitHub dropped after 90 days is still known); for an "
+                           "enterprise, the latest over all the login's org rows; a date "
+                           "without time counts as 00:00 UTC"),
+        ("active", f"known activity no more than {settings.stale_days} x 24 h before the "
+                   "snapshot time"),
+        ("stale", f"known activity more than {settings.stale_days} x 24 h before the "
+                  "snapshot time"),
+        ("new", f"no known activity, and the seat was granted (API created_at) less than "
+                f"{settings.grace_days} x 24 h ago, or, without created_at, its run began "
+                f"after the scope's first snapshot less than {settings.grace_days} x 24 h ago"),
+        ("never active", "no known activity and not new; in the scope's first snapshot this "
+                         "also holds seats idle for more than 90 days"),
+        ("pending cancellation", "the seat leaves at the end of the cycle (usage report "
+                                 "Status, or the API's pending_cancellation_date)"),
+        ("reclaim candidate", "stale or never active, not pending cancellation, not excluded "
+                              "by configuration"),
+        ("idle days", "whole days between known activity and the snapshot time"),
+        ("cost", f"every distinct login is one billed seat (a user in several orgs of an "
+                 f"enterprise is billed once, Enterprise over Business) at its plan's price "
+                 f"per month: {prices}; default plan {settings.default_plan}"),
+        ("idle cost", "the cost of the stale and never-active seats"),
+        ("month", "a month's state is its latest snapshot (UTC), compared with the latest "
+                  "snapshot of the previous month that has one"),
+    )
+
+
+def _alias(login: str) -> str:
+    return "user-" + hashlib.sha256(login.encode("utf-8")).hexdigest()[:8]
+
+
+def _mask(frame: pl.DataFrame) -> pl.DataFrame:
+    logins = [c for c in ("login", "display_login") if c in frame.columns]
+    if not logins:
+        return frame
+    alias = frame["login"].map_elements(_alias, return_dtype=pl.String)
+    people = [c for c in ("name", "email") if c in frame.columns]
+    return frame.with_columns(
+        *[alias.alias(c) for c in logins],
+        *[pl.lit(None, pl.String).alias(c) for c in people],
+    )
+
+
+def pseudonymize(data: ReportData) -> ReportData:
+    """Return the report with every login replaced by a stable short hash, names removed."""
+    changes = data.changes
+    if changes is not None:
+        changes = SeatDiff(
+            changes.scope, changes.from_as_of, changes.to_as_of, _mask(changes.added),
+            _mask(changes.removed), _mask(changes.transitions), _mask(changes.moves),
+        )
+    return dataclasses.replace(
+        data, seats=_mask(data.seats), reclaim=_mask(data.reclaim), changes=changes,
+        pseudonymized=True,
+    )
+
+
+def build_report_data(store: Store, scope: str | None, month: str | None, settings: Settings,
+                      now: datetime, *, anonymous: bool = False) -> ReportData:
+    """Compute the monthly report of a scope (default: the month of its latest snapshot)."""
+    scope, infos = scope_snapshots(store, scope)
+    k, k_prev = pick_month(infos, month)
+    timeline = build_timeline(store, scope, settings, upto=infos[k])
+    people = load_people(settings.people) if settings.people else None
+    seats = seat_table(timeline, k, people)
+    data = ReportData(
+        scope=scope,
+        month=month_of(infos[k]),
+        current=summarize(timeline, k),
+        previous=summarize(timeline, k_prev) if k_prev is not None else None,
+        current_snapshot=infos[k],
+        previous_snapshot=infos[k_prev] if k_prev is not None else None,
+        generated_at=now,
+        tool_version=__version__,
+        settings=settings,
+        history=history_table(timeline),
+        surface_mix=surface_mix(timeline).drop("k"),
+        idle_buckets=idle_buckets(timeline, k),
+        activation=activation(timeline, k),
+        seats=seats,
+        reclaim=reclaim_list(seats),
+        changes=diff_snapshots(timeline, k_prev, k) if k_prev is not None else None,
+        breakdowns=breakdowns(seats, people is not None),
+        findings=find_issues(timeline, k, now),
+        sources=tuple(infos[: k + 1]),
+        definitions=definitions(settings),
+    )
+    return pseudonymize(data) if anonymous else data
