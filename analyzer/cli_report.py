@@ -200,8 +200,8 @@ def monthly(
             anonymous=pseudonymize,
             on_scope=lambda _s: bar.update(1),
         )
-    for files in written:
-        click.echo(_summary_line(files))
+    for report_files in written:
+        click.echo(_summary_line(report_files))
     for failed_scope, message in failures:
         click.echo(f"Error: {failed_scope}: {message}", err=True)
     if any(o.status == "refused" for o in outcomes) or failures:

@@ -116,10 +116,11 @@ def _figure(
             "legend": {
                 "orientation": "h",
                 "xref": "container",
+                "yref": "container",
                 "x": 0,
                 "xanchor": "left",
-                "y": 1.02,
-                "yanchor": "bottom",
+                "y": 1,
+                "yanchor": "top",
                 "traceorder": "normal",
             },
             "hoverlabel": {"font": {"family": FONT}},

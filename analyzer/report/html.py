@@ -43,6 +43,11 @@ class Table:
     empty: str = "None."
 
     @property
+    def total(self) -> int:
+        """Return how many rows the table has, shown or not."""
+        return len(self.rows) + self.more
+
+    @property
     def more_text(self) -> str:
         """Say how many rows the page leaves out."""
         verb = "is" if self.more == 1 else "are"
@@ -164,39 +169,28 @@ def _transition_matrix(counts: dict[str, int]) -> Table:
 
 
 def _changes(data: ReportData) -> dict[str, Any] | None:
-    """Lay out the month's changes: counts, seat lists, the transition matrix and moves."""
+    """Lay out the month's changes: seat lists, the transition matrix and moves."""
     diff = data.changes
     if diff is None:
         return None
 
     def seat(r: dict[str, Any]) -> list[Cell]:
-        return _cells(
-            _login(r["display_login"] or r["login"]), r["orgs"], r["team"], _state(r["state"])
-        )
+        login = r["display_login"] or r["login"]
+        return _cells(_login(login), r["orgs"], r["team"], _state(r["state"]))
 
     def transition(r: dict[str, Any]) -> list[Cell]:
-        return _cells(
-            _login(r["display_login"]), _state(r["from_state"]), _state(r["to_state"]), r["change"]
-        )
+        to_state = _state(r["to_state"])
+        return _cells(_login(r["display_login"]), _state(r["from_state"]), to_state, r["change"])
 
     def move(r: dict[str, Any]) -> list[Cell]:
         return _cells(_login(r["display_login"]), r["field"], r["before"], r["after"])
 
+    seats = "Login|Orgs|Team|State"
     return {
         "from": fmt_time(diff.from_as_of),
         "to": fmt_time(diff.to_as_of),
-        "counts": [
-            ("added", diff.added.height),
-            ("removed", diff.removed.height),
-            ("changed state", diff.transitions.height),
-            ("moved", diff.moves.height),
-        ],
-        "added": _table(
-            diff.added.sort("login"), "Login|Orgs|Team|State", seat, "No seat was added."
-        ),
-        "removed": _table(
-            diff.removed.sort("login"), "Login|Orgs|Team|State", seat, "No seat was removed."
-        ),
+        "added": _table(diff.added.sort("login"), seats, seat, "No seat was added."),
+        "removed": _table(diff.removed.sort("login"), seats, seat, "No seat was removed."),
         "matrix": _transition_matrix(diff.transition_counts()),
         "transitions": _table(
             diff.transitions.sort("login"),
@@ -213,17 +207,17 @@ def _changes(data: ReportData) -> dict[str, Any] | None:
     }
 
 
-# key, label, is money, better direction (+1 up, -1 down, 0 neither), accent state
-_KPI_SPECS: tuple[tuple[str, str, bool, int, str], ...] = (
-    ("seats", "Seats", False, 0, ""),
-    ("active", "Active", False, 1, "active"),
-    ("stale", "Stale", False, -1, "stale"),
-    ("never_active", "Never active", False, -1, "never_active"),
-    ("new", "New", False, 0, "new"),
-    ("pending_cancellation", "Pending cancellation", False, 0, ""),
-    ("monthly_cost", "Monthly cost", True, 0, ""),
-    ("idle_monthly_cost", "Idle cost", True, -1, "stale"),
-    ("reclaim_candidates", "Reclaim candidates", False, -1, "never_active"),
+# key, label, is money, better direction (+1 up, -1 down, 0 neither), accent state, note
+_KPI_SPECS: tuple[tuple[str, str, bool, int, str, str], ...] = (
+    ("seats", "Seats", False, 0, "", "{plans}"),
+    ("active", "Active", False, 1, "active", "{share}"),
+    ("stale", "Stale", False, -1, "stale", "no activity for over {stale_days} days"),
+    ("never_active", "Never active", False, -1, "never_active", "no known activity"),
+    ("new", "New", False, 0, "new", "within the {grace_days}-day grace period"),
+    ("pending_cancellation", "Pending cancellation", False, 0, "", "ending at the billing cycle"),
+    ("monthly_cost", "Monthly cost", True, 0, "", "all billed seats"),
+    ("idle_monthly_cost", "Idle cost", True, -1, "stale", "stale and never-active seats"),
+    ("reclaim_candidates", "Reclaim candidates", False, -1, "never_active", "{reclaimable}"),
 )
 
 
@@ -239,35 +233,25 @@ def _figures(s: SnapshotSummary) -> dict[str, float]:
     }
 
 
-def _kpi_notes(cur: SnapshotSummary) -> dict[str, str]:
-    """Return the small line under each headline figure."""
-    share = f"{100 * cur.states.get('active', 0) / cur.seats:.0f}% of seats" if cur.seats else ""
-    return {
-        "seats": " \u00b7 ".join(f"{p} {n:,}" for p, n in sorted(cur.seats_by_plan.items())),
-        "active": share,
-        "stale": f"no activity for over {cur.stale_days} days",
-        "never_active": "no known activity",
-        "new": f"within the {cur.grace_days}-day grace period",
-        "pending_cancellation": "ending at the billing cycle",
-        "monthly_cost": "all billed seats",
-        "idle_monthly_cost": "stale and never-active seats",
-        "reclaim_candidates": fmt_money(cur.reclaimable_monthly_cost, cur.currency) + " a month",
-    }
-
-
 def build_kpis(cur: SnapshotSummary, prev: SnapshotSummary | None) -> list[Kpi]:
     """Return the headline figures of `cur` with their changes against `prev`."""
-    now, notes = _figures(cur), _kpi_notes(cur)
-    before = _figures(prev) if prev is not None else None
+    now, before = _figures(cur), _figures(prev) if prev is not None else None
+    facts = {
+        "plans": " \u00b7 ".join(f"{p} {n:,}" for p, n in sorted(cur.seats_by_plan.items())),
+        "share": f"{100 * now['active'] / cur.seats:.0f}% of seats" if cur.seats else "",
+        "stale_days": cur.stale_days,
+        "grace_days": cur.grace_days,
+        "reclaimable": fmt_money(cur.reclaimable_monthly_cost, cur.currency) + " a month",
+    }
     kpis = []
-    for key, label, money, better, accent in _KPI_SPECS:
+    for key, label, money, better, accent, note in _KPI_SPECS:
         shown = fmt_money(now[key], cur.currency) if money else f"{int(now[key]):,}"
         delta, tone = None, "neutral"
         if before is not None:
             diff = round(now[key] - before[key], 2)
             delta = fmt_delta(diff, cur.currency if money else None)
             tone = {1: "good", -1: "bad"}.get(((diff > 0) - (diff < 0)) * better, "neutral")
-        kpis.append(Kpi(key, label, shown, delta, tone, notes[key], accent))
+        kpis.append(Kpi(key, label, shown, delta, tone, note.format(**facts), accent))
     return kpis
 
 
