@@ -115,7 +115,7 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
     rebuilt: list[SnapshotInfo] = []
     kept: list[SnapshotInfo] = []
     failures: list[tuple[str, tuple[Problem, ...]]] = []
-    with store.writing(on_wait) as writer:
+    with store.writing(on_wait, rebuilding=True) as writer:
         old = {i.sha256: i for i in writer.infos}
         originals = store.root / "originals"
         folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())

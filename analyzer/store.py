@@ -120,11 +120,16 @@ class Store:
 
     # Writing -------------------------------------------------------------------------
     @contextlib.contextmanager
-    def writing(self, on_wait: Callable[[], None] | None = None) -> Iterator[StoreWriter]:
-        """Lock the store for writing, sweep leftovers of killed writers, yield a writer."""
+    def writing(
+        self, on_wait: Callable[[], None] | None = None, *, rebuilding: bool = False
+    ) -> Iterator[StoreWriter]:
+        """Lock the store for writing, sweep leftovers of killed writers, yield a writer.
+
+        A damaged manifest stops every writer but a rebuild, which replaces it.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         with store_lock(self.root / ".lock", on_wait):
-            writer = StoreWriter(self)
+            writer = StoreWriter(self, rebuilding=rebuilding)
             writer.sweep()
             yield writer
 
@@ -132,10 +137,15 @@ class Store:
 class StoreWriter:
     """Writes to a locked store; every method leaves the store consistent."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, rebuilding: bool = False) -> None:
         self.store = store
         self.root = store.root
-        self.infos = store.snapshots()
+        try:
+            self.infos = store.snapshots()
+        except StoreError:
+            if not rebuilding:
+                raise
+            self.infos = []
 
     def _write_manifest(self, infos: list[SnapshotInfo]) -> None:
         ordered = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
@@ -156,11 +166,9 @@ class StoreWriter:
         for path in (self.root / "snapshots").glob("*/*"):
             if path.relative_to(self.root).as_posix() not in listed:
                 path.unlink(missing_ok=True)
-        kept = {i.sha256 for i in self.infos}
-        originals = self.root / "originals"
-        for folder in originals.glob("*") if originals.is_dir() else []:
-            if folder.name not in kept:
-                shutil.rmtree(folder, ignore_errors=True)
+        # Originals are never swept: they are what `rebuild` re-derives everything from. An
+        # original a killed ingest left unlisted is whole (it was renamed into place) and is
+        # listed again when that file is ingested again.
 
     def _stage(self) -> Path:
         staging = self.root / ".tmp"

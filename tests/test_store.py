@@ -1,0 +1,229 @@
+"""The history store's guarantees: atomic, idempotent, no silent overwrite, concurrent, rebuildable."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analyzer.errors import StoreError
+from analyzer.ingest import ingest_files, rebuild_store
+from analyzer.store import Store
+from analyzer.store_lock import store_lock
+from tests.helpers import Seat, activity_csv, activity_name, ts, write_activity
+
+T1 = ts("2026-01-03T06:00:00")
+T2 = ts("2026-02-03T06:00:00")
+
+
+def seats(n: int, prefix: str = "user") -> list[Seat]:
+    """Return n seats, every other one active."""
+    return [Seat(f"{prefix}{i}", ts("2026-01-02T00:00:00") if i % 2 else None) for i in range(n)]
+
+
+def ingest(store: Store, *paths: Path) -> list[str]:
+    """Ingest paths and return their statuses."""
+    return [o.status for o in ingest_files(store, list(paths))]
+
+
+def verify(store: Store) -> list[str]:
+    """Check every listed snapshot is whole; return the listed ids."""
+    infos = store.snapshots()
+    for info in infos:
+        frame = store.load(info)
+        assert frame.height == info.rows
+        assert frame["login"].n_unique() == info.seats
+        assert (store.root / "originals" / info.sha256 / info.source_name).is_file()
+    return [i.id for i in infos]
+
+
+def leftovers(store: Store) -> list[str]:
+    """Return files no snapshot accounts for."""
+    listed = {i.parquet for i in store.snapshots()}
+    shas = {i.sha256 for i in store.snapshots()}
+    found = [
+        p.relative_to(store.root).as_posix()
+        for p in (store.root / "snapshots").rglob("*")
+        if p.is_file() and p.relative_to(store.root).as_posix() not in listed
+    ]
+    found += [p.name for p in (store.root / "originals").glob("*") if p.name not in shas]
+    found += [p.name for p in store.root.glob(".*.tmp")]
+    if (store.root / ".tmp").exists():
+        found += [p.name for p in (store.root / ".tmp").iterdir()]
+    return found
+
+
+def test_same_file_twice_is_already_stored(tmp_path: Path) -> None:
+    """Ingesting a file again changes nothing."""
+    path = write_activity(tmp_path / "in", "acme", T1, seats(5))
+    store = Store(tmp_path / "store")
+    assert ingest(store, path) == ["stored"]
+    manifest = (store.root / "manifest.json").read_bytes()
+    assert ingest(store, path) == ["already-stored"]
+    assert (store.root / "manifest.json").read_bytes() == manifest
+
+
+def test_browser_duplicate_and_spreadsheet_resave_are_already_stored(tmp_path: Path) -> None:
+    """`name (1).csv` and a BOM/CRLF/semicolon re-save are recognised as the same report."""
+    path = write_activity(tmp_path / "in", "acme", T1, seats(5))
+    copy = path.with_name(path.stem + " (1).csv")
+    shutil.copy(path, copy)
+    resaved = tmp_path / "resaved" / path.name
+    resaved.parent.mkdir()
+    text = path.read_text().replace(",", ";").replace("\n", "\r\n")
+    resaved.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    store = Store(tmp_path / "store")
+    assert ingest(store, path, copy, resaved) == ["stored", "already-stored", "already-stored"]
+    assert len(store.snapshots()) == 1
+
+
+def test_different_report_for_the_same_moment_is_refused(tmp_path: Path) -> None:
+    """A different report with the same scope and time never overwrites the stored one."""
+    first = write_activity(tmp_path / "a", "acme", T1, seats(5))
+    other = write_activity(tmp_path / "b", "acme", T1, seats(6))
+    store = Store(tmp_path / "store")
+    ingest(store, first)
+    manifest = (store.root / "manifest.json").read_bytes()
+    outcome = ingest_files(store, [other])[0]
+    assert outcome.status == "refused"
+    assert "[conflicting-snapshot]" in outcome.message
+    assert (store.root / "manifest.json").read_bytes() == manifest
+    assert leftovers(store) == []
+
+
+def test_refused_file_leaves_the_store_untouched(tmp_path: Path) -> None:
+    """A bad file next to good ones: good ones stored, store otherwise unchanged."""
+    good = write_activity(tmp_path / "in", "acme", T1, seats(3))
+    bad = tmp_path / "in" / activity_name("acme", T2)
+    bad.write_text(activity_csv(T2, seats(3)).replace("user1,None", "user1,garbage"))
+    store = Store(tmp_path / "store")
+    assert ingest(store, good, bad) == ["stored", "refused"]
+    assert len(verify(store)) == 1 and leftovers(store) == []
+
+
+def test_missing_store_lists_nothing(tmp_path: Path) -> None:
+    """A store that does not exist yet has no snapshots and is not created by reading."""
+    store = Store(tmp_path / "nothing")
+    assert store.snapshots() == []
+    assert not store.root.exists()
+
+
+def test_damaged_manifest_is_a_clear_error_and_rebuild_repairs_it(tmp_path: Path) -> None:
+    """A damaged manifest names the fix; `rebuild` re-derives everything from originals."""
+    store = Store(tmp_path / "store")
+    ingest(
+        store,
+        write_activity(tmp_path / "in", "acme", T1, seats(4)),
+        write_activity(tmp_path / "in", "acme", T2, seats(6)),
+    )
+    before = {i.id: store.load(i) for i in store.snapshots()}
+    (store.root / "manifest.json").write_text("{not json")
+    with pytest.raises(StoreError, match="copilot-seats rebuild"):
+        store.snapshots()
+    (store.root / "manifest.json").unlink()
+    shutil.rmtree(store.root / "snapshots")
+    result = rebuild_store(store)
+    assert len(result.rebuilt) == 2 and not result.failures
+    after = {i.id: store.load(i) for i in store.snapshots()}
+    assert after.keys() == before.keys()
+    for key, frame in before.items():
+        assert after[key].equals(frame)
+
+
+def test_newer_store_format_is_refused(tmp_path: Path) -> None:
+    """A store written by a newer copilot-seats is not misread."""
+    store = Store(tmp_path / "store")
+    store.root.mkdir()
+    (store.root / "manifest.json").write_text('{"format_version": 99, "snapshots": []}')
+    with pytest.raises(StoreError, match="newer"):
+        store.snapshots()
+
+
+INGEST = [sys.executable, "-m", "analyzer", "ingest", "--quiet"]
+
+
+def _run_ingest(store: Path, path: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [*INGEST, "--store", str(store), str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def test_sigkill_at_any_instant_leaves_old_or_whole_new_store(tmp_path: Path) -> None:
+    """24 ingests killed at random instants: never half a snapshot; the next run cleans up."""
+    big = write_activity(tmp_path / "in", "acme", T2, seats(60_000))
+    base = Store(tmp_path / "base")
+    ingest(base, write_activity(tmp_path / "in", "acme", T1, seats(10)))
+    old_ids = verify(base)
+    started = time.perf_counter()
+    probe = tmp_path / "probe"
+    shutil.copytree(base.root, probe)
+    assert _run_ingest(probe, big).wait() == 0
+    duration = time.perf_counter() - started
+    rng = random.Random(20261125)
+    outcomes = set()
+    for trial in range(24):
+        root = tmp_path / f"trial{trial}"
+        shutil.copytree(base.root, root)
+        proc = _run_ingest(root, big)
+        time.sleep(rng.uniform(0.0, duration * 1.1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        store = Store(root)
+        ids = verify(store)
+        assert ids == old_ids or (ids[: len(old_ids)] == old_ids and len(ids) == 2), ids
+        outcomes.add(len(ids))
+        assert _run_ingest(root, big).wait() == 0
+        assert len(verify(store)) == 2
+        assert leftovers(store) == []
+    print("kill outcomes (snapshots listed after each kill):", sorted(outcomes))
+    assert 1 in outcomes, "no kill landed before the commit"
+
+
+def test_two_ingests_at_once_both_finish(tmp_path: Path) -> None:
+    """Concurrent ingests of different files both land, one after the other."""
+    a = write_activity(tmp_path / "a", "acme", T1, seats(20_000, "a"))
+    b = write_activity(tmp_path / "b", "acme", T2, seats(20_000, "b"))
+    root = tmp_path / "store"
+    procs = [_run_ingest(root, a), _run_ingest(root, b)]
+    assert [p.wait() for p in procs] == [0, 0]
+    store = Store(root)
+    assert len(verify(store)) == 2 and leftovers(store) == []
+
+
+def test_waiting_for_the_lock_says_so(tmp_path: Path) -> None:
+    """An ingest that finds the store locked prints that it waits, then finishes."""
+    path = write_activity(tmp_path / "in", "acme", T1, seats(3))
+    root = tmp_path / "store"
+    root.mkdir()
+    with store_lock(root / ".lock"):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "analyzer", "ingest", "--store", str(root), str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(1.5)
+        assert proc.poll() is None
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert b"Waiting for another copilot-seats process" in err
+    assert len(Store(root).snapshots()) == 1
+
+
+def test_originals_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    """The store keeps the exact bytes of every accepted file under its sha256."""
+    path = write_activity(tmp_path / "in", "acme", T1, seats(3))
+    store = Store(tmp_path / "store")
+    ingest(store, path)
+    info = store.snapshots()[0]
+    kept = store.root / "originals" / info.sha256 / path.name
+    assert kept.read_bytes() == path.read_bytes()
+    assert pl.read_parquet(store.root / info.parquet).height == 3
+    assert os.access(store.root / "manifest.json", os.R_OK)
