@@ -31,7 +31,7 @@ def codes(parsed) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-def]
 
 
 def test_activity_org_report_is_canonical() -> None:
-    """An org activity report becomes canonical rows: UTC times, lower-case keys, scope from name."""
+    """An org activity report becomes canonical rows: UTC, lower-case keys, scope from name."""
     text = activity_csv(
         T, [Seat("Alice", ts("2026-03-27T10:00:00"), ts("2026-03-27T11:00:00")), Seat("bob")]
     )

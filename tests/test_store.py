@@ -1,4 +1,4 @@
-"""The history store's guarantees: atomic, idempotent, no silent overwrite, concurrent, rebuildable."""
+"""The history store: atomic, idempotent, no silent overwrite, concurrent, rebuildable."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from analyzer.model import (
     SeatDiff,
     SnapshotSummary,
 )
+from analyzer.surfaces import FAMILY_ORDER, OTHER, UNKNOWN
 
 # One colour per seat state, shared by the page's cards, badges and every chart.
 STATE_COLORS: dict[str, str] = {
@@ -31,18 +32,23 @@ NEUTRAL = "#8c959f"
 INK = "#1f2328"
 GRID = "#e6e9ed"
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
-# Surface families get colours by their order in the data; "unknown" is always grey.
+# Each surface family keeps one colour every month (by its place in FAMILY_ORDER), none of
+# them a state's colour, so green, amber, red and blue always mean a state.
 FAMILY_PALETTE: tuple[str, ...] = (
-    "#0969da",
-    "#8250df",
-    "#1a7f37",
-    "#bc4c00",
-    "#bf3989",
+    "#6639ba",
     "#1b7c83",
-    "#9a6700",
-    "#57606a",
+    "#bf3989",
+    "#953800",
+    "#a475f9",
+    "#3e8fb0",
+    "#7c8a3b",
+    "#2f3d8c",
+    "#d17aa8",
+    "#5c4033",
 )
+FAMILY_GREYS: dict[str, str] = {OTHER: "#afb8c1", UNKNOWN: NEUTRAL}
 MAX_GROUP_KEYS = 25  # a breakdown with more keys keeps the largest and folds the rest
+MAX_TICK = 32  # characters of a group's name shown as its axis label
 BREAKDOWN_LABELS: dict[str, str] = {
     "org": "organization",
     "team": "team",
@@ -67,6 +73,13 @@ def plot_text(value: object) -> str:
     """Return `value` as label text plotly shows literally (plotly parses tags in labels)."""
     text = "" if value is None else str(value)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def family_color(family: str | None) -> str:
+    """Return a surface family's fixed colour; grey for "other", "unknown" and no family."""
+    if family in FAMILY_ORDER and family not in FAMILY_GREYS:
+        return FAMILY_PALETTE[FAMILY_ORDER.index(family) % len(FAMILY_PALETTE)]
+    return FAMILY_GREYS.get(family or UNKNOWN, NEUTRAL)
 
 
 def snapshot_labels(times: list[datetime]) -> list[str]:
@@ -180,8 +193,8 @@ def seat_waterfall(
         cliponaxis=False,
         connector={"line": {"color": GRID}},
         increasing={"marker": {"color": STATE_COLORS["new"]}},
-        decreasing={"marker": {"color": STATE_COLORS["never_active"]}},
-        totals={"marker": {"color": "#57606a"}},
+        decreasing={"marker": {"color": "#afb8c1"}},  # not red: red means never active
+        totals={"marker": {"color": "#424a53"}},
         hovertemplate="%{x}: %{text}<extra></extra>",
     )
     return _figure(
@@ -264,7 +277,7 @@ def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
         seats[(as_of, family)] = seats.get((as_of, family), 0) + int(count or 0)
     labels = snapshot_labels(times)
     traces = []
-    for index, family in enumerate(families):
+    for family in families:
         counts = [seats.get((t, family), 0) for t in times]
         traces.append(
             go.Bar(
@@ -274,11 +287,7 @@ def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
                     for n, t in zip(counts, times, strict=True)
                 ],
                 name=plot_text(family),
-                marker={
-                    "color": NEUTRAL
-                    if family in (None, "unknown")
-                    else FAMILY_PALETTE[index % len(FAMILY_PALETTE)]
-                },
+                marker={"color": family_color(family)},
                 customdata=counts,
                 hovertemplate="%{y:.1f}% (%{customdata:,} seats)<extra>%{fullData.name}</extra>",
             )
@@ -287,6 +296,7 @@ def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
         traces,
         xaxis={"type": "category"},
         yaxis={"title": {"text": "share of seats"}, "ticksuffix": "%", "range": [0, 100]},
+        height=360,
         empty=not times,
         barmode="stack",
         hovermode="x unified",
@@ -309,7 +319,10 @@ def _fold_keys(breakdown: pl.DataFrame, noun: str) -> pl.DataFrame:
 def states_by_group(breakdown: pl.DataFrame, noun: str = "key") -> go.Figure:
     """Build stacked horizontal bars of the seat states per key of one breakdown frame."""
     frame = _fold_keys(breakdown, noun)
-    keys = [plot_text(k) for k in frame["key"].to_list()]
+    raw = ["" if k is None else str(k) for k in frame["key"].to_list()]
+    keys = [plot_text(k) for k in raw]
+    # Long names would squeeze the bars; the tick shows a cut name, the hover the full one.
+    ticks = [plot_text(k if len(k) <= MAX_TICK else k[: MAX_TICK - 1] + "\u2026") for k in raw]
     traces = [
         go.Bar(
             y=keys,
@@ -329,7 +342,8 @@ def states_by_group(breakdown: pl.DataFrame, noun: str = "key") -> go.Figure:
             "gridcolor": GRID,
             "rangemode": "tozero",
         },
-        yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
+        yaxis={"type": "category", "autorange": "reversed", "showgrid": False}
+        | ({"tickvals": keys, "ticktext": ticks} if ticks != keys else {}),
         height=max(220, 90 + 26 * frame.height),
         empty=frame.is_empty(),
         barmode="stack",
