@@ -1,0 +1,129 @@
+"""The ingest, snapshots and rebuild commands: lines, summaries, exit codes, start-up cost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from analyzer.cli import main
+from tests.helpers import Seat, ts, write_activity
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_reports"
+
+
+def run(*args: str | Path) -> object:
+    """Run the CLI in-process and return click's result."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_ingest_sample_reports(tmp_path: Path) -> None:
+    """The demo folder ingests cleanly: a line per file, one summary line, exit 0."""
+    result = run("ingest", SAMPLES, "--store", tmp_path / "s")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("stored ") for line in lines) == 21
+    assert sum(line.startswith("already stored") for line in lines) == 1
+    assert result.stderr.strip() == "22 files: 21 stored, 1 already stored, 0 refused"
+
+
+def test_ingest_bad_files_exits_1_and_keeps_the_good(tmp_path: Path) -> None:
+    """Refused files are listed with file:line: message [code]; good files are stored anyway."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    shutil.copy(SAMPLES / "bad" / "bad-timestamp.csv", inbox / "acme-seat-activity-1.csv")
+    write_activity(inbox, "acme", ts("2026-03-01T00:00:00"), [Seat("ann")])
+    result = run("ingest", inbox, "--store", tmp_path / "s")
+    assert result.exit_code == 1
+    assert "acme-seat-activity-1.csv:4: expected a UTC timestamp" in result.stdout
+    assert "[bad-timestamp]" in result.stdout
+    assert result.stderr.strip() == "2 files: 1 stored, 0 already stored, 1 refused"
+    listed = json.loads(run("snapshots", "--json", "--store", tmp_path / "s").stdout)
+    assert [s["seats"] for s in listed] == [1]
+
+
+def test_partial_downloads_are_skipped(tmp_path: Path) -> None:
+    """A browser download in progress is skipped, not refused."""
+    inbox = tmp_path / "in"
+    write_activity(inbox, "acme", ts("2026-03-01T00:00:00"), [Seat("ann")])
+    (inbox / "acme-seat-activity-2.csv.crdownload").write_text("Report Ti")
+    result = run("ingest", inbox, "--store", tmp_path / "s")
+    assert result.exit_code == 0
+    assert "skipped" in result.stdout and "still being downloaded" in result.stdout
+
+
+def test_snapshots_json_lists_scope_time_format_seats(tmp_path: Path) -> None:
+    """`snapshots --json` has scope, as_of (UTC Z), format and distinct seats."""
+    run("ingest", SAMPLES, "--store", tmp_path / "s")
+    rows = json.loads(run("snapshots", "--json", "--store", tmp_path / "s").stdout)
+    assert len(rows) == 21
+    first = rows[0]
+    assert {"scope", "as_of", "format", "seats"} <= set(first)
+    assert first["as_of"].endswith("Z") and len(first["as_of"]) == 20
+    globex = [r for r in rows if r["scope"] == "globex-ent" and r["format"].startswith("activity")]
+    assert all(r["rows"] > r["seats"] for r in globex)
+
+
+def test_missing_store_lists_nothing(tmp_path: Path) -> None:
+    """A store that does not exist lists `[]` and exits 0."""
+    result = run("snapshots", "--json", "--store", tmp_path / "none")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert not (tmp_path / "none").exists()
+
+
+def test_store_from_environment(tmp_path: Path) -> None:
+    """COPILOT_SEATS_STORE chooses the store."""
+    runner = CliRunner(env={"COPILOT_SEATS_STORE": str(tmp_path / "env")})
+    write_activity(tmp_path / "in", "acme", ts("2026-03-01T00:00:00"), [Seat("ann")])
+    assert runner.invoke(main, ["ingest", str(tmp_path / "in")]).exit_code == 0
+    assert (tmp_path / "env" / "manifest.json").is_file()
+
+
+def test_rebuild_rederives_the_store(tmp_path: Path) -> None:
+    """`rebuild` re-derives every snapshot and says how many."""
+    run("ingest", SAMPLES, "--store", tmp_path / "s")
+    result = run("rebuild", "--store", tmp_path / "s")
+    assert result.exit_code == 0
+    assert result.stderr.strip() == "rebuilt 21 snapshots"
+
+
+def test_user_errors_are_one_line_exit_1(tmp_path: Path) -> None:
+    """A status on an empty store is `Error: ...`, exit 1, no traceback."""
+    result = CliRunner().invoke(main, ["status", "--store", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the store")
+    assert "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2() -> None:
+    """A wrong option is a usage error (exit 2)."""
+    assert CliRunner().invoke(main, ["ingest"]).exit_code == 2
+    assert CliRunner().invoke(main, ["reclaim", "--format", "pdf"]).exit_code == 2
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    """`--help` loads neither polars, plotly nor openpyxl, and `-h` works."""
+    code = ("import sys; from click.testing import CliRunner; from analyzer.cli import main; "
+            "r = CliRunner().invoke(main, ['-h']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('polars', 'plotly', 'openpyxl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_command_help_has_a_runnable_example() -> None:
+    """Every command's help ends with an Example against sample_reports or the store."""
+    for name, command in main.commands.items():
+        text = CliRunner().invoke(main, [name, "--help"]).output
+        assert "Example: copilot-seats " + name in text, name
+
+
+def test_python_dash_m_works() -> None:
+    """`python -m analyzer --version` prints the version."""
+    out = subprocess.run([sys.executable, "-m", "analyzer", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.startswith("copilot-seats, version ")
