@@ -107,11 +107,12 @@ def test_usage_errors_exit_2() -> None:
 
 def test_help_does_not_import_heavy_libraries() -> None:
     """`--help` loads neither polars, plotly nor openpyxl, and `-h` works."""
-    code = ("import sys; from click.testing import CliRunner; from analyzer.cli import main; "
-            "r = CliRunner().invoke(main, ['-h']); assert r.exit_code == 0, r.output; "
-            "print(sorted(m for m in ('polars', 'plotly', 'openpyxl') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys; from click.testing import CliRunner; from analyzer.cli import main; "
+        "r = CliRunner().invoke(main, ['-h']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('polars', 'plotly', 'openpyxl') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
@@ -124,6 +125,7 @@ def test_every_command_help_has_a_runnable_example() -> None:
 
 def test_python_dash_m_works() -> None:
     """`python -m analyzer --version` prints the version."""
-    out = subprocess.run([sys.executable, "-m", "analyzer", "--version"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("copilot-seats, version ")

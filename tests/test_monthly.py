@@ -1,0 +1,227 @@
+"""The monthly run end to end: inbox in, one page and one workbook per scope out."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from analyzer.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_reports"
+
+
+class KpiParser(HTMLParser):
+    """Collect the KPI cards' values by key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._key: str | None = None
+        self._in_value = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("data-kpi"):
+            self._key = found["data-kpi"]
+        self._in_value = "kpi-value" in (found.get("class") or "")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_value and self._key:
+            self.values[self._key] = data
+            self._in_value = False
+
+
+def page_figures(path: Path) -> dict[str, float]:
+    """Return the KPI figures shown on a report page."""
+    parser = KpiParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return {k: float(re.sub(r"[^0-9.\-]", "", v)) for k, v in parser.values.items()}
+
+
+def workbook_states(path: Path) -> dict[str, int]:
+    """Count the Seats sheet's rows by state."""
+    sheet = openpyxl.load_workbook(path, read_only=True)["Seats"]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).lower() for h in next(rows)]
+    column = header.index("state")
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row[0] is None or str(row[0]).lower() == "total":
+            continue
+        key = str(row[column]).lower().replace(" ", "_")
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def check_outputs_agree(out: Path, status: dict[str, object]) -> None:
+    """Assert the page and the workbook show the figures `status --json` gives."""
+    scope, month = status["scope"], str(status["as_of"])[:7]
+    html, xlsx = out / f"{scope}-{month}.html", out / f"{scope}-{month}.xlsx"
+    assert html.is_file() and xlsx.is_file()
+    shown = page_figures(html)
+    states = status["states"]
+    assert isinstance(states, dict)
+    assert shown["seats"] == status["seats"]
+    assert {k: shown[k] for k in states} == states
+    assert shown["monthly_cost"] == status["monthly_cost"]
+    assert shown["idle_monthly_cost"] == status["idle_monthly_cost"]
+    assert shown["reclaim_candidates"] == status["reclaim_candidates"]
+    counted = workbook_states(xlsx)
+    assert {k: counted.get(k, 0) for k in states} == states
+
+
+def test_monthly_on_sample_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo: exit 0, a page and a workbook per scope, one summary line per scope."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["monthly", str(SAMPLES)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if " -> " in line]
+    assert [line.split(" ")[0] for line in lines] == ["globex-ent", "octo-demo"]
+    for scope in ("globex-ent", "octo-demo"):
+        status = json.loads(CliRunner().invoke(main, ["status", "--json", "--scope", scope]).stdout)
+        check_outputs_agree(tmp_path / "copilot-reports", status)
+
+
+def _xml_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n.endswith(".xml")}
+
+
+def test_second_run_changes_nothing_but_generation_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running monthly again leaves the store alone and rewrites the same reports."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["monthly", str(SAMPLES)]).exit_code == 0
+    manifest = (tmp_path / "copilot-history" / "manifest.json").read_bytes()
+    out = tmp_path / "copilot-reports"
+    page = (out / "octo-demo-2026-11.html").read_text()
+    book = _xml_parts(out / "octo-demo-2026-11.xlsx")
+    again = runner.invoke(main, ["monthly", str(SAMPLES)])
+    assert again.exit_code == 0
+    assert "0 stored, 22 already stored, 0 refused" in again.stderr
+    assert (tmp_path / "copilot-history" / "manifest.json").read_bytes() == manifest
+    scrub = re.compile(r'<dd id="generated-at">[^<]*</dd>')
+    assert scrub.sub("", (out / "octo-demo-2026-11.html").read_text()) == scrub.sub("", page)
+    assert _xml_parts(out / "octo-demo-2026-11.xlsx") == book
+
+
+def test_refused_file_exits_1_after_writing_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong file in the inbox is reported and left in place; reports are still written."""
+    monkeypatch.chdir(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in (
+        "octo-demo-seat-activity-1791014710.csv",
+        "octo-demo-seat-activity-1793716484.csv",
+    ):
+        shutil.copy(SAMPLES / name, inbox)
+    shutil.copy(SAMPLES / "bad" / "billing-usage-report.csv", inbox)
+    (inbox / "octo-demo-seat-activity-1793999999.csv.crdownload").write_text("Rep")
+    result = CliRunner().invoke(main, ["monthly", str(inbox), "--out", "out"])
+    assert result.exit_code == 1
+    assert "billing-usage-report.csv: this is GitHub's billing usage report" in result.stdout
+    assert "still being downloaded" in result.stdout
+    assert (inbox / "billing-usage-report.csv").is_file()
+    assert (tmp_path / "out" / "octo-demo-2026-11.html").is_file()
+    assert (tmp_path / "out" / "octo-demo-2026-11.xlsx").is_file()
+
+
+def test_month_option_and_missing_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--month picks that month; a month without a snapshot lists the months there are."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    ok = runner.invoke(
+        main, ["monthly", str(SAMPLES), "--scope", "octo-demo", "--month", "2026-03"]
+    )
+    assert ok.exit_code == 0
+    assert (tmp_path / "copilot-reports" / "octo-demo-2026-03.html").is_file()
+    missing = runner.invoke(
+        main, ["report", "--scope", "octo-demo", "--month", "2024-01", "--html", "x.html"]
+    )
+    assert missing.exit_code == 1
+    assert "no snapshot of octo-demo in 2024-01; months with snapshots: 2025-06" in missing.stderr
+    assert runner.invoke(main, ["report", "--month", "2026-13", "--html", "x"]).exit_code == 2
+
+
+def test_pseudonymized_report_hides_logins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--pseudonymize leaves no login of the store on the page."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", str(SAMPLES)])
+    result = runner.invoke(
+        main, ["report", "--scope", "octo-demo", "--html", "p.html", "--pseudonymize"]
+    )
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "p.html").read_text()
+    reclaim = json.loads(
+        runner.invoke(main, ["reclaim", "--scope", "octo-demo", "--format", "json"]).stdout
+    )
+    logins = [c["login"] for c in reclaim["candidates"]]
+    assert logins and not [x for x in logins if f">{x}<" in page]
+    assert "user-" in page
+
+
+@pytest.mark.slow
+def test_readme_commands_in_a_fresh_venv(tmp_path: Path) -> None:
+    """The README's install-and-run works in a new venv without the test extra."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(ROOT)],
+        check=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=900,
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    tool = str(bin_dir / "copilot-seats")
+    done = subprocess.run(
+        [tool, "monthly", str(SAMPLES)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for scope in ("globex-ent", "octo-demo"):
+        status = json.loads(
+            subprocess.run(
+                [tool, "status", "--json", "--scope", scope],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        check_outputs_agree(work / "copilot-reports", status)
+    freeze = subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "freeze"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.lower()
+    assert "pytest" not in freeze and "hypothesis" not in freeze
+    assert sys.executable not in tool
