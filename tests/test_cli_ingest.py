@@ -118,7 +118,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 def test_every_command_help_has_a_runnable_example() -> None:
     """Every command's help ends with an Example against sample_reports or the store."""
-    for name, command in main.commands.items():
+    for name in main.commands:
         text = CliRunner().invoke(main, [name, "--help"]).output
         assert "Example: copilot-seats " + name in text, name
 
