@@ -163,11 +163,11 @@ def diff(
         _write_csv(rows, ["change", "login", "from_state", "to_state"])
     else:
         click.echo(f"{result.scope}: {body['from']} -> {body['to']}")
-        click.echo(f"added   ({len(body['added'])}): {', '.join(body['added']) or '-'}")
-        click.echo(f"removed ({len(body['removed'])}): {', '.join(body['removed']) or '-'}")
+        click.echo(f"added   ({len(body['added']):,}): {_some(body['added'])}")
+        click.echo(f"removed ({len(body['removed']):,}): {_some(body['removed'])}")
         for key, count in body["transitions"].items():
-            click.echo(f"  {key:<28}{count:>6}")
-        for move in body["moves"]:
+            click.echo(f"  {key:<28}{count:>6,}")
+        for move in body["moves"][:SHOWN]:
             click.echo(
                 f"  moved {move['login']}: {move['field']} "
                 f"{move['before'] or '-'} -> {move['after'] or '-'}"
@@ -177,6 +177,14 @@ def diff(
         f"{plural(len(body['added']), 'seat')} added, {len(body['removed']):,} removed, "
         f"{plural(changed, 'state change')}"
     )
+
+
+SHOWN = 20  # logins listed in human output; --json and --csv list all
+
+
+def _some(logins: list[str]) -> str:
+    more = f" ... and {len(logins) - SHOWN:,} more (--json or --csv lists all)"
+    return (", ".join(logins[:SHOWN]) or "-") + (more if len(logins) > SHOWN else "")
 
 
 _RECLAIM_COLUMNS = [

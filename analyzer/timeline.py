@@ -39,10 +39,10 @@ class Timeline:
     """Every seat of every snapshot of one scope, with its state (one row per k and login).
 
     Columns of `seats`: k (snapshot index, oldest 0), as_of, login, display_login, orgs
-    (sorted list), primary_org, team, plan (billed plan), price, known_activity,
-    activity_day, known_surface, surface_family, last_authenticated, created_at,
-    pending_cancellation, pending_cancellation_date, run_start_k, first_seen, state,
-    idle_days, excluded, reclaim.
+    (sorted list), primary_org, team (the last one a report of the run named), plan (billed
+    plan), price, known_activity, activity_day, known_surface, surface_family,
+    last_authenticated, created_at, pending_cancellation, pending_cancellation_date,
+    run_start_k, first_seen, state, idle_days, excluded, reclaim.
     """
 
     scope: str
@@ -158,6 +158,8 @@ def build_timeline(
         pl.col("activity").cum_max().forward_fill().over(run).alias("known_activity"),
         pl.col("k").min().over(run).alias("run_start_k"),
         pl.col("created_at").forward_fill().over(run),
+        # The activity report has no team: keep the last team a report named in the run.
+        pl.col("team").forward_fill().over(run),
     ).with_columns(
         pl.when(pl.col("activity") == pl.col("known_activity"))
         .then(pl.col("surface"))

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
-from zipfile import ZIP_DEFLATED, ZipFile
 
 import polars as pl
-from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.writer.excel import ExcelWriter
 
-from analyzer.fsutil import atomic_path
 from analyzer.model import STATE_LABELS, STATES, UNMAPPED, ReportData, SeatDiff
+from analyzer.report.excel_cells import ILLEGAL_XML
 from analyzer.report.excel_summary import write_summary
 from analyzer.report.excel_tables import (
+    Book,
     Column,
     Sheet,
+    Styled,
     TableSpan,
-    clean_text,
     excel_datetime,
-    money_format,
-    open_sheet,
     widths_of,
     write_table,
 )
@@ -55,33 +51,32 @@ _SOURCES_WIDTHS = (20.0, 24.0, 70.0, 66.0, 10.0, 10.0, 14.0, 14.0, 14.0, 48.0)
 def write_workbook(data: ReportData, path: Path) -> None:
     """Write the finance workbook for `data` to `path`, atomically.
 
-    Two writes of the same data give the same sheets, byte for byte inside the zip: the
-    document's timestamps come from the snapshot, never from the clock.
+    Two writes of the same data give the same sheets: the document's timestamps come from
+    the snapshot, never from the clock.
     """
-    money = money_format(data.settings.currency)
-    wb = Workbook(write_only=True)
-    seat_columns = _seat_columns()
-    # Sheets appear in creation order, and each write-only sheet streams to its own file:
-    # Summary is created first but filled last, once the Seats ranges it sums are known.
-    summary = open_sheet(wb, "Summary", _SUMMARY_WIDTHS, money, freeze=None)
-    seats_sheet = open_sheet(wb, "Seats", widths_of(seat_columns), money, freeze="B2")
-    seats = write_table(seats_sheet, "SeatsTable", _seat_frame(data.seats), seat_columns,
-                        totals=True)
-    reclaim = open_sheet(wb, "Reclaim", widths_of(_RECLAIM_COLUMNS), money, freeze="B2")
-    write_table(reclaim, "ReclaimTable", _reclaim_frame(data), _RECLAIM_COLUMNS, totals=True)
-    _write_changes(open_sheet(wb, "Changes", widths_of(_CHANGE_COLUMNS), money), data)
-    _write_trend(open_sheet(wb, "Trend", widths_of(_TREND_COLUMNS), money), data)
-    for key, title, key_header, table, seat_header in BREAKDOWNS:
-        columns = _breakdown_columns(key_header, seats, seat_header)
-        frame = data.breakdowns.get(key, _EMPTY_BREAKDOWN)
-        write_table(open_sheet(wb, title, widths_of(columns), money), table, frame, columns,
-                    totals=True)
-    _write_sources(open_sheet(wb, "Sources", _SOURCES_WIDTHS, money), data)
-    write_summary(wb, summary, data, seats)
-    _set_properties(wb, data)
-    with atomic_path(path) as tmp, ZipFile(tmp, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        # Workbook.save() stamps `modified` with the clock; ExcelWriter keeps ours.
-        ExcelWriter(wb, archive).save()
+    with Book(data.settings.currency) as book:
+        seat_columns = _seat_columns()
+        # Sheets appear in creation order. Summary is created first but filled last, once the
+        # Seats ranges its formulas sum are known; every sheet streams to its own file.
+        summary = book.add_sheet("Summary", _SUMMARY_WIDTHS, freeze=None)
+        seats_sheet = book.add_sheet("Seats", widths_of(seat_columns), freeze="B2")
+        seats = write_table(
+            seats_sheet, "SeatsTable", _seat_frame(data.seats), seat_columns, totals=True
+        )
+        reclaim = book.add_sheet("Reclaim", widths_of(_RECLAIM_COLUMNS), freeze="B2")
+        write_table(reclaim, "ReclaimTable", _reclaim_frame(data), _RECLAIM_COLUMNS, totals=True)
+        _write_changes(book.add_sheet("Changes", widths_of(_CHANGE_COLUMNS)), data)
+        _write_trend(book.add_sheet("Trend", widths_of(_TREND_COLUMNS)), data)
+        for key, title, key_header, table, seat_header in BREAKDOWNS:
+            columns = _breakdown_columns(key_header, seats, seat_header)
+            frame = data.breakdowns.get(key, _EMPTY_BREAKDOWN)
+            write_table(
+                book.add_sheet(title, widths_of(columns)), table, frame, columns, totals=True
+            )
+        _write_sources(book.add_sheet("Sources", _SOURCES_WIDTHS), data)
+        write_summary(book, summary, data, seats)
+        _set_properties(book, data)
+        book.save(path)
 
 
 def _seat_columns() -> list[Column]:
@@ -101,20 +96,19 @@ def _seat_columns() -> list[Column]:
         Column("First seen (UTC)", "datetime", 17, "first_seen"),
         Column("Last activity (UTC)", "datetime", 17, "last_activity"),
         Column("Last authenticated (UTC)", "datetime", 17, "last_authenticated"),
-        Column("Idle days", "int", 10, "idle_days"),
+        Column("Idle days", "number", 10, "idle_days"),
         Column("Last surface", "text", 30, "last_surface"),
         Column("Surface family", "text", 14, "surface_family"),
         Column("Reclaim candidate", "bool", 12, "reclaim"),
         Column("Excluded from reclaim", "bool", 12, "excluded"),
-        Column("Monthly cost", "money", 14, formula="=VLOOKUP(H{r},Prices,2,FALSE)",
-               total="sum"),
+        Column("Monthly cost", "money", 14, formula="=VLOOKUP(H{r},Prices,2,FALSE)", total="sum"),
     ]
 
 
 _RECLAIM_COLUMNS: tuple[Column, ...] = (
     Column("Login", "text", 16, "display_login", total="label"),
     Column("Reason", "text", 13, "reason"),
-    Column("Idle days", "int", 10, "idle_days"),
+    Column("Idle days", "number", 10, "idle_days"),
     Column("Idle since (UTC)", "datetime", 17, "idle_since"),
     Column("First seen (UTC)", "datetime", 17, "first_seen"),
     Column("Last activity (UTC)", "datetime", 17, "last_activity"),
@@ -175,10 +169,14 @@ def _breakdown_columns(key_header: str, seats: TableSpan, seat_header: str) -> l
     idle = "+".join(f'({state}="{STATE_LABELS[s]}")' for s in ("stale", "never_active"))
     return [
         *columns,
-        Column("Monthly cost", "money", 15, formula=f"=SUMPRODUCT({match}*{cost})",
-               total="sum"),
-        Column("Idle monthly cost", "money", 15,
-               formula=f"=SUMPRODUCT({match}*({idle})*{cost})", total="sum"),
+        Column("Monthly cost", "money", 15, formula=f"=SUMPRODUCT({match}*{cost})", total="sum"),
+        Column(
+            "Idle monthly cost",
+            "money",
+            15,
+            formula=f"=SUMPRODUCT({match}*({idle})*{cost})",
+            total="sum",
+        ),
     ]
 
 
@@ -207,20 +205,44 @@ def _changes_frame(diff: SeatDiff, seats: pl.DataFrame) -> pl.DataFrame:
     where = _seat_frame(seats).select("login", "orgs", "team")
     none = pl.lit(None, pl.String)
     parts = [
-        diff.added.select(pl.lit("added").alias("change"), "login", "display_login", "orgs",
-                          "team", none.alias("from"), _label_states("state").alias("to")),
-        diff.removed.select(pl.lit("removed").alias("change"), "login", "display_login",
-                            "orgs", "team", _label_states("state").alias("from"),
-                            none.alias("to")),
+        diff.added.select(
+            pl.lit("added").alias("change"),
+            "login",
+            "display_login",
+            "orgs",
+            "team",
+            none.alias("from"),
+            _label_states("state").alias("to"),
+        ),
+        diff.removed.select(
+            pl.lit("removed").alias("change"),
+            "login",
+            "display_login",
+            "orgs",
+            "team",
+            _label_states("state").alias("from"),
+            none.alias("to"),
+        ),
         diff.transitions.join(where, on="login", how="left").select(
-            pl.when(pl.col("change") != "").then(pl.col("change"))
-            .otherwise(pl.format("{} -> {}", "from_state", "to_state")).alias("change"),
-            "login", "display_login", "orgs", "team",
-            _label_states("from_state").alias("from"), _label_states("to_state").alias("to"),
+            pl.when(pl.col("change") != "")
+            .then(pl.col("change"))
+            .otherwise(pl.format("{} -> {}", "from_state", "to_state"))
+            .alias("change"),
+            "login",
+            "display_login",
+            "orgs",
+            "team",
+            _label_states("from_state").alias("from"),
+            _label_states("to_state").alias("to"),
         ),
         diff.moves.join(where, on="login", how="left").select(
-            pl.format("moved ({})", "field").alias("change"), "login", "display_login",
-            "orgs", "team", pl.col("before").alias("from"), pl.col("after").alias("to"),
+            pl.format("moved ({})", "field").alias("change"),
+            "login",
+            "display_login",
+            "orgs",
+            "team",
+            pl.col("before").alias("from"),
+            pl.col("after").alias("to"),
         ),
     ]
     frames = [
@@ -237,8 +259,12 @@ def _changes_frame(diff: SeatDiff, seats: pl.DataFrame) -> pl.DataFrame:
 def _write_changes(sheet: Sheet, data: ReportData) -> None:
     """Write the changes since the previous month, or say there is no previous month."""
     if data.changes is None:
-        sheet.append(["No previous month: this is the first snapshot of this scope, so "
-                      "there is nothing to compare with."])
+        sheet.append(
+            [
+                "No previous month: this is the first snapshot of this scope, so "
+                "there is nothing to compare with."
+            ]
+        )
         return
     write_table(sheet, "ChangesTable", _changes_frame(data.changes, data.seats), _CHANGE_COLUMNS)
 
@@ -255,15 +281,28 @@ def _write_trend(sheet: Sheet, data: ReportData) -> None:
     bars.type, bars.grouping, bars.overlap = "col", "stacked", 100
     bars.title, bars.y_axis.title = "Seats by state", "Seats"
     first_state, last_state = STATE_LABELS[STATES[0]], STATE_LABELS[STATES[-1]]
-    bars.add_data(Reference(ws, min_col=col[first_state], max_col=col[last_state],
-                            min_row=span.header_row, max_row=span.last_row),
-                  titles_from_data=True)
+    bars.add_data(
+        Reference(
+            ws,
+            min_col=col[first_state],
+            max_col=col[last_state],
+            min_row=span.header_row,
+            max_row=span.last_row,
+        ),
+        titles_from_data=True,
+    )
     lines = LineChart()
     lines.title, lines.y_axis.title = "Monthly cost (as exported)", data.settings.currency
-    lines.add_data(Reference(ws, min_col=col["Monthly cost (as exported)"],
-                             max_col=col["Idle monthly cost (as exported)"],
-                             min_row=span.header_row, max_row=span.last_row),
-                   titles_from_data=True)
+    lines.add_data(
+        Reference(
+            ws,
+            min_col=col["Monthly cost (as exported)"],
+            max_col=col["Idle monthly cost (as exported)"],
+            min_row=span.header_row,
+            max_row=span.last_row,
+        ),
+        titles_from_data=True,
+    )
     for chart, anchor in ((bars, "O2"), (lines, "O22")):
         chart.set_categories(categories)
         chart.x_axis.number_format = "yyyy-mm-dd"
@@ -277,53 +316,85 @@ def _write_sources(sheet: Sheet, data: ReportData) -> None:
     """Write every snapshot used and, under them, the data-quality findings."""
     sources = pl.DataFrame(
         [
-            {"as_of": s.as_of, "format": s.format, "source_name": s.source_name,
-             "sha256": s.sha256, "seats": s.seats, "rows": s.rows,
-             "time_source": s.time_source, "time_precision": s.time_precision,
-             "scope_source": s.scope_source, "id": s.id}
+            {
+                "as_of": s.as_of,
+                "format": s.format,
+                "source_name": s.source_name,
+                "sha256": s.sha256,
+                "seats": s.seats,
+                "rows": s.rows,
+                "time_source": s.time_source,
+                "time_precision": s.time_precision,
+                "scope_source": s.scope_source,
+                "id": s.id,
+            }
             for s in data.sources
         ],
-        schema={"as_of": pl.Datetime("us", "UTC"), "format": pl.String,
-                "source_name": pl.String, "sha256": pl.String, "seats": pl.Int64,
-                "rows": pl.Int64, "time_source": pl.String, "time_precision": pl.String,
-                "scope_source": pl.String, "id": pl.String},
+        schema={
+            "as_of": pl.Datetime("us", "UTC"),
+            "format": pl.String,
+            "source_name": pl.String,
+            "sha256": pl.String,
+            "seats": pl.Int64,
+            "rows": pl.Int64,
+            "time_source": pl.String,
+            "time_precision": pl.String,
+            "scope_source": pl.String,
+            "id": pl.String,
+        },
     )
-    write_table(sheet, "SourcesTable", sources, [
-        Column("Snapshot time (UTC)", "datetime", source="as_of"),
-        Column("Format", "text", source="format"),
-        Column("File name", "text", source="source_name"),
-        Column("SHA-256", "text", source="sha256"),
-        Column("Seats", "count", source="seats"),
-        Column("Rows", "count", source="rows"),
-        Column("Time from", "text", source="time_source"),
-        Column("Time precision", "text", source="time_precision"),
-        Column("Scope from", "text", source="scope_source"),
-        Column("Snapshot id", "text", source="id"),
-    ])
+    write_table(
+        sheet,
+        "SourcesTable",
+        sources,
+        [
+            Column("Snapshot time (UTC)", "datetime", source="as_of"),
+            Column("Format", "text", source="format"),
+            Column("File name", "text", source="source_name"),
+            Column("SHA-256", "text", source="sha256"),
+            Column("Seats", "count", source="seats"),
+            Column("Rows", "count", source="rows"),
+            Column("Time from", "text", source="time_source"),
+            Column("Time precision", "text", source="time_precision"),
+            Column("Scope from", "text", source="scope_source"),
+            Column("Snapshot id", "text", source="id"),
+        ],
+    )
     sheet.append([])
-    sheet.append([sheet.styled("Data-quality findings", "text", bold=True)])
+    sheet.append([Styled("Data-quality findings", bold=True)])
     findings = pl.DataFrame(
-        [{"severity": f.severity, "code": f.code, "message": f.message, "count": f.count}
-         for f in data.findings],
-        schema={"severity": pl.String, "code": pl.String, "message": pl.String,
-                "count": pl.Int64},
+        [
+            {"severity": f.severity, "code": f.code, "message": f.message, "count": f.count}
+            for f in data.findings
+        ],
+        schema={"severity": pl.String, "code": pl.String, "message": pl.String, "count": pl.Int64},
     )
-    write_table(sheet, "FindingsTable", findings, [
-        Column("Severity", "text", source="severity"),
-        Column("Code", "text", source="code"),
-        Column("Finding", "text", source="message"),
-        Column("Count", "count", source="count"),
-    ])
+    write_table(
+        sheet,
+        "FindingsTable",
+        findings,
+        [
+            Column("Severity", "text", source="severity"),
+            Column("Code", "text", source="code"),
+            Column("Finding", "text", source="message"),
+            Column("Count", "count", source="count"),
+        ],
+    )
 
 
-def _set_properties(wb: Any, data: ReportData) -> None:
+def _set_properties(book: Book, data: ReportData) -> None:
     """Set the document properties, timestamped with the snapshot time for determinism."""
     stamp = excel_datetime(data.current_snapshot.as_of)
-    props = wb.properties
+    props = book.wb.properties
     props.creator = "copilot-seats"
-    props.title = clean_text(f"GitHub Copilot seats {data.scope} {data.month}")
+    props.title = _property_text(f"GitHub Copilot seats {data.scope} {data.month}")
     props.subject = "GitHub Copilot seats and costs"
-    props.description = clean_text(
+    props.description = _property_text(
         f"Made by copilot-seats {data.tool_version} from snapshot {data.current_snapshot.id}"
     )
     props.created = props.modified = stamp
+
+
+def _property_text(text: str) -> str:
+    """Return `text` without the control characters XML cannot carry."""
+    return re.sub(ILLEGAL_XML, "\ufffd", text)

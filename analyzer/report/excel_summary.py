@@ -7,10 +7,18 @@ from typing import Any
 
 import polars as pl
 from openpyxl.utils import quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
 
 from analyzer.model import IDLE_STATES, STATE_LABELS, STATES, ReportData, SnapshotSummary
-from analyzer.report.excel_tables import Column, Kind, Sheet, TableSpan, excel_datetime, write_table
+from analyzer.report.excel_cells import Kind
+from analyzer.report.excel_tables import (
+    Book,
+    Column,
+    Sheet,
+    Styled,
+    TableSpan,
+    excel_datetime,
+    write_table,
+)
 
 PRICE_HEADER = "Price per seat per month"
 # Defined names of the Summary's live cost figures, in table order, with their labels.
@@ -18,8 +26,10 @@ COST_FIGURES: tuple[tuple[str, str], ...] = (
     ("MonthlyCost", "Monthly cost"),
     ("YearlyCost", "Yearly cost (12 x monthly)"),
     ("IdleMonthlyCost", "Idle monthly cost (stale + never active)"),
-    ("ReclaimMonthlySavings", "Reclaim savings per month (candidates removed before the next "
-                              "cycle)"),
+    (
+        "ReclaimMonthlySavings",
+        "Reclaim savings per month (candidates removed before the next cycle)",
+    ),
     ("ReclaimYearlySavings", "Reclaim savings per year"),
 )
 _NOTES = (
@@ -29,10 +39,10 @@ _NOTES = (
 )
 
 
-def write_summary(wb: Any, sheet: Sheet, data: ReportData, seats: TableSpan) -> None:
+def write_summary(book: Book, sheet: Sheet, data: ReportData, seats: TableSpan) -> None:
     """Write the Summary sheet; its costs are formulas over the Seats sheet's cost column."""
     _write_facts(sheet, data)
-    _write_assumptions(wb, sheet, data)
+    _write_assumptions(book, sheet, data)
     _heading(sheet, "Billed seats by plan")
     prices = data.settings.prices
     by_plan = data.current.seats_by_plan
@@ -40,8 +50,10 @@ def write_summary(wb: Any, sheet: Sheet, data: ReportData, seats: TableSpan) -> 
     write_table(
         sheet,
         "PlansTable",
-        pl.DataFrame({"plan": plans, "seats": [by_plan[p] for p in plans]},
-                     schema={"plan": pl.String, "seats": pl.Int64}),
+        pl.DataFrame(
+            {"plan": plans, "seats": [by_plan[p] for p in plans]},
+            schema={"plan": pl.String, "seats": pl.Int64},
+        ),
         [
             Column("Plan", "text", source="plan", total="label"),
             Column("Billed seats", "count", source="seats", total="sum"),
@@ -51,21 +63,16 @@ def write_summary(wb: Any, sheet: Sheet, data: ReportData, seats: TableSpan) -> 
         totals=True,
     )
     _write_counts(sheet, data.current, data.previous)
-    _write_costs(wb, sheet, data.current, data.previous, seats)
+    _write_costs(book, sheet, data.current, data.previous, seats)
     _heading(sheet, "Definitions")
     for term, definition in data.definitions:
-        sheet.append([sheet.text(term), sheet.text(definition)])
+        sheet.append([term, definition])
 
 
 def _heading(sheet: Sheet, title: str) -> None:
     """Write a blank row, then a bold section title."""
     sheet.append([])
-    sheet.append([sheet.styled(title, "text", bold=True)])
-
-
-def _define(wb: Any, name: str, ref: str) -> None:
-    """Define a workbook-level name for a cell or range."""
-    wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    sheet.append([Styled(title, bold=True)])
 
 
 def price_name(plan: str) -> str:
@@ -75,7 +82,7 @@ def price_name(plan: str) -> str:
 
 def _write_facts(sheet: Sheet, data: ReportData) -> None:
     """Write the title, the notes and what the workbook describes."""
-    sheet.append([sheet.styled("GitHub Copilot seats: finance workbook", "text", bold=True)])
+    sheet.append([Styled("GitHub Copilot seats: finance workbook", bold=True)])
     for note in _NOTES:
         sheet.append([note])
     sheet.append([])
@@ -84,52 +91,57 @@ def _write_facts(sheet: Sheet, data: ReportData) -> None:
         ("Scope", data.scope, "text"),
         ("Month", data.month, "text"),
         ("Snapshot time (UTC)", excel_datetime(data.current_snapshot.as_of), "datetime"),
-        ("Previous snapshot time (UTC)",
-         excel_datetime(previous.as_of) if previous else None, "datetime"),
+        (
+            "Previous snapshot time (UTC)",
+            excel_datetime(previous.as_of) if previous else None,
+            "datetime",
+        ),
         ("Snapshot file", data.current_snapshot.source_name, "text"),
         ("Made by", f"copilot-seats {data.tool_version}", "text"),
     )
     for label, value, kind in facts:
         if value is None:
             value, kind = "none (first month)", "text"
-        sheet.append([label, sheet.styled(value, kind)])
+        sheet.append([label, Styled(value, kind)])
 
 
-def _write_assumptions(wb: Any, sheet: Sheet, data: ReportData) -> None:
+def _write_assumptions(book: Book, sheet: Sheet, data: ReportData) -> None:
     """Write the price table and thresholds, and name each cell that formulas refer to."""
     settings = data.settings
     _heading(sheet, "Assumptions")
     prices = write_table(
         sheet,
         "PricesTable",
-        pl.DataFrame({"plan": list(settings.prices), "price": list(settings.prices.values())},
-                     schema={"plan": pl.String, "price": pl.Float64}),
+        pl.DataFrame(
+            {"plan": list(settings.prices), "price": list(settings.prices.values())},
+            schema={"plan": pl.String, "price": pl.Float64},
+        ),
         [Column("Plan", "text", source="plan"), Column(PRICE_HEADER, "money", source="price")],
     )
     where = quote_sheetname(sheet.title)
-    _define(wb, "Prices", f"{where}!$A${prices.first_row}:$B${prices.last_row}")
+    book.define("Prices", f"{where}!$A${prices.first_row}:$B${prices.last_row}")
     for offset, plan in enumerate(settings.prices):
-        _define(wb, price_name(plan), prices.cell(PRICE_HEADER, prices.first_row + offset))
+        book.define(price_name(plan), prices.cell(PRICE_HEADER, prices.first_row + offset))
     sheet.append([])
-    sheet.append(["Seat states were computed with these settings; changing them here "
-                  "recomputes nothing."])
+    sheet.append(
+        ["Seat states were computed with these settings; changing them here recomputes nothing."]
+    )
     thresholds: tuple[tuple[str, str, Any, Kind], ...] = (
-        ("StaleDays", "Stale after (days without activity)", settings.stale_days, "int"),
-        ("GraceDays", "Grace period of a new seat (days)", settings.grace_days, "int"),
+        ("StaleDays", "Stale after (days without activity)", settings.stale_days, "number"),
+        ("GraceDays", "Grace period of a new seat (days)", settings.grace_days, "number"),
         ("DefaultPlan", "Plan of a seat whose plan is unknown", settings.default_plan, "text"),
         ("Currency", "Currency", settings.currency, "text"),
     )
     for name, label, value, kind in thresholds:
-        row = sheet.append([label, sheet.styled(value, kind)])
-        _define(wb, name, f"{where}!$B${row}")
+        row = sheet.append([label, Styled(value, kind)])
+        book.define(name, f"{where}!$B${row}")
 
 
 def _count_figures(summary: SnapshotSummary) -> list[int]:
     """Return the seat counts the Summary shows, in `_COUNT_LABELS` order."""
     states = [summary.states.get(state, 0) for state in STATES]
     idle = sum(summary.states.get(state, 0) for state in IDLE_STATES)
-    return [summary.seats, *states, idle, summary.pending_cancellation,
-            summary.reclaim_candidates]
+    return [summary.seats, *states, idle, summary.pending_cancellation, summary.reclaim_candidates]
 
 
 _COUNT_LABELS = (
@@ -148,32 +160,50 @@ def _change_column(previous: SnapshotSummary | None, kind: Kind) -> Column:
     return Column("Change", kind, formula="=B{r}-C{r}")
 
 
-def _write_counts(sheet: Sheet, current: SnapshotSummary,
-                  previous: SnapshotSummary | None) -> None:
+def _write_counts(sheet: Sheet, current: SnapshotSummary, previous: SnapshotSummary | None) -> None:
     """Write this month's and the previous month's seat counts."""
     _heading(sheet, "Seats")
     before = _count_figures(previous) if previous else [None] * len(_COUNT_LABELS)
     frame = pl.DataFrame(
-        {"figure": _COUNT_LABELS, "this": _count_figures(current), "previous": before,
-         "none": [None] * len(_COUNT_LABELS)},
+        {
+            "figure": _COUNT_LABELS,
+            "this": _count_figures(current),
+            "previous": before,
+            "none": [None] * len(_COUNT_LABELS),
+        },
         schema={"figure": pl.String, "this": pl.Int64, "previous": pl.Int64, "none": pl.Int64},
     )
-    write_table(sheet, "SeatFiguresTable", frame, [
-        Column("Figure", "text", source="figure"),
-        Column("This month", "count", source="this"),
-        Column("Previous month", "count", source="previous"),
-        _change_column(previous, "count"),
-    ])
+    write_table(
+        sheet,
+        "SeatFiguresTable",
+        frame,
+        [
+            Column("Figure", "text", source="figure"),
+            Column("This month", "count", source="this"),
+            Column("Previous month", "count", source="previous"),
+            _change_column(previous, "count"),
+        ],
+    )
 
 
 def _cost_figures(summary: SnapshotSummary) -> list[float]:
     """Return the library's cost figures, in `COST_FIGURES` order."""
-    return [summary.monthly_cost, 12 * summary.monthly_cost, summary.idle_monthly_cost,
-            summary.reclaimable_monthly_cost, 12 * summary.reclaimable_monthly_cost]
+    return [
+        summary.monthly_cost,
+        12 * summary.monthly_cost,
+        summary.idle_monthly_cost,
+        summary.reclaimable_monthly_cost,
+        12 * summary.reclaimable_monthly_cost,
+    ]
 
 
-def _write_costs(wb: Any, sheet: Sheet, current: SnapshotSummary,
-                 previous: SnapshotSummary | None, seats: TableSpan) -> None:
+def _write_costs(
+    book: Book,
+    sheet: Sheet,
+    current: SnapshotSummary,
+    previous: SnapshotSummary | None,
+    seats: TableSpan,
+) -> None:
     """Write the cost figures as formulas over Seats, beside the figures as exported."""
     _heading(sheet, "Costs")
     cost = seats.column("Monthly cost")
@@ -188,18 +218,32 @@ def _write_costs(wb: Any, sheet: Sheet, current: SnapshotSummary,
     ]
     n = len(COST_FIGURES)
     frame = pl.DataFrame(
-        {"figure": [label for _, label in COST_FIGURES], "formula": formulas,
-         "previous": _cost_figures(previous) if previous else [None] * n,
-         "exported": _cost_figures(current), "none": [None] * n},
-        schema={"figure": pl.String, "formula": pl.String, "previous": pl.Float64,
-                "exported": pl.Float64, "none": pl.Float64},
+        {
+            "figure": [label for _, label in COST_FIGURES],
+            "formula": formulas,
+            "previous": _cost_figures(previous) if previous else [None] * n,
+            "exported": _cost_figures(current),
+            "none": [None] * n,
+        },
+        schema={
+            "figure": pl.String,
+            "formula": pl.String,
+            "previous": pl.Float64,
+            "exported": pl.Float64,
+            "none": pl.Float64,
+        },
     )
-    span = write_table(sheet, "CostFiguresTable", frame, [
-        Column("Figure", "text", source="figure"),
-        Column("This month", "formula", source="formula"),
-        Column("Previous month (as exported)", "money", source="previous"),
-        _change_column(previous, "money"),
-        Column("As exported", "money", source="exported"),
-    ])
+    span = write_table(
+        sheet,
+        "CostFiguresTable",
+        frame,
+        [
+            Column("Figure", "text", source="figure"),
+            Column("This month", "money", source="formula", trusted=True),
+            Column("Previous month (as exported)", "money", source="previous"),
+            _change_column(previous, "money"),
+            Column("As exported", "money", source="exported"),
+        ],
+    )
     for offset, (name, _) in enumerate(COST_FIGURES):
-        _define(wb, name, span.cell("This month", span.first_row + offset))
+        book.define(name, span.cell("This month", span.first_row + offset))

@@ -1,49 +1,49 @@
-"""Write polars frames as formatted Excel tables into openpyxl write-only sheets."""
+"""Lay polars frames out as formatted Excel tables in an openpyxl write-only workbook."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import tempfile
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any, Literal
 
 import polars as pl
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.workbook import Workbook
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.writer.excel import ExcelWriter
 
-# How a column is written. "text" comes from reports or the people file and is never
-# trusted; "formula" values are formulas this module's callers built from cell references.
-Kind = Literal["text", "int", "bool", "count", "money", "datetime", "date", "formula"]
+from analyzer.fsutil import atomic_path
+from analyzer.report.excel_cells import Kind, SplicingZip, cell_xml, render_rows
+
 Total = Literal["label", "sum"]
 
 TABLE_STYLE = "TableStyleMedium2"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 COUNT_FORMAT = "#,##0"
-# Excel and LibreOffice run a cell starting with one of these as a formula once a user edits
-# it or pastes it as CSV; "#" catches error literals such as "#N/A" that openpyxl would
-# otherwise write as error cells.
-_FORMULA_LEADS = frozenset("=+-@\t\r#")
-# Characters XML 1.0 forbids (openpyxl raises on them); replaced, not dropped, so a reader
-# sees that something was there.
-_ILLEGAL_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-_ILLEGAL_RE = re.compile(_ILLEGAL_XML)
-_EXCEL_EPOCH = datetime(1899, 12, 30)
-_DAY_US = 86_400_000_000
-# Row-loop codes: pass the value through, guard it as text, or set it on a styled cell.
-_PLAIN, _TEXT, _STYLED = 0, 1, 2
 
 
 def money_format(currency: str) -> str:
     """Return the number format that shows amounts in `currency`, e.g. `#,##0.00 "USD"`."""
-    clean = re.sub(r'["\\]', "", currency).strip()
+    clean = re.sub(r'["\\\x00-\x1f]', "", currency).strip()
     return f'#,##0.00 "{clean}"' if clean else "#,##0.00"
+
+
+def excel_datetime(value: datetime) -> datetime:
+    """Return `value` as naive UTC, the only kind of date-time Excel stores."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ class Column:
     """One table column: header, kind, width, and a frame column or a row formula.
 
     `formula` is a template in which `{r}` stands for the row number, e.g.
-    `=VLOOKUP(H{r},Prices,2,FALSE)`; with `kind="formula"` and a `source`, the frame column
-    itself holds formulas built by the caller. `format` overrides the kind's number format.
+    `=VLOOKUP(H{r},Prices,2,FALSE)`. With `trusted`, the `source` column holds formulas
+    this package built; every other string is written as text, whatever it starts with.
     """
 
     header: str
@@ -60,8 +60,19 @@ class Column:
     width: float = 14.0
     source: str | None = None
     formula: str | None = None
-    format: str | None = None
+    trusted: bool = False
     total: Total | None = None
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A loose cell: a value, how it looks, and whether it is a formula built here."""
+
+    value: Any
+    kind: Kind = "text"
+    bold: bool = False
+    formula: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,32 +86,89 @@ class TableSpan:
     letters: dict[str, str]  # header -> column letter
 
     def column(self, header: str) -> str:
-        """Return the absolute range of a column's data cells, e.g. `Seats!$T$2:$T$9`."""
+        """Return the absolute range of a column's data cells, e.g. `'Seats'!$T$2:$T$9`."""
         letter = self.letters[header]
         return f"{quote_sheetname(self.sheet)}!${letter}${self.first_row}:${letter}${self.last_row}"
 
     def cell(self, header: str, row: int) -> str:
-        """Return the absolute address of one cell of the table, e.g. `Summary!$B$12`."""
+        """Return the absolute address of one cell of the table, e.g. `'Summary'!$B$12`."""
         return f"{quote_sheetname(self.sheet)}!${self.letters[header]}${row}"
 
 
-@dataclass
-class Sheet:
-    """A write-only worksheet, the formats it uses and the number of rows written so far."""
+class Book(contextlib.AbstractContextManager["Book"]):
+    """A write-only workbook whose rows are rendered here and spliced in as it is saved.
 
-    ws: Any  # openpyxl WriteOnlyWorksheet
-    money: str
-    row: int = 0
-    _formats: dict[Kind, str | None] = field(init=False)
+    Use it as a context manager: leaving the block removes the sheets' temporary row files.
+    """
 
-    def __post_init__(self) -> None:
-        self._formats = {
-            "count": COUNT_FORMAT,
-            "money": self.money,
-            "formula": self.money,
-            "datetime": DATETIME_FORMAT,
-            "date": DATE_FORMAT,
+    def __init__(self, currency: str) -> None:
+        self.wb = Workbook(write_only=True)
+        self.money = money_format(currency)
+        self.sheets: list[Sheet] = []
+        self._styles: dict[tuple[Kind, bool, bool], int] = {}
+        self._files = contextlib.ExitStack()
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Remove the temporary row files."""
+        self._files.close()
+
+    def add_sheet(self, title: str, widths: Sequence[float], freeze: str | None = "A2") -> Sheet:
+        """Add a sheet with its column widths and frozen panes (written before any row)."""
+        ws = self.wb.create_sheet(title)
+        for idx, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(idx)].width = width
+        if freeze:
+            ws.freeze_panes = freeze
+        rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the exit stack
+        sheet = Sheet(self, ws, self._files.enter_context(rows))
+        self.sheets.append(sheet)
+        return sheet
+
+    def style_id(self, kind: Kind, bold: bool, quote: bool) -> int:
+        """Return the id of the cell style for `kind`, registering it with openpyxl once."""
+        key = (kind, bold, quote)
+        if key not in self._styles:
+            formats = {
+                "count": COUNT_FORMAT,
+                "money": self.money,
+                "datetime": DATETIME_FORMAT,
+                "date": DATE_FORMAT,
+            }
+            cell = WriteOnlyCell(self.sheets[0].ws)
+            if kind in formats:
+                cell.number_format = formats[kind]
+            if bold:
+                cell.font = Font(bold=True)
+            if quote:
+                # Excel's "text" mark: editing the cell keeps it text instead of running it.
+                cell.quotePrefix = True
+            self._styles[key] = int(cell.style_id)
+        return self._styles[key]
+
+    def define(self, name: str, ref: str) -> None:
+        """Define a workbook-level name for a cell or a range."""
+        self.wb.defined_names[name] = DefinedName(name, attr_text=ref)
+
+    def save(self, path: Path) -> None:
+        """Save the workbook to `path` atomically; the sheets' rows go into their sheetData."""
+        rows = {
+            f"xl/worksheets/sheet{idx}.xml": sheet.rows
+            for idx, sheet in enumerate(self.sheets, start=1)
         }
+        with atomic_path(path) as tmp, SplicingZip(tmp, rows) as archive:
+            # Workbook.save() stamps `modified` with the clock; ExcelWriter keeps ours.
+            ExcelWriter(self.wb, archive).save()
+            archive.check_spliced()
+
+
+class Sheet:
+    """A worksheet being written top to bottom: its rows go to a temporary file."""
+
+    def __init__(self, book: Book, ws: Any, rows: IO[bytes]) -> None:
+        self.book = book
+        self.ws = ws
+        self.row = 0  # rows written so far
+        self.rows = rows
 
     @property
     def title(self) -> str:
@@ -108,142 +176,106 @@ class Sheet:
         return str(self.ws.title)
 
     def append(self, values: Sequence[Any]) -> int:
-        """Write one row and return its number."""
-        self.ws.append(values)
+        """Write one row of loose values or `Styled` cells and return its number."""
         self.row += 1
+        placed: list[tuple[str, Column]] = []
+        data: dict[str, list[Any]] = {}
+        for idx, value in enumerate(values, start=1):
+            if value is None:
+                continue
+            cell = value if isinstance(value, Styled) else Styled(value, _kind_of(value))
+            name = f"c{idx}"
+            data[name] = [cell.value]
+            placed.append(
+                (
+                    get_column_letter(idx),
+                    Column("", cell.kind, source=name, trusted=cell.formula, bold=cell.bold),
+                )
+            )
+        if placed:
+            self.render(pl.DataFrame(data), placed, self.row)
         return self.row
 
-    def styled(self, value: Any, kind: Kind, *, fmt: str | None = None, bold: bool = False) -> Any:
-        """Return `value` as a cell with the kind's number format (text is guarded)."""
-        if kind == "text":
-            return self.text(value, bold=bold)
-        cell = self._blank(fmt or self._formats.get(kind), bold)
-        cell.value = value
-        return cell
+    def render(
+        self, frame: pl.DataFrame, placed: Sequence[tuple[str, Column]], first_row: int
+    ) -> None:
+        """Write `frame`'s rows from `first_row`, each column at its letter."""
+        schema = frame.schema
 
-    def text(self, value: str | None, *, bold: bool = False) -> Any:
-        """Return untrusted text as a value openpyxl writes as a plain string cell."""
-        if value is None:
-            return None
-        value = clean_text(value)
-        if not bold and value[:1] not in _FORMULA_LEADS:
-            return value
-        cell = self._blank(None, bold)
-        cell.value = value
-        if value[:1] in _FORMULA_LEADS:
-            # openpyxl makes any "=..." string a formula: force a string cell, and set Excel's
-            # quote prefix so that editing the cell keeps it text.
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        return cell
+        def cells(row: pl.Expr) -> list[pl.Expr]:
+            out = []
+            dtype: pl.DataType
+            for letter, column in placed:
+                if column.formula is not None:
+                    value, dtype, formula = _template(column.formula, row), pl.String(), True
+                elif column.source is not None:
+                    value, dtype = pl.col(column.source), schema[column.source]
+                    formula = column.trusted
+                else:
+                    raise ValueError(f"column {column.header!r} has no source and no formula")
+                ref = pl.concat_str([pl.lit(letter), row])
+                out.append(
+                    cell_xml(
+                        ref,
+                        value,
+                        dtype,
+                        column.kind,
+                        formula=formula,
+                        bold=column.bold,
+                        styles=self.book.style_id,
+                    )
+                )
+            return out
 
-    def _blank(self, fmt: str | None, bold: bool) -> Any:
-        cell = WriteOnlyCell(self.ws)
-        if fmt:
-            cell.number_format = fmt
-        if bold:
-            cell.font = Font(bold=True)
-        return cell
-
-
-def clean_text(value: str) -> str:
-    """Return `value` with the characters XML cannot carry replaced by U+FFFD."""
-    return _ILLEGAL_RE.sub("\ufffd", value)
+        render_rows(frame, cells, first_row, self.rows)
 
 
-def open_sheet(
-    wb: Workbook, title: str, widths: Sequence[float], money: str, freeze: str | None = "A2"
-) -> Sheet:
-    """Create a write-only sheet with its column widths and frozen panes set up front."""
-    ws = wb.create_sheet(title)
-    # Write-only mode writes the column and pane settings before the first row.
-    for idx, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(idx)].width = width
-    if freeze:
-        ws.freeze_panes = freeze
-    return Sheet(ws, money)
+def _kind_of(value: Any) -> Kind:
+    """Return the kind a loose Python value is written as."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, datetime):
+        return "datetime"
+    if isinstance(value, date):
+        return "date"
+    if isinstance(value, str):
+        return "text"
+    raise TypeError(f"cannot write {type(value).__name__} to a cell")
+
+
+def _template(formula: str, row: pl.Expr) -> pl.Expr:
+    """Return `formula` with each `{r}` replaced by the row number."""
+    parts = formula.split("{r}")
+    exprs: list[pl.Expr] = [pl.lit(parts[0])]
+    for part in parts[1:]:
+        exprs += [row, pl.lit(part)]
+    return pl.concat_str(exprs)
 
 
 def widths_of(columns: Sequence[Column]) -> list[float]:
-    """Return the widths of `columns`, in order, for `open_sheet`."""
+    """Return the widths of `columns`, in order, for `Book.add_sheet`."""
     return [column.width for column in columns]
-
-
-def _prepare(frame: pl.DataFrame, columns: Sequence[Column], first_row: int) -> pl.DataFrame:
-    """Return one frame column per table column, converted for the row loop."""
-    row = pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64)
-    exprs: list[pl.Expr] = []
-    for idx, column in enumerate(columns):
-        name = f"c{idx}"
-        if column.formula is not None:
-            parts = column.formula.split("{r}")
-            expr = pl.format(
-                "{}".join(p.replace("{", "{{").replace("}", "}}") for p in parts),
-                *([row] * (len(parts) - 1)),
-            )
-            exprs.append(expr.alias(name))
-            continue
-        if column.source is None:
-            raise ValueError(f"column {column.header!r} has neither a source nor a formula")
-        expr = pl.col(column.source)
-        dtype = frame.schema[column.source]
-        if column.kind == "text":
-            expr = expr.cast(pl.String).str.replace_all(_ILLEGAL_XML, "\ufffd")
-        elif column.kind == "datetime" and isinstance(dtype, pl.Datetime):
-            # Excel rejects time zones: write UTC wall time as a serial day number, the
-            # same number openpyxl writes for a naive datetime.
-            if dtype.time_zone is not None:
-                expr = expr.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-            expr = (expr - pl.lit(_EXCEL_EPOCH)).dt.total_microseconds() / _DAY_US
-        elif column.kind == "date" and dtype == pl.Date:
-            expr = (expr - pl.lit(_EXCEL_EPOCH.date())).dt.total_days()
-        exprs.append(expr.alias(name))
-    return frame.select(exprs)
 
 
 def write_table(
     sheet: Sheet, name: str, frame: pl.DataFrame, columns: Sequence[Column], *, totals: bool = False
 ) -> TableSpan:
-    """Write `frame` as the Excel table `name` starting at the sheet's next row.
+    """Write `frame` as the Excel table `name` from the sheet's next row.
 
     The table is styled, banded and filterable; an empty frame keeps one blank data row
     (Excel repairs a table without one). With `totals`, a bold row under the table sums the
-    columns marked `total="sum"` with SUBTOTAL(109, ...) so that it follows filters; it sits
-    outside the table, so sorting, filtering and pivots never take it for data.
+    columns marked `total="sum"` with SUBTOTAL(109, ...), which follows filters. It sits
+    outside the table: sorting, filtering and pivots never take it for data, and Excel's
+    own totals row is a known cause of "repaired records" when written by other tools.
     """
     header_row = sheet.append([column.header for column in columns])
-    first_row = header_row + 1
-    data = _prepare(frame, columns, first_row)
-    plan: list[tuple[int, int, Any]] = []
-    for idx, column in enumerate(columns):
-        if column.kind == "text":
-            plan.append((idx, _TEXT, None))
-        elif column.kind in ("int", "bool"):
-            plan.append((idx, _PLAIN, None))
-        else:
-            plan.append((idx, _STYLED, sheet.styled(None, column.kind, fmt=column.format)))
-    append = sheet.ws.append
-    text = sheet.text
-    for values in data.iter_rows():
-        out: list[Any] = []
-        for idx, code, proto in plan:
-            value = values[idx]
-            if value is None or code == _PLAIN:
-                out.append(value)
-            elif code == _TEXT:
-                out.append(value if value[:1] not in _FORMULA_LEADS else text(value))
-            else:
-                # One styled cell per column, reused: openpyxl streams each row as it is
-                # appended, so the cell is free again for the next row.
-                proto.value = value
-                out.append(proto)
-        append(out)
-    sheet.row += data.height
-    if data.height == 0:
-        sheet.append([])
-    last_row = sheet.row
     letters = {column.header: get_column_letter(idx) for idx, column in enumerate(columns, 1)}
-    ref = f"A{header_row}:{get_column_letter(len(columns))}{last_row}"
+    sheet.render(frame, [(letters[c.header], c) for c in columns], header_row + 1)
+    sheet.row += max(frame.height, 1)
+    span = TableSpan(sheet.title, header_row, header_row + 1, sheet.row, letters)
+    ref = f"A{header_row}:{get_column_letter(len(columns))}{span.last_row}"
     table = Table(
         displayName=name,
         ref=ref,
@@ -263,30 +295,18 @@ def write_table(
         # openpyxl warns that write-only tables need their columns listed: they are.
         warnings.simplefilter("ignore", UserWarning)
         sheet.ws.add_table(table)
-    span = TableSpan(sheet.title, header_row, first_row, last_row, letters)
     if totals:
-        _write_totals(sheet, columns, span)
+        sheet.append([_total_cell(column, span) for column in columns])
     return span
 
 
-def _write_totals(sheet: Sheet, columns: Sequence[Column], span: TableSpan) -> None:
-    """Write the bold totals row under a table."""
-    row: list[Any] = []
-    for column in columns:
+def _total_cell(column: Column, span: TableSpan) -> Styled | None:
+    """Return a column's cell in the totals row: the label, a SUBTOTAL, or nothing."""
+    if column.total == "label":
+        return Styled("Total", bold=True)
+    if column.total == "sum":
         letter = span.letters[column.header]
-        if column.total == "label":
-            row.append(sheet.styled("Total", "text", bold=True))
-        elif column.total == "sum":
-            kind: Kind = "count" if column.kind in ("int", "count") else column.kind
-            formula = f"=SUBTOTAL(109,{letter}{span.first_row}:{letter}{span.last_row})"
-            row.append(sheet.styled(formula, kind, fmt=column.format, bold=True))
-        else:
-            row.append(None)
-    sheet.append(row)
-
-
-def excel_datetime(value: datetime) -> datetime:
-    """Return `value` as naive UTC, the only kind of date-time Excel stores."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
+        formula = f"=SUBTOTAL(109,{letter}{span.first_row}:{letter}{span.last_row})"
+        kind: Kind = "count" if column.kind in ("number", "count") else column.kind
+        return Styled(formula, kind, bold=True, formula=True)
+    return None

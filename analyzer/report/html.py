@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 import plotly.offline
@@ -73,6 +74,14 @@ def fmt_time(value: datetime | None) -> str:
         return DASH
     utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return utc.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_local(value: datetime | None, zone: str) -> str:
+    """Format a time in the display zone, with UTC beside it when the zone is not UTC."""
+    if value is None or zone in ("UTC", "Etc/UTC"):
+        return fmt_time(value)
+    local = value.astimezone(ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M %Z} ({fmt_time(value)[11:]})"
 
 
 def fmt_date(value: date | datetime | None) -> str:
@@ -392,11 +401,13 @@ def render_html(data: ReportData) -> str:
         .render(
             data=data,
             month_name=_month_name(data.month),
-            current_time=fmt_time(data.current_snapshot.as_of),
+            current_time=fmt_local(data.current_snapshot.as_of, data.settings.timezone),
             previous_time=(
-                fmt_time(data.previous_snapshot.as_of) if data.previous_snapshot else None
+                fmt_local(data.previous_snapshot.as_of, data.settings.timezone)
+                if data.previous_snapshot
+                else None
             ),
-            generated=fmt_time(data.generated_at),
+            generated=fmt_local(data.generated_at, data.settings.timezone),
             story=build_story(data),
             kpis=build_kpis(data.current, data.previous),
             charts=[(chart, chart_html(chart)) for chart in build_charts(data)],
