@@ -73,6 +73,11 @@ def _prices(table: Any, where: str) -> dict[str, float] | None:
     return prices
 
 
+def _merged_prices(prices: dict[str, float] | None) -> dict[str, float] | None:
+    """Return GitHub's list prices updated by the file's, so every plan keeps a price."""
+    return None if prices is None else {**Settings().prices, **prices}
+
+
 def _exclusions(table: Any, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if table is None:
         return (), ()
@@ -126,7 +131,7 @@ def load_settings(
         "default_plan": (_text(raw, "default_plan", where) or "").lower() or None,
         "currency": _text(raw, "currency", where),
         "timezone": _text(raw, "timezone", where),
-        "prices": _prices(raw.get("prices"), where),
+        "prices": _merged_prices(_prices(raw.get("prices"), where)),
         "people": _people(raw.get("people"), where, path.parent),
         "config_path": str(path) if path.is_file() else None,
     }

@@ -6,6 +6,7 @@ The definitions (README "Definitions") are implemented here and nowhere else.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -118,18 +119,20 @@ def _per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
 def _billed_plan(settings: Settings, multi_row: bool) -> pl.Expr:
     """Enterprise wins over Business for one user; no or unknown plan is the default plan."""
     plans = pl.col("plan") if multi_row else pl.concat_list(pl.col("plan"))
-    known = [p for p in settings.prices if p != settings.default_plan]
+    # The costliest plan a user holds is billed: check it first (outermost `when`).
     expr = pl.lit(settings.default_plan)
-    for plan in sorted(known, key=lambda p: settings.prices[p]):
+    for plan in sorted(settings.prices, key=lambda p: (settings.prices[p], p)):
         expr = pl.when(plans.list.contains(plan)).then(pl.lit(plan)).otherwise(expr)
     return expr.alias("plan")
 
 
-def _excluded(settings: Settings) -> pl.Expr:
-    expr = pl.col("login").is_in(list(settings.exclude_logins))
-    for pattern in settings.exclude_patterns:
-        expr = expr | pl.col("login").str.contains(fnmatch.translate(pattern))
-    return expr
+def _excluded(settings: Settings, logins: pl.Series) -> pl.Expr:
+    """Return whether each login is excluded by name or by a glob pattern (fnmatch rules)."""
+    matched: list[str] = []
+    if settings.exclude_patterns:
+        globs = re.compile("|".join(fnmatch.translate(p) for p in settings.exclude_patterns))
+        matched = [login for login in logins.unique().to_list() if globs.match(login)]
+    return pl.col("login").is_in([*settings.exclude_logins, *matched])
 
 
 def build_timeline(
@@ -214,7 +217,7 @@ def _with_states(
             .clip(lower_bound=0)
             .cast(pl.Int64)
             .alias("idle_days"),
-            _excluded(settings).alias("excluded"),
+            _excluded(settings, frame["login"]).alias("excluded"),
             family_column(frame["known_surface"]),
             pl.col("last_authenticated_at").alias("last_authenticated"),
         )

@@ -244,7 +244,7 @@ def test_duplicate_login_is_merged_with_a_warning() -> None:
 BAD = [
     ("bad-timestamp.csv", [(4, "Last Activity At", "bad-timestamp")]),
     ("empty-login.csv", [(3, "Login", "empty-login")]),
-    ("missing-column.csv", [(1, "last activity at", "missing-column")]),
+    ("missing-column.csv", [(1, "Last Activity At", "missing-column")]),
     ("mixed-report-times.csv", [(5, "Report Time", "mixed-report-time")]),
     ("unknown-status.csv", [(3, "Status", "bad-status")]),
     ("billing-usage-report.csv", [(0, "", "not-a-seat-report")]),

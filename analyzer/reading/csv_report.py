@@ -90,9 +90,9 @@ def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats |
             for col in missing:
                 log.add(
                     1,
-                    col,
+                    col.title(),
                     "missing-column",
-                    f"the {closest} report needs a column {col!r}; the header has: {found}",
+                    f"the {closest} report needs a column '{col.title()}'; the header has: {found}",
                 )
             return None
         log.add(
@@ -161,7 +161,7 @@ def _date_order(table: pl.DataFrame, cols: list[str], log: ProblemLog) -> str | 
             if has_slashed_dates(table[col]):
                 log.file(
                     "ambiguous-date",
-                    f"the column {col!r} holds dates like "
+                    f"the column '{col.title()}' holds dates like "
                     f"{table[col].drop_nulls()[0]!r} re-saved by a spreadsheet, and no "
                     "value tells day from month; use the original download from GitHub",
                 )
