@@ -187,21 +187,6 @@ def _some(logins: list[str]) -> str:
     return (", ".join(logins[:SHOWN]) or "-") + (more if len(logins) > SHOWN else "")
 
 
-_RECLAIM_COLUMNS = [
-    "login",
-    "reason",
-    "idle_days",
-    "idle_since",
-    "first_seen",
-    "last_activity",
-    "last_surface",
-    "orgs",
-    "team",
-    "plan",
-    "monthly_cost",
-]
-
-
 def _reclaim_rows(candidates: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = candidates.with_columns(
         login=candidates["display_login"]
@@ -256,7 +241,7 @@ def reclaim(
         }
         click.echo(json.dumps(body, indent=2))
     elif fmt == "csv":
-        _write_csv(rows, _RECLAIM_COLUMNS)
+        _write_csv(rows, [c for c in result.candidates.columns if c != "display_login"])
     elif fmt == "api":
         for org, usernames in api_bodies(result).items():
             click.echo(f"# DELETE /orgs/{org}/copilot/billing/selected_users")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,45 +43,47 @@ def print_outcome(outcome: Any, verbose: bool) -> None:
         click.echo(f"    warning: {problem.render()}")
 
 
+def waiting_note(store_dir: Path) -> Callable[[], None]:
+    """Return the callback that says an ingest waits for another one's lock."""
+    return lambda: say(f"Waiting for another copilot-seats process to finish with {store_dir} ...")
+
+
 def run_ingest(
     store_dir: Path,
-    paths: tuple[Path, ...],
+    paths: list[Path],
     *,
     as_of: datetime | None,
     scope: str | None,
     recursive: bool,
     quiet: bool,
     verbose: bool,
+    show_already: bool = True,
 ) -> list[Any]:
-    """Ingest paths with per-file lines and a progress bar; return the outcomes."""
+    """Ingest paths with a progress bar and a line per file; return the outcomes.
+
+    Refused files are always listed; the others unless `quiet`, and files already stored
+    only when `show_already`.
+    """
     from analyzer.ingest import collect_files, ingest_files
     from analyzer.store import Store
 
     files, skipped = collect_files(paths, recursive=recursive)
-    for outcome in skipped:
-        if not quiet:
+    hidden = quiet or len(files) < 2 or not interactive()
+    with click.progressbar(length=len(files), label="Reading reports", hidden=hidden) as bar:
+        outcomes = ingest_files(
+            Store(store_dir),
+            files,
+            as_of=as_of,
+            scope=scope,
+            on_wait=waiting_note(store_dir),
+            on_file=lambda _o: bar.update(1),
+        )
+    everything = [*skipped, *outcomes]
+    for outcome in everything:
+        listed = not quiet and (show_already or outcome.status != "already-stored")
+        if outcome.status == "refused" or listed:
             print_outcome(outcome, verbose)
-    store = Store(store_dir)
-
-    def waiting() -> None:
-        say(f"Waiting for another copilot-seats process to finish with {store_dir} ...")
-
-    if len(files) > 1 and interactive() and not quiet:
-        with click.progressbar(length=len(files), label="Reading reports", file=None) as bar:
-            outcomes = ingest_files(
-                store,
-                files,
-                as_of=as_of,
-                scope=scope,
-                on_wait=waiting,
-                on_file=lambda _o: bar.update(1),
-            )
-    else:
-        outcomes = ingest_files(store, files, as_of=as_of, scope=scope, on_wait=waiting)
-    for outcome in outcomes:
-        if not quiet or outcome.status == "refused":
-            print_outcome(outcome, verbose)
-    return [*skipped, *outcomes]
+    return everything
 
 
 def summarize_ingest(outcomes: list[Any]) -> str:
@@ -128,7 +131,7 @@ def ingest(
     """
     outcomes = run_ingest(
         store_dir,
-        paths,
+        list(paths),
         as_of=as_of,
         scope=scope,
         recursive=recursive,
@@ -194,9 +197,7 @@ def rebuild(store_dir: Path) -> None:
     store = Store(store_dir)
     if not (store_dir / "originals").is_dir():
         raise AnalyzerError(f"{store_dir} holds no kept originals: nothing to rebuild")
-    result = rebuild_store(
-        store, on_wait=lambda: say(f"Waiting for another copilot-seats process on {store_dir} ...")
-    )
+    result = rebuild_store(store, on_wait=waiting_note(store_dir))
     for sha, problems in result.failures:
         click.echo(f"cannot re-read original {sha[:12]}; kept its old snapshot")
         for problem in problems:

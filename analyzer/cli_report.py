@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from analyzer.cli_ingest import print_outcome, summarize_ingest
+from analyzer.cli_ingest import run_ingest, summarize_ingest
 from analyzer.cli_options import (
     CONTEXT,
     TIME,
@@ -153,35 +153,22 @@ def monthly(
 
     Example: copilot-seats monthly sample_reports/ --out copilot-reports
     """
-    from analyzer.ingest import collect_files, ingest_files
     from analyzer.monthly import report_scopes
     from analyzer.store import Store
 
     settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     store = Store(store_dir)
-    files, skipped = collect_files([inbox], recursive=recursive)
+    outcomes = run_ingest(
+        store_dir,
+        [inbox],
+        as_of=as_of,
+        scope=scope,
+        recursive=recursive,
+        quiet=quiet,
+        verbose=verbose,
+        show_already=verbose,
+    )
     show = interactive() and not quiet
-    with click.progressbar(
-        length=len(files), label="Reading reports", file=None, hidden=not show
-    ) as bar:
-        outcomes = [
-            *skipped,
-            *ingest_files(
-                store,
-                files,
-                as_of=as_of,
-                scope=scope,
-                on_wait=lambda: say(
-                    f"Waiting for another copilot-seats process on {store_dir} ..."
-                ),
-                on_file=lambda _o: bar.update(1),
-            ),
-        ]
-    for outcome in outcomes:
-        if outcome.status == "refused" or (
-            not quiet and (verbose or outcome.status in ("stored", "skipped"))
-        ):
-            print_outcome(outcome, verbose)
     if not quiet:
         say(summarize_ingest(outcomes))
     scopes = [scope.lower()] if scope else store.scopes()

@@ -17,9 +17,10 @@ from analyzer.model import (
     SnapshotInfo,
     SnapshotSummary,
 )
+from analyzer.seats import reclaim_list
 
 XSS = "<img src=x onerror=alert(1)>"
-FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"
+FORMULA = '=HYPERLINK("http://evil","x")'
 
 
 def _ts(day: int, month: int = 3) -> datetime:
@@ -86,8 +87,13 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
             "last_activity": [_ts(27), datetime(2026, 1, 10, tzinfo=UTC), None, _ts(1), None],
             "last_authenticated": [_ts(27), None, None, _ts(1), _ts(20)],
             "idle_days": [1, 77, None, 27 + 30 - 3, None],
-            "last_surface": ["vscode/1.104.1/copilot-chat/0.31.2", "github.com", None,
-                             "JetBrains-IC/251.1/copilot-intellij/1.5", None],
+            "last_surface": [
+                "vscode/1.104.1/copilot-chat/0.31.2",
+                "github.com",
+                None,
+                "JetBrains-IC/251.1/copilot-intellij/1.5",
+                None,
+            ],
             "surface_family": ["VS Code", "github.com", "unknown", "JetBrains", "unknown"],
             "monthly_cost": [19.0, 19.0, 19.0, 39.0, 19.0],
             "excluded": [False, False, False, False, False],
@@ -101,25 +107,7 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
             "pending_cancellation_date": pl.Date,
         },
     )
-    reclaim = (
-        seats.filter(pl.col("reclaim"))
-        .select(
-            "login",
-            "display_login",
-            pl.col("state").alias("reason"),
-            "idle_days",
-            pl.col("last_activity").alias("idle_since"),
-            "first_seen",
-            "last_activity",
-            "last_surface",
-            "orgs",
-            "team",
-            "plan",
-            "monthly_cost",
-        )
-        .sort(["monthly_cost", "idle_days", "login"], descending=[True, True, False],
-              nulls_last=False)
-    )
+    reclaim = reclaim_list(seats)
     current = _summary(3, {"active": 1, "stale": 2, "never_active": 1, "new": 1}, 115.0, 77.0)
     previous = _summary(2, {"active": 2, "stale": 1, "never_active": 1, "new": 0}, 96.0, 38.0)
     history = pl.DataFrame(
@@ -147,12 +135,8 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         },
         schema_overrides={"as_of": utc},
     )
-    idle_buckets = pl.DataFrame(
-        {"bucket": list(IDLE_BUCKETS), "seats": [1, 0, 1, 1, 0, 2]}
-    )
-    activation = pl.DataFrame(
-        {"bucket": list(ACTIVATION_BUCKETS), "seats": [2, 1, 0, 0, 0, 2]}
-    )
+    idle_buckets = pl.DataFrame({"bucket": list(IDLE_BUCKETS), "seats": [1, 0, 1, 1, 0, 2]})
+    activation = pl.DataFrame({"bucket": list(ACTIVATION_BUCKETS), "seats": [2, 1, 0, 0, 0, 2]})
     breakdown_cols = {
         "seats": [4, 1],
         "active": [1, 0],
@@ -165,9 +149,7 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         "idle_monthly_cost": [38.0, 39.0],
     }
     breakdowns = {
-        "org": pl.DataFrame(
-            {"key": ["acme"], **{k: [sum(v)] for k, v in breakdown_cols.items()}}
-        ),
+        "org": pl.DataFrame({"key": ["acme"], **{k: [sum(v)] for k, v in breakdown_cols.items()}}),
         "team": pl.DataFrame(
             {
                 "key": [team, "sales", UNMAPPED],
@@ -186,22 +168,41 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         "department": pl.DataFrame({"key": ["R&D", "Sales"], **breakdown_cols}),
     }
     added = pl.DataFrame(
-        {"login": ["eve"], "display_login": ["Eve"], "orgs": ["acme"], "team": [None],
-         "state": ["new"]},
+        {
+            "login": ["eve"],
+            "display_login": ["Eve"],
+            "orgs": ["acme"],
+            "team": [None],
+            "state": ["new"],
+        },
         schema_overrides={"team": pl.String},
     )
     removed = pl.DataFrame(
-        schema={"login": pl.String, "display_login": pl.String, "orgs": pl.String,
-                "team": pl.String, "state": pl.String}
+        schema={
+            "login": pl.String,
+            "display_login": pl.String,
+            "orgs": pl.String,
+            "team": pl.String,
+            "state": pl.String,
+        }
     )
     transitions = pl.DataFrame(
-        {"login": ["ann", "bob"], "display_login": ["Ann", "bob"],
-         "from_state": ["active", "active"], "to_state": ["active", "stale"],
-         "change": ["", "lapsed"]}
+        {
+            "login": ["ann", "bob"],
+            "display_login": ["Ann", "bob"],
+            "from_state": ["active", "active"],
+            "to_state": ["active", "stale"],
+            "change": ["", "lapsed"],
+        }
     ).filter(pl.col("from_state") != pl.col("to_state"))
     moves = pl.DataFrame(
-        {"login": ["dee"], "display_login": ["dee"], "field": ["team"], "before": [None],
-         "after": ["sales"]},
+        {
+            "login": ["dee"],
+            "display_login": ["dee"],
+            "field": ["team"],
+            "before": [None],
+            "after": ["sales"],
+        },
         schema_overrides={"before": pl.String},
     )
     changes = SeatDiff(
@@ -233,12 +234,20 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         changes=changes,
         breakdowns=breakdowns,
         findings=(
-            Finding("first-snapshot-caveat", "info",
-                    "The first snapshot cannot tell never-used seats from seats idle for "
-                    "more than 90 days.", 1),
-            Finding("auth-without-activity", "caution",
-                    "1 seat authenticated recently but shows no activity (telemetry may "
-                    "be off): check before reclaiming.", 1),
+            Finding(
+                "first-snapshot-caveat",
+                "info",
+                "The first snapshot cannot tell never-used seats from seats idle for "
+                "more than 90 days.",
+                1,
+            ),
+            Finding(
+                "auth-without-activity",
+                "caution",
+                "1 seat authenticated recently but shows no activity (telemetry may "
+                "be off): check before reclaiming.",
+                1,
+            ),
         ),
         sources=sources,
         definitions=(
