@@ -333,3 +333,50 @@ def test_canonical_schema_is_named_once() -> None:
     """The schema constant and the stored frames agree on names and types."""
     frame = pl.DataFrame(schema=seat_schema())
     assert tuple(frame.columns) == SEAT_COLUMN_NAMES
+
+
+def test_blank_lines_and_trailing_separators_are_not_seats() -> None:
+    """Blank lines and a spreadsheet's trailing separator change nothing."""
+    text = (
+        "Report Time,Login,Last Authenticated At,Last Activity At,Last Surface Used,\n"
+        "2026-03-28T06:54:33Z,ann,None,None,None,\n\n"
+        "2026-03-28T06:54:33Z,bob,None,2026-03-27T00:00:00Z,github.com,\n\n"
+    )
+    parsed = read("acme-seat-activity-1774680873.csv", text)
+    assert parsed.accepted and not parsed.problems
+    assert parsed.seats is not None and parsed.seats["login"].to_list() == ["ann", "bob"]
+
+
+def test_new_columns_from_github_are_tolerated_with_a_warning() -> None:
+    """A column GitHub adds later is ignored with a warning, not a refusal."""
+    text = (
+        activity_csv(T, [Seat("ann")])
+        .replace("Last Surface Used\n", "Last Surface Used,Last Feature Used\n")
+        .replace("None\n", "None,chat\n")
+    )
+    parsed = read("acme-seat-activity-1774680873.csv", text)
+    assert parsed.accepted
+    assert [(p.line, p.column, p.code) for p in parsed.warnings] == [
+        (1, "Last Feature Used", "unknown-column")
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-03-27T10:00:00",
+        "2026-03-27 10:00:00 UTC",
+        "2026-03-27T10:00:00.000Z",
+        "2026-03-27T11:00:00+01:00",
+        "2026-03-27 10:00:00",
+    ],
+)
+def test_timestamp_spellings_without_z_are_utc(value: str) -> None:
+    """ISO variants without `Z` (as other tools re-save them) are read as the same UTC time."""
+    text = activity_csv(T, [Seat("ann", ts("2026-03-27T10:00:00"))]).replace(
+        "2026-03-27T10:00:00Z", value
+    )
+    parsed = read("acme-seat-activity-1774680873.csv", text)
+    assert parsed.accepted, parsed.problems
+    assert parsed.seats is not None
+    assert parsed.seats["last_activity_at"].to_list() == [ts("2026-03-27T10:00:00")]

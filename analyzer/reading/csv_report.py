@@ -112,7 +112,17 @@ def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats |
         if not log.has_errors:
             log.file("malformed-csv", "the file is not valid CSV (unbalanced quotes?)")
         return None
+    for name in sniff.extra_columns(header, fmt):
+        log.add(
+            1,
+            name,
+            "unknown-column",
+            f"the column {name!r} is not part of the {fmt} report; it is ignored",
+            severity="warning",
+        )
     table = table.rename({c: sniff.normalize_header(c) for c in table.columns})
+    # A blank line is no seat (polars reads it as a row of nulls; the csv module skips it).
+    table = table.filter(~pl.all_horizontal(pl.all().is_null()))
     if table.height == 0:
         log.add(
             1, "", "no-seats", "the file has a header but no seat rows; download the report again"

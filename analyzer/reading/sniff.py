@@ -95,13 +95,20 @@ def detect_separator(header_line: str) -> str:
 
 
 def recognise_header(names: list[str]) -> str | None:
-    """Return the seat-report source format whose header these names are, or None."""
-    normalized = tuple(normalize_header(n) for n in names)
-    present = set(normalized)
-    for fmt, expected in HEADERS.items():
-        if present == set(expected):
-            return fmt
-    return None
+    """Return the seat-report format whose columns are all present (the fullest), or None.
+
+    Columns GitHub may add later are tolerated (the caller warns about them); an empty
+    name, from a trailing separator a spreadsheet added, is not a column.
+    """
+    present = {normalize_header(n) for n in names} - {""}
+    fitting = [fmt for fmt, expected in HEADERS.items() if set(expected) <= present]
+    return max(fitting, key=lambda fmt: len(HEADERS[fmt])) if fitting else None
+
+
+def extra_columns(names: list[str], fmt: str) -> list[str]:
+    """Return the header names a format does not know (kept out of the snapshot)."""
+    known = set(HEADERS[fmt]) | {""}
+    return [n.strip() for n in names if normalize_header(n) not in known]
 
 
 def closest_format(names: list[str]) -> tuple[str, list[str]]:

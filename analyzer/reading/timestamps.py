@@ -125,7 +125,14 @@ def parse_times(raw: pl.Series, *, order: str | None = None) -> ParsedTimes:
         offset = raw.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", strict=False, time_unit="us")
         values = values.fill_null(offset.dt.convert_time_zone("UTC").cast(utc))
         todo = raw.is_not_null() & values.is_null()
-    for fmt, no_seconds in (("%Y-%m-%d %H:%M:%S", False), ("%Y-%m-%d %H:%M", True)):
+    if bool(todo.any()):  # spelled-out zone on a UTC time, e.g. "2026-03-28 06:54:33 UTC"
+        raw = raw.str.replace(r"(?i)\s*(UTC|GMT|Z)$", "")
+    for fmt, no_seconds in (
+        ("%Y-%m-%dT%H:%M:%S%.f", False),
+        ("%Y-%m-%d %H:%M:%S%.f", False),
+        ("%Y-%m-%dT%H:%M", True),
+        ("%Y-%m-%d %H:%M", True),
+    ):
         if not bool(todo.any()):
             break
         spaced = raw.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
