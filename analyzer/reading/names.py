@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 _GITHUB_NAME = re.compile(
-    r"^(?P<slug>[a-z0-9][a-z0-9-]*?)-seat-(?P<kind>usage|activity)-(?P<epoch>\d{9,11})"
+    r"^(?P<slug>[a-z0-9][a-z0-9-]*?)-seat-(?P<kind>usage|activity)-(?P<epoch>\d{9,13})"
     r"(?:\s*\(\d+\))?\.(?:csv|txt)$",
     re.IGNORECASE,
 )
@@ -27,7 +27,9 @@ def parse_download_name(name: str) -> NameFacts | None:
     match = _GITHUB_NAME.match(name.strip())
     if not match:
         return None
-    time = datetime.fromtimestamp(int(match["epoch"]), tz=UTC)
+    epoch = int(match["epoch"])
+    # GitHub writes seconds; a 12- or 13-digit stamp is milliseconds.
+    time = datetime.fromtimestamp(epoch / 1000 if epoch > 10**11 else epoch, tz=UTC)
     return NameFacts(match["slug"].lower(), match["kind"].lower(), time)
 
 

@@ -33,8 +33,10 @@ def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int |
     months = sorted({month_of(i) for i in infos})
     month = month or months[-1]
     if month not in months:
-        raise SelectionError(f"no snapshot of {infos[0].scope} in {month}; months with "
-                             f"snapshots: {', '.join(months)}")
+        raise SelectionError(
+            f"no snapshot of {infos[0].scope} in {month}; months with "
+            f"snapshots: {', '.join(months)}"
+        )
     k = max(i for i, info in enumerate(infos) if month_of(info) == month)
     earlier = [i for i, info in enumerate(infos) if month_of(info) < month]
     return k, (max(earlier) if earlier else None)
@@ -42,35 +44,63 @@ def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int |
 
 def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
     """Return every definition and assumption behind the figures, for the report footer."""
-    prices = ", ".join(f"{plan} {price:g} {settings.currency}"
-                       for plan, price in sorted(settings.prices.items()))
+    prices = ", ".join(
+        f"{plan} {price:g} {settings.currency}" for plan, price in sorted(settings.prices.items())
+    )
     return (
-        ("run", "the unbroken sequence of snapshots, ending at this one, in which the login "
-                "holds a seat; a seat that disappears and returns starts a new run"),
-        ("known activity", "the latest last-activity seen in any snapshot of the run (so "
-                           "activity GitHub dropped after 90 days is still known); for an "
-                           "enterprise, the latest over all the login's org rows; a date "
-                           "without time counts as 00:00 UTC"),
-        ("active", f"known activity no more than {settings.stale_days} x 24 h before the "
-                   "snapshot time"),
-        ("stale", f"known activity more than {settings.stale_days} x 24 h before the "
-                  "snapshot time"),
-        ("new", f"no known activity, and the seat was granted (API created_at) less than "
-                f"{settings.grace_days} x 24 h ago, or, without created_at, its run began "
-                f"after the scope's first snapshot less than {settings.grace_days} x 24 h ago"),
-        ("never active", "no known activity and not new; in the scope's first snapshot this "
-                         "also holds seats idle for more than 90 days"),
-        ("pending cancellation", "the seat leaves at the end of the cycle (usage report "
-                                 "Status, or the API's pending_cancellation_date)"),
-        ("reclaim candidate", "stale or never active, not pending cancellation, not excluded "
-                              "by configuration"),
+        (
+            "run",
+            "the unbroken sequence of snapshots, ending at this one, in which the login "
+            "holds a seat; a seat that disappears and returns starts a new run",
+        ),
+        (
+            "known activity",
+            "the latest last-activity seen in any snapshot of the run (so "
+            "activity GitHub dropped after 90 days is still known); for an "
+            "enterprise, the latest over all the login's org rows; a date "
+            "without time counts as 00:00 UTC",
+        ),
+        (
+            "active",
+            f"known activity no more than {settings.stale_days} x 24 h before the snapshot time",
+        ),
+        (
+            "stale",
+            f"known activity more than {settings.stale_days} x 24 h before the snapshot time",
+        ),
+        (
+            "new",
+            f"no known activity, and the seat was granted (API created_at) less than "
+            f"{settings.grace_days} x 24 h ago, or, without created_at, its run began "
+            f"after the scope's first snapshot less than {settings.grace_days} x 24 h ago",
+        ),
+        (
+            "never active",
+            "no known activity and not new; in the scope's first snapshot this "
+            "also holds seats idle for more than 90 days",
+        ),
+        (
+            "pending cancellation",
+            "the seat leaves at the end of the cycle (usage report "
+            "Status, or the API's pending_cancellation_date)",
+        ),
+        (
+            "reclaim candidate",
+            "stale or never active, not pending cancellation, not excluded by configuration",
+        ),
         ("idle days", "whole days between known activity and the snapshot time"),
-        ("cost", f"every distinct login is one billed seat (a user in several orgs of an "
-                 f"enterprise is billed once, Enterprise over Business) at its plan's price "
-                 f"per month: {prices}; default plan {settings.default_plan}"),
+        (
+            "cost",
+            f"every distinct login is one billed seat (a user in several orgs of an "
+            f"enterprise is billed once, Enterprise over Business) at its plan's price "
+            f"per month: {prices}; default plan {settings.default_plan}",
+        ),
         ("idle cost", "the cost of the stale and never-active seats"),
-        ("month", "a month's state is its latest snapshot (UTC), compared with the latest "
-                  "snapshot of the previous month that has one"),
+        (
+            "month",
+            "a month's state is its latest snapshot (UTC), compared with the latest "
+            "snapshot of the previous month that has one",
+        ),
     )
 
 
@@ -95,17 +125,32 @@ def pseudonymize(data: ReportData) -> ReportData:
     changes = data.changes
     if changes is not None:
         changes = SeatDiff(
-            changes.scope, changes.from_as_of, changes.to_as_of, _mask(changes.added),
-            _mask(changes.removed), _mask(changes.transitions), _mask(changes.moves),
+            changes.scope,
+            changes.from_as_of,
+            changes.to_as_of,
+            _mask(changes.added),
+            _mask(changes.removed),
+            _mask(changes.transitions),
+            _mask(changes.moves),
         )
     return dataclasses.replace(
-        data, seats=_mask(data.seats), reclaim=_mask(data.reclaim), changes=changes,
+        data,
+        seats=_mask(data.seats),
+        reclaim=_mask(data.reclaim),
+        changes=changes,
         pseudonymized=True,
     )
 
 
-def build_report_data(store: Store, scope: str | None, month: str | None, settings: Settings,
-                      now: datetime, *, anonymous: bool = False) -> ReportData:
+def build_report_data(
+    store: Store,
+    scope: str | None,
+    month: str | None,
+    settings: Settings,
+    now: datetime,
+    *,
+    anonymous: bool = False,
+) -> ReportData:
     """Compute the monthly report of a scope (default: the month of its latest snapshot)."""
     scope, infos = scope_snapshots(store, scope)
     k, k_prev = pick_month(infos, month)

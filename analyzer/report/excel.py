@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -200,49 +201,35 @@ def _reclaim_frame(data: ReportData) -> pl.DataFrame:
     )
 
 
+def _change_rows(
+    frame: pl.DataFrame, change: pl.Expr, before: pl.Expr, after: pl.Expr
+) -> pl.DataFrame:
+    """Return `frame` as rows of the Changes table."""
+    return frame.select(
+        change.alias("change"), "login", "display_login", "orgs", "team",
+        before.alias("from"), after.alias("to"),
+    )  # fmt: skip
+
+
 def _changes_frame(diff: SeatDiff, seats: pl.DataFrame) -> pl.DataFrame:
     """Return one row per change: added, removed, state transitions, then team/org moves."""
     where = _seat_frame(seats).select("login", "orgs", "team")
     none = pl.lit(None, pl.String)
+    label = pl.when(pl.col("change") != "").then(pl.col("change"))
     parts = [
-        diff.added.select(
-            pl.lit("added").alias("change"),
-            "login",
-            "display_login",
-            "orgs",
-            "team",
-            none.alias("from"),
-            _label_states("state").alias("to"),
+        _change_rows(diff.added, pl.lit("added"), none, _label_states("state")),
+        _change_rows(diff.removed, pl.lit("removed"), _label_states("state"), none),
+        _change_rows(
+            diff.transitions.join(where, on="login", how="left"),
+            label.otherwise(pl.format("{} -> {}", "from_state", "to_state")),
+            _label_states("from_state"),
+            _label_states("to_state"),
         ),
-        diff.removed.select(
-            pl.lit("removed").alias("change"),
-            "login",
-            "display_login",
-            "orgs",
-            "team",
-            _label_states("state").alias("from"),
-            none.alias("to"),
-        ),
-        diff.transitions.join(where, on="login", how="left").select(
-            pl.when(pl.col("change") != "")
-            .then(pl.col("change"))
-            .otherwise(pl.format("{} -> {}", "from_state", "to_state"))
-            .alias("change"),
-            "login",
-            "display_login",
-            "orgs",
-            "team",
-            _label_states("from_state").alias("from"),
-            _label_states("to_state").alias("to"),
-        ),
-        diff.moves.join(where, on="login", how="left").select(
-            pl.format("moved ({})", "field").alias("change"),
-            "login",
-            "display_login",
-            "orgs",
-            "team",
-            pl.col("before").alias("from"),
-            pl.col("after").alias("to"),
+        _change_rows(
+            diff.moves.join(where, on="login", how="left"),
+            pl.format("moved ({})", "field"),
+            pl.col("before"),
+            pl.col("after"),
         ),
     ]
     frames = [
@@ -303,6 +290,8 @@ def _write_trend(sheet: Sheet, data: ReportData) -> None:
         ),
         titles_from_data=True,
     )
+    for series in lines.series:
+        series.smooth = False  # monthly figures: a curve between them would invent values
     for chart, anchor in ((bars, "O2"), (lines, "O22")):
         chart.set_categories(categories)
         chart.x_axis.number_format = "yyyy-mm-dd"
@@ -312,74 +301,39 @@ def _write_trend(sheet: Sheet, data: ReportData) -> None:
         ws.add_chart(chart, anchor)
 
 
+_SOURCE_COLUMNS: tuple[Column, ...] = (
+    Column("Snapshot time (UTC)", "datetime", source="as_of"),
+    Column("Format", "text", source="format"),
+    Column("File name", "text", source="source_name"),
+    Column("SHA-256", "text", source="sha256"),
+    Column("Seats", "count", source="seats"),
+    Column("Rows", "count", source="rows"),
+    Column("Time from", "text", source="time_source"),
+    Column("Time precision", "text", source="time_precision"),
+    Column("Scope from", "text", source="scope_source"),
+    Column("Snapshot id", "text", source="id"),
+)
+_FINDING_COLUMNS: tuple[Column, ...] = (
+    Column("Severity", "text", source="severity"),
+    Column("Code", "text", source="code"),
+    Column("Finding", "text", source="message"),
+    Column("Count", "count", source="count"),
+)
+
+
+def _frame_of(items: Sequence[object], columns: Sequence[Column]) -> pl.DataFrame:
+    """Return a frame of the attributes of `items` the columns' sources name."""
+    names = [column.source for column in columns if column.source]
+    return pl.DataFrame({name: [getattr(item, name) for item in items] for name in names})
+
+
 def _write_sources(sheet: Sheet, data: ReportData) -> None:
     """Write every snapshot used and, under them, the data-quality findings."""
-    sources = pl.DataFrame(
-        [
-            {
-                "as_of": s.as_of,
-                "format": s.format,
-                "source_name": s.source_name,
-                "sha256": s.sha256,
-                "seats": s.seats,
-                "rows": s.rows,
-                "time_source": s.time_source,
-                "time_precision": s.time_precision,
-                "scope_source": s.scope_source,
-                "id": s.id,
-            }
-            for s in data.sources
-        ],
-        schema={
-            "as_of": pl.Datetime("us", "UTC"),
-            "format": pl.String,
-            "source_name": pl.String,
-            "sha256": pl.String,
-            "seats": pl.Int64,
-            "rows": pl.Int64,
-            "time_source": pl.String,
-            "time_precision": pl.String,
-            "scope_source": pl.String,
-            "id": pl.String,
-        },
-    )
-    write_table(
-        sheet,
-        "SourcesTable",
-        sources,
-        [
-            Column("Snapshot time (UTC)", "datetime", source="as_of"),
-            Column("Format", "text", source="format"),
-            Column("File name", "text", source="source_name"),
-            Column("SHA-256", "text", source="sha256"),
-            Column("Seats", "count", source="seats"),
-            Column("Rows", "count", source="rows"),
-            Column("Time from", "text", source="time_source"),
-            Column("Time precision", "text", source="time_precision"),
-            Column("Scope from", "text", source="scope_source"),
-            Column("Snapshot id", "text", source="id"),
-        ],
-    )
+    write_table(sheet, "SourcesTable", _frame_of(data.sources, _SOURCE_COLUMNS), _SOURCE_COLUMNS)
     sheet.append([])
     sheet.append([Styled("Data-quality findings", bold=True)])
-    findings = pl.DataFrame(
-        [
-            {"severity": f.severity, "code": f.code, "message": f.message, "count": f.count}
-            for f in data.findings
-        ],
-        schema={"severity": pl.String, "code": pl.String, "message": pl.String, "count": pl.Int64},
-    )
-    write_table(
-        sheet,
-        "FindingsTable",
-        findings,
-        [
-            Column("Severity", "text", source="severity"),
-            Column("Code", "text", source="code"),
-            Column("Finding", "text", source="message"),
-            Column("Count", "count", source="count"),
-        ],
-    )
+    findings = _frame_of(data.findings, _FINDING_COLUMNS)
+    write_table(sheet, "FindingsTable", findings, _FINDING_COLUMNS)
 
 
 def _set_properties(book: Book, data: ReportData) -> None:

@@ -22,10 +22,10 @@ import polars as pl
 # a column's `formula` template or a `trusted` column built by this package.
 Kind = Literal["text", "number", "bool", "count", "money", "datetime", "date"]
 
-# Excel and LibreOffice run a text starting with one of these as a formula once a user edits
-# the cell or it travels as CSV; "#" also covers error literals such as "#N/A".
-FORMULA_LEADS = "=+-@\t\r#"
-_LEAD_PATTERN = "^[=+\\-@\\t\\r#]"
+# Text starting with = + - @ tab or CR runs as a formula in Excel or LibreOffice once a user
+# edits the cell or it travels as CSV; "#" also covers error literals such as "#N/A". Such
+# text gets Excel's quote prefix, which keeps it text when edited.
+_FORMULA_LEAD = "^[=+\\-@\\t\\r#]"
 # Characters XML 1.0 cannot carry: replaced by U+FFFD so a reader sees something was there.
 ILLEGAL_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"
 MAX_TEXT = 32_767  # Excel's limit for one cell
@@ -39,7 +39,7 @@ StyleIds = Callable[[Kind, bool, bool], int]
 
 
 def _xml_text(expr: pl.Expr) -> pl.Expr:
-    """Escape text for XML element content; a CR is kept as a reference (parsers drop it)."""
+    """Escape text for XML element content; a CR becomes a reference, which parsers keep."""
     return expr.str.replace_many(["&", "<", ">", "\r"], ["&amp;", "&lt;", "&gt;", "&#13;"])
 
 
@@ -95,7 +95,7 @@ def cell_xml(
         parts = [
             open_,
             ref,
-            pl.when(text.str.contains(_LEAD_PATTERN)).then(quoted).otherwise(plain),
+            pl.when(text.str.contains(_FORMULA_LEAD)).then(quoted).otherwise(plain),
             space.then(pl.lit('<t xml:space="preserve">')).otherwise(pl.lit("<t>")),
             _xml_text(text),
             pl.lit("</t></is></c>"),
