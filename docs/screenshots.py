@@ -14,15 +14,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def run_monthly(work: Path) -> Path:
     """Run the README's main job on sample_reports/ in `work`; return the reports folder."""
-    subprocess.run([sys.executable, "-m", "analyzer", "monthly", str(ROOT / "sample_reports"),
-                    "--quiet"], cwd=work, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "analyzer", "monthly", str(ROOT / "sample_reports"), "--quiet"],
+        cwd=work,
+        check=True,
+    )
     return work / "copilot-reports"
 
 
@@ -31,8 +41,9 @@ def shoot_page(page: Path, target: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or "chromium",
-                                    args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium") or "chromium", args=CHROMIUM_ARGS
+        )
         tab = browser.new_page(viewport={"width": 1280, "height": 1500})
         tab.goto(page.as_uri())
         tab.wait_for_selector("#chart-states .main-svg")
@@ -43,12 +54,38 @@ def shoot_page(page: Path, target: Path) -> None:
 def shoot_workbook(book: Path, target: Path, work: Path) -> None:
     """Render the workbook's first sheet (Summary) through LibreOffice and pdftoppm."""
     profile = (work / "lo-profile").as_uri()
-    subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation={profile}",
-                    "--convert-to", "pdf", "--outdir", str(work), str(book)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(book),
+        ],
+        check=True,
+        capture_output=True,
+    )
     pdf = work / (book.stem + ".pdf")
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
-                    str(pdf), str(target.with_suffix(""))], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(target.with_suffix("")),
+        ],
+        check=True,
+    )
 
 
 def main() -> None:

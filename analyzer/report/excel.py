@@ -19,6 +19,7 @@ from analyzer.report.excel_tables import (
     Styled,
     TableSpan,
     excel_datetime,
+    letter_of,
     widths_of,
     write_table,
 )
@@ -40,11 +41,11 @@ SHEETS: tuple[str, ...] = (
 BREAKDOWNS: tuple[tuple[str, str, str, str, str], ...] = (
     ("cost_center", "By cost center", "Cost center", "ByCostCenterTable", "Cost center"),
     ("department", "By department", "Department", "ByDepartmentTable", "Department"),
-    ("org", "By org", "Orgs", "ByOrgTable", "Orgs"),
+    ("org", "By org", "Org", "ByOrgTable", "Primary org"),
     ("team", "By team", "Team", "ByTeamTable", "Team"),
 )
 # Seat columns a breakdown groups on; a missing value is written as the breakdown's key.
-_GROUP_COLUMNS = ("department", "cost_center", "orgs", "team")
+_GROUP_COLUMNS = ("department", "cost_center", "orgs", "primary_org", "team")
 _SUMMARY_WIDTHS = (46.0, 22.0, 18.0, 16.0, 16.0)
 _SOURCES_WIDTHS = (20.0, 24.0, 70.0, 66.0, 10.0, 10.0, 14.0, 14.0, 14.0, 48.0)
 
@@ -56,13 +57,12 @@ def write_workbook(data: ReportData, path: Path) -> None:
     the snapshot, never from the clock.
     """
     with Book(data.settings.currency) as book:
-        seat_columns = _seat_columns()
         # Sheets appear in creation order. Summary is created first but filled last, once the
         # Seats ranges its formulas sum are known; every sheet streams to its own file.
         summary = book.add_sheet("Summary", _SUMMARY_WIDTHS, freeze=None)
-        seats_sheet = book.add_sheet("Seats", widths_of(seat_columns), freeze="B2")
+        seats_sheet = book.add_sheet("Seats", widths_of(_SEAT_COLUMNS), freeze="B2")
         seats = write_table(
-            seats_sheet, "SeatsTable", _seat_frame(data.seats), seat_columns, totals=True
+            seats_sheet, "SeatsTable", _seat_frame(data.seats), _SEAT_COLUMNS, totals=True
         )
         reclaim = book.add_sheet("Reclaim", widths_of(_RECLAIM_COLUMNS), freeze="B2")
         write_table(reclaim, "ReclaimTable", _reclaim_frame(data), _RECLAIM_COLUMNS, totals=True)
@@ -70,25 +70,35 @@ def write_workbook(data: ReportData, path: Path) -> None:
         _write_trend(book.add_sheet("Trend", widths_of(_TREND_COLUMNS)), data)
         for key, title, key_header, table, seat_header in BREAKDOWNS:
             columns = _breakdown_columns(key_header, seats, seat_header)
-            frame = data.breakdowns.get(key, _EMPTY_BREAKDOWN)
-            write_table(
-                book.add_sheet(title, widths_of(columns)), table, frame, columns, totals=True
-            )
+            sheet = book.add_sheet(title, widths_of(columns))
+            if key in data.breakdowns:
+                write_table(sheet, table, data.breakdowns[key], columns, totals=True)
+            else:  # cost center and department come from the people file
+                sheet.append([f"No {key_header.lower()} breakdown: no people file was given."])
         _write_sources(book.add_sheet("Sources", _SOURCES_WIDTHS), data)
         write_summary(book, summary, data, seats)
         _set_properties(book, data)
         book.save(path)
 
 
-def _seat_columns() -> list[Column]:
-    """Return the Seats sheet's columns; the cost looks the seat's plan up in Prices."""
-    return [
+def _with_plan_price(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """Return `columns` and a last one, the cost: the row's plan looked up in Prices."""
+    plan = letter_of(columns, "Plan")
+    cost = Column(
+        "Monthly cost", "money", 14, formula=f"=VLOOKUP({plan}{{r}},Prices,2,FALSE)", total="sum"
+    )
+    return (*columns, cost)
+
+
+_SEAT_COLUMNS = _with_plan_price(
+    [
         Column("Login", "text", 16, "display_login", total="label"),
         Column("Name", "text", 22, "name"),
         Column("Email", "text", 26, "email"),
         Column("Department", "text", 16, "department"),
         Column("Cost center", "text", 14, "cost_center"),
         Column("Orgs", "text", 18, "orgs"),
+        Column("Primary org", "text", 16, "primary_org"),
         Column("Team", "text", 18, "team"),
         Column("Plan", "text", 12, "plan"),
         Column("State", "text", 13, "state"),
@@ -102,22 +112,22 @@ def _seat_columns() -> list[Column]:
         Column("Surface family", "text", 14, "surface_family"),
         Column("Reclaim candidate", "bool", 12, "reclaim"),
         Column("Excluded from reclaim", "bool", 12, "excluded"),
-        Column("Monthly cost", "money", 14, formula="=VLOOKUP(H{r},Prices,2,FALSE)", total="sum"),
     ]
+)
 
-
-_RECLAIM_COLUMNS: tuple[Column, ...] = (
-    Column("Login", "text", 16, "display_login", total="label"),
-    Column("Reason", "text", 13, "reason"),
-    Column("Idle days", "number", 10, "idle_days"),
-    Column("Idle since (UTC)", "datetime", 17, "idle_since"),
-    Column("First seen (UTC)", "datetime", 17, "first_seen"),
-    Column("Last activity (UTC)", "datetime", 17, "last_activity"),
-    Column("Last surface", "text", 30, "last_surface"),
-    Column("Orgs", "text", 18, "orgs"),
-    Column("Team", "text", 18, "team"),
-    Column("Plan", "text", 12, "plan"),
-    Column("Monthly cost", "money", 14, formula="=VLOOKUP(J{r},Prices,2,FALSE)", total="sum"),
+_RECLAIM_COLUMNS = _with_plan_price(
+    [
+        Column("Login", "text", 16, "display_login", total="label"),
+        Column("Reason", "text", 13, "reason"),
+        Column("Idle days", "number", 10, "idle_days"),
+        Column("Idle since (UTC)", "datetime", 17, "idle_since"),
+        Column("First seen (UTC)", "datetime", 17, "first_seen"),
+        Column("Last activity (UTC)", "datetime", 17, "last_activity"),
+        Column("Last surface", "text", 30, "last_surface"),
+        Column("Orgs", "text", 18, "orgs"),
+        Column("Team", "text", 18, "team"),
+        Column("Plan", "text", 12, "plan"),
+    ]
 )
 _CHANGE_COLUMNS: tuple[Column, ...] = (
     Column("Change", "text", 20, "change"),
@@ -147,9 +157,6 @@ _COUNT_COLUMNS: tuple[tuple[str, str], ...] = (
     *((STATE_LABELS[state], state) for state in STATES),
     ("Pending cancellation", "pending_cancellation"),
     ("Reclaim candidates", "reclaim_candidates"),
-)
-_EMPTY_BREAKDOWN = pl.DataFrame(
-    schema={"key": pl.String, **{source: pl.Int64 for _, source in _COUNT_COLUMNS}}
 )
 
 
@@ -188,6 +195,10 @@ def _label_states(column: str) -> pl.Expr:
 
 def _seat_frame(seats: pl.DataFrame) -> pl.DataFrame:
     """Return the seats with state labels and "(unmapped)" where a breakdown key is missing."""
+    if "primary_org" not in seats.columns:
+        # The org breakdown counts a seat under its primary org (the one of its latest
+        # activity); a frame without that column is taken as one org per seat.
+        seats = seats.with_columns(pl.col("orgs").alias("primary_org"))
     return seats.with_columns(
         _label_states("state"),
         *(pl.col(name).fill_null(UNMAPPED) for name in _GROUP_COLUMNS),

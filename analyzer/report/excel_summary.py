@@ -162,7 +162,7 @@ def _change_column(previous: SnapshotSummary | None, kind: Kind) -> Column:
 
 def _write_counts(sheet: Sheet, current: SnapshotSummary, previous: SnapshotSummary | None) -> None:
     """Write this month's and the previous month's seat counts."""
-    _heading(sheet, "Seats")
+    _heading(sheet, "Seat counts")
     before = _count_figures(previous) if previous else [None] * len(_COUNT_LABELS)
     frame = pl.DataFrame(
         {

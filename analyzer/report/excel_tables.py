@@ -203,6 +203,7 @@ class Sheet:
         schema = frame.schema
 
         def cells(row: pl.Expr) -> list[pl.Expr]:
+            """Return each column's `<c>` expression for the rows numbered by `row`."""
             out = []
             dtype: pl.DataType
             for letter, column in placed:
@@ -252,6 +253,11 @@ def _template(formula: str, row: pl.Expr) -> pl.Expr:
     for part in parts[1:]:
         exprs += [row, pl.lit(part)]
     return pl.concat_str(exprs)
+
+
+def letter_of(columns: Sequence[Column], header: str) -> str:
+    """Return the letter of the column with `header` in a table whose first column is A."""
+    return str(get_column_letter([column.header for column in columns].index(header) + 1))
 
 
 def widths_of(columns: Sequence[Column]) -> list[float]:
