@@ -56,32 +56,23 @@ def summarize(timeline: Timeline, k: int | None = None) -> SnapshotSummary:
 
 def churn(timeline: Timeline) -> pl.DataFrame:
     """Return k, added, removed: logins new since / gone since the previous snapshot."""
-    frame = timeline.seats.select("k", "login").sort("login", "k")
-    prev_k = pl.col("k").shift(1).over("login")
-    next_k = pl.col("k").shift(-1).over("login")
-    marks = frame.with_columns(
-        (prev_k.is_null() | (prev_k != pl.col("k") - 1)).alias("added"),
-        ((next_k.is_null() | (next_k != pl.col("k") + 1)) & (pl.col("k") < timeline.last)).alias(
-            "leaves"
-        ),
+    # A login whose run starts at k was not in snapshot k-1; the others continue a run.
+    counts = timeline.per_snapshot(
+        pl.len().alias("seats"), (pl.col("run_start_k") == pl.col("k")).sum().alias("added")
     )
-    added = marks.group_by("k").agg(pl.col("added").sum().cast(pl.Int64))
-    removed = (
-        marks.filter(pl.col("leaves"))
-        .group_by((pl.col("k") + 1).alias("k"))
-        .agg(pl.len().cast(pl.Int64).alias("removed"))
-    )
-    ks = pl.DataFrame({"k": list(range(len(timeline.snapshots)))}, schema={"k": pl.Int32})
-    return (
-        ks.join(added, on="k", how="left")
-        .join(removed.with_columns(pl.col("k").cast(pl.Int32)), on="k", how="left")
+    return counts.select(
+        "k",
+        pl.col("added").cast(pl.Int64),
+        (pl.col("seats").shift(1) - (pl.col("seats") - pl.col("added")))
         .fill_null(0)
+        .cast(pl.Int64)
+        .alias("removed"),
     )
 
 
 def history_table(timeline: Timeline) -> pl.DataFrame:
     """Return one row per snapshot: time, seats, states, pending, churn, costs, surfaces."""
-    per_k = timeline.seats.group_by("k").agg(state_counts())
+    per_k = timeline.per_snapshot(*state_counts())
     times = pl.DataFrame(
         {"k": list(range(len(timeline.snapshots))), "as_of": [i.as_of for i in timeline.snapshots]},
         schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
@@ -113,7 +104,7 @@ def history_table(timeline: Timeline) -> pl.DataFrame:
 
 def surface_mix(timeline: Timeline) -> pl.DataFrame:
     """Return k, as_of, family, seats for every snapshot and every family (zeros included)."""
-    counts = timeline.seats.group_by("k", "surface_family").len()
+    counts = timeline.per_snapshot(pl.len(), by=("surface_family",))
     grid = pl.DataFrame({"k": list(range(len(timeline.snapshots)))}, schema={"k": pl.Int32}).join(
         pl.DataFrame({"family": list(FAMILY_ORDER)}), how="cross"
     )
@@ -157,23 +148,10 @@ def idle_buckets(timeline: Timeline, k: int | None = None) -> pl.DataFrame:
     return _count_buckets(frame, IDLE_BUCKETS)
 
 
-def first_activity(timeline: Timeline, k: int) -> pl.DataFrame:
-    """Return login, run_start_k, first_activity: each run's first activity known by k."""
-    return (
-        timeline.seats.filter(pl.col("known_activity").is_not_null() & (pl.col("k") <= k))
-        .group_by("login", "run_start_k")
-        .agg(pl.col("known_activity").min().alias("first_activity"))
-    )
-
-
 def activation(timeline: Timeline, k: int | None = None) -> pl.DataFrame:
     """Return the seats of snapshot k by days from their run's first snapshot to activity."""
     k = timeline.last if k is None else k
-    seats = timeline.at(k).join(
-        first_activity(timeline, k),
-        on=["login", "run_start_k"],
-        how="left",
-    )
+    seats = timeline.at(k)
     days = (pl.col("first_activity") - pl.col("first_seen")).dt.total_seconds() // 86_400
     bucket = (
         pl.when(pl.col("first_activity").is_null())

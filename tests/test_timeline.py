@@ -11,13 +11,13 @@ from typing import Any
 import polars as pl
 import pytest
 
-from analyzer.analysis import summarize
+from analyzer.analysis import activation, summarize
 from analyzer.ingest import ingest_files
 from analyzer.model import UNMAPPED, Settings
 from analyzer.seats import breakdowns, follow_through, reclaim_list, seat_table
 from analyzer.store import Store
 from analyzer.timeline import Timeline, build_timeline
-from tests.helpers import USAGE_ORG_HEADER, Seat, csv_text, fmt, make_store, ts
+from tests.helpers import USAGE_ORG_HEADER, Seat, csv_text, fmt, make_store, ts, write_activity
 
 T0 = ts("2026-01-01T00:00:00")
 DAY = timedelta(days=1)
@@ -396,3 +396,76 @@ def test_follow_through_sorts_last_snapshots_candidates_by_outcome(tmp_path: Pat
         {"outcome": "other", "seats": 0, "monthly_cost": 0.0},
     ]
     assert follow_through(tl, 0)["seats"].to_list() == [0, 0, 0, 0]
+
+
+# What a run carries --------------------------------------------------------------------------
+def test_known_surface_is_the_one_of_the_report_showing_the_latest_activity(tmp_path: Path) -> None:
+    """A later report repeating older activity with another surface keeps the first surface."""
+    first = T0 - 2 * DAY
+    tl = timeline_of(
+        tmp_path,
+        [
+            (T0, [Seat("ann", first, surface="vscode/1.1")]),
+            (T0 + 10 * DAY, [Seat("ann", None)]),
+            (T0 + 20 * DAY, [Seat("ann", first - DAY, surface="JetBrains-IC/2025.1")]),
+            (T0 + 30 * DAY, [Seat("ann", T0 + 29 * DAY, surface="copilot-cli/1.0")]),
+        ],
+    )
+    surfaces = [seat(tl, k, "ann")["known_surface"] for k in range(4)]
+    assert surfaces == ["vscode/1.1", "vscode/1.1", "vscode/1.1", "copilot-cli/1.0"]
+    assert [seat(tl, k, "ann")["surface_family"] for k in range(4)] == [
+        "VS Code",
+        "VS Code",
+        "VS Code",
+        "CLI",
+    ]
+    assert seat(tl, 3, "ann")["first_activity"] == first
+
+
+def test_team_of_a_usage_report_carries_into_later_activity_reports(tmp_path: Path) -> None:
+    """The activity report has no team: the last team named in the run stays the seat's."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    usage = inbox / f"acme-seat-usage-{int(T0.timestamp())}.csv"
+    usage.write_text(
+        csv_text(USAGE_ORG_HEADER, [["ann", "Active", "core", "2025-12-30", "vscode"]]),
+        encoding="utf-8",
+    )
+    later = [
+        write_activity(inbox, "acme", T0 + 30 * DAY, [Seat("ann", T0 + 29 * DAY)]),
+        write_activity(inbox, "acme", T0 + 60 * DAY, [Seat("bob", T0 + 59 * DAY)]),
+        write_activity(inbox, "acme", T0 + 90 * DAY, [Seat("ann", T0 + 89 * DAY)]),
+    ]
+    store = Store(tmp_path / "store")
+    outcomes = ingest_files(store, [usage, *later])
+    assert {o.status for o in outcomes} == {"stored"}, [o.message for o in outcomes]
+    tl = build_timeline(store, "acme", Settings())
+    assert seat(tl, 1, "ann")["team"] == "core"
+    # ann left in snapshot 2 and came back in 3: a new run, so no team is known.
+    assert seat(tl, 3, "ann")["team"] is None
+    assert seat(tl, 3, "ann")["run_start_k"] == 3
+
+
+def test_activation_counts_days_from_the_runs_first_snapshot_to_first_activity(
+    tmp_path: Path,
+) -> None:
+    """Activation buckets use the run's first known activity, not the latest one."""
+    tl = timeline_of(
+        tmp_path,
+        [
+            (T0, [Seat("ann", None), Seat("bob", T0 - 40 * DAY), Seat("cat", None)]),
+            (
+                T0 + 40 * DAY,
+                [Seat("ann", T0 + 3 * DAY), Seat("bob", T0 + 39 * DAY), Seat("cat", None)],
+            ),
+            (
+                T0 + 80 * DAY,
+                [Seat("ann", T0 + 79 * DAY), Seat("bob", T0 + 79 * DAY), Seat("cat", None)],
+            ),
+        ],
+    )
+    counts = dict(activation(tl).iter_rows())
+    assert counts["0-7"] == 1  # ann: first seen T0, first activity T0 + 3 days
+    assert counts["before first snapshot"] == 1  # bob
+    assert counts["not yet"] == 1  # cat
+    assert sum(counts.values()) == 3
