@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from pathlib import Path
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
-from analyzer.store import Store
+from analyzer.store import Store, StoreWriter
 
 # Files in a folder that may be reports; a file named on the command line is always read.
 REPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl")
@@ -74,31 +75,37 @@ def ingest_files(
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> list[FileOutcome]:
     """Read each file and store the good ones; a refused file never stops the others."""
-    from analyzer.reading.reader import ReadHints, read_report
-
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
         for path in files:
-            try:
-                data = path.read_bytes()
-                mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
-            except OSError as exc:
-                outcome = FileOutcome(path, "refused", f"cannot read the file: {exc.strerror}")
-            else:
-                hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime)
-                parsed = read_report(path.name, data, hints)
-                if not parsed.accepted:
-                    codes = sorted({p.code for p in parsed.errors})
-                    outcome = FileOutcome(path, "refused", ", ".join(codes), parsed.problems)
-                else:
-                    stored = writer.add(parsed, data)
-                    outcome = FileOutcome(
-                        path, stored.status, stored.message, parsed.problems, stored.snapshot
-                    )
+            outcome = _ingest_one(writer, path, as_of, scope)
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
     return outcomes
+
+
+def _ingest_one(
+    writer: StoreWriter, path: Path, as_of: datetime | None, scope: str | None
+) -> FileOutcome:
+    from analyzer.reading.reader import ReadHints, read_report
+
+    try:
+        data = path.read_bytes()
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+    except OSError as exc:
+        return FileOutcome(path, "refused", f"cannot read the file: {exc.strerror}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    known = writer.already_stored(sha256)
+    if known:  # the very bytes of a stored file: no need to read them again
+        return FileOutcome(path, known.status, known.message, (), known.snapshot)
+    hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime)
+    parsed = read_report(path.name, data, hints, sha256)
+    if not parsed.accepted:
+        codes = sorted({p.code for p in parsed.errors})
+        return FileOutcome(path, "refused", ", ".join(codes), parsed.problems)
+    stored = writer.add(parsed, data)
+    return FileOutcome(path, stored.status, stored.message, parsed.problems, stored.snapshot)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import polars as pl
+    from polars._typing import PolarsDataType
 
 # Source formats a snapshot can come from (the `source_format` column).
 FORMAT_USAGE_ORG = "usage-org"
@@ -77,3 +78,10 @@ class Problem:
         """Return the `file:line: message [code]` form users see."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message} [{self.code}]"
+
+
+def constant(value: object, length: int, dtype: PolarsDataType) -> pl.Series:
+    """Return a column of `length` copies of one value (built natively, not from a list)."""
+    import polars as pl
+
+    return pl.repeat(value, length, dtype=dtype, eager=True)

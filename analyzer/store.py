@@ -219,15 +219,22 @@ class StoreWriter:
             parquet=rel,
         )
 
+    def already_stored(self, sha256: str) -> StoreOutcome | None:
+        """Return the outcome for a file whose exact bytes are already stored, else None."""
+        for info in self.infos:
+            if info.sha256 == sha256:
+                return StoreOutcome(
+                    "already-stored", f"already stored (as {info.source_name})", info
+                )
+        return None
+
     def add(self, parsed: ParsedReport, data: bytes) -> StoreOutcome:
         """Store an accepted report unless it, or a re-save of it, is already there."""
         from analyzer.snapshot_match import find_same_report
 
-        for info in self.infos:
-            if info.sha256 == parsed.sha256:
-                return StoreOutcome(
-                    "already-stored", f"already stored (as {info.source_name})", info
-                )
+        known = self.already_stored(parsed.sha256)
+        if known:
+            return known
         same, clash = find_same_report(self.store, self.infos, parsed)
         if same:
             return StoreOutcome(

@@ -10,7 +10,7 @@ import polars as pl
 from analyzer.reading import sniff
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.timestamps import parse_times
-from analyzer.schema import FORMAT_API_SEATS
+from analyzer.schema import FORMAT_API_SEATS, constant
 
 _TIME_FIELDS = ("created_at", "last_activity_at", "last_authenticated_at")
 
@@ -174,7 +174,7 @@ def _to_canonical(raw: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
             "pending_cancellation_date": pending,
             "pending_cancellation": pending.is_not_null(),
             "created_at": parsed["created_at"].values,
-            "source_format": pl.Series([FORMAT_API_SEATS] * raw.height),
+            "source_format": constant(FORMAT_API_SEATS, raw.height, pl.String),
             "line": lines,
         }
     )

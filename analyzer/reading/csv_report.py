@@ -11,6 +11,7 @@ import polars as pl
 from analyzer.reading import sniff
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.timestamps import day_order, has_slashed_dates, parse_times
+from analyzer.schema import constant
 
 # The literal "nothing" values GitHub writes, per column (compared case-insensitively).
 _NONE_LITERALS = ("none", "no activity", "")
@@ -69,7 +70,11 @@ def _ragged_rows(text: str, sep: str, width: int) -> list[tuple[int, int]]:
 def _blank(col: str, literals: tuple[str, ...]) -> pl.Expr:
     """Return the column as text with GitHub's "nothing" literals turned into null."""
     value = pl.col(col).str.strip_chars()
-    blank = value.str.to_lowercase().is_in(list(literals))
+    # The spellings a file can have (None, none, NONE, N/A...); cheaper than lower-casing.
+    spellings = {
+        v for word in literals for v in (word, word.upper(), word.title(), word.capitalize())
+    }
+    blank = value.is_in(sorted(spellings))
     return pl.when(blank).then(None).otherwise(value).alias(col)
 
 
@@ -121,16 +126,22 @@ def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats |
             severity="warning",
         )
     table = table.rename({c: sniff.normalize_header(c) for c in table.columns})
-    # A blank line is no seat (polars reads it as a row of nulls; the csv module skips it).
-    table = table.filter(~pl.all_horizontal(pl.all().is_null()))
+    blank = pl.all_horizontal(pl.exclude("line").is_null())
+    if '"' not in text:
+        # No quoted field, so no record spans lines: row i (blank ones too) is on line i + 2.
+        table = table.with_row_index("line", offset=2).filter(~blank)
+    else:
+        # A blank line is no seat (polars reads it as a row of nulls; the csv module skips it).
+        table = table.filter(~blank)
+        if table.height != len(lines := record_lines(text, sep)):
+            lines = list(range(2, table.height + 2))
+        table = table.with_columns(pl.Series("line", lines))
+    table = table.with_columns(pl.col("line").cast(pl.Int64))
     if table.height == 0:
         log.add(
             1, "", "no-seats", "the file has a header but no seat rows; download the report again"
         )
         return None
-    if table.height != len(lines := record_lines(text, sep)):
-        lines = list(range(2, table.height + 2))
-    table = table.with_columns(pl.Series("line", lines, dtype=pl.Int64))
     if fmt.startswith("activity"):
         return _activity(table, fmt, log)
     return _usage(table, fmt, log)
@@ -205,18 +216,18 @@ def _activity(table: pl.DataFrame, fmt: str, log: ProblemLog) -> CsvSeats:
             "organization": (
                 table.select(_blank("organization", ("",)))["organization"]
                 if fmt == "activity-enterprise"
-                else pl.Series([None] * table.height, dtype=pl.String)
+                else constant(None, table.height, pl.String)
             ),
-            "team": pl.Series([None] * table.height, dtype=pl.String),
-            "plan": pl.Series([None] * table.height, dtype=pl.String),
+            "team": constant(None, table.height, pl.String),
+            "plan": constant(None, table.height, pl.String),
             "last_activity_at": activity,
             "last_activity_day": activity_day,
             "last_authenticated_at": auth,
             "surface": table["last surface used"],
-            "pending_cancellation_date": pl.Series([None] * table.height, dtype=pl.Date),
-            "pending_cancellation": pl.Series([False] * table.height),
-            "created_at": pl.Series([None] * table.height, dtype=pl.Datetime("us", "UTC")),
-            "source_format": pl.Series([fmt] * table.height),
+            "pending_cancellation_date": constant(None, table.height, pl.Date),
+            "pending_cancellation": constant(False, table.height, pl.Boolean),
+            "created_at": constant(None, table.height, pl.Datetime("us", "UTC")),
+            "source_format": constant(fmt, table.height, pl.String),
             "line": table["line"],
         }
     )
@@ -249,12 +260,12 @@ def _usage(table: pl.DataFrame, fmt: str, log: ProblemLog) -> CsvSeats:
     team = (
         table.select(_blank("team", _NO_TEAM))["team"]
         if fmt == "usage-org"
-        else pl.Series([None] * table.height, dtype=pl.String)
+        else constant(None, table.height, pl.String)
     )
     orgs = (
         table.select(_blank("organizations", _NO_ORGS))["organizations"]
         if fmt == "usage-enterprise"
-        else pl.Series([None] * table.height, dtype=pl.String)
+        else constant(None, table.height, pl.String)
     )
     seats = pl.DataFrame(
         {
@@ -262,17 +273,15 @@ def _usage(table: pl.DataFrame, fmt: str, log: ProblemLog) -> CsvSeats:
             "display_login": table["display_login"],
             "organization": orgs.str.split(",").list.eval(pl.element().str.strip_chars()),
             "team": team,
-            "plan": pl.Series([None] * table.height, dtype=pl.String),
+            "plan": constant(None, table.height, pl.String),
             "last_activity_at": activity,
             "last_activity_day": activity_day,
-            "last_authenticated_at": pl.Series(
-                [None] * table.height, dtype=pl.Datetime("us", "UTC")
-            ),
+            "last_authenticated_at": constant(None, table.height, pl.Datetime("us", "UTC")),
             "surface": table["last editor used"],
             "pending_cancellation_date": pending_date.values.dt.date(),
             "pending_cancellation": pending_text.is_not_null(),
-            "created_at": pl.Series([None] * table.height, dtype=pl.Datetime("us", "UTC")),
-            "source_format": pl.Series([fmt] * table.height),
+            "created_at": constant(None, table.height, pl.Datetime("us", "UTC")),
+            "source_format": constant(fmt, table.height, pl.String),
             "line": table["line"],
         }
     )

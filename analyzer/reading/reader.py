@@ -103,15 +103,16 @@ def _snapshot_time(
     if report_time is not None and report_time.drop_nulls().len():
         first = report_time.drop_nulls()[0]
         differs = report_time.is_not_null() & (report_time != first)
-        log.rows(
-            seats["line"],
-            differs,
-            "Report Time",
-            "mixed-report-time",
-            f"every row must have the same Report Time as the first ({first:%Y-%m-%dT%H:%M:%SZ}"
-            "); found {value}",
-            values=report_time.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )
+        if bool(differs.any()):  # (the text of every value is costly; most files agree)
+            log.rows(
+                seats["line"],
+                differs,
+                "Report Time",
+                "mixed-report-time",
+                f"every row must have the same Report Time as the first ({first:%Y-%m-%dT%H:%M:%SZ}"
+                "); found {value}",
+                values=report_time.dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
         return first, "report-time"
     facts = parse_download_name(name)
     if facts:
@@ -175,11 +176,16 @@ def _merge_duplicates(seats: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
     )
 
 
-def read_report(name: str, data: bytes, hints: ReadHints | None = None) -> ParsedReport:
-    """Read and validate one file's bytes; every problem is returned, none raised."""
+def read_report(
+    name: str, data: bytes, hints: ReadHints | None = None, sha256: str | None = None
+) -> ParsedReport:
+    """Read and validate one file's bytes; every problem is returned, none raised.
+
+    `sha256` is the bytes' digest when the caller has computed it already.
+    """
     hints = hints or ReadHints()
     log = ProblemLog(name)
-    sha = hashlib.sha256(data).hexdigest()
+    sha = sha256 or hashlib.sha256(data).hexdigest()
     seats, fmt, report_time, minutes = _parse_body(name, data, log)
     if seats is None or fmt is None:
         return ParsedReport(name, sha, tuple(log.problems))

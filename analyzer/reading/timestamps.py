@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from analyzer.schema import constant
+
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _SLASH = (
     r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})"
@@ -31,9 +33,8 @@ def day_order(columns: list[pl.Series]) -> str | None:
     value; dotted dates (`15.01.2026`) are day-first by convention. When no value settles
     it, the order is unknown and the caller must refuse rather than guess.
     """
-    parts = pl.concat(
-        [c.cast(pl.String).str.extract_groups(_SLASH).struct.unnest() for c in columns]
-    ).drop_nulls("1")
+    texts = _maybe_slashed(pl.concat([c.cast(pl.String) for c in columns]))
+    parts = texts.str.extract_groups(_SLASH).struct.unnest().drop_nulls("1")
     if parts.is_empty():
         return None
     first = parts["1"].cast(pl.Int32)
@@ -44,7 +45,7 @@ def day_order(columns: list[pl.Series]) -> str | None:
         return "dmy"
     if month_first and not day_first:
         return "mdy"
-    dotted = pl.concat([c.cast(pl.String) for c in columns]).str.contains(r"^\d{1,2}\.")
+    dotted = texts.str.contains(r"^\d{1,2}\.")
     if bool(dotted.any()) and not month_first:
         return "dmy"
     return None
@@ -52,14 +53,19 @@ def day_order(columns: list[pl.Series]) -> str | None:
 
 def has_slashed_dates(column: pl.Series) -> bool:
     """Return True when some value is a slashed or dotted spreadsheet date."""
-    return bool(column.cast(pl.String).str.contains(_SLASH).any())
+    return bool(_maybe_slashed(column.cast(pl.String)).str.contains(_SLASH).any())
+
+
+def _maybe_slashed(texts: pl.Series) -> pl.Series:
+    """Keep the values with a slash or a dot: only those can be spreadsheet dates."""
+    return texts.filter(texts.str.contains(r"[/.]"))
 
 
 def _slashed(raw: pl.Series, order: str | None) -> tuple[pl.Series, pl.Series]:
     parts = raw.str.extract_groups(_SLASH).struct.unnest()
     if order is None:
-        empty = pl.Series(raw.name, [None] * len(raw), dtype=pl.Datetime("us", "UTC"))
-        return empty, pl.Series([False] * len(raw))
+        empty = constant(None, len(raw), pl.Datetime("us", "UTC")).alias(raw.name)
+        return empty, constant(False, len(raw), pl.Boolean)
     day, month = ("1", "2") if order == "dmy" else ("2", "1")
     hour = parts["4"].cast(pl.Int32).fill_null(0)
     ampm = parts["7"].str.to_lowercase()
@@ -110,10 +116,19 @@ def parse_times(raw: pl.Series, *, order: str | None = None) -> ParsedTimes:
     GitHub wrote it, so it is read as UTC.
     """
     utc = pl.Datetime("us", "UTC")
+    if len(raw) > 1 and not raw.null_count() and bool((raw == raw[0]).all()):
+        # One value on every row (the Report Time column): parse it once.
+        one = parse_times(raw.head(1), order=order)
+        return ParsedTimes(
+            one.values.new_from_index(0, len(raw)),
+            one.day_only.new_from_index(0, len(raw)),
+            one.failed.new_from_index(0, len(raw)),
+            one.minute_only,
+        )
     raw = raw.cast(pl.String).str.strip_chars()
     raw = pl.select(pl.when(raw != "").then(raw)).to_series()
     values = raw.str.to_datetime(UTC_FORMAT, strict=False, time_zone="UTC", time_unit="us")
-    day_only = pl.Series([False] * len(raw))
+    day_only = constant(False, len(raw), pl.Boolean)
     minute_only = False
     todo = raw.is_not_null() & values.is_null()
     if bool(todo.any()):
