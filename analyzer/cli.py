@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
@@ -10,9 +11,33 @@ from analyzer import __version__
 from analyzer.cli_options import CONTEXT
 from analyzer.errors import AnalyzerError
 
+# Each command and the module defining it: a command's module is imported only when that
+# command runs (or help lists it), so `ingest` does not pay for the report modules' imports.
+COMMAND_MODULES = {
+    "ingest": "analyzer.cli_ingest",
+    "snapshots": "analyzer.cli_ingest",
+    "rebuild": "analyzer.cli_ingest",
+    "status": "analyzer.cli_analysis",
+    "diff": "analyzer.cli_analysis",
+    "reclaim": "analyzer.cli_analysis",
+    "history": "analyzer.cli_analysis",
+    "report": "analyzer.cli_report",
+    "monthly": "analyzer.cli_report",
+}
+
 
 class Group(click.Group):
-    """A group that turns user errors into `Error: ...` and exit status 1."""
+    """A group that loads commands on demand and turns user errors into `Error: ...`, exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        module = importlib.import_module(COMMAND_MODULES[cmd_name])
+        commands: list[click.Command] = module.COMMANDS
+        return next(c for c in commands if c.name == cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -31,14 +56,3 @@ def main() -> None:
     `copilot-seats monthly FOLDER` for this month's HTML report and Excel workbook.
     Everything runs offline on this machine.
     """
-
-
-def _register() -> None:
-    from analyzer import cli_analysis, cli_ingest, cli_report
-
-    for module in (cli_ingest, cli_analysis, cli_report):
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()

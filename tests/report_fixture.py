@@ -9,7 +9,6 @@ import polars as pl
 from analyzer.model import (
     ACTIVATION_BUCKETS,
     IDLE_BUCKETS,
-    UNMAPPED,
     Finding,
     ReportData,
     SeatDiff,
@@ -17,7 +16,7 @@ from analyzer.model import (
     SnapshotInfo,
     SnapshotSummary,
 )
-from analyzer.seats import reclaim_list
+from analyzer.seats import breakdowns, reclaim_list
 
 XSS = "<img src=x onerror=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil","x")'
@@ -45,7 +44,9 @@ def _info(month: int, sha: str) -> SnapshotInfo:
     )
 
 
-def _summary(month: int, states: dict[str, int], cost: float, idle: float) -> SnapshotSummary:
+def _summary(
+    month: int, states: dict[str, int], cost: float, idle: float, reclaimable: float
+) -> SnapshotSummary:
     seats = sum(states.values())
     return SnapshotSummary(
         scope="acme",
@@ -56,7 +57,7 @@ def _summary(month: int, states: dict[str, int], cost: float, idle: float) -> Sn
         reclaim_candidates=states["stale"] + states["never_active"] - 1,
         monthly_cost=cost,
         idle_monthly_cost=idle,
-        reclaimable_monthly_cost=idle - 19.0,
+        reclaimable_monthly_cost=reclaimable,
         seats_by_plan={"business": seats - 1, "enterprise": 1},
         currency="USD",
         stale_days=30,
@@ -78,6 +79,7 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
             "department": ["R&D", "R&D", None, "Sales", "Sales"],
             "cost_center": ["CC-1", "CC-1", None, "CC-2", "CC-2"],
             "orgs": ["acme", "acme", "acme", "acme", "acme"],
+            "primary_org": ["acme", "acme", "acme", "acme", "acme"],
             "team": [team, team, None, "sales", None],
             "plan": ["business", "business", "business", "enterprise", "business"],
             "state": ["active", "stale", "never_active", "stale", "new"],
@@ -108,8 +110,9 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         },
     )
     reclaim = reclaim_list(seats)
-    current = _summary(3, {"active": 1, "stale": 2, "never_active": 1, "new": 1}, 115.0, 77.0)
-    previous = _summary(2, {"active": 2, "stale": 1, "never_active": 1, "new": 0}, 96.0, 38.0)
+    # bob and cy are reclaimable (38); dee is idle too but pending cancellation.
+    current = _summary(3, {"active": 1, "stale": 2, "never_active": 1, "new": 1}, 115.0, 77.0, 38.0)
+    previous = _summary(2, {"active": 2, "stale": 1, "never_active": 1, "new": 0}, 96.0, 38.0, 19.0)
     history = pl.DataFrame(
         {
             "as_of": [_ts(28, 1), _ts(28, 2), _ts(28, 3)],
@@ -137,36 +140,6 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
     )
     idle_buckets = pl.DataFrame({"bucket": list(IDLE_BUCKETS), "seats": [1, 0, 1, 1, 0, 2]})
     activation = pl.DataFrame({"bucket": list(ACTIVATION_BUCKETS), "seats": [2, 1, 0, 0, 0, 2]})
-    breakdown_cols = {
-        "seats": [4, 1],
-        "active": [1, 0],
-        "stale": [1, 1],
-        "never_active": [1, 0],
-        "new": [1, 0],
-        "pending_cancellation": [0, 1],
-        "reclaim_candidates": [2, 0],
-        "monthly_cost": [76.0, 39.0],
-        "idle_monthly_cost": [38.0, 39.0],
-    }
-    breakdowns = {
-        "org": pl.DataFrame({"key": ["acme"], **{k: [sum(v)] for k, v in breakdown_cols.items()}}),
-        "team": pl.DataFrame(
-            {
-                "key": [team, "sales", UNMAPPED],
-                "seats": [2, 1, 2],
-                "active": [1, 0, 0],
-                "stale": [1, 1, 0],
-                "never_active": [0, 0, 1],
-                "new": [0, 0, 1],
-                "pending_cancellation": [0, 1, 0],
-                "reclaim_candidates": [1, 0, 1],
-                "monthly_cost": [38.0, 39.0, 38.0],
-                "idle_monthly_cost": [19.0, 39.0, 19.0],
-            }
-        ),
-        "cost_center": pl.DataFrame({"key": ["CC-1", "CC-2"], **breakdown_cols}),
-        "department": pl.DataFrame({"key": ["R&D", "Sales"], **breakdown_cols}),
-    }
     added = pl.DataFrame(
         {
             "login": ["eve"],
@@ -232,7 +205,7 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         seats=seats,
         reclaim=reclaim,
         changes=changes,
-        breakdowns=breakdowns,
+        breakdowns=breakdowns(seats, with_people=True),
         findings=(
             Finding(
                 "first-snapshot-caveat",

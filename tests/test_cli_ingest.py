@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
-from analyzer.cli import main
+from analyzer.cli import COMMAND_MODULES, main
 from tests.helpers import Seat, ts, write_activity
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_reports"
@@ -118,9 +120,21 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 def test_every_command_help_has_a_runnable_example() -> None:
     """Every command's help ends with an Example against sample_reports or the store."""
-    for name in main.commands:
+    names = main.list_commands(click.Context(main))
+    assert len(names) == 9
+    for name in names:
         text = CliRunner().invoke(main, [name, "--help"]).output
         assert "Example: copilot-seats " + name in text, name
+
+
+def test_the_command_map_names_every_command_of_every_module() -> None:
+    """The lazily loaded commands are exactly the ones the CLI modules define."""
+    defined = {
+        command.name: module
+        for module in sorted(set(COMMAND_MODULES.values()))
+        for command in importlib.import_module(module).COMMANDS
+    }
+    assert defined == COMMAND_MODULES
 
 
 def test_python_dash_m_works() -> None:

@@ -10,7 +10,7 @@ import polars as pl
 
 from analyzer.reading import sniff
 from analyzer.reading.problems import ProblemLog
-from analyzer.reading.timestamps import day_order, has_slashed_dates, parse_times
+from analyzer.reading.timestamps import SLASHED, day_order, maybe_slashed, parse_times
 from analyzer.schema import constant
 
 # The literal "nothing" values GitHub writes, per column (compared case-insensitively).
@@ -80,7 +80,8 @@ def _blank(col: str, literals: tuple[str, ...]) -> pl.Expr:
 
 def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats | None:
     """Parse a decoded CSV; log every problem; return None when it is no seat report."""
-    header_line = text.split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n")  # (not split: that would copy the whole text)
+    header_line = (text if end < 0 else text[:end]).rstrip("\r")
     sep = sniff.detect_separator(header_line)
     header = next(csv.reader([header_line], delimiter=sep), [])
     fmt = sniff.recognise_header(header)
@@ -176,15 +177,17 @@ def _times(
 
 
 def _date_order(table: pl.DataFrame, cols: list[str], log: ProblemLog) -> str | None:
-    order = day_order([table[c] for c in cols])
+    candidates = [maybe_slashed(table[c]) for c in cols]
+    order = day_order(candidates)
     if order is None:
-        for col in cols:
-            if has_slashed_dates(table[col]):
+        for col, values in zip(cols, candidates, strict=True):
+            slashed = values.filter(values.str.contains(SLASHED))
+            if slashed.len():
                 log.file(
                     "ambiguous-date",
-                    f"the column '{col.title()}' holds dates like "
-                    f"{table[col].drop_nulls()[0]!r} re-saved by a spreadsheet, and no "
-                    "value tells day from month; use the original download from GitHub",
+                    f"the column '{col.title()}' holds dates like {slashed[0]!r} re-saved by a "
+                    "spreadsheet, and no value tells day from month; use the original "
+                    "download from GitHub",
                 )
                 break
     return order

@@ -9,7 +9,7 @@ import polars as pl
 from analyzer.schema import constant
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_SLASH = (
+SLASHED = (
     r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})"
     r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
 )
@@ -33,8 +33,8 @@ def day_order(columns: list[pl.Series]) -> str | None:
     value; dotted dates (`15.01.2026`) are day-first by convention. When no value settles
     it, the order is unknown and the caller must refuse rather than guess.
     """
-    texts = _maybe_slashed(pl.concat([c.cast(pl.String) for c in columns]))
-    parts = texts.str.extract_groups(_SLASH).struct.unnest().drop_nulls("1")
+    texts = maybe_slashed(pl.concat([c.cast(pl.String) for c in columns]))
+    parts = texts.str.extract_groups(SLASHED).struct.unnest().drop_nulls("1")
     if parts.is_empty():
         return None
     first = parts["1"].cast(pl.Int32)
@@ -51,18 +51,13 @@ def day_order(columns: list[pl.Series]) -> str | None:
     return None
 
 
-def has_slashed_dates(column: pl.Series) -> bool:
-    """Return True when some value is a slashed or dotted spreadsheet date."""
-    return bool(_maybe_slashed(column.cast(pl.String)).str.contains(_SLASH).any())
-
-
-def _maybe_slashed(texts: pl.Series) -> pl.Series:
+def maybe_slashed(texts: pl.Series) -> pl.Series:
     """Keep the values with a slash or a dot: only those can be spreadsheet dates."""
     return texts.filter(texts.str.contains(r"[/.]"))
 
 
 def _slashed(raw: pl.Series, order: str | None) -> tuple[pl.Series, pl.Series]:
-    parts = raw.str.extract_groups(_SLASH).struct.unnest()
+    parts = raw.str.extract_groups(SLASHED).struct.unnest()
     if order is None:
         empty = constant(None, len(raw), pl.Datetime("us", "UTC")).alias(raw.name)
         return empty, constant(False, len(raw), pl.Boolean)
@@ -127,7 +122,10 @@ def parse_times(raw: pl.Series, *, order: str | None = None) -> ParsedTimes:
         )
     raw = raw.cast(pl.String).str.strip_chars()
     raw = pl.select(pl.when(raw != "").then(raw)).to_series()
-    values = raw.str.to_datetime(UTC_FORMAT, strict=False, time_zone="UTC", time_unit="us")
+    # (cache=False: caching pays for repeated values, and timestamps rarely repeat)
+    values = raw.str.to_datetime(
+        UTC_FORMAT, strict=False, time_zone="UTC", time_unit="us", cache=False
+    )
     day_only = constant(False, len(raw), pl.Boolean)
     minute_only = False
     todo = raw.is_not_null() & values.is_null()
