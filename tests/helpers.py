@@ -20,6 +20,17 @@ ACTIVITY_HEADER = [
     "Last Surface Used",
 ]
 USAGE_ORG_HEADER = ["Login", "Status", "Team", "Last Usage Date", "Last Editor Used"]
+# Debian's chromium, headless and offline (the browser tests and the README pictures).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def ts(text: str) -> datetime:

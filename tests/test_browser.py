@@ -11,21 +11,12 @@ import pytest
 
 from analyzer.report.charts import build_charts
 from analyzer.report.html import write_html
+from tests.helpers import CHROMIUM_ARGS
 from tests.report_fixture import XSS, make_report_data
 
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
 ARTIFACTS = Path(__file__).parent / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,7 +40,7 @@ def opened(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         context = playwright.chromium.launch_persistent_context(
             str(folder / "profile"),
             executable_path=CHROMIUM,
-            args=ARGS,
+            args=CHROMIUM_ARGS,
             headless=True,
             viewport={"width": 1280, "height": 900},
         )
