@@ -18,7 +18,6 @@ from openpyxl.writer.excel import ExcelWriter
 from analyzer.model import STATE_LABELS, UNMAPPED, ReportData
 from analyzer.report.excel import SHEETS, write_workbook
 from analyzer.report.excel_summary import COST_FIGURES
-from analyzer.seats import BREAKDOWN_KEYS, breakdown
 from tests.report_fixture import FORMULA, make_report_data
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -33,24 +32,13 @@ TABLES = {
     "Seats": ["SeatsTable"], "Reclaim": ["ReclaimTable"], "Changes": ["ChangesTable"],
     "Trend": ["TrendTable"], "By cost center": ["ByCostCenterTable"],
     "By department": ["ByDepartmentTable"], "By org": ["ByOrgTable"], "By team": ["ByTeamTable"],
-    "Sources": ["SourcesTable", "FindingsTable"],
+    "Sources": ["SourcesTable", "FindingsTable"], "Definitions": ["DefinitionsTable"],
 }  # fmt: skip
 
 
 def consistent_report_data(**changes: Any) -> ReportData:
-    """Return the shared fixture with the figures it gets wrong derived from its seats.
-
-    make_report_data() says its reclaim candidates cost 58 (idle - 19) though the two cost
-    38, and its cost-center and department breakdowns do not split its seats as its seats
-    frame does; formulas recomputed from the seats would disagree. Its seats also lack the
-    primary_org column the library's seat table has.
-    """
-    data = make_report_data()
-    seats = data.seats.with_columns(pl.col("orgs").alias("primary_org"))
-    reclaimable = float(seats.filter("reclaim")["monthly_cost"].sum())
-    breakdowns = {name: breakdown(seats, key) for name, key in BREAKDOWN_KEYS.items()}
-    current = dataclasses.replace(data.current, reclaimable_monthly_cost=reclaimable)
-    return dataclasses.replace(data, seats=seats, current=current, breakdowns=breakdowns, **changes)
+    """Return the shared fixture (its figures agree with its seats), with `changes`."""
+    return dataclasses.replace(make_report_data(), **changes)
 
 
 def write(tmp_path: Path, data: ReportData | None = None, name: str = "seats.xlsx") -> Path:
@@ -155,7 +143,7 @@ def test_header_rows_are_frozen(book: Workbook) -> None:
     assert panes == {
         "Summary": None, "Seats": "B2", "Reclaim": "B2", "Changes": "A2", "Trend": "A2",
         "By cost center": "A2", "By department": "A2", "By org": "A2", "By team": "A2",
-        "Sources": "A2",
+        "Sources": "A2", "Definitions": "A2",
     }  # fmt: skip
 
 
@@ -426,3 +414,18 @@ def test_currency_sets_every_money_format(tmp_path: Path) -> None:
     wb = load_workbook(write(tmp_path, data))
     assert column(wb, "SeatsTable", "Monthly cost")[0].number_format == '#,##0.00 "EUR"'
     assert named_cell(wb, "Price_business").number_format == '#,##0.00 "EUR"'
+
+
+def test_every_sheet_prints_landscape_one_page_wide(book: Workbook) -> None:
+    """Printed or saved as PDF, no sheet loses columns off the right edge of the page."""
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+
+
+def test_definitions_sheet_lists_every_definition(book: Workbook) -> None:
+    """The Definitions sheet holds the report's definitions, term and text, in order."""
+    _, rows = table(book, "DefinitionsTable")
+    got = [(row[0].value, row[1].value) for row in rows]
+    assert got == list(make_report_data().definitions)

@@ -36,6 +36,7 @@ SHEETS: tuple[str, ...] = (
     "By org",
     "By team",
     "Sources",
+    "Definitions",
 )
 # (breakdown key, sheet, key header, table name, the Seats column the key is matched on)
 BREAKDOWNS: tuple[tuple[str, str, str, str, str], ...] = (
@@ -46,7 +47,7 @@ BREAKDOWNS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 # Seat columns a breakdown groups on; a missing value is written as the breakdown's key.
 _GROUP_COLUMNS = ("department", "cost_center", "orgs", "primary_org", "team")
-_SUMMARY_WIDTHS = (46.0, 22.0, 18.0, 16.0, 16.0)
+_SUMMARY_WIDTHS = (46.0, 22.0, 26.0, 16.0, 16.0)
 _SOURCES_WIDTHS = (20.0, 24.0, 70.0, 66.0, 10.0, 10.0, 14.0, 14.0, 14.0, 48.0)
 
 
@@ -76,6 +77,8 @@ def write_workbook(data: ReportData, path: Path) -> None:
             else:  # cost center and department come from the people file
                 sheet.append([f"No {key_header.lower()} breakdown: no people file was given."])
         _write_sources(book.add_sheet("Sources", _SOURCES_WIDTHS), data)
+        definitions = book.add_sheet("Definitions", widths_of(_DEFINITION_COLUMNS))
+        write_table(definitions, "DefinitionsTable", _definitions_frame(data), _DEFINITION_COLUMNS)
         write_summary(book, summary, data, seats)
         _set_properties(book, data)
         book.save(path)
@@ -345,6 +348,19 @@ def _write_sources(sheet: Sheet, data: ReportData) -> None:
     sheet.append([Styled("Data-quality findings", bold=True)])
     findings = _frame_of(data.findings, _FINDING_COLUMNS)
     write_table(sheet, "FindingsTable", findings, _FINDING_COLUMNS)
+
+
+_DEFINITION_COLUMNS: tuple[Column, ...] = (
+    Column("Term", "text", 22, "term"),
+    Column("Definition", "text", 120, "definition"),
+)
+
+
+def _definitions_frame(data: ReportData) -> pl.DataFrame:
+    """Return the definitions every figure of the workbook follows, one row per term."""
+    return pl.DataFrame(
+        data.definitions, schema={"term": pl.String, "definition": pl.String}, orient="row"
+    )
 
 
 def _set_properties(book: Book, data: ReportData) -> None:

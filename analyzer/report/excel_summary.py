@@ -64,9 +64,6 @@ def write_summary(book: Book, sheet: Sheet, data: ReportData, seats: TableSpan) 
     )
     _write_counts(sheet, data.current, data.previous)
     _write_costs(book, sheet, data.current, data.previous, seats)
-    _heading(sheet, "Definitions")
-    for term, definition in data.definitions:
-        sheet.append([term, definition])
 
 
 def _heading(sheet: Sheet, title: str) -> None:

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
@@ -119,6 +120,12 @@ class Book(contextlib.AbstractContextManager["Book"]):
             ws.column_dimensions[get_column_letter(idx)].width = width
         if freeze:
             ws.freeze_panes = freeze
+        # Printed (or saved as PDF) landscape, every column on the page, as many pages down
+        # as the rows need.
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the exit stack
         sheet = Sheet(self, ws, self._files.enter_context(rows))
         self.sheets.append(sheet)
