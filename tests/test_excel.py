@@ -32,7 +32,7 @@ TABLES = {
     "Seats": ["SeatsTable"], "Reclaim": ["ReclaimTable"], "Changes": ["ChangesTable"],
     "Trend": ["TrendTable"], "By cost center": ["ByCostCenterTable"],
     "By department": ["ByDepartmentTable"], "By org": ["ByOrgTable"], "By team": ["ByTeamTable"],
-    "Sources": ["SourcesTable", "FindingsTable"], "Definitions": ["DefinitionsTable"],
+    "Sources": ["SourcesTable", "FindingsTable", "DefinitionsTable"],
 }  # fmt: skip
 
 
@@ -143,7 +143,7 @@ def test_header_rows_are_frozen(book: Workbook) -> None:
     assert panes == {
         "Summary": None, "Seats": "B2", "Reclaim": "B2", "Changes": "A2", "Trend": "A2",
         "By cost center": "A2", "By department": "A2", "By org": "A2", "By team": "A2",
-        "Sources": "A2", "Definitions": "A2",
+        "Sources": "A2",
     }  # fmt: skip
 
 
@@ -424,8 +424,8 @@ def test_every_sheet_prints_landscape_one_page_wide(book: Workbook) -> None:
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
 
 
-def test_definitions_sheet_lists_every_definition(book: Workbook) -> None:
-    """The Definitions sheet holds the report's definitions, term and text, in order."""
+def test_sources_sheet_lists_every_definition(book: Workbook) -> None:
+    """The Sources sheet ends with the report's definitions, term and text, in order."""
     _, rows = table(book, "DefinitionsTable")
     got = [(row[0].value, row[1].value) for row in rows]
     assert got == list(make_report_data().definitions)

@@ -36,7 +36,6 @@ SHEETS: tuple[str, ...] = (
     "By org",
     "By team",
     "Sources",
-    "Definitions",
 )
 # (breakdown key, sheet, key header, table name, the Seats column the key is matched on)
 BREAKDOWNS: tuple[tuple[str, str, str, str, str], ...] = (
@@ -77,8 +76,6 @@ def write_workbook(data: ReportData, path: Path) -> None:
             else:  # cost center and department come from the people file
                 sheet.append([f"No {key_header.lower()} breakdown: no people file was given."])
         _write_sources(book.add_sheet("Sources", _SOURCES_WIDTHS), data)
-        definitions = book.add_sheet("Definitions", widths_of(_DEFINITION_COLUMNS))
-        write_table(definitions, "DefinitionsTable", _definitions_frame(data), _DEFINITION_COLUMNS)
         write_summary(book, summary, data, seats)
         _set_properties(book, data)
         book.save(path)
@@ -348,11 +345,14 @@ def _write_sources(sheet: Sheet, data: ReportData) -> None:
     sheet.append([Styled("Data-quality findings", bold=True)])
     findings = _frame_of(data.findings, _FINDING_COLUMNS)
     write_table(sheet, "FindingsTable", findings, _FINDING_COLUMNS)
+    sheet.append([])
+    sheet.append([Styled("Definitions every figure follows", bold=True)])
+    write_table(sheet, "DefinitionsTable", _definitions_frame(data), _DEFINITION_COLUMNS)
 
 
 _DEFINITION_COLUMNS: tuple[Column, ...] = (
-    Column("Term", "text", 22, "term"),
-    Column("Definition", "text", 120, "definition"),
+    Column("Term", "text", source="term"),
+    Column("Definition", "text", source="definition"),
 )
 
 
