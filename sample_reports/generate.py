@@ -352,6 +352,7 @@ BAD_FILES: tuple[tuple[str, str, str], ...] = (  # file, what is wrong, line
     ("picture-renamed.csv", "a PNG picture renamed to .csv", "1"),
     ("workbook-renamed.csv", "a zip/xlsx workbook (`PK\\x03\\x04`) renamed to .csv", "1"),
     ("not-utf8.csv", "cp1252 byte 0xE9 in the login `josé-dev`, not UTF-8", "3"),
+    ("cut-short.csv", "a download cut off in its last row: 3 fields of 5", "5"),
     (
         "ambiguous-dates-resaved.csv",
         "usage report re-saved by Excel (BOM, CRLF); dates like `3/4/2025` with both "
@@ -452,6 +453,10 @@ def write_bad_files(out: Path) -> list[Path]:
     write_csv(
         bad / "ambiguous-dates-resaved.csv", USAGE_ORG_HEADER, resaved, newline="\r\n", bom=True
     )
+    full = write_csv(bad / "cut-short.csv", header, rows).read_text(encoding="utf-8")
+    last = full.rstrip("\n").rsplit("\n", 1)[1]  # cut off after two fields and "20"
+    cut = full[: full.rindex(last)] + ",".join(last.split(",")[:2]) + ",20"
+    (bad / "cut-short.csv").write_text(cut, encoding="utf-8", newline="\n")
     write_csv(bad / "duplicate-login.csv", header, [*rows[:3], [BAD_TIME, "Alice", *rows[0][2:]]])
     table = "".join(f"| `{name}` | {what} | {line} |\n" for name, what, line in BAD_FILES)
     (bad / "README.md").write_text(BAD_README + table, encoding="utf-8", newline="\n")

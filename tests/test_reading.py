@@ -254,6 +254,7 @@ BAD = [
     ("picture-renamed.csv", [(0, "", "not-a-seat-report")]),
     ("workbook-renamed.csv", [(0, "", "not-a-seat-report")]),
     ("not-utf8.csv", [(3, "", "not-utf8")]),
+    ("cut-short.csv", [(5, "", "bad-row-width")]),
     ("ambiguous-dates-resaved.csv", [(0, "", "ambiguous-date")]),
 ]
 
@@ -380,3 +381,32 @@ def test_timestamp_spellings_without_z_are_utc(value: str) -> None:
     assert parsed.accepted, parsed.problems
     assert parsed.seats is not None
     assert parsed.seats["last_activity_at"].to_list() == [ts("2026-03-27T10:00:00")]
+
+
+def test_a_record_with_too_few_fields_is_refused_with_its_line() -> None:
+    """A download cut short ends in a short record: refused, not read with nulls."""
+    text = activity_csv(T, [Seat("a"), Seat("b")]) + "2026-03-28T06:54:33Z,c,None,2026-03-2"
+    parsed = read("acme-seat-activity-1774680873.csv", text)
+    assert codes(parsed) == [(4, "", "bad-row-width")]
+    assert "cut short" in parsed.errors[0].message
+
+
+def test_a_short_record_is_found_among_quoted_fields() -> None:
+    """With quoted fields (which may hold separators) records are checked one by one."""
+    text = csv_text(
+        ["Login", "Status", "Team", "Last Usage Date", "Last Editor Used"],
+        [["ann", "Active", "Platform, Infra", "2025-10-01", "x"], ["bob", "Active", "t"]],
+    )
+    parsed = read("octo-seat-usage-1759472076.csv", text)
+    assert codes(parsed) == [(3, "", "bad-row-width")]
+
+
+@pytest.mark.parametrize("value", ["2026-03-2", "2026-3-02", "26-03-02"])
+def test_a_partial_date_is_a_bad_timestamp(value: str) -> None:
+    """Only a full YYYY-MM-DD date is a date."""
+    text = csv_text(
+        ["Login", "Status", "Team", "Last Usage Date", "Last Editor Used"],
+        [["ann", "Active", "t", value, "x"]],
+    )
+    parsed = read("octo-seat-usage-1759472076.csv", text)
+    assert codes(parsed) == [(2, "Last Usage Date", "bad-timestamp")]

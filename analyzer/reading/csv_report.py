@@ -41,30 +41,68 @@ def _read_table(text: str, data: bytes | None, sep: str) -> pl.DataFrame:
     )
 
 
-def record_lines(text: str, sep: str) -> list[int]:
-    """Return the 1-based file line on which each data record starts (header is line 1)."""
-    lines: list[int] = []
+def records(text: str, sep: str) -> list[tuple[int, int]]:
+    """Return (1-based first line, field count) of each data record; blank lines are none."""
+    found: list[tuple[int, int]] = []
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     end = 0
     for index, row in enumerate(reader):
         start = end + 1
         end = reader.line_num
         if index and row:
-            lines.append(start)
-    return lines
+            found.append((start, len(row)))
+    return found
 
 
-def _ragged_rows(text: str, sep: str, width: int) -> list[tuple[int, int]]:
-    """Return (line, field count) of every record whose width differs from the header."""
-    bad: list[tuple[int, int]] = []
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    end = 0
-    for index, row in enumerate(reader):
-        start = end + 1
-        end = reader.line_num
-        if index and row and len(row) != width:
-            bad.append((start, len(row)))
-    return bad
+def _bad_widths(found: list[tuple[int, int]], header: list[str], log: ProblemLog) -> bool:
+    """Log every record whose field count is not the header's; return True if there was one.
+
+    A spreadsheet's trailing separators leave empty names at the header's end: a record with
+    or without those fields is fine.
+    """
+    width = core = len(header)
+    while core > 1 and not header[core - 1].strip():
+        core -= 1
+    bad = [(line, count) for line, count in found if count not in (width, core)]
+    for line, count in bad[:50]:
+        log.add(
+            line,
+            "",
+            "bad-row-width",
+            f"expected {width} fields, found {count}; the file may be cut short or damaged: "
+            "download it again",
+        )
+    return bool(bad)
+
+
+def _with_lines(
+    table: pl.DataFrame, text: str, sep: str, header: list[str], log: ProblemLog
+) -> pl.DataFrame | None:
+    """Add each seat row's file line, drop blank lines; None when a record has too few fields.
+
+    polars fills the missing fields of a short record (a download cut short) with nulls, so
+    widths are checked here: by counting separators when no field is quoted, else record by
+    record.
+    """
+    blank = pl.all_horizontal(pl.exclude("line").is_null())
+    if '"' not in text:
+        # No quoted field, so no record spans lines: row i (blank ones too) is on line i + 2,
+        # and every full record holds as many separators as the header.
+        table = table.with_row_index("line", offset=2).filter(~blank)
+        if text.count(sep) == (len(header) - 1) * (table.height + 1):
+            return table.with_columns(pl.col("line").cast(pl.Int64))
+        found = records(text, sep)
+    else:
+        # A blank line is no seat (polars reads it as a row of nulls; the csv module skips it).
+        table = table.filter(~blank)
+        found = records(text, sep)
+        lines = [line for line, _ in found]
+        if table.height != len(lines):
+            lines = list(range(2, table.height + 2))
+        table = table.with_columns(pl.Series("line", lines))
+    if _bad_widths(found, header, log):
+        return None
+    return table.with_columns(pl.col("line").cast(pl.Int64))
 
 
 def _blank(col: str, literals: tuple[str, ...]) -> pl.Expr:
@@ -113,9 +151,7 @@ def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats |
     try:
         table = _read_table(text, data, sep)
     except pl.exceptions.PolarsError:
-        for line, width in _ragged_rows(text, sep, len(header))[:50]:
-            log.add(line, "", "bad-row-width", f"expected {len(header)} fields, found {width}")
-        if not log.has_errors:
+        if not _bad_widths(records(text, sep), header, log):
             log.file("malformed-csv", "the file is not valid CSV (unbalanced quotes?)")
         return None
     for name in sniff.extra_columns(header, fmt):
@@ -127,25 +163,17 @@ def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats |
             severity="warning",
         )
     table = table.rename({c: sniff.normalize_header(c) for c in table.columns})
-    blank = pl.all_horizontal(pl.exclude("line").is_null())
-    if '"' not in text:
-        # No quoted field, so no record spans lines: row i (blank ones too) is on line i + 2.
-        table = table.with_row_index("line", offset=2).filter(~blank)
-    else:
-        # A blank line is no seat (polars reads it as a row of nulls; the csv module skips it).
-        table = table.filter(~blank)
-        if table.height != len(lines := record_lines(text, sep)):
-            lines = list(range(2, table.height + 2))
-        table = table.with_columns(pl.Series("line", lines))
-    table = table.with_columns(pl.col("line").cast(pl.Int64))
-    if table.height == 0:
+    lined = _with_lines(table, text, sep, header, log)
+    if lined is None:
+        return None
+    if lined.height == 0:
         log.add(
             1, "", "no-seats", "the file has a header but no seat rows; download the report again"
         )
         return None
     if fmt.startswith("activity"):
-        return _activity(table, fmt, log)
-    return _usage(table, fmt, log)
+        return _activity(lined, fmt, log)
+    return _usage(lined, fmt, log)
 
 
 def _check_logins(table: pl.DataFrame, log: ProblemLog, column: str) -> pl.DataFrame:

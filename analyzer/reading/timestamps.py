@@ -130,7 +130,10 @@ def parse_times(raw: pl.Series, *, order: str | None = None) -> ParsedTimes:
     minute_only = False
     todo = raw.is_not_null() & values.is_null()
     if bool(todo.any()):
+        # Only a full date: chrono would also take `2026-03-2`, the end of a cut-off file.
+        full = raw.str.contains(r"^\d{4}-\d{2}-\d{2}$").fill_null(False)
         dates = raw.str.to_date("%Y-%m-%d", strict=False).cast(utc)
+        dates = pl.select(pl.when(full).then(dates)).to_series()
         day_only = todo & dates.is_not_null()
         values = values.fill_null(dates)
         todo = raw.is_not_null() & values.is_null()
