@@ -410,3 +410,11 @@ def test_a_partial_date_is_a_bad_timestamp(value: str) -> None:
     )
     parsed = read("octo-seat-usage-1759472076.csv", text)
     assert codes(parsed) == [(2, "Last Usage Date", "bad-timestamp")]
+
+
+def test_a_saved_api_error_is_refused_as_such() -> None:
+    """`gh api` saving GitHub's error object is no seat list, and the message says why."""
+    text = '{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}'
+    parsed = read("seats.json", text)
+    assert codes(parsed) == [(1, "", "not-a-seat-report")]
+    assert "'Not Found'" in parsed.errors[0].message

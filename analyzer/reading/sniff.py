@@ -140,6 +140,11 @@ def describe_foreign_json(obj: object) -> str:
         return "Copilot usage metrics (per-user daily NDJSON), not a seat list"
     if isinstance(obj, dict) and "seat_breakdown" in obj:
         return "the Copilot billing summary (seat_breakdown), not a seat list"
+    if isinstance(obj, dict) and isinstance(obj.get("message"), str) and "seats" not in obj:
+        return (
+            f"an error GitHub's API returned ({obj['message'][:80]!r}), not a seat list: check "
+            "the org or enterprise name and that the token may read Copilot billing"
+        )
     return f"JSON with keys {sorted(obj)[:6]}" if isinstance(obj, dict) else "a JSON value"
 
 
