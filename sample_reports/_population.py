@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 RETENTION = timedelta(days=90)  # GitHub forgets last activity after 90 idle days
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # GitHub's timestamps: UTC, Z, no fraction
 
 # IDE families (chosen once per user) and their weights: mostly VS Code and JetBrains.
 IDE_FAMILIES: tuple[tuple[str, int], ...] = (
