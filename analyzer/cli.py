@@ -45,6 +45,10 @@ class Group(click.Group):
         except AnalyzerError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(1)
+        except OSError as exc:  # the file system said no (permissions, space, a file in the way)
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=Group, context_settings=CONTEXT)

@@ -21,3 +21,7 @@ class ConfigError(AnalyzerError):
 
 class SelectionError(AnalyzerError):
     """A scope, time or month asked for is not in the history."""
+
+
+class OutputError(AnalyzerError):
+    """A page, workbook or other output file cannot be written where asked."""

@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from analyzer.errors import OutputError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -20,10 +22,15 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success rename it over `target`.
 
     The temporary file lives in the same folder (so the rename is atomic) and is removed
-    when the block raises, so a failed run never leaves a partial file at `target`.
+    when the block raises, so a failed run never leaves a partial file at `target`. A file
+    system error (no such folder, no permission, disk full) becomes an OutputError naming
+    `target`.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
     os.close(fd)
     tmp = Path(name)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the user's usual mode
@@ -32,9 +39,20 @@ def atomic_path(target: Path) -> Iterator[Path]:
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _cannot_write(target: Path, exc: OSError) -> OutputError:
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        reason = f"a file is in the way of its folder {target.parent}"
+    else:
+        where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(target) else ""
+        reason = f"{exc.strerror or exc}{where}"
+    return OutputError(f"cannot write {target}: {reason}")
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:

@@ -143,6 +143,29 @@ def test_refused_file_exits_1_after_writing_reports(
     assert (tmp_path / "out" / "octo-demo-2026-11.xlsx").is_file()
 
 
+def test_an_output_folder_blocked_by_a_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file where the output folder should be: one `Error:` line, exit 1, no traceback."""
+    monkeypatch.chdir(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLES / "octo-demo-seat-activity-1793716484.csv", inbox)
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    runner = CliRunner()
+    for args in (
+        ["monthly", str(inbox), "--out", "blocked/out", "--quiet"],
+        ["report", "--xlsx", "blocked/seats.xlsx"],
+        ["report", "--html", "blocked/seats.html"],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert isinstance(result.exception, SystemExit), args
+        assert "Error: cannot write " in result.stderr, args
+        assert "a file is in the way of its folder" in result.stderr, args
+    assert (tmp_path / "blocked").read_text() == "a file, not a folder"
+
+
 def test_month_option_and_missing_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--month picks that month; a month without a snapshot lists the months there are."""
     monkeypatch.chdir(tmp_path)
