@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from analyzer.errors import OutputError
 from analyzer.model import STATE_LABELS, UNMAPPED, ReportData
 from analyzer.report.excel import SHEETS, write_workbook
 from analyzer.report.excel_summary import COST_FIGURES
@@ -401,7 +402,7 @@ def test_failed_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
         raise OSError("disk full")
 
     monkeypatch.setattr(ExcelWriter, "save", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=f"cannot write {path}: disk full"):
         write(tmp_path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
