@@ -29,10 +29,10 @@ class CsvSeats:
     report_time_minutes: bool  # Report Time had no seconds (a spreadsheet re-save)
 
 
-def _read_table(text: str, data: bytes | None, sep: str) -> pl.DataFrame:
-    source = io.BytesIO(data if data is not None else text.encode("utf-8"))
+def _read_table(source: sniff.Text, sep: str) -> pl.DataFrame:
+    """Parse every field as text (polars checks the bytes are UTF-8)."""
     return pl.read_csv(
-        source,
+        source.utf8,
         separator=sep,
         infer_schema=False,
         has_header=True,
@@ -76,7 +76,7 @@ def _bad_widths(found: list[tuple[int, int]], header: list[str], log: ProblemLog
 
 
 def _with_lines(
-    table: pl.DataFrame, text: str, sep: str, header: list[str], log: ProblemLog
+    table: pl.DataFrame, source: sniff.Text, sep: str, header: list[str], log: ProblemLog
 ) -> pl.DataFrame | None:
     """Add each seat row's file line, drop blank lines; None when a record has too few fields.
 
@@ -85,17 +85,17 @@ def _with_lines(
     record.
     """
     blank = pl.all_horizontal(pl.exclude("line").is_null())
-    if '"' not in text:
+    if b'"' not in source.utf8:
         # No quoted field, so no record spans lines: row i (blank ones too) is on line i + 2,
         # and every full record holds as many separators as the header.
         table = table.with_row_index("line", offset=2).filter(~blank)
-        if text.count(sep) == (len(header) - 1) * (table.height + 1):
+        if source.utf8.count(sep.encode()) == (len(header) - 1) * (table.height + 1):
             return table.with_columns(pl.col("line").cast(pl.Int64))
-        found = records(text, sep)
+        found = records(source.text, sep)
     else:
         # A blank line is no seat (polars reads it as a row of nulls; the csv module skips it).
         table = table.filter(~blank)
-        found = records(text, sep)
+        found = records(source.text, sep)
         lines = [line for line, _ in found]
         if table.height != len(lines):
             lines = list(range(2, table.height + 2))
@@ -116,10 +116,9 @@ def _blank(col: str, literals: tuple[str, ...]) -> pl.Expr:
     return pl.when(blank).then(None).otherwise(value).alias(col)
 
 
-def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats | None:
+def read_csv_seats(source: sniff.Text, log: ProblemLog) -> CsvSeats | None:
     """Parse a decoded CSV; log every problem; return None when it is no seat report."""
-    end = text.find("\n")  # (not split: that would copy the whole text)
-    header_line = (text if end < 0 else text[:end]).rstrip("\r")
+    header_line = source.first_line()
     sep = sniff.detect_separator(header_line)
     header = next(csv.reader([header_line], delimiter=sep), [])
     fmt = sniff.recognise_header(header)
@@ -149,9 +148,10 @@ def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats |
         )
         return None
     try:
-        table = _read_table(text, data, sep)
+        table = _read_table(source, sep)
     except pl.exceptions.PolarsError:
-        if not _bad_widths(records(text, sep), header, log):
+        # Bytes that are not UTF-8 raise UnicodeDecodeError here, for the caller to report.
+        if not _bad_widths(records(source.text, sep), header, log):
             log.file("malformed-csv", "the file is not valid CSV (unbalanced quotes?)")
         return None
     for name in sniff.extra_columns(header, fmt):
@@ -163,7 +163,7 @@ def read_csv_seats(text: str, data: bytes | None, log: ProblemLog) -> CsvSeats |
             severity="warning",
         )
     table = table.rename({c: sniff.normalize_header(c) for c in table.columns})
-    lined = _with_lines(table, text, sep, header, log)
+    lined = _with_lines(table, source, sep, header, log)
     if lined is None:
         return None
     if lined.height == 0:

@@ -72,7 +72,11 @@ def _parse_body(
         )
         return None, None, None, False
     try:
-        decoded = sniff.decode_text(data)
+        source = sniff.decode_text(data)
+        if source.starts_like_json():
+            seats = read_api_seats(source.text, log)
+            return seats, FORMAT_API_SEATS, None, False
+        table = read_csv_seats(source, log)
     except UnicodeDecodeError:
         line, byte = sniff.first_bad_byte(data)
         log.add(
@@ -83,11 +87,6 @@ def _parse_body(
             "re-saved in a legacy encoding); save it as 'CSV UTF-8' or download it again",
         )
         return None, None, None, False
-    if sniff.looks_like_json(decoded.text):
-        seats = read_api_seats(decoded.text, log)
-        return seats, FORMAT_API_SEATS, None, False
-    raw = data if decoded.encoding == "utf-8" else None
-    table = read_csv_seats(decoded.text, raw, log)
     if table is None:
         return None, None, None, False
     return table.seats, table.format, table.report_time, table.report_time_minutes

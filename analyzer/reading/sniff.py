@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import json
 import re
-from dataclasses import dataclass
 
 # Magic numbers of files users drop by mistake, and what to tell them.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -45,12 +43,33 @@ _BILLING_USAGE = {"date", "product", "sku", "quantity", "unit type"}
 _METRICS_KEYS = {"day", "user_login", "totals_by_ide", "totals_by_feature", "date"}
 
 
-@dataclass(frozen=True)
-class Decoded:
-    """A text file decoded from its bytes, with what was learnt on the way."""
+class Text:
+    """A text file as UTF-8 bytes, decoded to `str` only where something needs the `str`.
 
-    text: str
-    encoding: str  # utf-8, utf-8-sig, utf-16
+    polars parses the bytes itself and checks they are UTF-8, so a large report that needs
+    no line-by-line work is never decoded here. `text` raises UnicodeDecodeError on bytes
+    that are not UTF-8.
+    """
+
+    def __init__(self, utf8: bytes, text: str | None = None) -> None:
+        self.utf8 = utf8
+        self._text = text
+
+    @property
+    def text(self) -> str:
+        """Return the whole text (decoded once)."""
+        if self._text is None:
+            self._text = self.utf8.decode("utf-8")
+        return self._text
+
+    def first_line(self) -> str:
+        """Return the first line, without its line break."""
+        end = self.utf8.find(b"\n")
+        return (self.utf8 if end < 0 else self.utf8[:end]).decode("utf-8").rstrip("\r")
+
+    def starts_like_json(self) -> bool:
+        """Return True when the text starts like JSON (an object or an array)."""
+        return self.utf8.lstrip()[:1] in (b"{", b"[")
 
 
 def binary_kind(data: bytes) -> str | None:
@@ -64,13 +83,17 @@ def binary_kind(data: bytes) -> str | None:
     return None
 
 
-def decode_text(data: bytes) -> Decoded:
-    """Decode UTF-8 (with or without BOM) or UTF-16 with BOM; raise UnicodeDecodeError."""
+def decode_text(data: bytes) -> Text:
+    """Return UTF-8 (with or without BOM) or UTF-16 with BOM as Text.
+
+    Raise UnicodeDecodeError for bad UTF-16; bad UTF-8 shows where the text is read.
+    """
     if data.startswith(codecs.BOM_UTF8):
-        return Decoded(data[3:].decode("utf-8"), "utf-8-sig")
+        return Text(data[3:])
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return Decoded(data.decode("utf-16"), "utf-16")
-    return Decoded(data.decode("utf-8"), "utf-8")
+        text = data.decode("utf-16")
+        return Text(text.encode("utf-8"), text)
+    return Text(data)
 
 
 def first_bad_byte(data: bytes) -> tuple[int, int]:
@@ -129,11 +152,6 @@ def describe_foreign_csv(names: list[str]) -> str | None:
     return None
 
 
-def looks_like_json(text: str) -> bool:
-    """Return True when the text starts like JSON (an object or an array)."""
-    return text.lstrip()[:1] in ("{", "[")
-
-
 def describe_foreign_json(obj: object) -> str:
     """Return what a JSON document that holds no Copilot seats looks like."""
     if isinstance(obj, dict) and _METRICS_KEYS & set(obj):
@@ -146,12 +164,3 @@ def describe_foreign_json(obj: object) -> str:
             "the org or enterprise name and that the token may read Copilot billing"
         )
     return f"JSON with keys {sorted(obj)[:6]}" if isinstance(obj, dict) else "a JSON value"
-
-
-def json_preview(text: str) -> object:
-    """Parse the first JSON value of a text, or return None."""
-    try:
-        obj, _ = json.JSONDecoder().raw_decode(text.lstrip())
-    except ValueError:
-        return None
-    return obj
