@@ -418,3 +418,18 @@ def test_a_saved_api_error_is_refused_as_such() -> None:
     parsed = read("seats.json", text)
     assert codes(parsed) == [(1, "", "not-a-seat-report")]
     assert "'Not Found'" in parsed.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b"Report Time,Lo\xe9gin,Last Authenticated At,Last Activity At,Last Surface Used\n", 1),
+        (activity_csv(T, [Seat("a"), Seat("b")]).encode().replace(b"b,", b"b\xff,"), 3),
+        (b'{"total_seats": 1, "seats": [{"assignee": {"login": "jos\xe9"}}]}', 1),
+    ],
+    ids=["header", "row", "json"],
+)
+def test_bytes_that_are_not_utf8_are_refused_at_their_line(data: bytes, line: int) -> None:
+    """Wherever the bad byte is, the file is refused as not UTF-8, at the byte's line."""
+    parsed = read("acme-seat-activity-1774680873.csv", data)
+    assert codes(parsed) == [(line, "", "not-utf8")]
