@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -44,6 +46,9 @@ class Group(click.Group):
             return super().invoke(ctx)
         except AnalyzerError as exc:
             click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)
         except OSError as exc:  # the file system said no (permissions, space, a file in the way)
             where = f"{exc.filename}: " if exc.filename else ""

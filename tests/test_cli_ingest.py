@@ -143,3 +143,15 @@ def test_python_dash_m_works() -> None:
         [sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("copilot-seats, version ")
+
+
+def test_a_reader_that_goes_away_stops_the_output_quietly(tmp_path: Path) -> None:
+    """`copilot-seats snapshots | head -1`: no traceback and no error line when head exits."""
+    assert run("ingest", SAMPLES, "--store", tmp_path / "s").exit_code == 0
+    command = [sys.executable, "-m", "analyzer", "snapshots", "--store", str(tmp_path / "s")]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # nobody reads: the first write meets a broken pipe
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
