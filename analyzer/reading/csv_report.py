@@ -191,7 +191,8 @@ def _times(
     parsed = parse_times(table[col], order=order)
     raw = table[col]
     failed = parsed.failed
-    if order is None:  # undecidable slashed dates are reported once, as ambiguous-date
+    if order is None and bool(failed.any()):
+        # Undecidable slashed dates are reported once, as ambiguous-date.
         failed = failed & ~raw.str.contains(r"^\d{1,2}[/.]\d{1,2}[/.]\d{4}").fill_null(False)
     log.rows(
         table["line"],

@@ -154,6 +154,8 @@ def _scope(
 
 def _merge_duplicates(seats: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
     """Merge rows of one login (per org) into the one with the latest activity, warning."""
+    if seats["login"].n_unique() == seats.height:  # no login twice: nothing to merge
+        return seats
     keys = ["login", "organization"]
     counts = seats.group_by(keys).len()
     if counts["len"].max() == 1:

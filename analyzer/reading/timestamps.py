@@ -120,13 +120,20 @@ def parse_times(raw: pl.Series, *, order: str | None = None) -> ParsedTimes:
             one.failed.new_from_index(0, len(raw)),
             one.minute_only,
         )
-    raw = raw.cast(pl.String).str.strip_chars()
-    raw = pl.select(pl.when(raw != "").then(raw)).to_series()
+    # GitHub's own form first, on the values as they are: a whole column of it is done.
     # (cache=False: caching pays for repeated values, and timestamps rarely repeat)
+    raw = raw.cast(pl.String)
     values = raw.str.to_datetime(
         UTC_FORMAT, strict=False, time_zone="UTC", time_unit="us", cache=False
     )
     day_only = constant(False, len(raw), pl.Boolean)
+    if values.null_count() == raw.null_count():
+        return ParsedTimes(values.alias(raw.name), day_only, day_only, False)
+    raw = raw.str.strip_chars()
+    raw = pl.select(pl.when(raw != "").then(raw)).to_series()
+    values = values.fill_null(
+        raw.str.to_datetime(UTC_FORMAT, strict=False, time_zone="UTC", time_unit="us")
+    )
     minute_only = False
     todo = raw.is_not_null() & values.is_null()
     if bool(todo.any()):
