@@ -120,19 +120,26 @@ def test_second_run_changes_nothing_but_generation_time(
     assert _xml_parts(out / "octo-demo-2026-11.xlsx") == book
 
 
+def inbox_of(tmp_path: Path, *samples: str) -> Path:
+    """Return a new inbox folder holding copies of these files of sample_reports/."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in samples:
+        shutil.copy(SAMPLES / name, inbox)
+    return inbox
+
+
 def test_refused_file_exits_1_after_writing_reports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A wrong file in the inbox is reported and left in place; reports are still written."""
     monkeypatch.chdir(tmp_path)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    for name in (
+    inbox = inbox_of(
+        tmp_path,
         "octo-demo-seat-activity-1791014710.csv",
         "octo-demo-seat-activity-1793716484.csv",
-    ):
-        shutil.copy(SAMPLES / name, inbox)
-    shutil.copy(SAMPLES / "bad" / "billing-usage-report.csv", inbox)
+        "bad/billing-usage-report.csv",
+    )
     (inbox / "octo-demo-seat-activity-1793999999.csv.crdownload").write_text("Rep")
     result = CliRunner().invoke(main, ["monthly", str(inbox), "--out", "out"])
     assert result.exit_code == 1
@@ -148,9 +155,7 @@ def test_an_output_folder_blocked_by_a_file_is_a_clear_error(
 ) -> None:
     """A file where the output folder should be: one `Error:` line, exit 1, no traceback."""
     monkeypatch.chdir(tmp_path)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    shutil.copy(SAMPLES / "octo-demo-seat-activity-1793716484.csv", inbox)
+    inbox = inbox_of(tmp_path, "octo-demo-seat-activity-1793716484.csv")
     (tmp_path / "blocked").write_text("a file, not a folder")
     runner = CliRunner()
     for args in (

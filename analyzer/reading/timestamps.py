@@ -31,9 +31,10 @@ def day_order(columns: list[pl.Series]) -> str | None:
     A spreadsheet re-save turns `2026-01-15` into `1/15/2026` or `15/01/2026` depending on
     the locale. One file uses one order, so any part greater than 12 settles it for every
     value; dotted dates (`15.01.2026`) are day-first by convention. When no value settles
-    it, the order is unknown and the caller must refuse rather than guess.
+    it, the order is unknown and the caller must refuse rather than guess. Any values will
+    do; passing only `maybe_slashed` ones saves work.
     """
-    texts = maybe_slashed(pl.concat([c.cast(pl.String) for c in columns]))
+    texts = pl.concat([c.cast(pl.String) for c in columns])
     parts = texts.str.extract_groups(SLASHED).struct.unnest().drop_nulls("1")
     if parts.is_empty():
         return None
