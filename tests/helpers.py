@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from analyzer.ingest import ingest_files
-from analyzer.store import Store
+import polars as pl
+
+from analyzer.model import Settings, SnapshotInfo
+from analyzer.reading.reader import ReadHints, read_report
+from analyzer.store.folder import Store
+from analyzer.store.ingest import ingest_files
+from analyzer.timeline.build import Timeline, build_timeline
+from analyzer.timeline.source import MemorySource
 
 ACTIVITY_HEADER = [
     "Report Time",
@@ -108,3 +114,50 @@ def make_store(
     bad = [o for o in outcomes if o.status != "stored"]
     assert not bad, [(o.path.name, o.message, o.problems) for o in bad]
     return store
+
+
+def memory_history(
+    scope: str,
+    snapshots: Sequence[tuple[datetime, Sequence[Seat]]],
+    enterprise: bool = False,
+) -> tuple[MemorySource, list[SnapshotInfo]]:
+    """Read one activity report per (time, seats) in memory, as ingest would, without a store.
+
+    The rows are the reader's own output, so a timeline built on them equals one built on
+    the same files stored; the store's own path is pinned by the store and ingest tests.
+    """
+    frames: dict[str, pl.DataFrame] = {}
+    infos: list[SnapshotInfo] = []
+    for t, seats in snapshots:
+        name = activity_name(scope, t)
+        parsed = read_report(name, activity_csv(t, seats, enterprise).encode("utf-8"), ReadHints())
+        assert parsed.accepted and parsed.seats is not None and parsed.as_of is not None
+        info = SnapshotInfo(
+            id=f"{scope}/{int(t.timestamp())}",
+            scope=scope,
+            as_of=parsed.as_of,
+            format=parsed.format or "",
+            seats=parsed.seats["login"].n_unique(),
+            rows=parsed.seats.height,
+            source_name=name,
+            sha256=parsed.sha256,
+            time_source=parsed.time_source or "",
+            time_precision=parsed.time_precision,
+            scope_source=parsed.scope_source or "",
+            parquet="",
+        )
+        frames[info.id] = parsed.seats
+        infos.append(info)
+    infos.sort(key=lambda i: i.as_of)
+    return MemorySource(frames), infos
+
+
+def memory_timeline(
+    scope: str,
+    snapshots: Sequence[tuple[datetime, Sequence[Seat]]],
+    settings: Settings | None = None,
+    enterprise: bool = False,
+) -> Timeline:
+    """Return the timeline of activity reports read in memory (no store on disk)."""
+    source, infos = memory_history(scope, snapshots, enterprise)
+    return build_timeline(source, infos, settings or Settings())

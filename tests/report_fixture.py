@@ -16,7 +16,7 @@ from analyzer.model import (
     SnapshotInfo,
     SnapshotSummary,
 )
-from analyzer.seats import breakdowns, reclaim_list
+from analyzer.timeline.seats import breakdowns, reclaim_list
 
 XSS = "<img src=x onerror=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil","x")'

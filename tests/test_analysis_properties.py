@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.analysis import history_table, summarize
-from analyzer.diff import diff_snapshots
-from analyzer.ingest import ingest_files
-from analyzer.model import STATES, Settings
-from analyzer.seats import breakdowns, seat_table
-from analyzer.store import Store
-from analyzer.timeline import Timeline, build_timeline
-from tests.helpers import Seat, make_store, ts
+from analyzer.model import STATES
+from analyzer.store.folder import Store
+from analyzer.store.ingest import ingest_files
+from analyzer.timeline.build import Timeline
+from analyzer.timeline.diff import diff_snapshots
+from analyzer.timeline.figures import history_table, summarize
+from analyzer.timeline.seats import breakdowns, seat_table
+from tests.helpers import Seat, make_store, memory_timeline, ts
 
 LOGINS = ("ann", "bob", "cid", "dee", "eve", "fay", "gus", "hal", "ivy", "jo", "kim", "lee")
 ORGS = ("north", "south", "east")
@@ -62,24 +62,28 @@ def histories(draw: st.DrawFn) -> History:
     return History(tuple(snapshots), enterprise)
 
 
+def timeline_of(history: History) -> Timeline:
+    """Return the timeline of the history, its reports read in memory."""
+    return memory_timeline("acme", history.snapshots, enterprise=history.enterprise)
+
+
 @contextmanager
-def built(history: History) -> Iterator[tuple[Store, Timeline]]:
-    """Yield a fresh store holding the history, and its timeline, in a temporary folder."""
+def stored(history: History) -> Iterator[Store]:
+    """Yield a fresh store holding the history, in a temporary folder."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = make_store(Path(tmp), "acme", history.snapshots, enterprise=history.enterprise)
-        yield store, build_timeline(store, "acme", Settings())
+        yield make_store(Path(tmp), "acme", history.snapshots, enterprise=history.enterprise)
 
 
 @PROPERTY
 @given(histories())
 def test_states_sum_to_the_distinct_logins_of_each_snapshot(history: History) -> None:
     """Every distinct login is one seat with exactly one state."""
-    with built(history) as (_, timeline):
-        for k in range(len(history.snapshots)):
-            summary = summarize(timeline, k)
-            assert summary.seats == len(history.logins(k))
-            assert sum(summary.states.values()) == summary.seats
-            assert summary.monthly_cost == pytest.approx(19.0 * summary.seats)
+    timeline = timeline_of(history)
+    for k in range(len(history.snapshots)):
+        summary = summarize(timeline, k)
+        assert summary.seats == len(history.logins(k))
+        assert sum(summary.states.values()) == summary.seats
+        assert summary.monthly_cost == pytest.approx(19.0 * summary.seats)
 
 
 def expected_state(history: History, k: int, login: str, stale: int = 30, grace: int = 30) -> str:
@@ -104,23 +108,23 @@ def expected_state(history: History, k: int, login: str, stale: int = 30, grace:
 @given(histories())
 def test_states_match_a_naive_reading_of_the_definitions(history: History) -> None:
     """Each seat's state equals the one computed from runs and known activity by hand."""
-    with built(history) as (_, timeline):
-        for k in range(len(history.snapshots)):
-            got = dict(timeline.at(k).select("login", "state").iter_rows())
-            assert got == {login: expected_state(history, k, login) for login in history.logins(k)}
+    timeline = timeline_of(history)
+    for k in range(len(history.snapshots)):
+        got = dict(timeline.at(k).select("login", "state").iter_rows())
+        assert got == {login: expected_state(history, k, login) for login in history.logins(k)}
 
 
 @PROPERTY
 @given(histories())
 def test_diff_of_a_snapshot_with_itself_is_empty(history: History) -> None:
     """diff(a, a) has no added, removed, transitions or moves."""
-    with built(history) as (_, timeline):
-        for k in range(len(history.snapshots)):
-            diff = diff_snapshots(timeline, k, k)
-            assert diff.added.is_empty()
-            assert diff.removed.is_empty()
-            assert diff.transitions.is_empty()
-            assert diff.moves.is_empty()
+    timeline = timeline_of(history)
+    for k in range(len(history.snapshots)):
+        diff = diff_snapshots(timeline, k, k)
+        assert diff.added.is_empty()
+        assert diff.removed.is_empty()
+        assert diff.transitions.is_empty()
+        assert diff.moves.is_empty()
 
 
 @PROPERTY
@@ -130,8 +134,8 @@ def test_swapping_diff_sides_swaps_added_and_removed(history: History, data: st.
     last = len(history.snapshots) - 1
     a = data.draw(st.integers(0, last))
     b = data.draw(st.integers(0, last))
-    with built(history) as (_, timeline):
-        forward, backward = diff_snapshots(timeline, a, b), diff_snapshots(timeline, b, a)
+    timeline = timeline_of(history)
+    forward, backward = diff_snapshots(timeline, a, b), diff_snapshots(timeline, b, a)
     assert forward.added["login"].to_list() == backward.removed["login"].to_list()
     assert forward.removed["login"].to_list() == backward.added["login"].to_list()
     assert set(forward.added["login"]) == history.logins(b) - history.logins(a)
@@ -147,10 +151,10 @@ def test_swapping_diff_sides_swaps_added_and_removed(history: History, data: st.
 @given(histories())
 def test_breakdown_totals_equal_the_snapshot_summary(history: History) -> None:
     """Each breakdown's seats, states, pending, reclaim and costs add up to the summary's."""
-    with built(history) as (_, timeline):
-        k = timeline.last
-        summary = summarize(timeline, k)
-        tables = breakdowns(seat_table(timeline, k, None), with_people=False)
+    timeline = timeline_of(history)
+    k = timeline.last
+    summary = summarize(timeline, k)
+    tables = breakdowns(seat_table(timeline, k, None), with_people=False)
     assert set(tables) == {"org", "team"}
     for name, table in tables.items():
         assert table["seats"].sum() == summary.seats, name
@@ -165,9 +169,9 @@ def test_breakdown_totals_equal_the_snapshot_summary(history: History) -> None:
 @given(histories())
 def test_history_rows_match_each_snapshots_summary_and_churn(history: History) -> None:
     """history_table row k has summarize(k)'s seats and states, and the login churn."""
-    with built(history) as (_, timeline):
-        table = history_table(timeline)
-        summaries = [summarize(timeline, k) for k in range(len(history.snapshots))]
+    timeline = timeline_of(history)
+    table = history_table(timeline)
+    summaries = [summarize(timeline, k) for k in range(len(history.snapshots))]
     assert table.height == len(history.snapshots)
     for k, (row, summary) in enumerate(zip(table.iter_rows(named=True), summaries, strict=True)):
         assert row["as_of"] == summary.as_of
@@ -183,7 +187,7 @@ def test_history_rows_match_each_snapshots_summary_and_churn(history: History) -
 @given(histories())
 def test_ingesting_the_same_files_twice_changes_nothing(history: History) -> None:
     """A second ingest of the same files stores nothing new and leaves the manifest equal."""
-    with built(history) as (store, _):
+    with stored(history) as store:
         before = store.snapshots()
         files = sorted((store.root.parent / "inbox").iterdir())
         outcomes = ingest_files(store, files)

@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from analyzer import cli_analysis
-from analyzer.cli import main
-from analyzer.model import Settings
-from analyzer.queries import (
+from analyzer.cli import analysis as cli_analysis
+from analyzer.answers.queries import (
     api_bodies,
     diff_json,
     get_diff,
@@ -22,7 +20,9 @@ from analyzer.queries import (
     get_status,
     status_json,
 )
-from analyzer.store import Store
+from analyzer.cli import main
+from analyzer.model import Settings
+from analyzer.store.folder import Store
 from tests.helpers import Seat, make_store, ts
 
 T0, T1, T2 = ts("2026-01-01T00:00:00"), ts("2026-02-01T12:00:00"), ts("2026-03-01T00:00:00")

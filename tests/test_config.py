@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from analyzer.answers.queries import get_reclaim
 from analyzer.cli import main
 from analyzer.config import load_people, load_settings
 from analyzer.errors import ConfigError
 from analyzer.model import PeopleSource, Settings
-from analyzer.queries import get_reclaim
-from analyzer.store import Store
+from analyzer.store.folder import Store
 from tests.helpers import Seat, csv_text, make_store, ts
 
 T = ts("2026-03-01T00:00:00")

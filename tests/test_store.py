@@ -15,9 +15,9 @@ import polars as pl
 import pytest
 
 from analyzer.errors import StoreError
-from analyzer.ingest import ingest_files, rebuild_store
-from analyzer.store import Store
-from analyzer.store_lock import store_lock
+from analyzer.store.folder import Store
+from analyzer.store.ingest import ingest_files, rebuild_store
+from analyzer.store.lock import store_lock
 from tests.helpers import Seat, activity_csv, activity_name, ts, write_activity
 
 T1 = ts("2026-01-03T06:00:00")

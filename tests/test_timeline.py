@@ -11,13 +11,22 @@ from typing import Any
 import polars as pl
 import pytest
 
-from analyzer.analysis import activation, summarize
-from analyzer.ingest import ingest_files
+from analyzer.answers.scope import open_timeline
 from analyzer.model import UNMAPPED, Settings
-from analyzer.seats import breakdowns, follow_through, reclaim_list, seat_table
-from analyzer.store import Store
-from analyzer.timeline import Timeline, build_timeline
-from tests.helpers import USAGE_ORG_HEADER, Seat, csv_text, fmt, make_store, ts, write_activity
+from analyzer.store.folder import Store
+from analyzer.store.ingest import ingest_files
+from analyzer.timeline.build import Timeline
+from analyzer.timeline.figures import activation, summarize
+from analyzer.timeline.seats import breakdowns, follow_through, reclaim_list, seat_table
+from tests.helpers import (
+    USAGE_ORG_HEADER,
+    Seat,
+    csv_text,
+    fmt,
+    memory_timeline,
+    ts,
+    write_activity,
+)
 
 T0 = ts("2026-01-01T00:00:00")
 DAY = timedelta(days=1)
@@ -32,8 +41,7 @@ def timeline_of(
     enterprise: bool = False,
 ) -> Timeline:
     """Return the timeline of scope acme built from activity reports."""
-    store = make_store(tmp, "acme", snapshots, enterprise=enterprise)
-    return build_timeline(store, "acme", settings or Settings())
+    return memory_timeline("acme", snapshots, settings, enterprise)
 
 
 def seat(tl: Timeline, k: int, login: str) -> dict[str, Any]:
@@ -71,7 +79,7 @@ def api_timeline(
         path = tmp / f"seats-{int(t.timestamp())}.json"
         path.write_text(json.dumps({"total_seats": len(seats), "seats": seats}), encoding="utf-8")
         ingest_one(store, path, as_of=t, scope=scope)
-    return build_timeline(store, scope or "acme", settings or Settings())
+    return open_timeline(store, scope or "acme", settings or Settings())
 
 
 def usage_timeline(tmp: Path, t: datetime, rows: list[list[str]]) -> Timeline:
@@ -81,7 +89,7 @@ def usage_timeline(tmp: Path, t: datetime, rows: list[list[str]]) -> Timeline:
     path.write_text(csv_text(USAGE_ORG_HEADER, rows), encoding="utf-8")
     store = Store(tmp / "store")
     ingest_one(store, path)
-    return build_timeline(store, "acme", Settings())
+    return open_timeline(store, "acme", Settings())
 
 
 # Stale threshold -------------------------------------------------------------------------
@@ -439,7 +447,7 @@ def test_team_of_a_usage_report_carries_into_later_activity_reports(tmp_path: Pa
     store = Store(tmp_path / "store")
     outcomes = ingest_files(store, [usage, *later])
     assert {o.status for o in outcomes} == {"stored"}, [o.message for o in outcomes]
-    tl = build_timeline(store, "acme", Settings())
+    tl = open_timeline(store, "acme", Settings())
     assert seat(tl, 1, "ann")["team"] == "core"
     # ann left in snapshot 2 and came back in 3: a new run, so no team is known.
     assert seat(tl, 3, "ann")["team"] is None

@@ -1,0 +1,1 @@
+"""Recognise and normalise every input file; problems kept as records."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
-from analyzer.store import Store, StoreWriter
+from analyzer.store.folder import Store, StoreWriter
 
 # Files in a folder that may be reports; a file named on the command line is always read.
 REPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl")

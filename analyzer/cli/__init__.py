@@ -10,21 +10,21 @@ from typing import Any
 import click
 
 from analyzer import __version__
-from analyzer.cli_options import CONTEXT
+from analyzer.cli.options import CONTEXT
 from analyzer.errors import AnalyzerError
 
 # Each command and the module defining it: a command's module is imported only when that
 # command runs (or help lists it), so `ingest` does not pay for the report modules' imports.
 COMMAND_MODULES = {
-    "ingest": "analyzer.cli_ingest",
-    "snapshots": "analyzer.cli_ingest",
-    "rebuild": "analyzer.cli_ingest",
-    "status": "analyzer.cli_analysis",
-    "diff": "analyzer.cli_analysis",
-    "reclaim": "analyzer.cli_analysis",
-    "history": "analyzer.cli_analysis",
-    "report": "analyzer.cli_report",
-    "monthly": "analyzer.cli_report",
+    "ingest": "analyzer.cli.ingest",
+    "snapshots": "analyzer.cli.ingest",
+    "rebuild": "analyzer.cli.ingest",
+    "status": "analyzer.cli.analysis",
+    "diff": "analyzer.cli.analysis",
+    "reclaim": "analyzer.cli.analysis",
+    "history": "analyzer.cli.analysis",
+    "report": "analyzer.cli.report",
+    "monthly": "analyzer.cli.report",
 }
 
 

@@ -8,12 +8,11 @@ from typing import Any
 
 import click
 
-from analyzer.cli_ingest import run_ingest, summarize_ingest
-from analyzer.cli_options import (
+from analyzer.cli.feedback import Bar, print_outcomes, summarize_ingest, waiting_note
+from analyzer.cli.options import (
     CONTEXT,
     TIME,
     config_option,
-    interactive,
     now_utc,
     plural,
     quiet_option,
@@ -90,9 +89,9 @@ def report(
 
     Example: copilot-seats report --scope octo-demo --html octo.html --xlsx octo.xlsx
     """
-    from analyzer.monthly import write_reports
-    from analyzer.report.data import build_report_data
-    from analyzer.store import Store
+    from analyzer.answers.monthly import write_reports
+    from analyzer.answers.report_data import build_report_data
+    from analyzer.store.folder import Store
 
     if html_path is None and xlsx_path is None:
         raise click.UsageError("give --html FILE, --xlsx FILE or both")
@@ -153,45 +152,49 @@ def monthly(
 
     Example: copilot-seats monthly sample_reports/ --out copilot-reports
     """
-    from analyzer.monthly import report_scopes
-    from analyzer.store import Store
+    from analyzer.answers.monthly import Progress, run_monthly
+    from analyzer.store.folder import Store
 
     settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
-    store = Store(store_dir)
-    outcomes = run_ingest(
-        store_dir,
-        [inbox],
-        as_of=as_of,
-        scope=scope,
-        recursive=recursive,
-        quiet=quiet,
-        verbose=verbose,
-        show_already=verbose,
+    reading = Bar("Reading reports", quiet=quiet)
+    writing = Bar("Writing reports", quiet=quiet, minimum=1)
+
+    def ingested(outcomes: list[Any]) -> None:
+        reading.close()
+        print_outcomes(outcomes, quiet=quiet, verbose=verbose, show_already=verbose)
+        if not quiet:
+            say(summarize_ingest(outcomes))
+
+    progress = Progress(
+        on_files=reading.start,
+        on_file=reading.step,
+        on_ingested=ingested,
+        on_scopes=writing.start,
+        on_scope=writing.step,
+        on_wait=waiting_note(store_dir),
     )
-    show = interactive() and not quiet
-    if not quiet:
-        say(summarize_ingest(outcomes))
-    scopes = [scope.lower()] if scope else store.scopes()
-    if not scopes:
-        raise click.ClickException(f"no seat reports in {inbox} or in the store {store_dir}")
-    with click.progressbar(
-        length=len(scopes), label="Writing reports", file=None, hidden=not show
-    ) as bar:
-        written, failures = report_scopes(
-            store,
-            scopes,
+    try:
+        result = run_monthly(
+            Store(store_dir),
+            inbox,
             out_dir=out_dir,
-            month=month,
             settings=settings,
             now=now_utc(),
+            month=month,
+            scope=scope,
+            as_of=as_of,
+            recursive=recursive,
             anonymous=pseudonymize,
-            on_scope=lambda _s: bar.update(1),
+            progress=progress,
         )
-    for report_files in written:
+    finally:
+        reading.close()
+        writing.close()
+    for report_files in result.written:
         click.echo(_summary_line(report_files))
-    for failed_scope, message in failures:
+    for failed_scope, message in result.failures:
         click.echo(f"Error: {failed_scope}: {message}", err=True)
-    if any(o.status == "refused" for o in outcomes) or failures:
+    if result.refused:
         raise SystemExit(1)
 
 

@@ -21,14 +21,14 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import StoreError
 from analyzer.fsutil import write_bytes_atomic
 from analyzer.model import SnapshotInfo
-from analyzer.store_lock import store_lock
+from analyzer.store.lock import store_lock
+from analyzer.times import iso, iso_exact, name_stamp, parse_iso
 
 if TYPE_CHECKING:
     import polars as pl
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-DEFAULT_STORE = Path("copilot-history")
 
 
 @dataclass(frozen=True)
@@ -49,19 +48,15 @@ class StoreOutcome:
     snapshot: SnapshotInfo | None = None
 
 
-def _iso(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _info_from_json(entry: dict[str, Any]) -> SnapshotInfo:
     values = dict(entry)
-    values["as_of"] = datetime.fromisoformat(values["as_of"].replace("Z", "+00:00"))
+    values["as_of"] = parse_iso(values["as_of"])
     return SnapshotInfo(**values)
 
 
 def _info_to_json(info: SnapshotInfo) -> dict[str, Any]:
     values = asdict(info)
-    values["as_of"] = _iso(info.as_of)
+    values["as_of"] = iso_exact(info.as_of)
     return values
 
 
@@ -72,10 +67,6 @@ class Store:
         self.root = root
 
     # Reading -------------------------------------------------------------------------
-    def exists(self) -> bool:
-        """Return True when the folder holds a manifest."""
-        return (self.root / MANIFEST).is_file()
-
     def snapshots(self) -> list[SnapshotInfo]:
         """Return every snapshot, sorted by scope then time; none for a missing store."""
         path = self.root / MANIFEST
@@ -184,7 +175,7 @@ class StoreWriter:
         (staged / parsed.name).write_bytes(data)
         how = {
             "name": parsed.name,
-            "as_of": _iso(parsed.as_of) if parsed.as_of else None,
+            "as_of": iso_exact(parsed.as_of) if parsed.as_of else None,
             "time_source": parsed.time_source,
             "scope": parsed.scope,
             "scope_source": parsed.scope_source,
@@ -196,7 +187,7 @@ class StoreWriter:
 
     def _write_snapshot(self, parsed: ParsedReport) -> SnapshotInfo:
         assert parsed.seats is not None and parsed.as_of is not None and parsed.scope
-        stamp = parsed.as_of.strftime("%Y%m%dT%H%M%SZ")
+        stamp = name_stamp(parsed.as_of)
         rel = f"snapshots/{parsed.scope}/{stamp}-{parsed.sha256[:12]}.parquet"
         staged = self._stage()
         # zstd level 1: a quarter faster to write than the default level, 5% larger.
@@ -231,12 +222,12 @@ class StoreWriter:
 
     def add(self, parsed: ParsedReport, data: bytes) -> StoreOutcome:
         """Store an accepted report unless it, or a re-save of it, is already there."""
-        from analyzer.snapshot_match import find_same_report
+        from analyzer.store.match import find_same_report  # polars only when it is needed
 
         known = self.already_stored(parsed.sha256)
         if known:
             return known
-        same, clash = find_same_report(self.store, self.infos, parsed)
+        same, clash = find_same_report(self.store.load, self.infos, parsed)
         if same:
             return StoreOutcome(
                 "already-stored",
@@ -246,7 +237,7 @@ class StoreWriter:
         if clash:
             return StoreOutcome(
                 "refused",
-                f"a different report for {clash.scope} at {_iso(clash.as_of)} is already "
+                f"a different report for {clash.scope} at {iso(clash.as_of)} is already "
                 f"stored (from {clash.source_name}, sha256 {clash.sha256[:12]}); two reports "
                 "cannot describe the same moment: check which file is right [conflicting-snapshot]",
             )
@@ -266,9 +257,7 @@ class StoreWriter:
 
         how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
         data = (folder / how["name"]).read_bytes()
-        as_of = (
-            datetime.fromisoformat(how["as_of"].replace("Z", "+00:00")) if how["as_of"] else None
-        )
+        as_of = parse_iso(how["as_of"]) if how["as_of"] else None
         hints = ReadHints(as_of=as_of, scope=how["scope"], mtime=as_of)
         parsed = read_report(how["name"], data, hints)
         if not parsed.accepted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -10,7 +11,6 @@ from analyzer.model import SnapshotInfo
 
 if TYPE_CHECKING:
     from analyzer.reading.reader import ParsedReport
-    from analyzer.store import Store
 
 
 def _same_moment(info: SnapshotInfo, parsed: ParsedReport) -> bool:
@@ -43,7 +43,7 @@ def seat_fingerprint(seats: pl.DataFrame) -> pl.DataFrame:
 
 
 def find_same_report(
-    store: Store, infos: list[SnapshotInfo], parsed: ParsedReport
+    load: Callable[[SnapshotInfo], pl.DataFrame], infos: list[SnapshotInfo], parsed: ParsedReport
 ) -> tuple[SnapshotInfo | None, SnapshotInfo | None]:
     """Return (stored snapshot this file re-saves, stored snapshot it clashes with)."""
     assert parsed.seats is not None
@@ -53,7 +53,7 @@ def find_same_report(
         if info.scope != parsed.scope or not _same_moment(info, parsed):
             continue
         mine = seat_fingerprint(parsed.seats) if mine is None else mine
-        theirs = seat_fingerprint(store.load(info))
+        theirs = seat_fingerprint(load(info))
         if mine.equals(theirs):
             return info, None
         clash = info

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from analyzer.analysis import state_counts
 from analyzer.model import UNMAPPED
-from analyzer.timeline import Timeline
+from analyzer.timeline.build import Timeline
+from analyzer.timeline.figures import state_counts
 
 PEOPLE_COLUMNS = ("name", "email", "department", "cost_center")
 # Breakdown name -> the seat-table column it groups by.

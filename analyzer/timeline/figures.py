@@ -12,7 +12,7 @@ from analyzer.model import (
     SnapshotSummary,
 )
 from analyzer.surfaces import FAMILY_ORDER
-from analyzer.timeline import Timeline
+from analyzer.timeline.build import Timeline
 
 
 def state_counts() -> list[pl.Expr]:

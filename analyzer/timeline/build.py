@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 import polars as pl
 import polars.selectors as cs
 
-from analyzer.errors import SelectionError
 from analyzer.model import Settings, SnapshotInfo
-from analyzer.store import Store
 from analyzer.surfaces import UNKNOWN, family_column
+from analyzer.timeline.source import SeatSource
 
 _DAY_US = 86_400 * 1_000_000
 _UTC = pl.Datetime("us", "UTC")
@@ -64,7 +63,7 @@ class Timeline:
     snapshots: tuple[SnapshotInfo, ...]
     settings: Settings
     frames: tuple[pl.DataFrame, ...]
-    store: Store
+    source: SeatSource
     multi_row: bool
     _seen: dict[int, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
@@ -82,7 +81,7 @@ class Timeline:
     def _seats_of(self, k: int) -> pl.DataFrame:
         info = self.snapshots[k]
         rows = (
-            self.store.scan([info], _DETAIL)
+            self.source.scan([info], _DETAIL)
             .filter(pl.col("snapshot_at") == info.as_of)
             .drop("snapshot_at")
         )
@@ -101,29 +100,6 @@ class Timeline:
     def last(self) -> int:
         """Return the index of the newest snapshot."""
         return len(self.snapshots) - 1
-
-
-def scope_snapshots(store: Store, scope: str | None) -> tuple[str, list[SnapshotInfo]]:
-    """Return the scope asked for (or the only one) and its snapshots, oldest first."""
-    infos = store.snapshots()
-    scopes = sorted({i.scope for i in infos})
-    if not scopes:
-        raise SelectionError(
-            f"the store {store.root} holds no snapshots yet; run "
-            "`copilot-seats ingest FOLDER` first"
-        )
-    if scope is None:
-        if len(scopes) > 1:
-            raise SelectionError(
-                f"the store holds several scopes; pass --scope with one of: {', '.join(scopes)}"
-            )
-        scope = scopes[0]
-    chosen = [i for i in infos if i.scope == scope.lower()]
-    if not chosen:
-        raise SelectionError(
-            f"no snapshots for scope {scope!r}; the store has: {', '.join(scopes)}"
-        )
-    return scope.lower(), chosen
 
 
 def _per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
@@ -268,23 +244,22 @@ def _carry(seats: pl.LazyFrame, before: pl.DataFrame, k: int, as_of: datetime) -
     )
 
 
-def build_timeline(
-    store: Store, scope: str | None, settings: Settings, upto: SnapshotInfo | None = None
-) -> Timeline:
-    """Compute every seat's run, known activity and state for a scope's snapshots.
+def build_timeline(source: SeatSource, infos: list[SnapshotInfo], settings: Settings) -> Timeline:
+    """Compute every seat's run, known activity and state over one scope's snapshots.
 
-    One pass over the snapshots, oldest first, each continuing the runs of the one before:
-    memory grows with the seats of a snapshot, not with the length of the history.
+    `infos` are the scope's snapshots, oldest first, up to the one asked about. One pass,
+    each snapshot continuing the runs of the one before: the working set is one snapshot's
+    seats, while the per-snapshot frames kept for the figures grow with the history.
     """
-    scope, infos = scope_snapshots(store, scope)
-    if upto is not None:
-        infos = [i for i in infos if i.as_of <= upto.as_of]
+    if not infos:
+        raise ValueError("a timeline needs at least one snapshot")
+    scope = infos[0].scope
     multi_row = any(i.rows != i.seats for i in infos)
     frames: list[pl.DataFrame] = []
     before = pl.DataFrame(schema=_CARRIED)
     for k, info in enumerate(infos):
         rows = (
-            store.scan([info], _CORE)
+            source.scan([info], _CORE)
             .filter(pl.col("snapshot_at") == info.as_of)
             .drop("snapshot_at")
             .with_columns(
@@ -305,7 +280,7 @@ def build_timeline(
         & ~pl.col("excluded")
     ).alias("reclaim")
     frames = [f.with_columns(excluded, families).with_columns(reclaim) for f in frames]
-    return Timeline(scope, tuple(infos), settings, tuple(frames), store, multi_row)
+    return Timeline(scope, tuple(infos), settings, tuple(frames), source, multi_row)
 
 
 def _with_states(frame: pl.LazyFrame, as_of: datetime, settings: Settings) -> pl.LazyFrame:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
-from analyzer.cli_options import (
+from analyzer.cli.feedback import Bar, print_outcomes, summarize_ingest, waiting_note
+from analyzer.cli.options import (
     CONTEXT,
     TIME,
-    interactive,
     plural,
     quiet_option,
     say,
@@ -21,82 +19,7 @@ from analyzer.cli_options import (
     store_option,
 )
 from analyzer.errors import AnalyzerError
-from analyzer.timeutil import iso
-
-
-def print_outcome(outcome: Any, verbose: bool) -> None:
-    info = outcome.snapshot
-    label = {"stored": "stored", "already-stored": "already stored"}.get(
-        outcome.status, outcome.status
-    )
-    detail = outcome.message
-    if outcome.status == "stored" and info is not None:
-        detail = f"{info.scope} at {iso(info.as_of)}, {plural(info.seats, 'seat')}, {info.format}"
-    click.echo(f"{label:<15} {outcome.path}: {detail}")
-    errors = [p for p in outcome.problems if p.severity == "error"]
-    shown = errors if verbose else errors[:20]
-    for problem in shown:
-        click.echo(f"    {problem.render()}")
-    if len(errors) > len(shown):
-        click.echo(f"    ... and {len(errors) - len(shown)} more problems (use -v to list all)")
-    for problem in outcome.warnings:
-        click.echo(f"    warning: {problem.render()}")
-
-
-def waiting_note(store_dir: Path) -> Callable[[], None]:
-    """Return the callback that says an ingest waits for another one's lock."""
-    return lambda: say(f"Waiting for another copilot-seats process to finish with {store_dir} ...")
-
-
-def run_ingest(
-    store_dir: Path,
-    paths: list[Path],
-    *,
-    as_of: datetime | None,
-    scope: str | None,
-    recursive: bool,
-    quiet: bool,
-    verbose: bool,
-    show_already: bool = True,
-) -> list[Any]:
-    """Ingest paths with a progress bar and a line per file; return the outcomes.
-
-    Refused files are always listed; the others unless `quiet`, and files already stored
-    only when `show_already`.
-    """
-    from analyzer.ingest import collect_files, ingest_files
-    from analyzer.store import Store
-
-    files, skipped = collect_files(paths, recursive=recursive)
-    hidden = quiet or len(files) < 2 or not interactive()
-    with click.progressbar(length=len(files), label="Reading reports", hidden=hidden) as bar:
-        outcomes = ingest_files(
-            Store(store_dir),
-            files,
-            as_of=as_of,
-            scope=scope,
-            on_wait=waiting_note(store_dir),
-            on_file=lambda _o: bar.update(1),
-        )
-    everything = [*skipped, *outcomes]
-    for outcome in everything:
-        listed = not quiet and (show_already or outcome.status != "already-stored")
-        if outcome.status == "refused" or listed:
-            print_outcome(outcome, verbose)
-    return everything
-
-
-def summarize_ingest(outcomes: list[Any]) -> str:
-    """Return the one-line summary of an ingest."""
-    counts = {
-        s: sum(o.status == s for o in outcomes)
-        for s in ("stored", "already-stored", "refused", "skipped")
-    }
-    return (
-        f"{plural(len(outcomes), 'file')}: {counts['stored']} stored, "
-        f"{counts['already-stored']} already stored, {counts['refused']} refused"
-        + (f", {counts['skipped']} skipped" if counts["skipped"] else "")
-    )
+from analyzer.times import iso
 
 
 @click.command(context_settings=CONTEXT)
@@ -129,15 +52,25 @@ def ingest(
 
     Example: copilot-seats ingest sample_reports/
     """
-    outcomes = run_ingest(
-        store_dir,
-        list(paths),
-        as_of=as_of,
-        scope=scope,
-        recursive=recursive,
-        quiet=quiet,
-        verbose=verbose,
-    )
+    from analyzer.store.folder import Store
+    from analyzer.store.ingest import collect_files, ingest_files
+
+    files, skipped = collect_files(paths, recursive=recursive)
+    bar = Bar("Reading reports", quiet=quiet)
+    bar.start(len(files))
+    try:
+        stored = ingest_files(
+            Store(store_dir),
+            files,
+            as_of=as_of,
+            scope=scope,
+            on_wait=waiting_note(store_dir),
+            on_file=bar.step,
+        )
+    finally:
+        bar.close()
+    outcomes = [*skipped, *stored]
+    print_outcomes(outcomes, quiet=quiet, verbose=verbose, show_already=True)
     say(summarize_ingest(outcomes))
     if any(o.status == "refused" for o in outcomes):
         raise SystemExit(1)
@@ -151,7 +84,7 @@ def snapshots(store_dir: Path, as_json: bool) -> None:
 
     Example: copilot-seats snapshots --json
     """
-    from analyzer.store import Store
+    from analyzer.store.folder import Store
 
     infos = Store(store_dir).snapshots()
     if as_json:
@@ -191,8 +124,8 @@ def rebuild(store_dir: Path) -> None:
 
     Example: copilot-seats rebuild --store copilot-history
     """
-    from analyzer.ingest import rebuild_store
-    from analyzer.store import Store
+    from analyzer.store.folder import Store
+    from analyzer.store.ingest import rebuild_store
 
     store = Store(store_dir)
     if not (store_dir / "originals").is_dir():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from analyzer.model import SeatDiff
-from analyzer.timeline import Timeline
+from analyzer.timeline.build import Timeline
 
 # The name of each state change, as admins say it; other pairs show as "from->to".
 CHANGE_LABELS: dict[tuple[str, str], str] = {

@@ -8,38 +8,17 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.analysis import history_table, summarize
+from analyzer.answers.scope import open_timeline, pick_snapshot, scope_snapshots, timeline_until
 from analyzer.config import load_people
-from analyzer.diff import diff_snapshots
 from analyzer.errors import SelectionError
 from analyzer.model import STATES, Finding, SeatDiff, Settings, SnapshotInfo, SnapshotSummary
-from analyzer.quality import find_issues
-from analyzer.seats import follow_through, reclaim_list, seat_table
-from analyzer.store import Store
-from analyzer.timeline import Timeline, build_timeline, scope_snapshots
-from analyzer.timeutil import iso
-
-
-def pick_snapshot(infos: list[SnapshotInfo], at: datetime | None) -> int:
-    """Return the index of the newest snapshot at or before `at` (default: the newest)."""
-    if at is None:
-        return len(infos) - 1
-    index = [i for i, info in enumerate(infos) if info.as_of <= at]
-    if not index:
-        raise SelectionError(
-            f"no snapshot of {infos[0].scope} at or before {iso(at)}; the "
-            f"first is from {iso(infos[0].as_of)}"
-        )
-    return index[-1]
-
-
-def timeline_until(
-    store: Store, scope: str | None, settings: Settings, at: datetime | None
-) -> tuple[Timeline, int]:
-    """Return the timeline up to the snapshot at or before `at`, and that snapshot's index."""
-    _, infos = scope_snapshots(store, scope)
-    k = pick_snapshot(infos, at)
-    return build_timeline(store, scope, settings, upto=infos[k]), k
+from analyzer.store.folder import Store
+from analyzer.timeline.build import build_timeline
+from analyzer.timeline.diff import diff_snapshots
+from analyzer.timeline.figures import history_table, summarize
+from analyzer.timeline.quality import find_issues
+from analyzer.timeline.seats import follow_through, reclaim_list, seat_table
+from analyzer.times import iso
 
 
 @dataclass(frozen=True)
@@ -103,7 +82,7 @@ def get_diff(
         k_from = k_to - 1
     else:
         k_from = pick_snapshot(infos, at_from)
-    timeline = build_timeline(store, scope, settings, upto=infos[max(k_from, k_to)])
+    timeline = build_timeline(store, infos[: max(k_from, k_to) + 1], settings)
     return diff_snapshots(timeline, k_from, k_to)
 
 
@@ -157,4 +136,4 @@ def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:
 
 def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataFrame:
     """Return one row per snapshot of the scope."""
-    return history_table(build_timeline(store, scope, settings))
+    return history_table(open_timeline(store, scope, settings))

@@ -9,7 +9,7 @@ import polars as pl
 
 from analyzer.model import Finding
 from analyzer.surfaces import OTHER
-from analyzer.timeline import Timeline
+from analyzer.timeline.build import Timeline
 
 GAP_DAYS = 45
 CHANGE_SHARE = 0.20

@@ -9,37 +9,21 @@ from datetime import datetime
 import polars as pl
 
 from analyzer import __version__
-from analyzer.analysis import activation, history_table, idle_buckets, summarize, surface_mix
+from analyzer.answers.scope import month_of, pick_month, scope_snapshots
 from analyzer.config import load_people
-from analyzer.diff import diff_snapshots
-from analyzer.errors import SelectionError
-from analyzer.model import ReportData, SeatDiff, Settings, SnapshotInfo
-from analyzer.quality import find_issues
-from analyzer.seats import breakdowns, reclaim_list, seat_table
-from analyzer.store import Store
-from analyzer.timeline import build_timeline, scope_snapshots
-
-
-def month_of(info: SnapshotInfo) -> str:
-    """Return the UTC month `YYYY-MM` a snapshot falls in."""
-    return info.as_of.strftime("%Y-%m")
-
-
-def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int | None]:
-    """Return (index of the month's latest snapshot, index of the previous month's latest).
-
-    The previous month is the latest earlier month that has a snapshot.
-    """
-    months = sorted({month_of(i) for i in infos})
-    month = month or months[-1]
-    if month not in months:
-        raise SelectionError(
-            f"no snapshot of {infos[0].scope} in {month}; months with "
-            f"snapshots: {', '.join(months)}"
-        )
-    k = max(i for i, info in enumerate(infos) if month_of(info) == month)
-    earlier = [i for i, info in enumerate(infos) if month_of(info) < month]
-    return k, (max(earlier) if earlier else None)
+from analyzer.model import ReportData, SeatDiff, Settings
+from analyzer.store.folder import Store
+from analyzer.timeline.build import build_timeline
+from analyzer.timeline.diff import diff_snapshots
+from analyzer.timeline.figures import (
+    activation,
+    history_table,
+    idle_buckets,
+    summarize,
+    surface_mix,
+)
+from analyzer.timeline.quality import find_issues
+from analyzer.timeline.seats import breakdowns, reclaim_list, seat_table
 
 
 def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
@@ -154,7 +138,7 @@ def build_report_data(
     """Compute the monthly report of a scope (default: the month of its latest snapshot)."""
     scope, infos = scope_snapshots(store, scope)
     k, k_prev = pick_month(infos, month)
-    timeline = build_timeline(store, scope, settings, upto=infos[k])
+    timeline = build_timeline(store, infos[: k + 1], settings)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
     data = ReportData(

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from analyzer.cli_options import (
+from analyzer.cli.options import (
     AT,
     CONTEXT,
     config_option,
@@ -24,7 +24,7 @@ from analyzer.cli_options import (
     store_option,
     threshold_options,
 )
-from analyzer.timeutil import iso
+from analyzer.times import iso
 
 
 def _money(value: float, currency: str) -> str:
@@ -32,7 +32,7 @@ def _money(value: float, currency: str) -> str:
 
 
 def _open_store(store_dir: Path) -> Any:
-    from analyzer.store import Store
+    from analyzer.store.folder import Store
 
     return Store(store_dir)
 
@@ -57,7 +57,7 @@ def status(
 
     Example: copilot-seats status --scope octo-demo
     """
-    from analyzer.queries import get_status, status_json
+    from analyzer.answers.queries import get_status, status_json
 
     settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     result = get_status(_open_store(store_dir), scope, settings, at, now_utc())
@@ -141,7 +141,7 @@ def diff(
 
     Example: copilot-seats diff --scope octo-demo --json
     """
-    from analyzer.queries import diff_json, get_diff
+    from analyzer.answers.queries import diff_json, get_diff
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
@@ -224,7 +224,7 @@ def reclaim(
 
     Example: copilot-seats reclaim --scope octo-demo --format csv > reclaim.csv
     """
-    from analyzer.queries import api_bodies, get_reclaim
+    from analyzer.answers.queries import api_bodies, get_reclaim
 
     settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     result = get_reclaim(_open_store(store_dir), scope, settings, at)
@@ -287,7 +287,7 @@ def history(
 
     Example: copilot-seats history --scope octo-demo --csv > history.csv
     """
-    from analyzer.queries import get_history
+    from analyzer.answers.queries import get_history
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")

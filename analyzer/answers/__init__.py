@@ -1,0 +1,1 @@
+"""The use cases the commands and the monthly run call; they print nothing."""

@@ -1,0 +1,87 @@
+"""One way to open a scope's history: pick the scope, the snapshot or month, build its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from analyzer.errors import SelectionError
+from analyzer.model import Settings, SnapshotInfo
+from analyzer.store.folder import Store
+from analyzer.timeline.build import Timeline, build_timeline
+from analyzer.times import iso
+
+
+def scope_snapshots(store: Store, scope: str | None) -> tuple[str, list[SnapshotInfo]]:
+    """Return the scope asked for (or the only one) and its snapshots, oldest first."""
+    infos = store.snapshots()
+    scopes = sorted({i.scope for i in infos})
+    if not scopes:
+        raise SelectionError(
+            f"the store {store.root} holds no snapshots yet; run "
+            "`copilot-seats ingest FOLDER` first"
+        )
+    if scope is None:
+        if len(scopes) > 1:
+            raise SelectionError(
+                f"the store holds several scopes; pass --scope with one of: {', '.join(scopes)}"
+            )
+        scope = scopes[0]
+    chosen = [i for i in infos if i.scope == scope.lower()]
+    if not chosen:
+        raise SelectionError(
+            f"no snapshots for scope {scope!r}; the store has: {', '.join(scopes)}"
+        )
+    return scope.lower(), chosen
+
+
+def pick_snapshot(infos: list[SnapshotInfo], at: datetime | None) -> int:
+    """Return the index of the newest snapshot at or before `at` (default: the newest)."""
+    if at is None:
+        return len(infos) - 1
+    index = [i for i, info in enumerate(infos) if info.as_of <= at]
+    if not index:
+        raise SelectionError(
+            f"no snapshot of {infos[0].scope} at or before {iso(at)}; the "
+            f"first is from {iso(infos[0].as_of)}"
+        )
+    return index[-1]
+
+
+def month_of(info: SnapshotInfo) -> str:
+    """Return the UTC month `YYYY-MM` a snapshot falls in."""
+    return info.as_of.strftime("%Y-%m")
+
+
+def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int | None]:
+    """Return (index of the month's latest snapshot, index of the previous month's latest).
+
+    The previous month is the latest earlier month that has a snapshot.
+    """
+    months = sorted({month_of(i) for i in infos})
+    month = month or months[-1]
+    if month not in months:
+        raise SelectionError(
+            f"no snapshot of {infos[0].scope} in {month}; months with "
+            f"snapshots: {', '.join(months)}"
+        )
+    k = max(i for i, info in enumerate(infos) if month_of(info) == month)
+    earlier = [i for i, info in enumerate(infos) if month_of(info) < month]
+    return k, (max(earlier) if earlier else None)
+
+
+def open_timeline(
+    store: Store, scope: str | None, settings: Settings, upto: int | None = None
+) -> Timeline:
+    """Return the timeline of a scope's snapshots up to index `upto` (default: all)."""
+    _, infos = scope_snapshots(store, scope)
+    last = len(infos) - 1 if upto is None else upto
+    return build_timeline(store, infos[: last + 1], settings)
+
+
+def timeline_until(
+    store: Store, scope: str | None, settings: Settings, at: datetime | None
+) -> tuple[Timeline, int]:
+    """Return the timeline up to the snapshot at or before `at`, and that snapshot's index."""
+    _, infos = scope_snapshots(store, scope)
+    k = pick_snapshot(infos, at)
+    return build_timeline(store, infos[: k + 1], settings), k

@@ -1,0 +1,1 @@
+"""The history folder: kept originals, snapshot Parquet files, manifest, lock, ingest, rebuild."""

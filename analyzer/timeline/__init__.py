@@ -1,0 +1,1 @@
+"""The definitions and nothing else: runs, states, figures, seat lists, diffs, data quality."""

@@ -1,0 +1,43 @@
+"""Time formats shared by the whole package: one display form, one exact form, one parser."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+# The form GitHub writes and every output shows (the `as_of` JSON contract): seconds, UTC.
+DISPLAY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The same form for a file name (no colons).
+NAME_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def iso(value: datetime) -> str:
+    """Return a time as UTC `YYYY-MM-DDTHH:MM:SSZ` (what users see)."""
+    return value.astimezone(UTC).strftime(DISPLAY_FORMAT)
+
+
+def iso_exact(value: datetime) -> str:
+    """Return a time as UTC ISO 8601 at its full precision (what the store keeps)."""
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.strftime(DISPLAY_FORMAT)
+
+
+def name_stamp(value: datetime) -> str:
+    """Return a time as UTC `YYYYMMDDTHHMMSSZ`, for file names."""
+    return value.astimezone(UTC).strftime(NAME_FORMAT)
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO 8601 time (`Z` or an offset; none means UTC) to an aware UTC datetime.
+
+    Raises ValueError for anything else, and for times outside what a datetime holds once
+    converted to UTC (such as `0001-01-01T00:00:00+01:00`).
+    """
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{text!r} is out of range") from exc
