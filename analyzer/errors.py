@@ -7,10 +7,6 @@ class AnalyzerError(Exception):
     """A problem the user can fix; the CLI prints it as `Error: ...` and exits 1."""
 
 
-class InputError(AnalyzerError):
-    """A file is not a usable seat report."""
-
-
 class StoreError(AnalyzerError):
     """The history store cannot be read or written as asked."""
 

@@ -67,7 +67,7 @@ class SnapshotInfo:
     id: str  # stable id: "<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>"
     scope: str
     as_of: datetime  # UTC, tz-aware
-    format: str  # one of analyzer.schema.SOURCE_FORMATS
+    format: str  # one of the FORMAT_* names of analyzer.schema
     seats: int  # distinct logins
     rows: int  # seat rows (an enterprise activity report has one per user and org)
     source_name: str  # the file name as the user dropped it

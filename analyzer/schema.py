@@ -16,14 +16,6 @@ FORMAT_USAGE_COPILOT_ENTERPRISE = "usage-copilot-enterprise"
 FORMAT_ACTIVITY_ORG = "activity-org"
 FORMAT_ACTIVITY_ENTERPRISE = "activity-enterprise"
 FORMAT_API_SEATS = "api-seats"
-SOURCE_FORMATS = (
-    FORMAT_USAGE_ORG,
-    FORMAT_USAGE_ENTERPRISE,
-    FORMAT_USAGE_COPILOT_ENTERPRISE,
-    FORMAT_ACTIVITY_ORG,
-    FORMAT_ACTIVITY_ENTERPRISE,
-    FORMAT_API_SEATS,
-)
 
 
 # The canonical seat table, named once: (column, dtype, meaning). One row per seat row of

@@ -8,30 +8,34 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from analyzer.cli.options import (
     AT,
     CONTEXT,
-    config_option,
     now_utc,
     plural,
-    resolve_settings,
     say,
     scope_option,
+    settings_options,
     store_option,
-    threshold_options,
 )
 from analyzer.times import iso
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from analyzer.model import Settings
+    from analyzer.store.folder import Store
 
 
 def _money(value: float, currency: str) -> str:
     return f"{value:,.2f} {currency}"
 
 
-def _open_store(store_dir: Path) -> Any:
+def _open_store(store_dir: Path) -> Store:
     from analyzer.store.folder import Store
 
     return Store(store_dir)
@@ -42,16 +46,13 @@ def _open_store(store_dir: Path) -> Any:
 @scope_option
 @click.option("--at", type=AT, default=None, help="Use the snapshot at or before this time.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@config_option
-@threshold_options
+@settings_options
 def status(
     store_dir: Path,
     scope: str | None,
     at: datetime | None,
     as_json: bool,
-    config_path: Path | None,
-    stale_days: int | None,
-    grace_days: int | None,
+    settings: Settings,
 ) -> None:
     """Show a snapshot's seats by state, costs and data-quality findings.
 
@@ -59,7 +60,6 @@ def status(
     """
     from analyzer.answers.queries import get_status, status_json
 
-    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     result = get_status(_open_store(store_dir), scope, settings, at, now_utc())
     if as_json:
         click.echo(json.dumps(status_json(result), indent=2))
@@ -124,8 +124,7 @@ def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per changed seat.")
-@config_option
-@threshold_options
+@settings_options
 def diff(
     store_dir: Path,
     scope: str | None,
@@ -133,9 +132,7 @@ def diff(
     at_to: datetime | None,
     as_json: bool,
     as_csv: bool,
-    config_path: Path | None,
-    stale_days: int | None,
-    grace_days: int | None,
+    settings: Settings,
 ) -> None:
     """Show seats added and removed, state changes and team/org moves between two snapshots.
 
@@ -145,7 +142,6 @@ def diff(
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     result = get_diff(_open_store(store_dir), scope, settings, at_from, at_to)
     body = diff_json(result)
     if as_json:
@@ -187,7 +183,7 @@ def _some(logins: list[str]) -> str:
     return (", ".join(logins[:SHOWN]) or "-") + (more if len(logins) > SHOWN else "")
 
 
-def _reclaim_rows(candidates: Any) -> list[dict[str, Any]]:
+def _reclaim_rows(candidates: pl.DataFrame) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = candidates.with_columns(
         login=candidates["display_login"]
     ).to_dicts()
@@ -209,16 +205,13 @@ def _reclaim_rows(candidates: Any) -> list[dict[str, Any]]:
     show_default=True,
     help="api: the body of GitHub's remove-seats call, per org.",
 )
-@config_option
-@threshold_options
+@settings_options
 def reclaim(
     store_dir: Path,
     scope: str | None,
     at: datetime | None,
     fmt: str,
-    config_path: Path | None,
-    stale_days: int | None,
-    grace_days: int | None,
+    settings: Settings,
 ) -> None:
     """List the seats worth reclaiming (stale or never active), costliest first.
 
@@ -226,7 +219,6 @@ def reclaim(
     """
     from analyzer.answers.queries import api_bodies, get_reclaim
 
-    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     result = get_reclaim(_open_store(store_dir), scope, settings, at)
     rows = _reclaim_rows(result.candidates)
     s = result.summary
@@ -272,16 +264,13 @@ def reclaim(
 @scope_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-@config_option
-@threshold_options
+@settings_options
 def history(
     store_dir: Path,
     scope: str | None,
     as_json: bool,
     as_csv: bool,
-    config_path: Path | None,
-    stale_days: int | None,
-    grace_days: int | None,
+    settings: Settings,
 ) -> None:
     """Show one row per snapshot: seats, states, churn, costs and the surface mix.
 
@@ -291,7 +280,6 @@ def history(
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     table = get_history(_open_store(store_dir), scope, settings)
     rows = table.with_columns(table["as_of"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_dicts()
     if as_json:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
+
+if TYPE_CHECKING:
+    from analyzer.model import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -117,8 +121,27 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def resolve_settings(config_path: Path | None, **overrides: Any) -> Any:
+def resolve_settings(config_path: Path | None, **overrides: Any) -> Settings:
     """Return Settings from the configuration file and the command line's overrides."""
     from analyzer.config import load_settings
 
     return load_settings(config_path, cwd=Path.cwd(), overrides=overrides)
+
+
+def settings_options(func: F) -> F:
+    """Add `--config`, `--stale-days` and `--grace-days`, resolved once into `settings`."""
+
+    @functools.wraps(func)
+    def resolved(
+        *args: Any,
+        config_path: Path | None,
+        stale_days: int | None,
+        grace_days: int | None,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs["settings"] = resolve_settings(
+            config_path, stale_days=stale_days, grace_days=grace_days
+        )
+        return func(*args, **kwargs)
+
+    return config_option(threshold_options(cast(F, resolved)))

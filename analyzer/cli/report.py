@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,16 +13,20 @@ from analyzer.cli.feedback import Bar, print_outcomes, summarize_ingest, waiting
 from analyzer.cli.options import (
     CONTEXT,
     TIME,
-    config_option,
+    F,
     now_utc,
     plural,
     quiet_option,
-    resolve_settings,
     say,
     scope_option,
+    settings_options,
     store_option,
-    threshold_options,
 )
+
+if TYPE_CHECKING:
+    from analyzer.answers.monthly import ReportFiles
+    from analyzer.model import Settings
+    from analyzer.store.ingest import FileOutcome
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -30,7 +35,7 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
-def month_option(func: Any) -> Any:
+def month_option(func: F) -> F:
     """Add `--month YYYY-MM`."""
     return click.option(
         "--month",
@@ -40,7 +45,7 @@ def month_option(func: Any) -> Any:
     )(func)
 
 
-def _summary_line(files: Any) -> str:
+def _summary_line(files: ReportFiles) -> str:
     s = files.summary
     paths = ", ".join(str(p) for p in (files.html, files.xlsx) if p is not None)
     return (
@@ -72,8 +77,7 @@ def _summary_line(files: Any) -> str:
     is_flag=True,
     help="Replace logins with stable short hashes (for sharing beyond admins).",
 )
-@config_option
-@threshold_options
+@settings_options
 def report(
     store_dir: Path,
     scope: str | None,
@@ -81,9 +85,7 @@ def report(
     html_path: Path | None,
     xlsx_path: Path | None,
     pseudonymize: bool,
-    config_path: Path | None,
-    stale_days: int | None,
-    grace_days: int | None,
+    settings: Settings,
 ) -> None:
     """Write a month's HTML report and/or Excel workbook for one scope.
 
@@ -95,7 +97,6 @@ def report(
 
     if html_path is None and xlsx_path is None:
         raise click.UsageError("give --html FILE, --xlsx FILE or both")
-    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     data = build_report_data(
         Store(store_dir), scope, month, settings, now_utc(), anonymous=pseudonymize
     )
@@ -124,8 +125,7 @@ def report(
     help="Snapshot time for files that carry none (no Report Time, no GitHub name).",
 )
 @click.option("--pseudonymize", is_flag=True, help="Replace logins with stable short hashes.")
-@config_option
-@threshold_options
+@settings_options
 @quiet_option
 @click.option("-v", "--verbose", is_flag=True, help="Say what happened to every file.")
 def monthly(
@@ -135,11 +135,9 @@ def monthly(
     month: str | None,
     scope: str | None,
     recursive: bool,
-    as_of: Any,
+    as_of: datetime | None,
     pseudonymize: bool,
-    config_path: Path | None,
-    stale_days: int | None,
-    grace_days: int | None,
+    settings: Settings,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -155,11 +153,10 @@ def monthly(
     from analyzer.answers.monthly import Progress, run_monthly
     from analyzer.store.folder import Store
 
-    settings = resolve_settings(config_path, stale_days=stale_days, grace_days=grace_days)
     reading = Bar("Reading reports", quiet=quiet)
     writing = Bar("Writing reports", quiet=quiet, minimum=1)
 
-    def ingested(outcomes: list[Any]) -> None:
+    def ingested(outcomes: list[FileOutcome]) -> None:
         reading.close()
         print_outcomes(outcomes, quiet=quiet, verbose=verbose, show_already=verbose)
         if not quiet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from analyzer.codes import PROBLEMS
 from analyzer.schema import Problem
 
 
@@ -21,6 +22,8 @@ class ProblemLog:
 
     def add(self, line: int, column: str, code: str, message: str, severity: str = "error") -> None:
         """Record one problem at a file line (0 for the whole file)."""
+        if code not in PROBLEMS:  # a code without a meaning is a bug, not a user error
+            raise KeyError(f"problem code {code!r} is not in analyzer.codes.PROBLEMS")
         self.problems.append(Problem(self.path, line, column, code, message, severity))
 
     def file(self, code: str, message: str, severity: str = "error") -> None:

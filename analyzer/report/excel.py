@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 from openpyxl.chart import BarChart, LineChart, Reference
 
-from analyzer.model import STATE_LABELS, STATES, UNMAPPED, ReportData, SeatDiff
+from analyzer.model import IDLE_STATES, STATE_LABELS, STATES, UNMAPPED, ReportData, SeatDiff
 from analyzer.report.excel_cells import ILLEGAL_XML
 from analyzer.report.excel_summary import write_summary
 from analyzer.report.excel_tables import (
@@ -24,19 +24,6 @@ from analyzer.report.excel_tables import (
     write_table,
 )
 
-# The sheets, in order (for tests and readers of the workbook).
-SHEETS: tuple[str, ...] = (
-    "Summary",
-    "Seats",
-    "Reclaim",
-    "Changes",
-    "Trend",
-    "By cost center",
-    "By department",
-    "By org",
-    "By team",
-    "Sources",
-)
 # (breakdown key, sheet, key header, table name, the Seats column the key is matched on)
 BREAKDOWNS: tuple[tuple[str, str, str, str, str], ...] = (
     ("cost_center", "By cost center", "Cost center", "ByCostCenterTable", "Cost center"),
@@ -174,7 +161,7 @@ def _breakdown_columns(key_header: str, seats: TableSpan, seat_header: str) -> l
     match = f"({seats.column(seat_header)}=$A{{r}})"
     cost = seats.column("Monthly cost")
     state = seats.column("State")
-    idle = "+".join(f'({state}="{STATE_LABELS[s]}")' for s in ("stale", "never_active"))
+    idle = "+".join(f'({state}="{STATE_LABELS[s]}")' for s in IDLE_STATES)
     return [
         *columns,
         Column("Monthly cost", "money", 15, formula=f"=SUMPRODUCT({match}*{cost})", total="sum"),

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.errors import StoreError
 from analyzer.fsutil import write_bytes_atomic
 from analyzer.model import SnapshotInfo
+from analyzer.schema import Problem
 from analyzer.store.lock import store_lock
 from analyzer.times import iso, iso_exact, name_stamp, parse_iso
 
@@ -46,6 +47,7 @@ class StoreOutcome:
     status: str  # "stored", "already-stored" or "refused"
     message: str
     snapshot: SnapshotInfo | None = None
+    problems: tuple[Problem, ...] = ()  # why it was refused
 
 
 def _info_from_json(entry: dict[str, Any]) -> SnapshotInfo:
@@ -235,11 +237,14 @@ class StoreWriter:
                 same,
             )
         if clash:
-            return StoreOutcome(
-                "refused",
+            code = "conflicting-snapshot"
+            message = (
                 f"a different report for {clash.scope} at {iso(clash.as_of)} is already "
                 f"stored (from {clash.source_name}, sha256 {clash.sha256[:12]}); two reports "
-                "cannot describe the same moment: check which file is right [conflicting-snapshot]",
+                "cannot describe the same moment: check which file is right"
+            )
+            return StoreOutcome(
+                "refused", code, problems=(Problem(parsed.name, 0, "", code, message),)
             )
         self._keep_original(parsed, data)
         info = self._write_snapshot(parsed)

@@ -30,6 +30,11 @@ class FileOutcome:
     snapshot: SnapshotInfo | None = None
 
     @property
+    def errors(self) -> list[Problem]:
+        """Return the problems that refused the file."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
     def warnings(self) -> list[Problem]:
         """Return the warnings said about an accepted file."""
         return [p for p in self.problems if p.severity != "error"]
@@ -105,7 +110,8 @@ def _ingest_one(
         codes = sorted({p.code for p in parsed.errors})
         return FileOutcome(path, "refused", ", ".join(codes), parsed.problems)
     stored = writer.add(parsed, data)
-    return FileOutcome(path, stored.status, stored.message, parsed.problems, stored.snapshot)
+    problems = parsed.problems + stored.problems
+    return FileOutcome(path, stored.status, stored.message, problems, stored.snapshot)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import polars.selectors as cs
 
-from analyzer.model import Settings, SnapshotInfo
+from analyzer.model import IDLE_STATES, Settings, SnapshotInfo
 from analyzer.surfaces import UNKNOWN, family_column
 from analyzer.timeline.source import SeatSource
 
@@ -275,9 +275,7 @@ def build_timeline(source: SeatSource, infos: list[SnapshotInfo], settings: Sett
     excluded = _excluded(settings, every["login"])
     families = _families(every["known_surface"])
     reclaim = (
-        pl.col("state").is_in(["stale", "never_active"])
-        & ~pl.col("pending_cancellation")
-        & ~pl.col("excluded")
+        pl.col("state").is_in(IDLE_STATES) & ~pl.col("pending_cancellation") & ~pl.col("excluded")
     ).alias("reclaim")
     frames = [f.with_columns(excluded, families).with_columns(reclaim) for f in frames]
     return Timeline(scope, tuple(infos), settings, tuple(frames), source, multi_row)

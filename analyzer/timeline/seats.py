@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analyzer.model import UNMAPPED
+from analyzer.model import IDLE_STATES, UNMAPPED
 from analyzer.timeline.build import Timeline
 from analyzer.timeline.figures import state_counts
 
@@ -87,7 +87,7 @@ def follow_through(timeline: Timeline, k: int) -> pl.DataFrame:
         .then(pl.lit("removed"))
         .when(pl.col("state") == "active")
         .then(pl.lit("reactivated"))
-        .when(pl.col("state").is_in(["stale", "never_active"]))
+        .when(pl.col("state").is_in(IDLE_STATES))
         .then(pl.lit("still idle"))
         .otherwise(pl.lit("other"))
     )

@@ -14,8 +14,7 @@ from click.testing import CliRunner
 
 from analyzer.cli import COMMAND_MODULES, main
 from tests.helpers import Seat, ts, write_activity
-
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_reports"
+from tests.paths import SAMPLES
 
 
 def run(*args: str | Path) -> object:

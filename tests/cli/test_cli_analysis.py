@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from analyzer.cli import analysis as cli_analysis
 from analyzer.answers.queries import (
     api_bodies,
     diff_json,
@@ -20,6 +19,7 @@ from analyzer.answers.queries import (
     get_status,
     status_json,
 )
+from analyzer.cli import analysis as cli_analysis
 from analyzer.cli import main
 from analyzer.model import Settings
 from analyzer.store.folder import Store

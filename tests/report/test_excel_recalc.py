@@ -13,7 +13,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from analyzer.model import ReportData
 from analyzer.report.excel_summary import price_name
-from tests.test_excel import column, consistent_report_data, named_cell, table, write
+from tests.report.test_excel import column, consistent_report_data, named_cell, table, write
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 

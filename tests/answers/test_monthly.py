@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_reports"
 
 

@@ -94,7 +94,7 @@ def test_different_report_for_the_same_moment_is_refused(tmp_path: Path) -> None
     manifest = (store.root / "manifest.json").read_bytes()
     outcome = ingest_files(store, [other])[0]
     assert outcome.status == "refused"
-    assert "[conflicting-snapshot]" in outcome.message
+    assert [(p.line, p.code) for p in outcome.errors] == [(0, "conflicting-snapshot")]
     assert (store.root / "manifest.json").read_bytes() == manifest
     assert leftovers(store) == []
 
@@ -156,6 +156,7 @@ def _run_ingest(store: Path, path: Path) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_instant_leaves_old_or_whole_new_store(tmp_path: Path) -> None:
     """24 ingests killed at random instants: never half a snapshot; the next run cleans up."""
     big = write_activity(tmp_path / "in", "acme", T2, seats(60_000))

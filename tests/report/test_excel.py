@@ -17,7 +17,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from analyzer.errors import OutputError
 from analyzer.model import STATE_LABELS, UNMAPPED, ReportData
-from analyzer.report.excel import SHEETS, write_workbook
+from analyzer.report.excel import write_workbook
 from analyzer.report.excel_summary import COST_FIGURES
 from tests.report_fixture import FORMULA, make_report_data
 
@@ -28,6 +28,19 @@ HOSTILE = (
     FORMULA, "=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "#N/A",
     "=cmd|' /C calc'!A0",
 )  # fmt: skip
+# The sheets in the order the finance issue names them (plus By department).
+SHEETS = (
+    "Summary",
+    "Seats",
+    "Reclaim",
+    "Changes",
+    "Trend",
+    "By cost center",
+    "By department",
+    "By org",
+    "By team",
+    "Sources",
+)
 TABLES = {
     "Summary": ["PricesTable", "PlansTable", "SeatFiguresTable", "CostFiguresTable"],
     "Seats": ["SeatsTable"], "Reclaim": ["ReclaimTable"], "Changes": ["ChangesTable"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from analyzer.reading.reader import ReadHints, read_report
 from analyzer.schema import SEAT_COLUMN_NAMES, seat_schema
 from tests.helpers import Seat, activity_csv, csv_text, ts
+from tests.paths import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_reports"
 T = ts("2026-03-28T06:54:33")
 HINTS = ReadHints(scope="acme", as_of=T)
 

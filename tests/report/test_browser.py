@@ -12,11 +12,11 @@ import pytest
 from analyzer.report.charts import build_charts
 from analyzer.report.html import write_html
 from tests.helpers import CHROMIUM_ARGS
+from tests.paths import ARTIFACTS
 from tests.report_fixture import XSS, make_report_data
 
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
-ARTIFACTS = Path(__file__).parent / "artifacts"
 
 pytestmark = [
     pytest.mark.browser,

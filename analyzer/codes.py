@@ -1,0 +1,53 @@
+"""Every problem and finding code, once, with its one-line meaning (README "Problem codes")."""
+
+from __future__ import annotations
+
+# Problems found in an input file (or by the store while taking it). An error refuses the
+# file; a warning is said and the file is kept.
+PROBLEMS: dict[str, str] = {
+    "ambiguous-date": "re-saved dates whose day/month order no value settles (never guessed)",
+    "bad-date": "a date that is not YYYY-MM-DD (API pending_cancellation_date)",
+    "bad-json": "a .json file that is not JSON, or JSON of another shape than GitHub's seats",
+    "bad-json-value": "a JSON seat field of the wrong type",
+    "bad-row-width": "a row with more or fewer fields than the header (a download cut short)",
+    "bad-status": "a usage-report Status other than Active or Pending cancellation YYYY-MM-DD",
+    "bad-timestamp": "a timestamp that is not a UTC time, a date or None",
+    "conflicting-snapshot": "a different report for a scope and time already stored",
+    "duplicate-login": "warning: one login twice in one org; the row with the latest activity kept",
+    "empty-file": "the file is empty",
+    "empty-login": "a row without a login",
+    "malformed-csv": "text that is not valid CSV (unbalanced quotes)",
+    "missing-column": "a column the recognised report needs is absent",
+    "missing-field": "a JSON seat without a field every seat has",
+    "mixed-report-time": "rows of one report with different Report Times",
+    "no-scope": "neither the file name, the data nor --scope says which org or enterprise",
+    "no-seats": "a report with a header and no seat rows",
+    "no-time": "nothing says when the report was made; pass --as-of",
+    "not-a-seat-report": "another kind of file (a picture, a workbook, another GitHub export)",
+    "not-utf8": "bytes that are not UTF-8 (a re-save in a legacy encoding)",
+    "time-from-mtime": "warning: the snapshot time is the file's modification time",
+    "unknown-column": "warning: a column this version does not read; it is ignored",
+    "unknown-header": "a CSV header that is no seat report's",
+}
+
+# Data-quality findings and caveats about a scope's history (status, page, workbook).
+FINDINGS: dict[str, str] = {
+    "auth-without-activity": "seats that signed in recently but show no activity",
+    "first-snapshot-caveat": "never-active seats of the first snapshot may be long idle",
+    "old-snapshot": "the latest snapshot is older than a month",
+    "seat-count-jump": "the seat count changed by more than a fifth between snapshots",
+    "snapshot-gap": "more than 45 days between two snapshots",
+    "unmapped-surface": "surfaces this version does not know, counted as other",
+}
+
+
+def markdown_table() -> str:
+    """Return the README's table of codes, generated from the registry."""
+    rows = ["| code | kind | meaning |", "|---|---|---|"]
+    for kind, codes in (("problem", PROBLEMS), ("finding", FINDINGS)):
+        rows += [f"| `{code}` | {kind} | {meaning} |" for code, meaning in sorted(codes.items())]
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # `python -m analyzer.codes` prints the README table
+    print(markdown_table(), end="")
