@@ -22,7 +22,7 @@ from analyzer.cli.options import (
     settings_options,
     store_option,
 )
-from analyzer.times import iso
+from analyzer.times import DISPLAY_FORMAT, iso
 
 if TYPE_CHECKING:
     import polars as pl
@@ -281,7 +281,7 @@ def history(
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     table = get_history(_open_store(store_dir), scope, settings)
-    rows = table.with_columns(table["as_of"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_dicts()
+    rows = table.with_columns(table["as_of"].dt.strftime(DISPLAY_FORMAT)).to_dicts()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     elif as_csv:

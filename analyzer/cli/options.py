@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from analyzer.times import parse_iso
+
 if TYPE_CHECKING:
     from analyzer.model import Settings
 
@@ -85,16 +87,14 @@ class TimeParam(click.ParamType):  # type: ignore[type-arg]
             return value
         text = str(value).strip()
         try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = parse_iso(text)
         except ValueError:
             self.fail(
                 f"{value!r} is not a time; use e.g. 2026-03-28 or 2026-03-28T06:54:33Z", param, ctx
             )
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-            if self.end_of_day and len(text) == 10:  # "at 2026-03-28" includes that day
-                parsed = parsed.replace(hour=23, minute=59, second=59)
-        return parsed.astimezone(UTC)
+        if self.end_of_day and len(text) == 10:  # "at 2026-03-28" includes that day
+            parsed = parsed.replace(hour=23, minute=59, second=59)
+        return parsed
 
 
 TIME = TimeParam(end_of_day=False)  # a bare date is 00:00 UTC
