@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from analyzer.times import iso
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -91,10 +93,64 @@ class SnapshotSummary:
     monthly_cost: float
     idle_monthly_cost: float
     reclaimable_monthly_cost: float  # cost of the reclaim candidates
+    check_first: int  # idle seats that signed in recently: ask before removing
+    check_first_monthly_cost: float
     seats_by_plan: dict[str, int]  # billed plan -> distinct logins
     currency: str
     stale_days: int
     grace_days: int
+
+
+@dataclass(frozen=True)
+class FollowThrough:
+    """What became, by this snapshot, of an earlier snapshot's reclaim candidates."""
+
+    previous_as_of: datetime  # the earlier snapshot whose candidates are followed
+    candidates: int
+    removed: int  # no longer seated
+    removed_monthly_cost: float  # what those seats cost a month (GitHub stops at cycle end)
+    still_idle: int  # still reclaim candidates
+    came_back: int  # active again
+    now_check_first: int  # still idle, but signed in recently
+    other: int  # now pending cancellation, excluded, or otherwise not a candidate
+    currency: str
+
+    @property
+    def came_back_share(self) -> float | None:
+        """Return the share of the candidates that came back, or None without candidates."""
+        return self.came_back / self.candidates if self.candidates else None
+
+    def describe(self) -> str:
+        """Return the one-line account users read, e.g. on the page and after `reclaim`."""
+        if not self.candidates:
+            return f"the snapshot of {iso(self.previous_as_of)[:10]} had no reclaim candidates"
+        parts = [
+            f"{self.removed:,} removed ({self.removed_monthly_cost:,.2f} {self.currency} a "
+            "month stopped)",
+            f"{self.still_idle:,} still idle",
+            f"{self.came_back:,} came back",
+        ]
+        if self.now_check_first:
+            parts.append(f"{self.now_check_first:,} now check first")
+        if self.other:
+            parts.append(f"{self.other:,} otherwise settled (pending cancellation or excluded)")
+        return (
+            f"of the {self.candidates:,} reclaim candidates of {iso(self.previous_as_of)[:10]}: "
+            + ", ".join(parts)
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """Return the JSON form (times as `YYYY-MM-DDTHH:MM:SSZ`)."""
+        return {
+            "previous_as_of": iso(self.previous_as_of),
+            "candidates": self.candidates,
+            "removed": self.removed,
+            "removed_monthly_cost": round(self.removed_monthly_cost, 2),
+            "still_idle": self.still_idle,
+            "came_back": self.came_back,
+            "now_check_first": self.now_check_first,
+            "other": self.other,
+        }
 
 
 @dataclass(frozen=True)
@@ -151,12 +207,17 @@ class ReportData:
     - seats: one row per billed seat of `current` (sorted by login): login, display_login,
       name, email, department, cost_center, orgs, team, plan, state,
       pending_cancellation (bool), pending_cancellation_date (date), first_seen (UTC),
-      last_activity (UTC, known activity), last_authenticated (UTC), idle_days (int),
-      last_surface, surface_family, monthly_cost (float), excluded (bool), reclaim (bool)
+      last_activity (UTC, known activity), last_authenticated (UTC, known sign-in),
+      idle_days (int), signed_in_days (int, days since the known sign-in), last_surface,
+      surface_family, monthly_cost (float), excluded (bool), reclaim (bool),
+      check_first (bool)
     - reclaim: the candidates (sorted by monthly_cost desc, idle_days desc with never first,
       login): login, display_login, reason ("never_active" or "stale"), idle_days,
-      idle_since (UTC), first_seen, last_activity, last_surface, orgs, team, plan,
-      monthly_cost
+      idle_since (UTC), first_seen, last_activity, last_authenticated, last_surface, orgs,
+      team, plan, monthly_cost
+    - check_first: idle seats that signed in recently (latest sign-in first): login,
+      display_login, reason, idle_days, last_activity, last_authenticated, signed_in_days,
+      first_seen, orgs, team, plan, monthly_cost
     - breakdowns: {"org" | "team" | "cost_center" | "department": frame} with columns
       key, seats, active, stale, never_active, new, pending_cancellation,
       reclaim_candidates, monthly_cost, idle_monthly_cost; sorted by key with UNMAPPED
@@ -178,7 +239,9 @@ class ReportData:
     activation: pl.DataFrame
     seats: pl.DataFrame
     reclaim: pl.DataFrame
+    check_first: pl.DataFrame
     changes: SeatDiff | None  # None when there is no previous month
+    follow_through: FollowThrough | None  # of the previous month's candidates
     breakdowns: dict[str, pl.DataFrame]
     findings: tuple[Finding, ...]
     sources: tuple[SnapshotInfo, ...]  # every snapshot of the scope up to `current`

@@ -10,13 +10,14 @@ from analyzer.model import (
     ACTIVATION_BUCKETS,
     IDLE_BUCKETS,
     Finding,
+    FollowThrough,
     ReportData,
     SeatDiff,
     Settings,
     SnapshotInfo,
     SnapshotSummary,
 )
-from analyzer.timeline.seats import breakdowns, reclaim_list
+from analyzer.timeline.seats import breakdowns, check_first_list, reclaim_list
 
 XSS = "<img src=x onerror=alert(1)>"
 FORMULA = '=HYPERLINK("http://evil","x")'
@@ -58,6 +59,8 @@ def _summary(
         monthly_cost=cost,
         idle_monthly_cost=idle,
         reclaimable_monthly_cost=reclaimable,
+        check_first=0,
+        check_first_monthly_cost=0.0,
         seats_by_plan={"business": seats - 1, "enterprise": 1},
         currency="USD",
         stale_days=30,
@@ -89,6 +92,7 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
             "last_activity": [_ts(27), datetime(2026, 1, 10, tzinfo=UTC), None, _ts(1), None],
             "last_authenticated": [_ts(27), None, None, _ts(1), _ts(20)],
             "idle_days": [1, 77, None, 27 + 30 - 3, None],
+            "signed_in_days": [1, None, None, 27 + 30 - 3, 8],
             "last_surface": [
                 "vscode/1.104.1/copilot-chat/0.31.2",
                 "github.com",
@@ -100,16 +104,19 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
             "monthly_cost": [19.0, 19.0, 19.0, 39.0, 19.0],
             "excluded": [False, False, False, False, False],
             "reclaim": [False, True, True, False, False],
+            "check_first": [False, False, False, False, False],
         },
         schema_overrides={
             "first_seen": utc,
             "last_activity": utc,
             "last_authenticated": utc,
             "idle_days": pl.Int64,
+            "signed_in_days": pl.Int64,
             "pending_cancellation_date": pl.Date,
         },
     )
     reclaim = reclaim_list(seats)
+    check_first = check_first_list(seats)
     # bob and cy are reclaimable (38); dee is idle too but pending cancellation.
     current = _summary(3, {"active": 1, "stale": 2, "never_active": 1, "new": 1}, 115.0, 77.0, 38.0)
     previous = _summary(2, {"active": 2, "stale": 1, "never_active": 1, "new": 0}, 96.0, 38.0, 19.0)
@@ -204,7 +211,10 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         activation=activation,
         seats=seats,
         reclaim=reclaim,
+        check_first=check_first,
         changes=changes,
+        # last month's one candidate (bob) is still idle
+        follow_through=FollowThrough(_ts(28, 2), 1, 0, 0.0, 1, 0, 0, 0, "USD"),
         breakdowns=breakdowns(seats, with_people=True),
         findings=(
             Finding(

@@ -11,13 +11,21 @@ import polars as pl
 from analyzer.answers.scope import open_timeline, pick_snapshot, scope_snapshots, timeline_until
 from analyzer.config import load_people
 from analyzer.errors import SelectionError
-from analyzer.model import STATES, Finding, SeatDiff, Settings, SnapshotInfo, SnapshotSummary
+from analyzer.model import (
+    STATES,
+    Finding,
+    FollowThrough,
+    SeatDiff,
+    Settings,
+    SnapshotInfo,
+    SnapshotSummary,
+)
 from analyzer.store.folder import Store
 from analyzer.timeline.build import build_timeline
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.figures import history_table, summarize
 from analyzer.timeline.quality import find_issues
-from analyzer.timeline.seats import follow_through, reclaim_list, seat_table
+from analyzer.timeline.seats import check_first_list, follow_through, reclaim_list, seat_table
 from analyzer.times import iso
 
 
@@ -51,6 +59,8 @@ def status_json(status: Status) -> dict[str, Any]:
         "monthly_cost": round(s.monthly_cost, 2),
         "idle_monthly_cost": round(s.idle_monthly_cost, 2),
         "reclaimable_monthly_cost": round(s.reclaimable_monthly_cost, 2),
+        "check_first": s.check_first,
+        "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
         "seats_by_plan": s.seats_by_plan,
         "currency": s.currency,
         "stale_days": s.stale_days,
@@ -106,7 +116,8 @@ class Reclaim:
 
     summary: SnapshotSummary
     candidates: pl.DataFrame
-    follow_through: pl.DataFrame
+    check_first: pl.DataFrame
+    follow_through: FollowThrough | None  # of the previous snapshot's candidates
     seats: pl.DataFrame  # the whole seat table, for the per-org API bodies
 
 
@@ -117,7 +128,13 @@ def get_reclaim(
     timeline, k = timeline_until(store, scope, settings, at)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
-    return Reclaim(summarize(timeline, k), reclaim_list(seats), follow_through(timeline, k), seats)
+    return Reclaim(
+        summarize(timeline, k),
+        reclaim_list(seats),
+        check_first_list(seats),
+        follow_through(timeline, k - 1 if k else None, k),
+        seats,
+    )
 
 
 def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:

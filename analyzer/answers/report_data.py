@@ -23,7 +23,13 @@ from analyzer.timeline.figures import (
     surface_mix,
 )
 from analyzer.timeline.quality import find_issues
-from analyzer.timeline.seats import breakdowns, reclaim_list, seat_table
+from analyzer.timeline.seats import (
+    breakdowns,
+    check_first_list,
+    follow_through,
+    reclaim_list,
+    seat_table,
+)
 
 
 def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
@@ -121,6 +127,7 @@ def pseudonymize(data: ReportData) -> ReportData:
         data,
         seats=_mask(data.seats),
         reclaim=_mask(data.reclaim),
+        check_first=_mask(data.check_first),
         changes=changes,
         pseudonymized=True,
     )
@@ -157,7 +164,9 @@ def build_report_data(
         activation=activation(timeline, k),
         seats=seats,
         reclaim=reclaim_list(seats),
+        check_first=check_first_list(seats),
         changes=diff_snapshots(timeline, k_prev, k) if k_prev is not None else None,
+        follow_through=follow_through(timeline, k_prev, k),
         breakdowns=breakdowns(seats, people is not None),
         findings=find_issues(timeline, k, now),
         sources=tuple(infos[: k + 1]),

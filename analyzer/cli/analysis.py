@@ -83,6 +83,11 @@ def status(
             "Reclaim candidates",
             f"{s.reclaim_candidates:,}  ({_money(s.reclaimable_monthly_cost, s.currency)} a month)",
         ),
+        (
+            "Check first",
+            f"{s.check_first:,}  ({_money(s.check_first_monthly_cost, s.currency)} a month;"
+            " idle but signed in recently)",
+        ),
         ("Monthly cost", _money(s.monthly_cost, s.currency)),
         ("Idle monthly cost", _money(s.idle_monthly_cost, s.currency)),
         ("Thresholds", f"stale after {s.stale_days} days, grace {s.grace_days} days"),
@@ -188,8 +193,9 @@ def _reclaim_rows(candidates: pl.DataFrame) -> list[dict[str, Any]]:
         login=candidates["display_login"]
     ).to_dicts()
     for row in rows:
-        for key in ("idle_since", "first_seen", "last_activity"):
-            row[key] = iso(row[key]) if row[key] is not None else None
+        for key in ("idle_since", "first_seen", "last_activity", "last_authenticated"):
+            if key in row:
+                row[key] = iso(row[key]) if row[key] is not None else None
     return rows
 
 
@@ -229,7 +235,9 @@ def reclaim(
             "candidates": rows,
             "monthly_cost": round(s.reclaimable_monthly_cost, 2),
             "currency": s.currency,
-            "follow_through": result.follow_through.to_dicts(),
+            "check_first": _reclaim_rows(result.check_first),
+            "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
+            "follow_through": result.follow_through.as_json() if result.follow_through else None,
         }
         click.echo(json.dumps(body, indent=2))
     elif fmt == "csv":
@@ -250,9 +258,18 @@ def reclaim(
                 f"{row['last_activity'] or 'never':<21}{row['monthly_cost']:>10.2f}  "
                 f"{row['team'] or row['orgs'] or ''}"
             )
-        if s.as_of and result.follow_through["seats"].sum():
-            parts = [f"{r['seats']} {r['outcome']}" for r in result.follow_through.to_dicts()]
-            click.echo(f"previous snapshot's candidates: {', '.join(parts)}")
+        if len(result.check_first):
+            click.echo(
+                f"check first ({len(result.check_first):,}): signed in recently, no activity "
+                "reported; Copilot telemetry may be off, so ask before removing:"
+            )
+            for row in _reclaim_rows(result.check_first):
+                click.echo(
+                    f"  {row['login']:<22}signed in {row['signed_in_days']} days ago, "
+                    f"{row['reason'].replace('_', ' ')}"
+                )
+        if result.follow_through is not None:
+            click.echo(result.follow_through.describe())
     say(
         f"{plural(len(rows), 'reclaim candidate')} worth "
         f"{_money(s.reclaimable_monthly_cost, s.currency)} a month"

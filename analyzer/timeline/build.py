@@ -26,6 +26,7 @@ _CORE = [
     "plan",
     "last_activity_at",
     "last_activity_day",
+    "last_authenticated_at",
     "surface",
     "team",
     "pending_cancellation",
@@ -38,7 +39,6 @@ _DETAIL = [
     "display_login",
     "organization",
     "last_activity_at",
-    "last_authenticated_at",
     "pending_cancellation_date",
 ]
 
@@ -49,14 +49,15 @@ class Timeline:
 
     `frames[k]` has one row per login of snapshot k (k = 0 is the oldest) with what every
     snapshot's figures need: k, login (categorical), plan (billed plan), price, known_activity,
-    first_activity (the run's first known activity), activity_day, known_surface
-    (categorical), surface_family, team (categorical; the last one a report of the run
-    named), created_at, pending_cancellation, run_start_k, first_seen, state, idle_days,
-    excluded, reclaim.
+    first_activity (the run's first known activity), activity_day, known_sign_in (the run's
+    latest Last Authenticated At), known_surface (categorical), surface_family, team
+    (categorical; the last one a report of the run named), created_at, pending_cancellation,
+    run_start_k, first_seen, state, idle_days, signed_in_recently, excluded, reclaim,
+    check_first.
 
     `at(k)` returns the seats of snapshot k with, besides those, as_of, display_login, orgs
-    (sorted list), primary_org, last_authenticated and pending_cancellation_date, read from
-    that snapshot's rows only, and text in place of categoricals.
+    (sorted list), primary_org and pending_cancellation_date, read from that snapshot's rows
+    only, and text in place of categoricals.
     """
 
     scope: str
@@ -105,13 +106,20 @@ class Timeline:
 def _per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
     """Collapse seat rows to one row per (snapshot, login): a seat for billing is a login."""
     if not multi_row:
-        return frame.rename({"last_activity_at": "activity", "last_activity_day": "activity_day"})
+        return frame.rename(
+            {
+                "last_activity_at": "activity",
+                "last_activity_day": "activity_day",
+                "last_authenticated_at": "sign_in",
+            }
+        )
     by_activity = pl.col("last_activity_at")
     latest = {"descending": True, "nulls_last": True}
     return frame.group_by("k", "login").agg(
         pl.col("team").drop_nulls().sort().first(),
         pl.col("plan"),
         by_activity.max().alias("activity"),
+        pl.col("last_authenticated_at").max().alias("sign_in"),
         pl.col("last_activity_day").sort_by(by_activity, **latest).first().alias("activity_day"),
         pl.col("surface").sort_by(by_activity, **latest).first(),
         pl.col("pending_cancellation").any(),
@@ -127,7 +135,6 @@ def _detail_per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
             "display_login",
             pl.concat_list(pl.col("organization")).list.drop_nulls().alias("orgs"),
             pl.col("organization").alias("primary_org"),
-            pl.col("last_authenticated_at").alias("last_authenticated"),
             "pending_cancellation_date",
         )
     by_activity = pl.col("last_activity_at")
@@ -138,7 +145,6 @@ def _detail_per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
         .sort_by(by_activity, "organization", descending=[True, False], nulls_last=True)
         .first()
         .alias("primary_org"),
-        pl.col("last_authenticated_at").max().alias("last_authenticated"),
         pl.col("pending_cancellation_date").min(),
     )
 
@@ -190,6 +196,7 @@ _CARRIED: dict[str, pl.DataType] = {
     "first_seen": _UTC,
     "known_activity": _UTC,
     "first_activity": _UTC,
+    "known_sign_in": _UTC,
     "known_surface": pl.Categorical(),
     "activity_day": pl.Boolean(),
     "team": pl.Categorical(),
@@ -202,8 +209,9 @@ def _carry(seats: pl.LazyFrame, before: pl.DataFrame, k: int, as_of: datetime) -
 
     A run is a stretch of consecutive snapshots holding the login: a login absent from
     snapshot k-1 starts a new run at k. Within a run, known activity is the latest activity any
-    report showed; its day flag and surface come from the report that showed it; team and
-    created_at are the last ones a report named (the activity report has no team).
+    report showed; its day flag and surface come from the report that showed it; known
+    sign-in is the latest Last Authenticated At any report showed; team and created_at are
+    the last ones a report named (the activity report has no team).
     """
     prev = (
         before.lazy()
@@ -212,6 +220,7 @@ def _carry(seats: pl.LazyFrame, before: pl.DataFrame, k: int, as_of: datetime) -
     )
     joined = seats.join(prev, on="login", how="left")
     known = pl.max_horizontal("prev_known_activity", "activity")
+    known_sign_in = pl.max_horizontal("prev_known_sign_in", "sign_in")
     at_known = pl.col("activity").is_not_null() & (pl.col("activity") == pl.col("known_activity"))
 
     def latest(column: str, carried: str) -> pl.Expr:
@@ -222,6 +231,7 @@ def _carry(seats: pl.LazyFrame, before: pl.DataFrame, k: int, as_of: datetime) -
         joined.with_columns(
             pl.col("continues").fill_null(False),
             known.alias("known_activity"),
+            known_sign_in.alias("known_sign_in"),
             pl.col("team").fill_null(pl.col("prev_team")),
             pl.col("created_at").fill_null(pl.col("prev_created_at")),
         )
@@ -240,7 +250,7 @@ def _carry(seats: pl.LazyFrame, before: pl.DataFrame, k: int, as_of: datetime) -
             latest("surface", "known_surface").alias("known_surface"),
             latest("activity_day", "activity_day").alias("activity_day"),
         )
-        .drop(cs.starts_with("prev_"), "activity", "surface")
+        .drop(cs.starts_with("prev_"), "activity", "surface", "sign_in")
     )
 
 
@@ -274,15 +284,17 @@ def build_timeline(source: SeatSource, infos: list[SnapshotInfo], settings: Sett
     every = pl.concat(frames, rechunk=False)
     excluded = _excluded(settings, every["login"])
     families = _families(every["known_surface"])
-    reclaim = (
+    idle = (
         pl.col("state").is_in(IDLE_STATES) & ~pl.col("pending_cancellation") & ~pl.col("excluded")
-    ).alias("reclaim")
-    frames = [f.with_columns(excluded, families).with_columns(reclaim) for f in frames]
+    )
+    reclaim = (idle & ~pl.col("signed_in_recently")).alias("reclaim")
+    check_first = (idle & pl.col("signed_in_recently")).alias("check_first")
+    frames = [f.with_columns(excluded, families).with_columns(reclaim, check_first) for f in frames]
     return Timeline(scope, tuple(infos), settings, tuple(frames), source, multi_row)
 
 
 def _with_states(frame: pl.LazyFrame, as_of: datetime, settings: Settings) -> pl.LazyFrame:
-    """Add state, idle_days and price; reclaim is added once exclusions are known."""
+    """Add state, idle_days, signed_in_recently and price; reclaim once exclusions are known."""
     t = pl.lit(as_of, _UTC)
     stale = timedelta(days=settings.stale_days)
     grace = timedelta(days=settings.grace_days)
@@ -308,6 +320,7 @@ def _with_states(frame: pl.LazyFrame, as_of: datetime, settings: Settings) -> pl
         .clip(lower_bound=0)
         .cast(pl.Int64)
         .alias("idle_days"),
+        (t - pl.col("known_sign_in") <= stale).fill_null(False).alias("signed_in_recently"),
         pl.col("plan")
         .replace_strict(settings.prices, default=None, return_dtype=pl.Float64)
         .alias("price"),

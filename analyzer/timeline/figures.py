@@ -34,6 +34,8 @@ def summarize(timeline: Timeline, k: int | None = None) -> SnapshotSummary:
     row = seats.select(
         *state_counts(),
         pl.col("price").filter(pl.col("reclaim")).sum().alias("reclaimable"),
+        pl.col("check_first").sum().cast(pl.Int64).alias("check_first"),
+        pl.col("price").filter(pl.col("check_first")).sum().alias("check_first_cost"),
     ).row(0, named=True)
     plans = seats.group_by("plan").len().sort("plan")
     settings = timeline.settings
@@ -47,6 +49,8 @@ def summarize(timeline: Timeline, k: int | None = None) -> SnapshotSummary:
         monthly_cost=float(row["monthly_cost"] or 0.0),
         idle_monthly_cost=float(row["idle_monthly_cost"] or 0.0),
         reclaimable_monthly_cost=float(row["reclaimable"] or 0.0),
+        check_first=int(row["check_first"]),
+        check_first_monthly_cost=float(row["check_first_cost"] or 0.0),
         seats_by_plan={p: int(n) for p, n in plans.iter_rows()},
         currency=settings.currency,
         stale_days=settings.stale_days,

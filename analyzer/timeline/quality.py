@@ -65,20 +65,16 @@ def find_issues(timeline: Timeline, k: int, now: datetime) -> tuple[Finding, ...
             )
         )
     seats = timeline.at(k)
-    stale = timedelta(days=timeline.settings.stale_days)
-    quiet_users = seats.filter(
-        pl.col("known_activity").is_null()
-        & pl.col("last_authenticated").is_not_null()
-        & (pl.col("as_of") - pl.col("last_authenticated") <= stale)
-    ).height
+    quiet_users = int(seats["check_first"].sum())
     if quiet_users:
         found.append(
             Finding(
                 "auth-without-activity",
                 "caution",
-                f"{quiet_users:,} seat{'s' if quiet_users != 1 else ''} authenticated in the last "
-                f"{timeline.settings.stale_days} days but show no activity: their IDE telemetry "
-                "may be off. Ask before reclaiming them.",
+                f"{quiet_users:,} idle seat{'s' if quiet_users != 1 else ''} signed in within the "
+                f"last {timeline.settings.stale_days} days but show no recent activity: Copilot "
+                "telemetry may be off. They are listed as 'check first', not as reclaim "
+                "candidates; ask before removing them.",
                 quiet_users,
             )
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from analyzer.model import IDLE_STATES, UNMAPPED
+from analyzer.model import UNMAPPED, FollowThrough
 from analyzer.timeline.build import Timeline
 from analyzer.timeline.figures import state_counts
+
+_DAY_US = 86_400 * 1_000_000
 
 PEOPLE_COLUMNS = ("name", "email", "department", "cost_center")
 # Breakdown name -> the seat-table column it groups by.
@@ -38,13 +40,18 @@ def seat_table(timeline: Timeline, k: int, people: pl.DataFrame | None) -> pl.Da
         "pending_cancellation_date",
         "first_seen",
         pl.col("known_activity").alias("last_activity"),
-        "last_authenticated",
+        pl.col("known_sign_in").alias("last_authenticated"),
         "idle_days",
+        ((pl.col("as_of") - pl.col("known_sign_in")).dt.total_microseconds() // _DAY_US)
+        .clip(lower_bound=0)
+        .cast(pl.Int64)
+        .alias("signed_in_days"),
         pl.col("known_surface").alias("last_surface"),
         "surface_family",
         pl.col("price").alias("monthly_cost"),
         "excluded",
         "reclaim",
+        "check_first",
     ).sort("login")
 
 
@@ -62,6 +69,7 @@ def reclaim_list(seats: pl.DataFrame) -> pl.DataFrame:
             pl.col("last_activity").alias("idle_since"),
             "first_seen",
             "last_activity",
+            "last_authenticated",
             "last_surface",
             "orgs",
             "team",
@@ -71,30 +79,59 @@ def reclaim_list(seats: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def follow_through(timeline: Timeline, k: int) -> pl.DataFrame:
-    """Return what became of snapshot k-1's reclaim candidates by snapshot k.
+def check_first_list(seats: pl.DataFrame) -> pl.DataFrame:
+    """Return the idle seats that signed in recently, latest sign-in first.
 
-    Columns: outcome (removed / reactivated / still idle / other), seats, monthly_cost.
+    They are not reclaim candidates: no activity is reported, but the sign-in says someone
+    uses the seat (Copilot telemetry may be off), so an admin asks before removing them.
     """
-    order = ["removed", "reactivated", "still idle", "other"]
-    if k == 0:
-        return pl.DataFrame({"outcome": order, "seats": [0] * 4, "monthly_cost": [0.0] * 4})
-    before = timeline.at(k - 1).filter(pl.col("reclaim")).select("login", "price")
-    now = timeline.at(k).select("login", "state")
+    return (
+        seats.filter(pl.col("check_first"))
+        .sort(["signed_in_days", "login"])
+        .select(
+            "login",
+            "display_login",
+            pl.col("state").alias("reason"),
+            "idle_days",
+            "last_activity",
+            "last_authenticated",
+            "signed_in_days",
+            "first_seen",
+            "orgs",
+            "team",
+            "plan",
+            "monthly_cost",
+        )
+    )
+
+
+def follow_through(timeline: Timeline, k_from: int | None, k_to: int) -> FollowThrough | None:
+    """Return what became of snapshot k_from's reclaim candidates by snapshot k_to.
+
+    None when there is no earlier snapshot to follow. A candidate is removed when its login
+    holds no seat at k_to (its monthly cost stops with the billing cycle), came back when
+    active, still idle when still a candidate, check-first when idle but signed in recently.
+    """
+    if k_from is None:
+        return None
+    before = timeline.at(k_from).filter(pl.col("reclaim")).select("login", "price")
+    now = timeline.at(k_to).select("login", "state", "reclaim", "check_first")
     joined = before.join(now, on="login", how="left")
-    outcome = (
-        pl.when(pl.col("state").is_null())
-        .then(pl.lit("removed"))
-        .when(pl.col("state") == "active")
-        .then(pl.lit("reactivated"))
-        .when(pl.col("state").is_in(IDLE_STATES))
-        .then(pl.lit("still idle"))
-        .otherwise(pl.lit("other"))
+    removed = joined.filter(pl.col("state").is_null())
+    came_back = int((joined["state"] == "active").sum())
+    still_idle = int(joined["reclaim"].fill_null(False).sum())
+    check_first = int(joined["check_first"].fill_null(False).sum())
+    return FollowThrough(
+        previous_as_of=timeline.snapshots[k_from].as_of,
+        candidates=joined.height,
+        removed=removed.height,
+        removed_monthly_cost=float(removed["price"].sum() or 0.0),
+        still_idle=still_idle,
+        came_back=came_back,
+        now_check_first=check_first,
+        other=joined.height - removed.height - came_back - still_idle - check_first,
+        currency=timeline.settings.currency,
     )
-    counts = joined.group_by(outcome.alias("outcome")).agg(
-        pl.len().cast(pl.Int64).alias("seats"), pl.col("price").sum().alias("monthly_cost")
-    )
-    return pl.DataFrame({"outcome": order}).join(counts, on="outcome", how="left").fill_null(0)
 
 
 def breakdown(seats: pl.DataFrame, column: str) -> pl.DataFrame:

@@ -110,7 +110,8 @@ def test_reclaim_json_matches_the_library_result(tmp_path: Path) -> None:
     assert body["as_of"] == "2026-03-01T00:00:00Z"
     assert [c["login"] for c in body["candidates"]] == result.candidates["display_login"].to_list()
     assert body["monthly_cost"] == round(result.summary.reclaimable_monthly_cost, 2) == 19.0
-    assert body["follow_through"] == result.follow_through.to_dicts()
+    assert result.follow_through is not None
+    assert body["follow_through"] == result.follow_through.as_json()
     (bob,) = body["candidates"]
     assert (bob["login"], bob["reason"], bob["idle_days"]) == ("bob", "stale", 30)
     assert bob["last_activity"] == "2026-01-29T12:00:00Z"

@@ -396,14 +396,16 @@ def test_follow_through_sorts_last_snapshots_candidates_by_outcome(tmp_path: Pat
         (t1, [Seat("bob", activity=t1), Seat("cid"), Seat("dee", activity=old)]),
     ]
     tl = timeline_of(tmp_path, snaps)
-    result = follow_through(tl, 1)
-    assert result.to_dicts() == [
-        {"outcome": "removed", "seats": 1, "monthly_cost": 19.0},
-        {"outcome": "reactivated", "seats": 1, "monthly_cost": 19.0},
-        {"outcome": "still idle", "seats": 2, "monthly_cost": 38.0},
-        {"outcome": "other", "seats": 0, "monthly_cost": 0.0},
-    ]
-    assert follow_through(tl, 0)["seats"].to_list() == [0, 0, 0, 0]
+    result = follow_through(tl, 0, 1)
+    assert result is not None
+    assert (result.candidates, result.removed, result.removed_monthly_cost) == (4, 1, 19.0)
+    assert (result.came_back, result.still_idle, result.now_check_first, result.other) == (
+        1,
+        2,
+        0,
+        0,
+    )
+    assert follow_through(tl, None, 0) is None
 
 
 # What a run carries --------------------------------------------------------------------------
