@@ -32,6 +32,28 @@ ACTIVATION_BUCKETS: tuple[str, ...] = (
     "not yet",
 )
 UNMAPPED = "(unmapped)"
+# In a scope's first snapshot no history tells a never-used seat from one idle for more than
+# GitHub's 90 days: every human-facing label says what is known instead.
+FIRST_SNAPSHOT_NEVER_LABEL = "No activity in GitHub's 90-day window"
+# A previous snapshot older than this is not "last month".
+LAST_MONTH_DAYS = 45
+
+
+def state_label(state: str, first_snapshot: bool) -> str:
+    """Return the label people read for a state (the JSON keeps the state itself)."""
+    if first_snapshot and state == "never_active":
+        return FIRST_SNAPSHOT_NEVER_LABEL
+    return STATE_LABELS[state]
+
+
+def comparison_label(current: datetime, previous: datetime | None) -> str:
+    """Return what a change is measured against: last month, or the snapshot it really is."""
+    if previous is None:
+        return "no earlier snapshot: history starts here"
+    day = iso(previous)[:10]
+    if (current - previous).days > LAST_MONTH_DAYS:
+        return f"no snapshot last month; compared with {day}"
+    return f"since last month ({day})"
 
 
 @dataclass(frozen=True)
