@@ -193,3 +193,47 @@ def markdown(rows: Sequence[Row], info: dict[str, str], mode: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two commands measured in turn, A B A B ..., and the ratio A/B of each pair."""
+
+    a: Measurement
+    b: Measurement
+    ratios: tuple[float, ...]
+
+    @property
+    def ratio(self) -> float:
+        """Return the median of the pairwise time ratios A/B."""
+        return statistics.median(self.ratios)
+
+
+def measure_pair(
+    cmd_a: Sequence[str | os.PathLike[str]],
+    cmd_b: Sequence[str | os.PathLike[str]],
+    runs: int,
+    *,
+    setup_a: Callable[[], None] | None = None,
+    setup_b: Callable[[], None] | None = None,
+    cwd: Path | None = None,
+) -> Pair:
+    """Measure A and B alternately, so a drift in the machine's speed hits both alike."""
+    a_runs: list[Measurement] = []
+    b_runs: list[Measurement] = []
+    for _ in range(runs):
+        a_runs.append(measure(cmd_a, 1, setup=setup_a, cwd=cwd))
+        b_runs.append(measure(cmd_b, 1, setup=setup_b, cwd=cwd))
+    ratios = tuple(a.seconds / b.seconds for a, b in zip(a_runs, b_runs, strict=True))
+    return Pair(_merge(a_runs), _merge(b_runs), ratios)
+
+
+def _merge(runs: list[Measurement]) -> Measurement:
+    """Return one Measurement of several single runs (median time, largest peak)."""
+    return Measurement(
+        statistics.median(m.seconds for m in runs),
+        max(m.peak_mib for m in runs),
+        len(runs),
+        tuple(code for m in runs for code in m.exit_codes),
+        next((m.stderr_tail for m in runs if m.stderr_tail), ""),
+    )

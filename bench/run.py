@@ -23,6 +23,7 @@ from harness import (
     measure,
     text_table,
 )
+from history_bench import bench_peer, bench_scaling
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -220,6 +221,16 @@ def bench_monthly(bench: Bench) -> list[Row]:
     ]
 
 
+def peer(bench: Bench) -> list[Row]:
+    """The monthly run, cold and warm, against the pandas peer (see history_bench.py)."""
+    return bench_peer(bench.work, 1 if bench.quick else SLOW_RUNS)
+
+
+def scaling(bench: Bench) -> list[Row]:
+    """status, reclaim and diff at 60 months against 12 months (see history_bench.py)."""
+    return bench_scaling(bench.work, 1 if bench.quick else FAST_RUNS)
+
+
 BENCHMARKS: dict[str, Callable[[Bench], list[Row]]] = {
     "ingest-one": bench_ingest_one,
     "ingest-24": bench_ingest_history,
@@ -231,6 +242,8 @@ BENCHMARKS: dict[str, Callable[[Bench], list[Row]]] = {
     "report-html": report("html", 5, PAGE_LIMIT),
     "report-xlsx": report("xlsx", 15, None),
     "monthly": bench_monthly,
+    "peer": peer,
+    "scaling": scaling,
 }
 
 
