@@ -16,6 +16,7 @@ FORMAT_USAGE_COPILOT_ENTERPRISE = "usage-copilot-enterprise"
 FORMAT_ACTIVITY_ORG = "activity-org"
 FORMAT_ACTIVITY_ENTERPRISE = "activity-enterprise"
 FORMAT_API_SEATS = "api-seats"
+FORMAT_API_CSV = "api-seats-csv"  # a CSV a script wrote from the seats API
 SOURCE_FORMATS = (
     FORMAT_USAGE_ORG,
     FORMAT_USAGE_ENTERPRISE,
@@ -23,6 +24,7 @@ SOURCE_FORMATS = (
     FORMAT_ACTIVITY_ORG,
     FORMAT_ACTIVITY_ENTERPRISE,
     FORMAT_API_SEATS,
+    FORMAT_API_CSV,
 )
 
 
