@@ -231,7 +231,10 @@ def test_other_github_csv_exports_are_refused_by_name(kind: str, header: str) ->
 
 def test_a_bom_and_every_value_quoted_is_still_recognised() -> None:
     """Billing CSVs come with a BOM, CRLF and every value quoted; they are still named."""
-    text = '\ufeff"date","product","sku","quantity","unit_type"\r\n"2026-09-02","copilot","x","1","u"\r\n'
+    text = (
+        '\ufeff"date","product","sku","quantity","unit_type"\r\n'
+        '"2026-09-02","copilot","x","1","u"\r\n'
+    )
     parsed = read("usageReport_1_abc.csv", text, ReadHints(scope="acme", as_of=T))
     assert codes(parsed) == [(0, "", "not-a-seat-report")]
     assert "billing usage report" in parsed.errors[0].message

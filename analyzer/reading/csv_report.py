@@ -57,16 +57,27 @@ def records(text: str, sep: str, log: ProblemLog) -> list[tuple[int, int]] | Non
             end = reader.line_num
             if index and row:
                 found.append((start, len(row)))
-    except csv.Error:
-        log.add(
-            end + 1,
-            "",
-            "field-too-long",
-            f"a field runs past {csv.field_size_limit():,} characters (an unclosed quote?); "
-            f"seat report fields have at most {limits.MAX_CELL_CHARS:,}: download the report again",
-        )
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            log.add(
+                end + 1,
+                "",
+                "field-too-long",
+                f"a field runs past {csv.field_size_limit():,} characters (an unclosed "
+                f"quote?); seat report fields have at most {limits.MAX_CELL_CHARS:,}: "
+                "download the report again",
+            )
+        else:
+            log.add(end + 1, "", "malformed-csv", _malformed(exc))
         return None
     return found
+
+
+def _malformed(exc: csv.Error) -> str:
+    return (
+        f"the file is not valid CSV ({exc}); it may be damaged or re-saved oddly: "
+        "download the report again"
+    )
 
 
 def _bad_widths(found: list[tuple[int, int]] | None, header: list[str], log: ProblemLog) -> bool:
@@ -185,7 +196,11 @@ def read_csv_seats(source: sniff.Text, log: ProblemLog) -> CsvSeats | None:
     """Parse a decoded CSV; log every problem; return None when it is no seat report."""
     header_line = source.first_line()
     sep = sniff.detect_separator(header_line)
-    header = next(csv.reader([header_line], delimiter=sep), [])
+    try:
+        header = next(csv.reader([header_line], delimiter=sep), [])
+    except csv.Error as exc:  # e.g. a lone carriage return inside the header
+        log.add(1, "", "malformed-csv", _malformed(exc))
+        return None
     if len(header) > limits.MAX_COLUMNS:
         log.add(
             1,
