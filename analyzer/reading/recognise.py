@@ -58,7 +58,8 @@ _CSV_RULES: tuple[_Rule, ...] = (
     ),
     (
         "metered-usage-detailed",
-        "GitHub's detailed metered usage report (date, product, sku, ..., username, workflow_path)",
+        "GitHub's billing usage report, detailed (the metered usage report with username "
+        "and workflow_path)",
         lambda h: (
             {"date", "product", "sku", "quantity"} <= h and bool({"username", "workflow path"} & h)
         ),
