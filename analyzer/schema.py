@@ -16,6 +16,7 @@ FORMAT_USAGE_COPILOT_ENTERPRISE = "usage-copilot-enterprise"
 FORMAT_ACTIVITY_ORG = "activity-org"
 FORMAT_ACTIVITY_ENTERPRISE = "activity-enterprise"
 FORMAT_API_SEATS = "api-seats"
+FORMAT_API_CSV = "api-seats-csv"  # a CSV a script wrote from the seats API
 
 
 # The canonical seat table, named once: (column, dtype, meaning). One row per seat row of

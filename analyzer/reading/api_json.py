@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from analyzer.reading import sniff
+from analyzer.reading import limits, recognise
+from analyzer.reading.names import bad_logins, bad_orgs
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.timestamps import parse_times
 from analyzer.schema import FORMAT_API_SEATS, constant
 
-_TIME_FIELDS = ("created_at", "last_activity_at", "last_authenticated_at")
+TIME_FIELDS = ("created_at", "last_activity_at", "last_authenticated_at")
+# The raw fields every API-shaped input is turned into before it becomes seat rows.
+RAW_FIELDS = ("login", "organization", "team", "plan", "surface", "pending", *TIME_FIELDS)
+# Top-level keys a script may write for when it fetched the seats (the file's own time).
+FILE_TIME_KEYS = (
+    "retrieved_at",
+    "fetched_at",
+    "generated_at",
+    "exported_at",
+    "downloaded_at",
+    "report_time",
+    "snapshot_at",
+    "as_of",
+)
+
+
+@dataclass(frozen=True)
+class ApiSeats:
+    """Seat rows of an API JSON file, and the time the file says it was fetched."""
+
+    seats: pl.DataFrame
+    file_time: str | None  # the text of the first FILE_TIME_KEYS value found
+    file_time_line: int
+    file_time_key: str
 
 
 def _values(text: str, log: ProblemLog) -> list[tuple[int, Any]] | None:
@@ -41,6 +67,16 @@ def _values(text: str, log: ProblemLog) -> list[tuple[int, Any]] | None:
                 f"the JSON is broken here: {exc.msg}; save the output of `gh api` again",
             )
             return None
+        except RecursionError:
+            # The seats JSON is five levels deep; only a broken or hostile file nests this far.
+            log.add(
+                line,
+                "",
+                "json-too-deep",
+                "the JSON nests arrays or objects too deeply (a seats list is five levels "
+                "deep); this is no `gh api` output: save the seats again",
+            )
+            return None
         values.append((line, value))
 
 
@@ -64,16 +100,22 @@ def _seat_objects(values: list[tuple[int, Any]], log: ProblemLog) -> list[tuple[
             elif isinstance(item, dict) and "assignee" in item:
                 seats.append((line, prefix.rstrip(".") or "$", item))
             else:
-                what = sniff.describe_foreign_json(item)
-                log.add(
-                    line,
-                    "",
-                    "not-a-seat-report",
-                    f"this is {what}; expected the output "
-                    "of `gh api /orgs/ORG/copilot/billing/seats`",
-                )
+                log.add(line, "", "not-a-seat-report", recognise.describe_json(item))
                 return []
     return seats
+
+
+def _file_time(values: list[tuple[int, Any]]) -> tuple[str | None, int, str]:
+    """Return the first top-level fetch time (text, line, key) found, if any."""
+    for line, value in values:
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, dict):
+                continue
+            for key in FILE_TIME_KEYS:
+                found = item.get(key)
+                if isinstance(found, str) and found.strip():
+                    return found.strip()[: limits.MAX_CELL_CHARS], line, key
+    return None, 0, ""
 
 
 def _text(obj: Any, *keys: str) -> str | None:
@@ -84,7 +126,11 @@ def _text(obj: Any, *keys: str) -> str | None:
     return obj if isinstance(obj, str) and obj.strip() else None
 
 
-def read_api_seats(text: str, log: ProblemLog) -> pl.DataFrame | None:
+def _team(seat: Any) -> str | None:
+    return _text(seat, "assigning_team", "name") or _text(seat, "assigning_team", "slug")
+
+
+def read_api_seats(text: str, log: ProblemLog) -> ApiSeats | None:
     """Parse seats JSON into canonical seat rows (without scope and time), logging problems."""
     values = _values(text, log)
     if values is None:
@@ -95,56 +141,88 @@ def read_api_seats(text: str, log: ProblemLog) -> pl.DataFrame | None:
     if not seats:
         log.file("no-seats", "the JSON holds no seats; save the API output again")
         return None
-    rows: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "line",
-            "path",
-            "login",
-            "organization",
-            "team",
-            "plan",
-            "surface",
-            "pending",
-            *_TIME_FIELDS,
-        )
-    }
+    if len(seats) > limits.MAX_ROWS:
+        limits.too_many_rows(log, len(seats))
+        return None
+    rows: dict[str, list[Any]] = {k: [] for k in ("line", "path", *RAW_FIELDS)}
     for line, path, seat in seats:
         rows["line"].append(line)
         rows["path"].append(path)
         rows["login"].append(_text(seat, "assignee", "login"))
         rows["organization"].append(_text(seat, "organization", "login"))
-        rows["team"].append(_text(seat, "assigning_team", "name"))
-        plan = _text(seat, "plan_type")
-        rows["plan"].append(plan.lower() if plan else None)
+        rows["team"].append(_team(seat))
+        rows["plan"].append(_text(seat, "plan_type"))
         rows["surface"].append(_text(seat, "last_activity_editor"))
         rows["pending"].append(_text(seat, "pending_cancellation_date"))
-        for key in _TIME_FIELDS:
+        for key in TIME_FIELDS:
             rows[key].append(_text(seat, key))
     raw = pl.DataFrame(rows, schema={k: pl.Int64 if k == "line" else pl.String for k in rows})
-    return _to_canonical(raw, log)
-
-
-def _to_canonical(raw: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
-    lines, paths = raw["line"], raw["path"]
+    paths = raw["path"]
+    json_names = {
+        "login": "assignee.login",
+        "organization": "organization.login",
+        "team": "assigning_team.name",
+        "plan": "plan_type",
+        "surface": "last_activity_editor",
+        "pending": "pending_cancellation_date",
+    }
 
     def report(mask: pl.Series, field: str, code: str, template: str) -> None:
+        mask = mask.fill_null(False)
+        name = json_names.get(field, field)
         for line, path, value in zip(
-            lines.filter(mask), paths.filter(mask), raw[field].filter(mask), strict=True
+            raw["line"].filter(mask), paths.filter(mask), raw[field].filter(mask), strict=True
         ):
-            shown = "(missing)" if value is None else repr(value)
-            log.add(line, f"{path}.{field}", code, template.format(value=shown))
+            shown = "(missing)" if value is None else repr(value[:80])
+            log.add(line, f"{path}.{name}", code, template.format(value=shown))
 
+    frame = to_canonical(raw.drop("path"), FORMAT_API_SEATS, report)
+    file_time, line, key = _file_time(values)
+    return ApiSeats(frame, file_time, line, key)
+
+
+Reporter = Callable[[pl.Series, str, str, str], None]
+
+
+def to_canonical(
+    raw: pl.DataFrame, fmt: str, report: Reporter, *, require_created: bool = True
+) -> pl.DataFrame:
+    """Turn raw API fields (text, one row per seat, with "line") into canonical seat rows.
+
+    `report(mask, field, code, template)` logs a problem for every row of `mask`.
+    """
+    for field in RAW_FIELDS:
+        report(
+            raw[field].str.len_chars() > limits.MAX_CELL_CHARS,
+            field,
+            "field-too-long",
+            f"expected at most {limits.MAX_CELL_CHARS:,} characters; found a longer value",
+        )
     login = raw["login"].str.strip_chars()
-    report(login.is_null(), "login", "empty-login", "the seat has no assignee login")
+    report(login.is_null() | (login == ""), "login", "empty-login", "the seat has no login")
     report(
-        raw["created_at"].is_null(),
+        bad_logins(login),
+        "login",
+        "bad-login",
+        "expected a GitHub login (letters, digits and single hyphens, at most 39 "
+        "characters); found {value}",
+    )
+    org = raw["organization"].str.strip_chars()
+    report(
+        bad_orgs(org),
+        "organization",
+        "bad-organization",
+        "expected an organization login (letters, digits and hyphens, at most 39 "
+        "characters); found {value}",
+    )
+    report(
+        raw["created_at"].is_null() & require_created,
         "created_at",
         "missing-field",
         "the seat has no created_at, which the API always sends",
     )
     parsed = {}
-    for key in _TIME_FIELDS:
+    for key in TIME_FIELDS:
         times = parse_times(raw[key])
         report(
             times.failed,
@@ -152,8 +230,14 @@ def _to_canonical(raw: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
             "bad-timestamp",
             "expected an ISO-8601 timestamp such as 2026-03-28T06:54:33Z; found {value}",
         )
+        report(
+            limits.out_of_range(times.values),
+            key,
+            "implausible-time",
+            "expected a time between 2008 and 2100; found {value}",
+        )
         parsed[key] = times
-    pending = raw["pending"].str.to_date("%Y-%m-%d", strict=False)
+    pending = raw["pending"].str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
     report(
         raw["pending"].is_not_null() & pending.is_null(),
         "pending",
@@ -164,9 +248,9 @@ def _to_canonical(raw: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
         {
             "login": login.str.to_lowercase(),
             "display_login": login,
-            "organization": raw["organization"],
+            "organization": org,
             "team": raw["team"],
-            "plan": raw["plan"],
+            "plan": raw["plan"].str.strip_chars().str.to_lowercase(),
             "last_activity_at": parsed["last_activity_at"].values,
             "last_activity_day": parsed["last_activity_at"].day_only,
             "last_authenticated_at": parsed["last_authenticated_at"].values,
@@ -174,7 +258,7 @@ def _to_canonical(raw: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
             "pending_cancellation_date": pending,
             "pending_cancellation": pending.is_not_null(),
             "created_at": parsed["created_at"].values,
-            "source_format": constant(FORMAT_API_SEATS, raw.height, pl.String),
-            "line": lines,
+            "source_format": constant(fmt, raw.height, pl.String),
+            "line": raw["line"],
         }
     )

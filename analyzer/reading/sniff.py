@@ -38,9 +38,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "last surface used",
     ),
 }
-# Header names that give away other GitHub files that are not seat reports.
-_BILLING_USAGE = {"date", "product", "sku", "quantity", "unit type"}
-_METRICS_KEYS = {"day", "user_login", "totals_by_ide", "totals_by_feature", "date"}
 
 
 class Text:
@@ -69,7 +66,7 @@ class Text:
 
     def starts_like_json(self) -> bool:
         """Return True when the text starts like JSON (an object or an array)."""
-        return self.utf8.lstrip()[:1] in (b"{", b"[")
+        return self.utf8[:4096].lstrip()[:1] in (b"{", b"[")
 
 
 def binary_kind(data: bytes) -> str | None:
@@ -139,28 +136,3 @@ def closest_format(names: list[str]) -> tuple[str, list[str]]:
     present = {normalize_header(n) for n in names}
     best = max(HEADERS, key=lambda fmt: (len(present & set(HEADERS[fmt])), -len(HEADERS[fmt])))
     return best, [col for col in HEADERS[best] if col not in present]
-
-
-def describe_foreign_csv(names: list[str]) -> str | None:
-    """Return what a CSV that is not a seat report looks like, when we know it."""
-    present = {normalize_header(n) for n in names}
-    if present >= _BILLING_USAGE:
-        return (
-            "GitHub's billing usage report (date, product, sku, quantity, ...), not a "
-            "Copilot seat report"
-        )
-    return None
-
-
-def describe_foreign_json(obj: object) -> str:
-    """Return what a JSON document that holds no Copilot seats looks like."""
-    if isinstance(obj, dict) and _METRICS_KEYS & set(obj):
-        return "Copilot usage metrics (per-user daily NDJSON), not a seat list"
-    if isinstance(obj, dict) and "seat_breakdown" in obj:
-        return "the Copilot billing summary (seat_breakdown), not a seat list"
-    if isinstance(obj, dict) and isinstance(obj.get("message"), str) and "seats" not in obj:
-        return (
-            f"an error GitHub's API returned ({obj['message'][:80]!r}), not a seat list: check "
-            "the org or enterprise name and that the token may read Copilot billing"
-        )
-    return f"JSON with keys {sorted(obj)[:6]}" if isinstance(obj, dict) else "a JSON value"

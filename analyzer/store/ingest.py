@@ -104,7 +104,7 @@ def _ingest_one(
     known = writer.already_stored(sha256)
     if known:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
-    hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime)
+    hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=datetime.now(UTC))
     parsed = read_report(path.name, data, hints, sha256)
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.errors})

@@ -12,49 +12,78 @@ from analyzer.model import SnapshotInfo
 if TYPE_CHECKING:
     from analyzer.reading.reader import ParsedReport
 
+# polars truncation units of the precisions a copy can keep; a re-save never adds any.
+_UNITS = {"second": "1s", "minute": "1m", "day": "1d"}
+_ORDER = ("second", "minute", "day")
+_TIMES = ("last_activity_at", "last_authenticated_at")
+
+
+def coarser(a: str, b: str) -> str:
+    """Return the less precise of two time precisions (unknown ones count as seconds)."""
+    rank = {p: i for i, p in enumerate(_ORDER)}
+    return max(a, b, key=lambda p: rank.get(p, 0))
+
 
 def _same_moment(info: SnapshotInfo, parsed: ParsedReport) -> bool:
     """Compare times at the coarser precision of the two (a re-save may drop seconds)."""
-    assert parsed.as_of is not None
-    if "minute" in (info.time_precision, parsed.time_precision):
-        return info.as_of.replace(second=0, microsecond=0) == parsed.as_of.replace(
-            second=0, microsecond=0
-        )
-    return info.as_of == parsed.as_of
+    if parsed.as_of is None:
+        return False
+    unit = _UNITS[coarser(info.time_precision, parsed.time_precision)]
+    times = pl.Series([info.as_of, parsed.as_of]).dt.truncate(unit)
+    return bool(times[0] == times[1])
 
 
-def seat_fingerprint(seats: pl.DataFrame) -> pl.DataFrame:
-    """Return what must match for two files to be the same report: seats and activity days.
-
-    A spreadsheet re-save keeps the seats but may drop seconds or reformat dates, so the
-    comparison uses the login, org and the day of each timestamp.
-    """
-    return (
-        seats.select(
-            "login",
-            pl.col("organization").fill_null(""),
-            pl.col("last_activity_at").dt.date().alias("activity_day"),
-            pl.col("last_authenticated_at").dt.date().alias("auth_day"),
-            "pending_cancellation",
-        )
-        .unique()
-        .sort(pl.all())
+def _keyed(seats: pl.DataFrame) -> pl.DataFrame:
+    return seats.select(
+        "login",
+        pl.col("organization").fill_null(""),
+        *_TIMES,
+        pl.col("last_activity_day").fill_null(False),
+        "pending_cancellation",
     )
+
+
+def same_seats(
+    mine: pl.DataFrame, my_precision: str, theirs: pl.DataFrame, their_precision: str
+) -> bool:
+    """Return True when every seat agrees at the precision the less precise copy keeps.
+
+    A copy with seconds is compared to the second, a spreadsheet re-save that kept minutes
+    by the minute, and a value one copy has as a date only by the day. Logins, orgs and
+    pending cancellations must match exactly; any other difference makes two reports.
+    """
+    if mine.height != theirs.height:
+        return False
+    unit = _UNITS[coarser(my_precision, their_precision)]
+    keys = ["login", "organization"]
+    a, b = _keyed(mine), _keyed(theirs)
+    if a.select(keys).is_duplicated().any() or b.select(keys).is_duplicated().any():
+        return False  # (readers merge repeated logins, so a stored snapshot has none)
+    both = a.join(b, on=keys, how="inner", suffix="_b", nulls_equal=True)
+    if both.height != a.height:
+        return False
+    day = pl.col("last_activity_day") | pl.col("last_activity_day_b")
+    checks = [pl.col("pending_cancellation") == pl.col("pending_cancellation_b")]
+    for col in _TIMES:
+        other = pl.col(f"{col}_b")
+        by_unit = pl.col(col).dt.truncate(unit).eq_missing(other.dt.truncate(unit))
+        by_day = pl.col(col).dt.truncate("1d").eq_missing(other.dt.truncate("1d"))
+        # Only the activity column has a date-only flag; a usage report has no auth times.
+        checks.append(pl.when(day).then(by_day).otherwise(by_unit) if col == _TIMES[0] else by_unit)
+    return bool(both.select(pl.all_horizontal(checks).all()).item())
 
 
 def find_same_report(
     load: Callable[[SnapshotInfo], pl.DataFrame], infos: list[SnapshotInfo], parsed: ParsedReport
 ) -> tuple[SnapshotInfo | None, SnapshotInfo | None]:
     """Return (stored snapshot this file re-saves, stored snapshot it clashes with)."""
-    assert parsed.seats is not None
+    if parsed.seats is None:
+        return None, None
     clash: SnapshotInfo | None = None
-    mine: pl.DataFrame | None = None
     for info in infos:
         if info.scope != parsed.scope or not _same_moment(info, parsed):
             continue
-        mine = seat_fingerprint(parsed.seats) if mine is None else mine
-        theirs = seat_fingerprint(load(info))
-        if mine.equals(theirs):
+        if same_seats(parsed.seats, parsed.time_precision, load(info), info.time_precision):
             return info, None
         clash = info
     return None, clash
