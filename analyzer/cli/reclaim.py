@@ -121,10 +121,9 @@ def _print_table(result: Reclaim) -> None:
                 if row["idle_days"] is None
                 else f"no activity for {plural(row['idle_days'], 'day')}"
             )
-            click.echo(
-                f"  {row['login']:<22}signed in {plural(row['signed_in_days'], 'day')} ago, "
-                f"{quiet}{_cost(row)}"
-            )
+            days = row["signed_in_days"]
+            when = "within the last day" if days == 0 else f"{plural(days, 'day')} ago"
+            click.echo(f"  {row['login']:<22}signed in {when}, {quiet}{_cost(row)}")
     s = result.summary
     click.echo(
         f"potential savings: {money(s.reclaimable_monthly_cost, s.currency)} a month, from the "
