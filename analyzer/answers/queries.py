@@ -8,7 +8,13 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.answers.scope import open_timeline, pick_snapshot, scope_snapshots, timeline_until
+from analyzer.answers.scope import (
+    open_timeline,
+    pick_snapshot,
+    scope_names,
+    scope_snapshots,
+    timeline_until,
+)
 from analyzer.config import load_people
 from analyzer.errors import SelectionError
 from analyzer.model import (
@@ -21,7 +27,7 @@ from analyzer.model import (
     SnapshotSummary,
 )
 from analyzer.store.folder import Store
-from analyzer.timeline.build import build_timeline
+from analyzer.timeline.build import Timeline, build_timeline
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.figures import history_table, summarize
 from analyzer.timeline.quality import find_issues
@@ -36,6 +42,13 @@ class Status:
     summary: SnapshotSummary
     findings: tuple[Finding, ...]
     snapshot: SnapshotInfo
+    first_snapshot: bool  # the scope's first: no history tells never-used from long idle
+
+
+def _status_at(timeline: Timeline, k: int, now: datetime) -> Status:
+    return Status(
+        summarize(timeline, k), find_issues(timeline, k, now), timeline.snapshots[k], k == 0
+    )
 
 
 def get_status(
@@ -43,7 +56,26 @@ def get_status(
 ) -> Status:
     """Return the status of the snapshot at or before `at`."""
     timeline, k = timeline_until(store, scope, settings, at)
-    return Status(summarize(timeline, k), find_issues(timeline, k, now), timeline.snapshots[k])
+    return _status_at(timeline, k, now)
+
+
+def get_statuses(
+    store: Store, settings: Settings, at: datetime | None, now: datetime
+) -> list[Status]:
+    """Return the status of every scope (sorted) at or before `at`.
+
+    Scopes with no snapshot by then are left out; none at all is an error.
+    """
+    found: list[Status] = []
+    for scope in scope_names(store):
+        _, infos = scope_snapshots(store, scope)
+        if at is not None and infos[0].as_of > at:
+            continue
+        k = pick_snapshot(infos, at)
+        found.append(_status_at(build_timeline(store, infos[: k + 1], settings), k, now))
+    if not found and at is not None:  # without --at every scope has its latest snapshot
+        raise SelectionError(f"no scope of {store.root} has a snapshot at or before {iso(at)}")
+    return found
 
 
 def status_json(status: Status) -> dict[str, Any]:
@@ -52,6 +84,7 @@ def status_json(status: Status) -> dict[str, Any]:
     return {
         "scope": s.scope,
         "as_of": iso(s.as_of),
+        "first_snapshot": status.first_snapshot,
         "seats": s.seats,
         "states": {state: s.states[state] for state in STATES},
         "pending_cancellation": s.pending_cancellation,
@@ -71,6 +104,37 @@ def status_json(status: Status) -> dict[str, Any]:
             for f in status.findings
         ],
     }
+
+
+# The columns of `status --csv`: one flat row per scope.
+STATUS_CSV_COLUMNS = [
+    "scope",
+    "as_of",
+    "first_snapshot",
+    "seats",
+    *STATES,
+    "pending_cancellation",
+    "reclaim_candidates",
+    "check_first",
+    "monthly_cost",
+    "idle_monthly_cost",
+    "reclaimable_monthly_cost",
+    "check_first_monthly_cost",
+    "currency",
+    "stale_days",
+    "grace_days",
+    "source",
+    "findings",
+]
+
+
+def status_row(status: Status) -> dict[str, Any]:
+    """Return one flat `status --csv` row: states spread out, findings as their codes."""
+    body = status_json(status)
+    states = body.pop("states")
+    body.pop("seats_by_plan")
+    findings = body.pop("findings")
+    return {**body, **states, "findings": " ".join(f["code"] for f in findings)}
 
 
 def get_diff(
@@ -102,11 +166,13 @@ def diff_json(diff: SeatDiff) -> dict[str, Any]:
         "scope": diff.scope,
         "from": iso(diff.from_as_of),
         "to": iso(diff.to_as_of),
-        "added": diff.added["login"].to_list(),
-        "removed": diff.removed["login"].to_list(),
+        "added": diff.added["display_login"].to_list(),
+        "removed": diff.removed["display_login"].to_list(),
         "transitions": diff.transition_counts(),
-        "changes": diff.transitions.select("login", "from_state", "to_state", "change").to_dicts(),
-        "moves": diff.moves.to_dicts(),
+        "changes": diff.transitions.select(
+            "login", "display_login", "from_state", "to_state", "change"
+        ).to_dicts(),
+        "moves": diff.moves.select("login", "display_login", "field", "before", "after").to_dicts(),
     }
 
 
@@ -119,6 +185,7 @@ class Reclaim:
     check_first: pl.DataFrame
     follow_through: FollowThrough | None  # of the previous snapshot's candidates
     seats: pl.DataFrame  # the whole seat table, for the per-org API bodies
+    first_snapshot: bool  # the scope's first: "never active" means no activity in 90 days
 
 
 def get_reclaim(
@@ -134,7 +201,46 @@ def get_reclaim(
         check_first_list(seats),
         follow_through(timeline, k - 1 if k else None, k),
         seats,
+        k == 0,
     )
+
+
+_TIMES = ("idle_since", "first_seen", "last_activity", "last_authenticated")
+
+
+def reclaim_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Return the rows of a reclaim or check-first list, `login` as GitHub spells it."""
+    rows: list[dict[str, Any]] = frame.with_columns(login=frame["display_login"]).to_dicts()
+    for row in rows:
+        for key in _TIMES:
+            if key in row:
+                row[key] = iso(row[key]) if row[key] is not None else None
+    return rows
+
+
+def reclaim_json(reclaim: Reclaim) -> dict[str, Any]:
+    """Return the `reclaim --json` object.
+
+    Savings are potential and start with the next billing cycle: GitHub bills a removed
+    seat to the end of its cycle, with no refund.
+    """
+    s = reclaim.summary
+    ft = reclaim.follow_through
+    share = ft.came_back_share if ft is not None else None
+    return {
+        "scope": s.scope,
+        "as_of": iso(s.as_of),
+        "first_snapshot": reclaim.first_snapshot,
+        "candidates": reclaim_rows(reclaim.candidates),
+        "monthly_cost": round(s.reclaimable_monthly_cost, 2),
+        "potential_monthly_savings": round(s.reclaimable_monthly_cost, 2),
+        "savings_start": "next billing cycle",
+        "currency": s.currency,
+        "check_first": reclaim_rows(reclaim.check_first),
+        "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
+        "follow_through": ft.as_json() if ft is not None else None,
+        "came_back_share": round(share, 4) if share is not None else None,
+    }
 
 
 def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:

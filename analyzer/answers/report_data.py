@@ -11,7 +11,7 @@ import polars as pl
 from analyzer import __version__
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots
 from analyzer.config import load_people
-from analyzer.model import ReportData, SeatDiff, Settings
+from analyzer.model import LAST_MONTH_DAYS, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
 from analyzer.timeline.build import build_timeline
 from analyzer.timeline.diff import diff_snapshots
@@ -66,8 +66,9 @@ def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
         ),
         (
             "never active",
-            "no known activity and not new; in the scope's first snapshot this "
-            "also holds seats idle for more than 90 days",
+            "no known activity and not new; in the scope's first snapshot this also holds "
+            "seats idle for more than 90 days, so that snapshot labels them 'no activity in "
+            "GitHub's 90-day window'",
         ),
         (
             "pending cancellation",
@@ -75,8 +76,26 @@ def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
             "Status, or the API's pending_cancellation_date)",
         ),
         (
+            "known sign-in",
+            "the latest Last Authenticated At (API last_authenticated_at) seen in the seat's "
+            "current run (for an enterprise, over all the login's org rows), carried like "
+            "known activity",
+        ),
+        (
+            "signed in recently",
+            f"known sign-in no more than {settings.stale_days} x 24 h before the snapshot time",
+        ),
+        (
             "reclaim candidate",
-            "stale or never active, not pending cancellation, not excluded by configuration",
+            "stale or never active, not pending cancellation, not excluded by configuration, "
+            "and not signed in recently",
+        ),
+        (
+            "check first",
+            "stale or never active, not pending cancellation, not excluded, and signed in "
+            "recently; listed apart from the reclaim candidates (signed in, no activity "
+            "reported: Copilot telemetry may be off; ask before removing) and never in the "
+            "remove-seats API body",
         ),
         ("idle days", "whole days between known activity and the snapshot time"),
         (
@@ -89,7 +108,14 @@ def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
         (
             "month",
             "a month's state is its latest snapshot (UTC), compared with the latest "
-            "snapshot of the previous month that has one",
+            "snapshot of the previous month that has one; when that snapshot is more than "
+            f"{LAST_MONTH_DAYS} days older, the comparison says there was no snapshot last "
+            "month and names its date",
+        ),
+        (
+            "potential savings",
+            "the monthly cost of the reclaim candidates, from the next billing cycle: GitHub "
+            "bills a removed seat to the end of its cycle, with no refund",
         ),
     )
 

@@ -11,6 +11,17 @@ from analyzer.timeline.build import Timeline, build_timeline
 from analyzer.times import iso
 
 
+def scope_names(store: Store) -> list[str]:
+    """Return the scopes the store holds, sorted; an empty store is an error."""
+    scopes = sorted({i.scope for i in store.snapshots()})
+    if not scopes:
+        raise SelectionError(
+            f"the store {store.root} holds no snapshots yet; run "
+            "`copilot-seats ingest FOLDER` first"
+        )
+    return scopes
+
+
 def scope_snapshots(store: Store, scope: str | None) -> tuple[str, list[SnapshotInfo]]:
     """Return the scope asked for (or the only one) and its snapshots, oldest first."""
     infos = store.snapshots()

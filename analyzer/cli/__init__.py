@@ -21,7 +21,7 @@ COMMAND_MODULES = {
     "rebuild": "analyzer.cli.ingest",
     "status": "analyzer.cli.analysis",
     "diff": "analyzer.cli.analysis",
-    "reclaim": "analyzer.cli.analysis",
+    "reclaim": "analyzer.cli.reclaim",
     "history": "analyzer.cli.analysis",
     "report": "analyzer.cli.report",
     "monthly": "analyzer.cli.report",

@@ -1,113 +1,164 @@
-"""Commands that answer questions about the history: status, diff, reclaim, history."""
+"""Commands that answer questions about the history: status, diff, history (reclaim: reclaim.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from analyzer.cli.options import (
     AT,
     CONTEXT,
+    lower_first,
+    money,
     now_utc,
+    one_format,
+    open_store,
     plural,
     say,
     scope_option,
     settings_options,
     store_option,
+    write_csv,
 )
+from analyzer.model import comparison_label, state_label
 from analyzer.times import DISPLAY_FORMAT, iso
 
 if TYPE_CHECKING:
-    import polars as pl
-
+    from analyzer.answers.queries import Status
     from analyzer.model import Settings
-    from analyzer.store.folder import Store
-
-
-def _money(value: float, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
-
-
-def _open_store(store_dir: Path) -> Store:
-    from analyzer.store.folder import Store
-
-    return Store(store_dir)
 
 
 @click.command(context_settings=CONTEXT)
 @store_option
 @scope_option
 @click.option("--at", type=AT, default=None, help="Use the snapshot at or before this time.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (several: a list).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per scope.")
 @settings_options
 def status(
     store_dir: Path,
     scope: str | None,
     at: datetime | None,
     as_json: bool,
+    as_csv: bool,
     settings: Settings,
 ) -> None:
     """Show a snapshot's seats by state, costs and data-quality findings.
 
+    Without --scope, a store of several orgs/enterprises shows one row per scope.
+
     Example: copilot-seats status --scope octo-demo
     """
-    from analyzer.answers.queries import get_status, status_json
+    from analyzer.answers.queries import (
+        STATUS_CSV_COLUMNS,
+        get_status,
+        get_statuses,
+        status_json,
+        status_row,
+    )
+    from analyzer.answers.scope import scope_names
 
-    result = get_status(_open_store(store_dir), scope, settings, at, now_utc())
-    if as_json:
-        click.echo(json.dumps(status_json(result), indent=2))
-        return
+    fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
+    store = open_store(store_dir)
+    several = scope is None and len(scope_names(store)) > 1
+    results = (
+        get_statuses(store, settings, at, now_utc())
+        if several
+        else [get_status(store, scope, settings, at, now_utc())]
+    )
+    if fmt == "json":
+        bodies = [status_json(r) for r in results]
+        click.echo(json.dumps(bodies if several else bodies[0], indent=2))
+    elif fmt == "csv":
+        write_csv([status_row(r) for r in results], STATUS_CSV_COLUMNS)
+    elif several:
+        _print_scopes(results)
+    else:
+        _print_status(results[0])
+    if several:
+        say(
+            f"{plural(len(results), 'scope')}: "
+            f"{plural(sum(r.summary.seats for r in results), 'seat')}, "
+            f"{plural(sum(r.summary.reclaim_candidates for r in results), 'reclaim candidate')}"
+        )
+    else:
+        s = results[0].summary
+        say(
+            f"{s.scope}: {plural(s.seats, 'seat')}, {s.states['active']:,} active, "
+            f"{plural(s.reclaim_candidates, 'reclaim candidate')}"
+        )
+
+
+def _print_status(result: Status) -> None:
     s = result.summary
+    first = result.first_snapshot
+    states = [(f"  {lower_first(state_label(key, first))}", key) for key in s.states]
     rows = [
         ("Scope", s.scope),
         ("Snapshot", f"{iso(s.as_of)}  ({result.snapshot.source_name})"),
         ("Seats", f"{s.seats:,}"),
-        *[
-            (label, f"{s.states[key]:,}")
-            for key, label in (
-                ("active", "  active"),
-                ("stale", "  stale"),
-                ("never_active", "  never active"),
-                ("new", "  new"),
-            )
-        ],
+        *[(label, f"{s.states[key]:,}") for label, key in states],
         ("Pending cancellation", f"{s.pending_cancellation:,}"),
         (
             "Reclaim candidates",
-            f"{s.reclaim_candidates:,}  ({_money(s.reclaimable_monthly_cost, s.currency)} a month)",
+            f"{s.reclaim_candidates:,}  (potential savings "
+            f"{money(s.reclaimable_monthly_cost, s.currency)} a month, "
+            "from the next billing cycle)",
         ),
         (
             "Check first",
-            f"{s.check_first:,}  ({_money(s.check_first_monthly_cost, s.currency)} a month;"
-            " idle but signed in recently)",
+            f"{s.check_first:,}  ({money(s.check_first_monthly_cost, s.currency)} a month;"
+            " idle but signed in recently: ask before removing)",
         ),
-        ("Monthly cost", _money(s.monthly_cost, s.currency)),
-        ("Idle monthly cost", _money(s.idle_monthly_cost, s.currency)),
+        ("Monthly cost", money(s.monthly_cost, s.currency)),
+        ("Idle monthly cost", money(s.idle_monthly_cost, s.currency)),
         ("Thresholds", f"stale after {s.stale_days} days, grace {s.grace_days} days"),
     ]
+    width = max(22, *(len(label) + 2 for label, _ in rows))
     for label, value in rows:
-        click.echo(f"{label:<22}{value}")
+        click.echo(f"{label:<{width}}{value}")
+    if first:
+        click.echo(
+            f"History starts here: {iso(s.as_of)[:10]} is the first snapshot of {s.scope}, so a "
+            "seat without activity cannot be told from one idle for more than 90 days."
+        )
+        click.echo(
+            "To backfill, ingest older seat-report downloads, or a saved API seat list "
+            "with --as-of TIME."
+        )
     for finding in result.findings:
         click.echo(f"{finding.severity}: {finding.message} [{finding.code}]")
-    say(
-        f"{s.scope}: {plural(s.seats, 'seat')}, {s.states['active']:,} active, "
-        f"{plural(s.reclaim_candidates, 'reclaim candidate')}"
+
+
+def _print_scopes(results: list[Status]) -> None:
+    click.echo(
+        f"{'SCOPE':<21}{'AS OF (UTC)':<22}{'SEATS':>6}{'ACTIVE':>8}{'STALE':>7}{'NEVER':>7}"
+        f"{'NEW':>5}{'PEND':>6}{'RECLAIM':>9}{'CHECK':>7}{'COST':>12}{'SAVINGS':>12}"
     )
-
-
-def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    sys.stdout.write(out.getvalue())
+    for r in results:
+        s = r.summary
+        never = f"{s.states['never_active']:,}" + ("*" if r.first_snapshot else "")
+        click.echo(
+            f"{s.scope:<21}{iso(s.as_of):<22}{s.seats:>6,}{s.states['active']:>8,}"
+            f"{s.states['stale']:>7,}{never:>7}{s.states['new']:>5,}"
+            f"{s.pending_cancellation:>6,}{s.reclaim_candidates:>9,}{s.check_first:>7,}"
+            f"{s.monthly_cost:>12,.2f}{s.reclaimable_monthly_cost:>12,.2f}"
+        )
+    currency = results[0].summary.currency
+    click.echo(
+        f"costs in {currency} a month; SAVINGS: potential, from the next billing cycle; "
+        "CHECK: check first (idle but signed in recently)"
+    )
+    if any(r.first_snapshot for r in results):
+        click.echo(
+            f"* first snapshot of the scope: {lower_first(state_label('never_active', True))}, "
+            "not necessarily never used"
+        )
+    click.echo("--scope S shows one scope's details and data-quality findings")
 
 
 @click.command(context_settings=CONTEXT)
@@ -145,32 +196,30 @@ def diff(
     """
     from analyzer.answers.queries import diff_json, get_diff
 
-    if as_json and as_csv:
-        raise click.UsageError("choose one of --json and --csv")
-    result = get_diff(_open_store(store_dir), scope, settings, at_from, at_to)
+    fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
+    result = get_diff(open_store(store_dir), scope, settings, at_from, at_to)
     body = diff_json(result)
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(body, indent=2))
-    elif as_csv:
-        rows = [
-            {"change": "added", "login": r["login"], "to_state": r["state"]}
-            for r in result.added.to_dicts()
-        ]
+    elif fmt == "csv":
+        rows = [{"change": "added", **r, "to_state": r["state"]} for r in result.added.to_dicts()]
         rows += [
-            {"change": "removed", "login": r["login"], "from_state": r["state"]}
-            for r in result.removed.to_dicts()
+            {"change": "removed", **r, "from_state": r["state"]} for r in result.removed.to_dicts()
         ]
         rows += result.transitions.to_dicts()
-        _write_csv(rows, ["change", "login", "from_state", "to_state"])
+        write_csv(rows, ["change", "login", "display_login", "from_state", "to_state"])
     else:
-        click.echo(f"{result.scope}: {body['from']} -> {body['to']}")
+        older, newer = sorted((result.from_as_of, result.to_as_of))
+        click.echo(
+            f"{result.scope}: {body['from']} -> {body['to']} ({comparison_label(newer, older)})"
+        )
         click.echo(f"added   ({len(body['added']):,}): {_some(body['added'])}")
         click.echo(f"removed ({len(body['removed']):,}): {_some(body['removed'])}")
         for key, count in body["transitions"].items():
             click.echo(f"  {key:<28}{count:>6,}")
         for move in body["moves"][:SHOWN]:
             click.echo(
-                f"  moved {move['login']}: {move['field']} "
+                f"  moved {move['display_login']}: {move['field']} "
                 f"{move['before'] or '-'} -> {move['after'] or '-'}"
             )
     changed = len(result.transitions)
@@ -186,94 +235,6 @@ SHOWN = 20  # logins listed in human output; --json and --csv list all
 def _some(logins: list[str]) -> str:
     more = f" ... and {len(logins) - SHOWN:,} more (--json or --csv lists all)"
     return (", ".join(logins[:SHOWN]) or "-") + (more if len(logins) > SHOWN else "")
-
-
-def _reclaim_rows(candidates: pl.DataFrame) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = candidates.with_columns(
-        login=candidates["display_login"]
-    ).to_dicts()
-    for row in rows:
-        for key in ("idle_since", "first_seen", "last_activity", "last_authenticated"):
-            if key in row:
-                row[key] = iso(row[key]) if row[key] is not None else None
-    return rows
-
-
-@click.command(context_settings=CONTEXT)
-@store_option
-@scope_option
-@click.option("--at", type=AT, default=None, help="Use the snapshot at or before this time.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json", "api"]),
-    default="table",
-    show_default=True,
-    help="api: the body of GitHub's remove-seats call, per org.",
-)
-@settings_options
-def reclaim(
-    store_dir: Path,
-    scope: str | None,
-    at: datetime | None,
-    fmt: str,
-    settings: Settings,
-) -> None:
-    """List the seats worth reclaiming (stale or never active), costliest first.
-
-    Example: copilot-seats reclaim --scope octo-demo --format csv > reclaim.csv
-    """
-    from analyzer.answers.queries import api_bodies, get_reclaim
-
-    result = get_reclaim(_open_store(store_dir), scope, settings, at)
-    rows = _reclaim_rows(result.candidates)
-    s = result.summary
-    if fmt == "json":
-        body: dict[str, Any] = {
-            "scope": s.scope,
-            "as_of": iso(s.as_of),
-            "candidates": rows,
-            "monthly_cost": round(s.reclaimable_monthly_cost, 2),
-            "currency": s.currency,
-            "check_first": _reclaim_rows(result.check_first),
-            "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
-            "follow_through": result.follow_through.as_json() if result.follow_through else None,
-        }
-        click.echo(json.dumps(body, indent=2))
-    elif fmt == "csv":
-        _write_csv(rows, [c for c in result.candidates.columns if c != "display_login"])
-    elif fmt == "api":
-        for org, usernames in api_bodies(result).items():
-            click.echo(f"# DELETE /orgs/{org}/copilot/billing/selected_users")
-            click.echo(json.dumps(usernames))
-    else:
-        click.echo(
-            f"{'LOGIN':<24}{'REASON':<14}{'IDLE':>6}  {'LAST ACTIVITY':<21}"
-            f"{'COST':>10}  TEAM / ORGS"
-        )
-        for row in rows:
-            idle = "-" if row["idle_days"] is None else str(row["idle_days"])
-            click.echo(
-                f"{row['login']:<24}{row['reason']:<14}{idle:>6}  "
-                f"{row['last_activity'] or 'never':<21}{row['monthly_cost']:>10.2f}  "
-                f"{row['team'] or row['orgs'] or ''}"
-            )
-        if len(result.check_first):
-            click.echo(
-                f"check first ({len(result.check_first):,}): signed in recently, no activity "
-                "reported; Copilot telemetry may be off, so ask before removing:"
-            )
-            for row in _reclaim_rows(result.check_first):
-                click.echo(
-                    f"  {row['login']:<22}signed in {row['signed_in_days']} days ago, "
-                    f"{row['reason'].replace('_', ' ')}"
-                )
-        if result.follow_through is not None:
-            click.echo(result.follow_through.describe())
-    say(
-        f"{plural(len(rows), 'reclaim candidate')} worth "
-        f"{_money(s.reclaimable_monthly_cost, s.currency)} a month"
-    )
 
 
 @click.command(context_settings=CONTEXT)
@@ -295,14 +256,13 @@ def history(
     """
     from analyzer.answers.queries import get_history
 
-    if as_json and as_csv:
-        raise click.UsageError("choose one of --json and --csv")
-    table = get_history(_open_store(store_dir), scope, settings)
+    fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
+    table = get_history(open_store(store_dir), scope, settings)
     rows = table.with_columns(table["as_of"].dt.strftime(DISPLAY_FORMAT)).to_dicts()
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
-    elif as_csv:
-        _write_csv(rows, table.columns)
+    elif fmt == "csv":
+        write_csv(rows, table.columns)
     else:
         click.echo(
             f"{'AS OF (UTC)':<21}{'SEATS':>7}{'ACTIVE':>8}{'STALE':>7}{'NEVER':>7}"
@@ -318,4 +278,4 @@ def history(
     say(plural(len(rows), "snapshot"))
 
 
-COMMANDS = [status, diff, reclaim, history]
+COMMANDS = [status, diff, history]

@@ -15,6 +15,7 @@ from analyzer.times import parse_iso
 
 if TYPE_CHECKING:
     from analyzer.model import Settings
+    from analyzer.store.folder import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -145,3 +146,46 @@ def settings_options(func: F) -> F:
         return func(*args, **kwargs)
 
     return config_option(threshold_options(cast(F, resolved)))
+
+
+def one_format(*asked: str | None) -> str | None:
+    """Return the one machine format asked for (None: text); two different ones are a usage error.
+
+    `asked` holds each output option's format or None, e.g. ("json", None) for `--json`.
+    """
+    chosen = sorted({a for a in asked if a})
+    if len(chosen) > 1:
+        raise click.UsageError(
+            "choose one output format; asked for " + " and ".join(chosen),
+            click.get_current_context(),
+        )
+    return chosen[0] if chosen else None
+
+
+def money(value: float, currency: str) -> str:
+    """Return `1,234.00 USD`."""
+    return f"{value:,.2f} {currency}"
+
+
+def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print rows as CSV (LF line ends, minimal quoting) on stdout."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    sys.stdout.write(out.getvalue())
+
+
+def lower_first(text: str) -> str:
+    """Return a label for the middle of a line: `No activity ...` -> `no activity ...`."""
+    return text[:1].lower() + text[1:]
+
+
+def open_store(store_dir: Path) -> Store:
+    """Return the store at `store_dir` (imported here so `--help` does not load polars)."""
+    from analyzer.store.folder import Store
+
+    return Store(store_dir)

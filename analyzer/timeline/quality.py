@@ -65,16 +65,19 @@ def find_issues(timeline: Timeline, k: int, now: datetime) -> tuple[Finding, ...
             )
         )
     seats = timeline.at(k)
+    # Exactly the check-first seats: stale or never active, not pending, not excluded, and
+    # signed in no more than stale_days x 24 h before the snapshot.
     quiet_users = int(seats["check_first"].sum())
     if quiet_users:
+        days = timeline.settings.stale_days
         found.append(
             Finding(
                 "auth-without-activity",
                 "caution",
-                f"{quiet_users:,} idle seat{'s' if quiet_users != 1 else ''} signed in within the "
-                f"last {timeline.settings.stale_days} days but show no recent activity: Copilot "
-                "telemetry may be off. They are listed as 'check first', not as reclaim "
-                "candidates; ask before removing them.",
+                f"{quiet_users:,} seat{'s are' if quiet_users != 1 else ' is'} stale or never "
+                f"active but signed in within the last {days} x 24 h, with no activity reported: "
+                "Copilot telemetry may be off. They are listed as 'check first', apart from the "
+                "reclaim candidates; ask before removing them.",
                 quiet_users,
             )
         )
@@ -90,20 +93,26 @@ def find_issues(timeline: Timeline, k: int, now: datetime) -> tuple[Finding, ...
                 other.height,
             )
         )
+    # In the first snapshot this is every never-active seat; later, the never-active seats
+    # whose run began there (their history starts with that snapshot).
     since_first = seats.filter(
         (pl.col("state") == "never_active") & (pl.col("run_start_k") == 0)
     ).height
     if since_first:
-        first = timeline.snapshots[0]
-        found.append(
-            Finding(
-                "first-snapshot-caveat",
-                "info",
-                f"{since_first:,} never-active seat{'s have' if since_first != 1 else ' has'} been "
-                f"seated since the first snapshot ({first.as_of:%Y-%m-%d}), which cannot tell a "
-                "never-used seat from one idle for more than 90 days (GitHub drops activity after "
-                "90 days): some may be long idle rather than never used.",
-                since_first,
+        first = f"{timeline.snapshots[0].as_of:%Y-%m-%d}"
+        if k == 0:
+            text = (
+                f"{since_first:,} seat{'s show' if since_first != 1 else ' shows'} no activity in "
+                f"GitHub's 90-day window. History starts with this snapshot ({first}), so they "
+                "cannot be told from seats idle for more than 90 days: they count as never "
+                "active. Ingest older downloads, or a saved API seat list with --as-of, to "
+                "tell them apart."
             )
-        )
+        else:
+            text = (
+                f"{since_first:,} never-active seat{'s have' if since_first != 1 else ' has'} "
+                f"held a seat since the first snapshot ({first}), which showed no activity in "
+                "GitHub's 90-day window: some may be long idle rather than never used."
+            )
+        found.append(Finding("first-snapshot-caveat", "info", text, since_first))
     return tuple(found)

@@ -17,6 +17,7 @@ from analyzer.answers.queries import (
     get_history,
     get_reclaim,
     get_status,
+    reclaim_json,
     status_json,
 )
 from analyzer.cli import analysis as cli_analysis
@@ -102,10 +103,12 @@ def test_history_json_equals_the_library_result(tmp_path: Path) -> None:
 
 
 def test_reclaim_json_matches_the_library_result(tmp_path: Path) -> None:
-    """`reclaim --format json` lists get_reclaim's candidates, cost and follow-through."""
+    """`reclaim --json` (and `--format json`) prints reclaim_json(get_reclaim(...))."""
     store = acme(tmp_path)
     result = get_reclaim(store, None, Settings(), None)
-    body = stdout_json(run(store, "reclaim", "--format", "json"))
+    body = stdout_json(run(store, "reclaim", "--json"))
+    assert body == reclaim_json(result)
+    assert stdout_json(run(store, "reclaim", "--format", "json")) == body
     assert body["scope"] == "acme"
     assert body["as_of"] == "2026-03-01T00:00:00Z"
     assert [c["login"] for c in body["candidates"]] == result.candidates["display_login"].to_list()
@@ -123,7 +126,10 @@ def test_reclaim_json_matches_the_library_result(tmp_path: Path) -> None:
     [
         (["status"], "acme: 4 seats, 1 active, 1 reclaim candidate"),
         (["diff"], "1 seat added, 0 removed, 1 state change"),
-        (["reclaim"], "1 reclaim candidate worth 19.00 USD a month"),
+        (
+            ["reclaim"],
+            "1 reclaim candidate, potential savings 19.00 USD a month from the next billing cycle",
+        ),
         (["history"], "3 snapshots"),
     ],
 )
@@ -148,11 +154,11 @@ def test_status_table_shows_the_figures(tmp_path: Path) -> None:
 
 
 # Selection errors -----------------------------------------------------------------------
-@pytest.mark.parametrize("command", ["status", "diff", "reclaim", "history"])
+@pytest.mark.parametrize("command", ["diff", "reclaim", "history"])
 def test_several_scopes_without_scope_is_an_error_listing_them(
     tmp_path: Path, command: str
 ) -> None:
-    """With two scopes and no --scope, every command exits 1 naming both scopes."""
+    """With two scopes and no --scope, diff, reclaim and history exit 1 naming both scopes."""
     acme(tmp_path)
     store = make_store(tmp_path, "globex", [(T0, [Seat("zed")]), (T1, [Seat("zed")])])
     result = run(store, command)
@@ -204,20 +210,20 @@ def test_at_before_the_first_snapshot_is_an_error(tmp_path: Path) -> None:
 
 
 def test_diff_csv_has_a_header_and_one_row_per_change(tmp_path: Path) -> None:
-    """`diff --csv` prints change,login,from_state,to_state then added, removed, transitions."""
+    """`diff --csv` prints change,login,display_login,from_state,to_state, one row a change."""
     result = run(acme(tmp_path), "diff", "--csv", "--from", "2026-01-01", "--to", "2026-03-01")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "change,login,from_state,to_state",
-        "added,dee,,new",
-        "added,eve,,new",
-        "removed,cid,never_active,",
+        "change,login,display_login,from_state,to_state",
+        "added,dee,dee,,new",
+        "added,eve,eve,,new",
+        "removed,cid,cid,never_active,",
     ]
     latest = run(acme(tmp_path / "again"), "diff", "--csv").stdout.splitlines()
     assert latest == [
-        "change,login,from_state,to_state",
-        "added,eve,,new",
-        "lapsed,bob,active,stale",
+        "change,login,display_login,from_state,to_state",
+        "added,eve,eve,,new",
+        "lapsed,bob,bob,active,stale",
     ]
 
 
@@ -240,6 +246,7 @@ def test_reclaim_api_prints_one_remove_body_per_org(tmp_path: Path) -> None:
     store = make_store(tmp_path, "ent", [(T0, seats)], enterprise=True)
     result = run(store, "reclaim", "--format", "api")
     assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("2 reclaim candidates,")
     assert result.stdout.splitlines() == [
         "# DELETE /orgs/north/copilot/billing/selected_users",
         '{"selected_usernames": ["Ann", "bob"]}',
@@ -252,7 +259,9 @@ def test_reclaim_api_prints_one_remove_body_per_org(tmp_path: Path) -> None:
     }
 
 
-@pytest.mark.parametrize("command", ["diff", "history"])
+@pytest.mark.parametrize("command", ["status", "diff", "reclaim", "history"])
 def test_json_and_csv_together_is_a_usage_error(tmp_path: Path, command: str) -> None:
-    """Asking for both --json and --csv is a usage error (exit 2)."""
-    assert run(acme(tmp_path), command, "--json", "--csv").exit_code == 2
+    """Asking for both --json and --csv is a usage error (exit 2) on every query command."""
+    result = run(acme(tmp_path), command, "--json", "--csv")
+    assert result.exit_code == 2
+    assert "Error: choose one output format; asked for csv and json" in result.stderr
