@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,12 +12,14 @@ import click
 from analyzer.cli.options import (
     AT,
     CONTEXT,
+    echo_line,
     now_utc,
     plural,
     say,
     scope_option,
     settings_options,
     store_option,
+    write_csv,
 )
 from analyzer.times import DISPLAY_FORMAT, iso
 
@@ -88,9 +87,9 @@ def status(
         ("Thresholds", f"stale after {s.stale_days} days, grace {s.grace_days} days"),
     ]
     for label, value in rows:
-        click.echo(f"{label:<22}{value}")
+        echo_line(f"{label:<22}{value}")
     for finding in result.findings:
-        click.echo(f"{finding.severity}: {finding.message} [{finding.code}]")
+        echo_line(f"{finding.severity}: {finding.message} [{finding.code}]")
     say(
         f"{s.scope}: {plural(s.seats, 'seat')}, {s.states['active']:,} active, "
         f"{plural(s.reclaim_candidates, 'reclaim candidate')}"
@@ -98,11 +97,7 @@ def status(
 
 
 def _write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    sys.stdout.write(out.getvalue())
+    write_csv(rows, columns)  # every cell made safe for a spreadsheet (the CLI kit)
 
 
 @click.command(context_settings=CONTEXT)
@@ -158,13 +153,13 @@ def diff(
         rows += result.transitions.to_dicts()
         _write_csv(rows, ["change", "login", "from_state", "to_state"])
     else:
-        click.echo(f"{result.scope}: {body['from']} -> {body['to']}")
-        click.echo(f"added   ({len(body['added']):,}): {_some(body['added'])}")
-        click.echo(f"removed ({len(body['removed']):,}): {_some(body['removed'])}")
+        echo_line(f"{result.scope}: {body['from']} -> {body['to']}")
+        echo_line(f"added   ({len(body['added']):,}): {_some(body['added'])}")
+        echo_line(f"removed ({len(body['removed']):,}): {_some(body['removed'])}")
         for key, count in body["transitions"].items():
-            click.echo(f"  {key:<28}{count:>6,}")
+            echo_line(f"  {key:<28}{count:>6,}")
         for move in body["moves"][:SHOWN]:
-            click.echo(
+            echo_line(
                 f"  moved {move['login']}: {move['field']} "
                 f"{move['before'] or '-'} -> {move['after'] or '-'}"
             )
@@ -236,7 +231,7 @@ def reclaim(
         _write_csv(rows, [c for c in result.candidates.columns if c != "display_login"])
     elif fmt == "api":
         for org, usernames in api_bodies(result).items():
-            click.echo(f"# DELETE /orgs/{org}/copilot/billing/selected_users")
+            echo_line(f"# DELETE /orgs/{org}/copilot/billing/selected_users")
             click.echo(json.dumps(usernames))
     else:
         click.echo(
@@ -245,7 +240,7 @@ def reclaim(
         )
         for row in rows:
             idle = "-" if row["idle_days"] is None else str(row["idle_days"])
-            click.echo(
+            echo_line(
                 f"{row['login']:<24}{row['reason']:<14}{idle:>6}  "
                 f"{row['last_activity'] or 'never':<21}{row['monthly_cost']:>10.2f}  "
                 f"{row['team'] or row['orgs'] or ''}"

@@ -12,6 +12,7 @@ from analyzer.cli.feedback import Bar, print_outcomes, summarize_ingest, waiting
 from analyzer.cli.options import (
     CONTEXT,
     TIME,
+    echo_line,
     plural,
     quiet_option,
     say,
@@ -105,11 +106,11 @@ def snapshots(store_dir: Path, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if infos:
-        click.echo(
+        echo_line(
             f"{'SCOPE':<20} {'AS OF (UTC)':<21} {'FORMAT':<25} {'SEATS':>7}  {'SHA256':<12}  SOURCE"
         )
     for i in infos:
-        click.echo(
+        echo_line(
             f"{i.scope:<20} {iso(i.as_of):<21} {i.format:<25} {i.seats:>7,}  "
             f"{i.sha256[:12]}  {i.source_name}"
         )
