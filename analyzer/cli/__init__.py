@@ -25,6 +25,8 @@ COMMAND_MODULES = {
     "history": "analyzer.cli.analysis",
     "report": "analyzer.cli.report",
     "monthly": "analyzer.cli.report",
+    "verify": "analyzer.cli.store",
+    "forget": "analyzer.cli.store",
 }
 
 
