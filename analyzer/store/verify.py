@@ -76,14 +76,17 @@ def verify_store(root: Path) -> Verification:
     except StoreError as exc:
         found.append(StoreProblem(MARKER, "damaged-marker", _short(exc, root)))
     infos: list[SnapshotInfo] = []
+    readable = True  # without a manifest, nothing can be told a leftover or unlisted
     if (root / MANIFEST).is_file():
         try:
             infos = read_manifest(root)
         except StoreError as exc:
             found.append(StoreProblem(MANIFEST, "damaged-manifest", _short(exc, root)))
+            readable = False
     elif has_data(root):
         message = "the manifest is missing while snapshots or originals are there"
         found.append(StoreProblem(MANIFEST, "missing-manifest", message))
+        readable = False
     for info in infos:
         problem = parquet_problem(root, info)
         if problem:
@@ -95,8 +98,8 @@ def verify_store(root: Path) -> Verification:
         if not (root / original).is_file():
             message = f"the original of {info.id} is not kept"
             found.append(StoreProblem(original, "missing-original", message))
-    found += _check_originals(root, {i.sha256 for i in infos})
-    found += _check_unknown(root, infos)
+    found += _check_originals(root, {i.sha256 for i in infos} if readable else None)
+    found += [p for p in _check_unknown(root, infos) if readable or p.code == "unknown-file"]
     originals = len(list((root / "originals").glob("*")))
     return Verification(found, len(infos), originals)
 
@@ -109,7 +112,7 @@ def _short(exc: StoreError, root: Path) -> str:
     return text
 
 
-def _check_originals(root: Path, listed: set[str]) -> list[StoreProblem]:
+def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
     found: list[StoreProblem] = []
     for where in ("originals", ATTIC):
         folder = root / where
@@ -130,7 +133,7 @@ def _check_originals(root: Path, listed: set[str]) -> list[StoreProblem]:
             if digest != entry.name:
                 message = "the kept file's bytes no longer match the sha256 it is filed under"
                 found.append(StoreProblem(f"{rel}/{name}", "damaged-original", message))
-            elif where == "originals" and entry.name not in listed:
+            elif where == "originals" and listed is not None and entry.name not in listed:
                 message = "a kept original no snapshot lists (ingest the file again to list it)"
                 found.append(StoreProblem(rel, "unlisted-original", message))
     return found
