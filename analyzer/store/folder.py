@@ -49,6 +49,7 @@ from analyzer.store.manifest import (
     manifest_bytes,
     marker_bytes,
     read_manifest,
+    read_marker,
     rebuild_hint,
 )
 from analyzer.times import iso, iso_exact, name_stamp
@@ -86,6 +87,7 @@ class Store:
         if not self.root.exists():
             return []
         check_owned(self.root)
+        read_marker(self.root)
         if not (self.root / MANIFEST).is_file():
             if has_data(self.root):
                 raise StoreError(
@@ -205,6 +207,7 @@ class StoreWriter:
         self.store = store
         self.root = store.root
         self.committed = False  # a manifest was written
+        read_marker(self.root, damaged_ok=rebuilding)  # never write a newer store
         try:
             self.infos = store.snapshots()
         except StoreError:
@@ -218,7 +221,7 @@ class StoreWriter:
         write_bytes_atomic(self.root / MARKER, marker_bytes(), durable=True)
 
     def _write_manifest(self, infos: list[SnapshotInfo]) -> None:
-        if not (self.root / MARKER).is_file():
+        if read_marker(self.root, damaged_ok=True) is None:  # missing, or damaged (rebuild)
             self._mark()
         write_bytes_atomic(self.root / MANIFEST, manifest_bytes(infos), durable=True)
         self.infos = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))

@@ -15,7 +15,6 @@ from analyzer.store.manifest import (
     PARQUET_RE,
     SHA_RE,
     file_sha256,
-    read_marker,
 )
 from analyzer.times import iso
 
@@ -44,8 +43,8 @@ def check_owned(root: Path) -> None:
         raise StoreError(
             f"{root} is a file, not a store folder; give --store a folder (new or a store)"
         )
-    if read_marker(root) is not None or (root / MANIFEST).is_file():
-        return
+    if (root / MARKER).is_file() or (root / MANIFEST).is_file():
+        return  # its content is checked by whoever reads it
     names = top_entries(root)
     if not names or (names <= OWN_ENTRIES and names & {"originals", "snapshots"}):
         return

@@ -45,20 +45,26 @@ def marker_bytes() -> bytes:
     return (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-def read_marker(root: Path) -> int | None:
-    """Return the marker's format version, None when there is no marker; raise when damaged."""
+def read_marker(root: Path, *, damaged_ok: bool = False) -> int | None:
+    """Return the marker's format version, None when there is none (or, if allowed, damaged).
+
+    Raises StoreError for a damaged marker (unless `damaged_ok`) and, always, for a store
+    of a newer format.
+    """
     path = root / MARKER
     if not path.is_file():
         return None
     try:
         version = json.loads(path.read_text(encoding="utf-8"))["format_version"]
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise TypeError("format_version is not a number")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        if damaged_ok:
+            return None
         raise StoreError(
             f"{path}: the store's marker file is damaged ({type(exc).__name__}); "
             + rebuild_hint(root)
         ) from exc
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise StoreError(f"{path}: the store's marker file is damaged; " + rebuild_hint(root))
     _check_version(path, version)
     return version
 
