@@ -14,7 +14,7 @@ from analyzer.cli import main
 from analyzer.cli.options import csv_safe, printable
 from analyzer.errors import OutputError
 from analyzer.fsutil import atomic_path, write_bytes_atomic
-from tests.helpers import Seat, make_store, ts
+from tests.helpers import Seat, make_store, ts, write_activity
 
 T = ts("2026-03-01T00:00:00")
 USAGE_HEADER = "Login,Status,Team,Last Usage Date,Last Editor Used\n"
@@ -212,3 +212,16 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
         raise RuntimeError("boom")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_monthly_out_files_that_are_not_regular_files_are_refused(tmp_path: Path) -> None:
+    """A FIFO where monthly would write a page is `Error:` exit 1 and stays a FIFO."""
+    inbox = tmp_path / "in"
+    write_activity(inbox, "acme", T, [Seat("ann", T)])
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "acme-2026-03.html")
+    result = run("monthly", inbox, "--out", out, "--store", tmp_path / "s", "-q")
+    assert result.exit_code == 1, result.output
+    assert "it is a named pipe (FIFO), not a regular file" in result.stderr
+    assert (out / "acme-2026-03.html").is_fifo()
