@@ -24,6 +24,7 @@ PROBLEMS: dict[str, str] = {
     "implausible-time": "a snapshot time before 2021 or more than a day ahead of the clock",
     "json-too-deep": "JSON nested too deeply to be a seats list",
     "line-too-long": "a first line over 131,072 characters: no seat report header",
+    "internal-error": "reading the file failed unexpectedly (a bug; please report it)",
     "malformed-csv": "text that is not valid CSV (unbalanced quotes)",
     "missing-column": "a column the recognised report needs is absent",
     "missing-field": "a JSON seat without a field every seat has",
@@ -51,10 +52,28 @@ FINDINGS: dict[str, str] = {
 }
 
 
+# Problems `copilot-seats verify` (and every command reading the store) finds in the store.
+STORE: dict[str, str] = {
+    "damaged-manifest": "manifest.json is not valid JSON or has a wrong or missing field",
+    "damaged-marker": "the marker file copilot-seats-store.json is damaged",
+    "damaged-original": "a kept original whose bytes no longer match their sha256",
+    "damaged-snapshot": "a snapshot file that is truncated, unreadable or changed on disk",
+    "leftover": "note: a file an interrupted run left; the next ingest removes it",
+    "missing-manifest": "manifest.json is missing while snapshots or originals are there",
+    "missing-marker": "note: no marker file (an earlier version's store; the next ingest adds it)",
+    "missing-original": "a listed snapshot whose original file is not kept",
+    "missing-snapshot": "a snapshot file the manifest lists is missing",
+    "no-checksum": "a snapshot written before checksums were recorded; rebuild records them",
+    "unknown-file": "a file or folder in the store that copilot-seats did not write",
+    "unknown-snapshot": "a snapshot file the manifest does not list",
+    "unlisted-original": "note: a kept original no snapshot lists (an interrupted ingest)",
+}
+
+
 def markdown_table() -> str:
     """Return the README's table of codes, generated from the registry."""
     rows = ["| code | kind | meaning |", "|---|---|---|"]
-    for kind, codes in (("problem", PROBLEMS), ("finding", FINDINGS)):
+    for kind, codes in (("problem", PROBLEMS), ("finding", FINDINGS), ("store", STORE)):
         rows += [f"| `{code}` | {kind} | {meaning} |" for code, meaning in sorted(codes.items())]
     return "\n".join(rows) + "\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 CONFIG_NAME = "copilot-seats.toml"
+# Plausible ranges: anything outside is a typo (or an attack), never a setting.
+MAX_DAYS = 3650  # stale_days and grace_days: 0 .. ten years
+MAX_PRICE = 100_000.0  # a seat's monthly price: 0 .. 100,000 (finite)
 _TOP_KEYS = {
     "stale_days",
     "grace_days",
@@ -39,8 +43,10 @@ def _int(table: dict[str, Any], key: str, where: str) -> int | None:
     value = table.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{where}: `{key}` must be a whole number of days >= 0, found {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+        raise ConfigError(
+            f"{where}: `{key}` must be a whole number of days from 0 to {MAX_DAYS}, found {value!r}"
+        )
     return value
 
 
@@ -67,8 +73,16 @@ def _prices(table: Any, where: str) -> dict[str, float] | None:
         raise ConfigError(f"{where}: `[prices]` must be a table such as business = 19")
     prices: dict[str, float] = {}
     for plan, price in table.items():
-        if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
-            raise ConfigError(f"{where}: `prices.{plan}` must be a number >= 0, found {price!r}")
+        if (
+            isinstance(price, bool)
+            or not isinstance(price, int | float)
+            or not 0 <= price <= MAX_PRICE  # also refuses nan, inf and huge integers
+            or not math.isfinite(price)
+        ):
+            raise ConfigError(
+                f"{where}: `prices.{plan}` must be a number from 0 to {MAX_PRICE:,.0f}, "
+                f"found {price!r}"
+            )
         prices[plan.lower()] = float(price)
     return prices
 
@@ -137,6 +151,8 @@ def load_settings(
     }
     fields["exclude_logins"], fields["exclude_patterns"] = _exclusions(raw.get("exclusions"), where)
     for key, value in (overrides or {}).items():
+        if key in ("stale_days", "grace_days"):
+            value = _int({key: value}, key, "the command line")
         if value is not None:
             fields[key] = value
     settings = dataclasses.replace(

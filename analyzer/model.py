@@ -100,6 +100,7 @@ class SnapshotInfo:
     time_precision: str  # second / minute / day
     scope_source: str  # file-name / api-organization / option
     parquet: str  # path inside the store
+    parquet_sha256: str = ""  # of the Parquet file; "" in stores written before format 2
 
 
 @dataclass(frozen=True)

@@ -156,9 +156,15 @@ def test_people_file_with_custom_columns_is_joined_to_seats(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('stale_days = "30"', "`stale_days` must be a whole number of days >= 0, found '30'"),
-        ("grace_days = -1", "`grace_days` must be a whole number of days >= 0, found -1"),
-        ("[prices]\nbusiness = -1", "`prices.business` must be a number >= 0, found -1"),
+        (
+            'stale_days = "30"',
+            "`stale_days` must be a whole number of days from 0 to 3650, found '30'",
+        ),
+        ("grace_days = -1", "`grace_days` must be a whole number of days from 0 to 3650, found -1"),
+        (
+            "[prices]\nbusiness = -1",
+            "`prices.business` must be a number from 0 to 100,000, found -1",
+        ),
         ("stale_day = 3", "unknown key `stale_day`; expected one of "),
         ("[people]\nfile = 'p.csv'\nlogin = 'x'", "unknown key `people.login`"),
         (
@@ -225,3 +231,53 @@ def test_bad_config_through_the_cli_is_exit_1_without_traceback(
     assert result.stderr.startswith("Error: ")
     assert key in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[prices]\nbusiness = nan", "`prices.business`"),
+        ("[prices]\nbusiness = inf", "`prices.business`"),
+        ("[prices]\nenterprise = -inf", "`prices.enterprise`"),
+        ("[prices]\nbusiness = 1e308", "`prices.business`"),
+        ("[prices]\nbusiness = 100000.01", "`prices.business`"),
+        ("[prices]\nbusiness = 99999999999999999999", "`prices.business`"),
+        ("stale_days = 3651", "`stale_days`"),
+        ("grace_days = 99999999999999999", "`grace_days`"),
+        ("stale_days = 1e308", "`stale_days`"),
+    ],
+)
+def test_implausible_numbers_in_the_config_are_refused_with_the_key(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    """nan, inf, 1e308 and out-of-range days are a ConfigError naming the key and the range."""
+    path = write_config(tmp_path, text + "\n")
+    with pytest.raises(ConfigError, match="from 0 to") as caught:
+        load_settings(path, cwd=tmp_path)
+    assert key in str(caught.value)
+
+
+def test_range_edges_are_accepted(tmp_path: Path) -> None:
+    """0 and the documented maxima are plausible settings."""
+    text = "stale_days = 3650\ngrace_days = 0\n[prices]\nbusiness = 100000\nenterprise = 0\n"
+    settings = load_settings(write_config(tmp_path, text), cwd=tmp_path)
+    assert (settings.stale_days, settings.grace_days) == (3650, 0)
+    assert settings.prices == {"business": 100000.0, "enterprise": 0.0}
+
+
+@pytest.mark.parametrize("value", ["99999999999999999", "3651", "-1", "nan"])
+@pytest.mark.parametrize("option", ["--stale-days", "--grace-days"])
+def test_implausible_days_on_the_command_line_are_a_usage_error(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    """--stale-days/--grace-days outside 0..3650 is exit 2 naming the range, no OverflowError."""
+    result = CliRunner().invoke(main, ["status", "--store", str(tmp_path / "s"), option, value])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "OverflowError" not in result.output
+    assert option in result.stderr
+
+
+def test_library_overrides_are_checked_like_the_file(tmp_path: Path) -> None:
+    """load_settings refuses an implausible override from a library caller too."""
+    with pytest.raises(ConfigError, match="`stale_days` must be a whole number of days"):
+        load_settings(None, cwd=tmp_path, overrides={"stale_days": 10**20})

@@ -120,6 +120,7 @@ def run_monthly(
         files,
         as_of=as_of,
         scope=scope,
+        now=now,
         on_wait=progress.on_wait,
         on_file=progress.on_file,
     )

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from analyzer import __version__
-from analyzer.cli.options import CONTEXT
+from analyzer.cli.options import CONTEXT, printable
 from analyzer.errors import AnalyzerError
 
 # Each command and the module defining it: a command's module is imported only when that
@@ -25,6 +25,8 @@ COMMAND_MODULES = {
     "history": "analyzer.cli.analysis",
     "report": "analyzer.cli.report",
     "monthly": "analyzer.cli.report",
+    "verify": "analyzer.cli.store",
+    "forget": "analyzer.cli.store",
 }
 
 
@@ -45,14 +47,14 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except AnalyzerError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {printable(str(exc))}", err=True)
             ctx.exit(1)
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)
         except OSError as exc:  # the file system said no (permissions, space, a file in the way)
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+            click.echo(printable(f"Error: {where}{exc.strerror or exc}"), err=True)
             ctx.exit(1)
 
 

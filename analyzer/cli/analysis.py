@@ -12,6 +12,7 @@ import click
 from analyzer.cli.options import (
     AT,
     CONTEXT,
+    echo_line,
     lower_first,
     money,
     now_utc,
@@ -120,41 +121,41 @@ def _print_status(result: Status) -> None:
     ]
     width = max(22, *(len(label) + 2 for label, _ in rows))
     for label, value in rows:
-        click.echo(f"{label:<{width}}{value}")
+        echo_line(f"{label:<{width}}{value}")
     if first:
-        click.echo(
+        echo_line(
             f"History starts here: {iso(s.as_of)[:10]} is the first snapshot of {s.scope}, so a "
             "seat without activity cannot be told from one idle for more than 90 days."
         )
-        click.echo(
+        echo_line(
             "To backfill, ingest older seat-report downloads, or a saved API seat list "
             "with --as-of TIME."
         )
     for finding in result.findings:
-        click.echo(f"{finding.severity}: {finding.message} [{finding.code}]")
+        echo_line(f"{finding.severity}: {finding.message} [{finding.code}]")
 
 
 def _print_scopes(results: list[Status]) -> None:
-    click.echo(
+    echo_line(
         f"{'SCOPE':<21}{'AS OF (UTC)':<22}{'SEATS':>6}{'ACTIVE':>8}{'STALE':>7}{'NEVER':>7}"
         f"{'NEW':>5}{'PEND':>6}{'RECLAIM':>9}{'CHECK':>7}{'COST':>12}{'SAVINGS':>12}"
     )
     for r in results:
         s = r.summary
         never = f"{s.states['never_active']:,}" + ("*" if r.first_snapshot else "")
-        click.echo(
+        echo_line(
             f"{s.scope:<21}{iso(s.as_of):<22}{s.seats:>6,}{s.states['active']:>8,}"
             f"{s.states['stale']:>7,}{never:>7}{s.states['new']:>5,}"
             f"{s.pending_cancellation:>6,}{s.reclaim_candidates:>9,}{s.check_first:>7,}"
             f"{s.monthly_cost:>12,.2f}{s.reclaimable_monthly_cost:>12,.2f}"
         )
     currency = results[0].summary.currency
-    click.echo(
+    echo_line(
         f"costs in {currency} a month; SAVINGS: potential, from the next billing cycle; "
         "CHECK: check first (idle but signed in recently)"
     )
     if any(r.first_snapshot for r in results):
-        click.echo(
+        echo_line(
             f"* first snapshot of the scope: {lower_first(state_label('never_active', True))}, "
             "not necessarily never used"
         )
@@ -210,15 +211,15 @@ def diff(
         write_csv(rows, ["change", "login", "display_login", "from_state", "to_state"])
     else:
         older, newer = sorted((result.from_as_of, result.to_as_of))
-        click.echo(
+        echo_line(
             f"{result.scope}: {body['from']} -> {body['to']} ({comparison_label(newer, older)})"
         )
-        click.echo(f"added   ({len(body['added']):,}): {_some(body['added'])}")
-        click.echo(f"removed ({len(body['removed']):,}): {_some(body['removed'])}")
+        echo_line(f"added   ({len(body['added']):,}): {_some(body['added'])}")
+        echo_line(f"removed ({len(body['removed']):,}): {_some(body['removed'])}")
         for key, count in body["transitions"].items():
-            click.echo(f"  {key:<28}{count:>6,}")
+            echo_line(f"  {key:<28}{count:>6,}")
         for move in body["moves"][:SHOWN]:
-            click.echo(
+            echo_line(
                 f"  moved {move['display_login']}: {move['field']} "
                 f"{move['before'] or '-'} -> {move['after'] or '-'}"
             )
@@ -264,12 +265,12 @@ def history(
     elif fmt == "csv":
         write_csv(rows, table.columns)
     else:
-        click.echo(
+        echo_line(
             f"{'AS OF (UTC)':<21}{'SEATS':>7}{'ACTIVE':>8}{'STALE':>7}{'NEVER':>7}"
             f"{'NEW':>5}{'PEND':>6}{'ADDED':>7}{'REMOVED':>8}{'COST':>12}{'IDLE COST':>12}"
         )
         for r in rows:
-            click.echo(
+            echo_line(
                 f"{r['as_of']:<21}{r['seats']:>7,}{r['active']:>8,}{r['stale']:>7,}"
                 f"{r['never_active']:>7,}{r['new']:>5,}{r['pending_cancellation']:>6,}"
                 f"{r['added']:>7,}{r['removed']:>8,}{r['monthly_cost']:>12,.2f}"

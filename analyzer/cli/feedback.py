@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from analyzer.cli.options import interactive, plural, say
+from analyzer.cli.options import echo_line, interactive, plural, say
 from analyzer.times import iso
 
 if TYPE_CHECKING:
@@ -24,15 +24,15 @@ def print_outcome(outcome: FileOutcome, verbose: bool) -> None:
     detail = outcome.message
     if outcome.status == "stored" and info is not None:
         detail = f"{info.scope} at {iso(info.as_of)}, {plural(info.seats, 'seat')}, {info.format}"
-    click.echo(f"{label:<15} {outcome.path}: {detail}")
+    echo_line(f"{label:<15} {outcome.path}: {detail}")
     errors = [p for p in outcome.problems if p.severity == "error"]
     shown = errors if verbose else errors[:20]
     for problem in shown:
-        click.echo(f"    {problem.render()}")
+        echo_line(f"    {problem.render()}")
     if len(errors) > len(shown):
-        click.echo(f"    ... and {len(errors) - len(shown)} more problems (use -v to list all)")
+        echo_line(f"    ... and {len(errors) - len(shown)} more problems (use -v to list all)")
     for problem in outcome.warnings:
-        click.echo(f"    warning: {problem.render()}")
+        echo_line(f"    warning: {problem.render()}")
 
 
 def print_outcomes(

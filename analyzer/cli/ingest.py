@@ -12,6 +12,8 @@ from analyzer.cli.feedback import Bar, print_outcomes, summarize_ingest, waiting
 from analyzer.cli.options import (
     CONTEXT,
     TIME,
+    echo_line,
+    now_utc,
     plural,
     quiet_option,
     say,
@@ -64,6 +66,7 @@ def ingest(
             files,
             as_of=as_of,
             scope=scope,
+            now=now_utc(),
             on_wait=waiting_note(store_dir),
             on_file=bar.step,
         )
@@ -86,7 +89,10 @@ def snapshots(store_dir: Path, as_json: bool) -> None:
     """
     from analyzer.store.folder import Store
 
-    infos = Store(store_dir).snapshots()
+    store = Store(store_dir)
+    infos = store.snapshots()
+    for info in infos:  # list only what can be read: a damaged file is an error naming it
+        store.check(info)
     if as_json:
         rows = [
             {
@@ -105,11 +111,11 @@ def snapshots(store_dir: Path, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if infos:
-        click.echo(
+        echo_line(
             f"{'SCOPE':<20} {'AS OF (UTC)':<21} {'FORMAT':<25} {'SEATS':>7}  {'SHA256':<12}  SOURCE"
         )
     for i in infos:
-        click.echo(
+        echo_line(
             f"{i.scope:<20} {iso(i.as_of):<21} {i.format:<25} {i.seats:>7,}  "
             f"{i.sha256[:12]}  {i.source_name}"
         )
@@ -120,7 +126,9 @@ def snapshots(store_dir: Path, as_json: bool) -> None:
 @click.command(context_settings=CONTEXT)
 @store_option
 def rebuild(store_dir: Path) -> None:
-    """Re-derive every snapshot from the original files kept in the store.
+    """Re-derive every snapshot and the manifest from the original files kept in the store.
+
+    Works when the manifest is missing or damaged; forgotten snapshots stay forgotten.
 
     Example: copilot-seats rebuild --store copilot-history
     """
@@ -131,10 +139,12 @@ def rebuild(store_dir: Path) -> None:
     if not (store_dir / "originals").is_dir():
         raise AnalyzerError(f"{store_dir} holds no kept originals: nothing to rebuild")
     result = rebuild_store(store, on_wait=waiting_note(store_dir))
-    for sha, problems in result.failures:
-        click.echo(f"cannot re-read original {sha[:12]}; kept its old snapshot")
+    kept = {i.sha256 for i in result.kept}
+    for sha, why, problems in result.failures:
+        then = "kept its old snapshot" if sha in kept else "it has no snapshot now"
+        echo_line(f"cannot re-read original {sha[:12]}: {why}; {then}")
         for problem in problems:
-            click.echo(f"    {problem.render()}")
+            echo_line(f"    {problem.render()}")
     say(
         f"rebuilt {plural(len(result.rebuilt), 'snapshot')}"
         + (f", {len(result.failures)} originals could not be re-read" if result.failures else "")

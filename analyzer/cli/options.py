@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from analyzer.config import MAX_DAYS
 from analyzer.times import parse_iso
 
 if TYPE_CHECKING:
@@ -45,10 +47,33 @@ def config_option(func: F) -> F:
     )(func)
 
 
+SCOPE_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+
+
+def check_scope(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Return the scope lower-cased, or a usage error when it is no org or enterprise slug."""
+    if value is None:
+        return None
+    scope = value.strip().lower()
+    if SCOPE_PATTERN.fullmatch(scope):
+        return scope
+    hint = re.sub(r"[^a-z0-9]+", "-", scope).strip("-")[:100]
+    suggestion = f" (did you mean {hint!r}?)" if hint else ""
+    raise click.BadParameter(
+        f"{printable(value)!r} is not an org or enterprise slug: use lower-case letters, "
+        f"digits and '-', starting with a letter or digit, at most 100 characters{suggestion}",
+        ctx,
+        param,
+    )
+
+
 def scope_option(func: F) -> F:
     """Add `--scope S`: which org or enterprise, when the store holds several."""
     return click.option(
-        "--scope", default=None, help="Org or enterprise slug (needed when the store has several)."
+        "--scope",
+        default=None,
+        callback=check_scope,
+        help="Org or enterprise slug (needed when the store has several).",
     )(func)
 
 
@@ -56,13 +81,13 @@ def threshold_options(func: F) -> F:
     """Add `--stale-days` and `--grace-days`, which win over the configuration file."""
     func = click.option(
         "--grace-days",
-        type=click.IntRange(min=0),
+        type=click.IntRange(min=0, max=MAX_DAYS),
         default=None,
         help="Days a new seat may stay unused before it counts as never active [30].",
     )(func)
     return click.option(
         "--stale-days",
-        type=click.IntRange(min=0),
+        type=click.IntRange(min=0, max=MAX_DAYS),
         default=None,
         help="Days without activity after which a seat is stale [30].",
     )(func)
@@ -108,8 +133,60 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def say(message: str) -> None:
-    """Print a status line to stderr."""
-    click.echo(message, err=True)
+    """Print a status line to stderr, control characters shown escaped."""
+    click.echo(printable(message), err=True)
+
+
+# C0 and C1 control characters, DEL, and the bidirectional overrides that reorder text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Return `text` with control characters escaped (`\\x1b`, `\\n`), safe for a terminal.
+
+    A login, team, org or file name from a report can hold an escape sequence that rewrites
+    the screen, or a newline that forges an output line: neither reaches the terminal raw.
+    """
+    return _CONTROL.sub(_escape, text)
+
+
+def echo_line(text: str, *, err: bool = False) -> None:
+    """Print one line of human output with control characters shown escaped."""
+    click.echo(printable(text), err=err)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(value: Any) -> Any:
+    """Return a CSV cell a spreadsheet will not run as a formula (OWASP CSV injection).
+
+    Text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`;
+    numbers, and text that is just a number such as `-5`, stay as they are.
+    """
+    risky = isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r")
+    return "'" + value if risky and not _NUMBER.fullmatch(value) else value
+
+
+def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print rows as CSV to stdout, every cell made safe for a spreadsheet."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
+    sys.stdout.write(out.getvalue())
 
 
 def interactive() -> bool:
@@ -165,18 +242,6 @@ def one_format(*asked: str | None) -> str | None:
 def money(value: float, currency: str) -> str:
     """Return `1,234.00 USD`."""
     return f"{value:,.2f} {currency}"
-
-
-def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Print rows as CSV (LF line ends, minimal quoting) on stdout."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    sys.stdout.write(out.getvalue())
 
 
 def lower_first(text: str) -> str:

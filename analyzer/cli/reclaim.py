@@ -12,6 +12,7 @@ import click
 from analyzer.cli.options import (
     AT,
     CONTEXT,
+    echo_line,
     lower_first,
     money,
     one_format,
@@ -78,7 +79,7 @@ def reclaim(
         write_csv(reclaim_rows(result.candidates), columns)
     elif chosen == "api":
         for org, usernames in api_bodies(result).items():
-            click.echo(f"# DELETE /orgs/{org}/copilot/billing/selected_users")
+            echo_line(f"# DELETE /orgs/{org}/copilot/billing/selected_users")
             click.echo(json.dumps(usernames))
     else:
         _print_table(result)
@@ -96,7 +97,7 @@ def _print_table(result: Reclaim) -> None:
     for row in rows:
         row["label"] = lower_first(state_label(row["reason"], first))
     width = max([14, *(len(r["label"]) + 2 for r in rows)])
-    click.echo(
+    echo_line(
         f"{'LOGIN':<24}{'REASON':<{width}}{'IDLE':>6}  {'LAST ACTIVITY':<22}{'LAST SIGN-IN':<14}"
         f"{'COST':>9}  TEAM / ORGS"
     )
@@ -108,10 +109,10 @@ def _print_table(result: Reclaim) -> None:
             f"{row['login']:<24}{row['label']:<{width}}{idle:>6}  {activity:<22}{sign_in:<14}"
             f"{row['monthly_cost']:>9.2f}  {row['team'] or row['orgs'] or ''}"
         )
-        click.echo(line.rstrip())
+        echo_line(line.rstrip())
     checks = reclaim_rows(result.check_first)
     if checks:
-        click.echo(
+        echo_line(
             f"check first ({len(checks):,}), not reclaim candidates: signed in recently, no "
             "activity reported: Copilot telemetry may be off; ask before removing"
         )
@@ -123,13 +124,13 @@ def _print_table(result: Reclaim) -> None:
             )
             days = row["signed_in_days"]
             when = "within the last day" if days == 0 else f"{plural(days, 'day')} ago"
-            click.echo(f"  {row['login']:<22}signed in {when}, {quiet}{_cost(row)}")
+            echo_line(f"  {row['login']:<22}signed in {when}, {quiet}{_cost(row)}")
     s = result.summary
-    click.echo(
+    echo_line(
         f"potential savings: {money(s.reclaimable_monthly_cost, s.currency)} a month, from the "
         "next billing cycle (GitHub bills a removed seat to the end of its cycle, no refund)"
     )
-    click.echo(_follow_through_line(s.as_of, result.follow_through))
+    echo_line(_follow_through_line(s.as_of, result.follow_through))
 
 
 def _cost(row: dict[str, Any]) -> str:

@@ -1,15 +1,17 @@
 """The history store: kept originals, one Parquet file per snapshot, an atomic manifest.
 
 Layout of the store folder:
-- `manifest.json`: format version and every snapshot (the commit point: a snapshot
-  exists once, and only once, the manifest lists it);
+- `copilot-seats-store.json`: the marker saying this folder is a store (and its format);
+- `manifest.json`: format version and every snapshot with the sha256 of its Parquet file
+  (the commit point: a snapshot exists once, and only once, the manifest lists it);
 - `originals/<sha256>/<file name>` and `originals/<sha256>/ingest.json`: the exact bytes of
   every accepted file and how it was read, enough to rebuild everything;
 - `snapshots/<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>.parquet`: the canonical seat rows;
-- `.lock`, `.tmp/`: the writers' lock and staging area.
+- `attic/<sha256>/`: the originals of forgotten snapshots (a rebuild never reads them);
+- `.lock`, `.tmp/cs-stage-*`: the writers' lock and staging area.
 Writers stage files, rename them into place, then replace the manifest atomically; a crash
-at any instant leaves the old manifest or the new one, and leftovers are swept by the next
-writer.
+at any instant leaves the old manifest or the new one, and the next writer removes what it
+can prove a killed writer left, and nothing else.
 """
 
 from __future__ import annotations
@@ -17,27 +19,45 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from analyzer.errors import StoreError
-from analyzer.fsutil import write_bytes_atomic
+from analyzer.fsutil import fsync_folder, write_bytes_atomic
 from analyzer.model import SnapshotInfo
 from analyzer.schema import Problem
+from analyzer.store.layout import (
+    check_owned,
+    has_data,
+    leftover_parquets,
+    parquet_problem,
+    unknown_parquets,
+)
 from analyzer.store.lock import store_lock
-from analyzer.times import iso, iso_exact, name_stamp, parse_iso
+from analyzer.store.manifest import (
+    ATTIC,
+    MANIFEST,
+    MARKER,
+    SCOPE_RE,
+    STAGE_PREFIX,
+    file_sha256,
+    manifest_bytes,
+    marker_bytes,
+    read_manifest,
+    read_marker,
+    rebuild_hint,
+)
+from analyzer.times import iso, iso_exact, name_stamp
 
 if TYPE_CHECKING:
     import polars as pl
 
     from analyzer.reading.reader import ParsedReport
-
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -50,59 +70,67 @@ class StoreOutcome:
     problems: tuple[Problem, ...] = ()  # why it was refused
 
 
-def _info_from_json(entry: dict[str, Any]) -> SnapshotInfo:
-    values = dict(entry)
-    values["as_of"] = parse_iso(values["as_of"])
-    return SnapshotInfo(**values)
-
-
-def _info_to_json(info: SnapshotInfo) -> dict[str, Any]:
-    values = asdict(info)
-    values["as_of"] = iso_exact(info.as_of)
-    return values
-
-
 class Store:
     """A history store folder; reading needs no lock, writing takes one."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._verified: set[str] = set()  # Parquet files checked whole in this process
 
     # Reading -------------------------------------------------------------------------
     def snapshots(self) -> list[SnapshotInfo]:
-        """Return every snapshot, sorted by scope then time; none for a missing store."""
-        path = self.root / MANIFEST
-        if not path.is_file():
+        """Return every snapshot, sorted by scope then time; none for a missing store.
+
+        Raises StoreError naming `rebuild` when the manifest is missing or damaged while
+        data is there, or when a snapshot file is on disk that the manifest does not list.
+        """
+        if not self.root.exists():
             return []
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            version = int(manifest["format_version"])
-            entries = manifest["snapshots"]
-        except (ValueError, KeyError, TypeError) as exc:
+        check_owned(self.root)
+        read_marker(self.root)
+        if not (self.root / MANIFEST).is_file():
+            if has_data(self.root):
+                raise StoreError(
+                    f"{self.root / MANIFEST} is missing but the store holds snapshots or "
+                    "originals; nothing was changed; " + rebuild_hint(self.root)
+                )
+            return []
+        infos = read_manifest(self.root)
+        unknown = unknown_parquets(self.root, infos)
+        if unknown:
             raise StoreError(
-                f"{path}: the manifest is damaged ({exc}); run `copilot-seats rebuild "
-                f"--store {self.root}` to re-derive it from the kept originals"
-            ) from exc
-        if version > FORMAT_VERSION:
-            raise StoreError(
-                f"{path}: the store has format version {version}, newer than this "
-                f"copilot-seats understands ({FORMAT_VERSION}); upgrade copilot-seats"
+                f"{self.root / unknown[0]}: a snapshot file the manifest does not list"
+                + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else "")
+                + "; nothing was changed; "
+                + rebuild_hint(self.root)
             )
-        infos = [_info_from_json(e) for e in entries]
-        return sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
+        return infos
 
     def scopes(self) -> list[str]:
         """Return the scopes the store holds, sorted."""
         return sorted({i.scope for i in self.snapshots()})
 
+    def check(self, info: SnapshotInfo) -> None:
+        """Raise StoreError unless the snapshot's file is whole (checked once per process)."""
+        if info.parquet in self._verified:
+            return
+        problem = parquet_problem(self.root, info)
+        if problem:
+            raise StoreError(
+                f"{self.root / info.parquet}: {problem[1]}; " + rebuild_hint(self.root)
+            )
+        self._verified.add(info.parquet)
+
     def scan(self, infos: list[SnapshotInfo], columns: list[str] | None = None) -> pl.LazyFrame:
-        """Return a lazy frame of the seat rows of these snapshots."""
+        """Return a lazy frame of the seat rows of these snapshots (their files verified)."""
         import polars as pl
 
         from analyzer.schema import seat_schema
 
         if not infos:
             return pl.LazyFrame(schema=seat_schema()).select(columns or pl.all())
+        for info in infos:
+            self.check(info)
         paths = [str(self.root / i.parquet) for i in infos]
         frame = pl.scan_parquet(paths)
         return frame.select(columns) if columns else frame
@@ -118,13 +146,58 @@ class Store:
     ) -> Iterator[StoreWriter]:
         """Lock the store for writing, sweep leftovers of killed writers, yield a writer.
 
-        A damaged manifest stops every writer but a rebuild, which replaces it.
+        A foreign folder or a damaged manifest stops every writer (a rebuild replaces the
+        manifest). A store folder this writer created is removed again when nothing was
+        stored in it, so a run that refused every file leaves no empty store behind.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
+        created = _make_folders(self.root)
+        writer: StoreWriter | None = None
         with store_lock(self.root / ".lock", on_wait):
-            writer = StoreWriter(self, rebuilding=rebuilding)
-            writer.sweep()
-            yield writer
+            try:
+                writer = StoreWriter(self, rebuilding=rebuilding)
+                writer.sweep(parquets=not rebuilding)
+                yield writer
+            finally:
+                if created and (writer is None or not writer.committed):
+                    _remove_folders(self.root, created)
+
+
+def _make_folders(root: Path) -> list[Path]:
+    """Create the store folder (and missing parents); return the folders created."""
+    if root.exists():
+        check_owned(root)
+        return []
+    missing = [p for p in (root, *root.parents) if not p.exists()]
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:  # another writer made it first
+            pass
+        except OSError as exc:
+            raise StoreError(f"cannot create the store folder {folder}: {exc.strerror}") from exc
+    return missing
+
+
+def _remove_folders(root: Path, created: list[Path]) -> None:
+    """Remove the empty store this run created (lock and staging area included)."""
+    staging = root / ".tmp"
+    if staging.is_dir():
+        for entry in staging.iterdir():
+            if entry.name.startswith(STAGE_PREFIX):
+                _remove(entry)
+    for leftover in (root / ".lock", staging):
+        with contextlib.suppress(OSError):
+            leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    for folder in created:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 class StoreWriter:
@@ -133,48 +206,62 @@ class StoreWriter:
     def __init__(self, store: Store, *, rebuilding: bool = False) -> None:
         self.store = store
         self.root = store.root
+        self.committed = False  # a manifest was written
+        read_marker(self.root, damaged_ok=rebuilding)  # never write a newer store
         try:
             self.infos = store.snapshots()
         except StoreError:
             if not rebuilding:
                 raise
             self.infos = []
+        if (self.root / MANIFEST).is_file() and not (self.root / MARKER).is_file():
+            self._mark()  # a store of an earlier version: adopt it
+
+    def _mark(self) -> None:
+        write_bytes_atomic(self.root / MARKER, marker_bytes(), durable=True)
 
     def _write_manifest(self, infos: list[SnapshotInfo]) -> None:
-        ordered = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
-        body = {
-            "format_version": FORMAT_VERSION,
-            "snapshots": [_info_to_json(i) for i in ordered],
-        }
-        text = json.dumps(body, indent=1, sort_keys=True) + "\n"
-        write_bytes_atomic(self.root / MANIFEST, text.encode("utf-8"))
-        self.infos = ordered
+        if read_marker(self.root, damaged_ok=True) is None:  # missing, or damaged (rebuild)
+            self._mark()
+        write_bytes_atomic(self.root / MANIFEST, manifest_bytes(infos), durable=True)
+        self.infos = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
+        self.committed = True
+        self.store._verified.clear()
 
-    def sweep(self) -> None:
-        """Remove what a killed writer left: staging files, unlisted snapshots, originals."""
-        shutil.rmtree(self.root / ".tmp", ignore_errors=True)
-        for stray in self.root.glob(f".{MANIFEST}.*.tmp"):
-            stray.unlink(missing_ok=True)
-        listed = {i.parquet for i in self.infos}
-        for path in (self.root / "snapshots").glob("*/*"):
-            if path.relative_to(self.root).as_posix() not in listed:
-                path.unlink(missing_ok=True)
-        # Originals are never swept: they are what `rebuild` re-derives everything from. An
-        # original a killed ingest left unlisted is whole (it was renamed into place) and is
-        # listed again when that file is ingested again.
+    def sweep(self, *, parquets: bool = True, stale: bool = False) -> None:
+        """Remove what a killed writer provably left, and finish an interrupted forget.
+
+        Only names this store gives are touched: `.tmp/cs-stage-*`, `.manifest.json.*.tmp`,
+        and snapshot files whose original no listed snapshot has. Originals are never
+        removed: they are what `rebuild` re-derives everything from.
+        """
+        staging = self.root / ".tmp"
+        if staging.is_dir():
+            for entry in staging.iterdir():
+                if entry.name.startswith(STAGE_PREFIX):
+                    _remove(entry)
+            with contextlib.suppress(OSError):
+                staging.rmdir()  # only when empty
+        for name in (MANIFEST, MARKER):
+            for stray in self.root.glob(f".{name}.*.tmp"):
+                if stray.is_file() and not stray.is_symlink():
+                    stray.unlink(missing_ok=True)
+        for info in self.infos:  # a forget killed before its commit: put the original back
+            attic, kept = self.root / ATTIC / info.sha256, self.root / "originals" / info.sha256
+            if attic.is_dir() and not kept.exists():
+                os.replace(attic, kept)
+        if parquets:
+            for rel in leftover_parquets(self.root, self.infos, stale=stale):
+                (self.root / rel).unlink(missing_ok=True)
 
     def _stage(self) -> Path:
         staging = self.root / ".tmp"
         staging.mkdir(exist_ok=True)
-        return staging / uuid.uuid4().hex
+        return staging / f"{STAGE_PREFIX}{uuid.uuid4().hex}"
 
     def _keep_original(self, parsed: ParsedReport, data: bytes) -> None:
         folder = self.root / "originals" / parsed.sha256
-        if (folder / "ingest.json").is_file():
-            return
-        staged = self._stage()
-        staged.mkdir()
-        (staged / parsed.name).write_bytes(data)
+        attic = self.root / ATTIC / parsed.sha256
         how = {
             "name": parsed.name,
             "as_of": iso_exact(parsed.as_of) if parsed.as_of else None,
@@ -182,10 +269,28 @@ class StoreWriter:
             "scope": parsed.scope,
             "scope_source": parsed.scope_source,
         }
-        (staged / "ingest.json").write_text(json.dumps(how, indent=1, sort_keys=True))
+        how_bytes = json.dumps(how, indent=1, sort_keys=True).encode("utf-8")
+        if attic.is_dir() and not folder.exists():  # a forgotten file ingested again
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(attic, folder)
+            (folder / "ingest.json").unlink(missing_ok=True)  # rewritten with today's hints
+        if (folder / "ingest.json").is_file():
+            return
+        if folder.is_dir():  # back from the attic: complete it in place, never remove it
+            if not (folder / parsed.name).is_file():
+                write_bytes_atomic(folder / parsed.name, data, durable=True)
+            write_bytes_atomic(folder / "ingest.json", how_bytes, durable=True)
+            return
+        staged = self._stage()
+        staged.mkdir()
+        with open(staged / parsed.name, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        (staged / "ingest.json").write_bytes(how_bytes)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
         os.replace(staged, folder)
+        fsync_folder(folder.parent)
 
     def _write_snapshot(self, parsed: ParsedReport) -> SnapshotInfo:
         assert parsed.seats is not None and parsed.as_of is not None and parsed.scope
@@ -196,8 +301,10 @@ class StoreWriter:
         parsed.seats.write_parquet(staged, compression="zstd", compression_level=1)
         with open(staged, "rb+") as handle:
             os.fsync(handle.fileno())
+        digest = file_sha256(staged)
         (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, self.root / rel)
+        fsync_folder((self.root / rel).parent)
         return SnapshotInfo(
             id=f"{parsed.scope}/{stamp}-{parsed.sha256[:12]}",
             scope=parsed.scope,
@@ -211,6 +318,7 @@ class StoreWriter:
             time_precision=parsed.time_precision,
             scope_source=parsed.scope_source or "",
             parquet=rel,
+            parquet_sha256=digest,
         )
 
     def already_stored(self, sha256: str) -> StoreOutcome | None:
@@ -229,6 +337,13 @@ class StoreWriter:
         known = self.already_stored(parsed.sha256)
         if known:
             return known
+        if not re.fullmatch(SCOPE_RE, parsed.scope or ""):
+            message = (
+                f"the scope {parsed.scope!r} is not an org or enterprise slug (lower-case "
+                "letters, digits and '-'); pass --scope"
+            )
+            problem = Problem(parsed.name, 0, "", "no-scope", message)
+            return StoreOutcome("refused", "no-scope", problems=(problem,))
         same, clash = find_same_report(self.store.load, self.infos, parsed)
         if same:
             return StoreOutcome(
@@ -251,20 +366,52 @@ class StoreWriter:
         self._write_manifest([*self.infos, info])
         return StoreOutcome("stored", "stored", info)
 
+    def forget(self, info: SnapshotInfo) -> None:
+        """Remove one snapshot for good: its original to the attic, then commit, then its file.
+
+        The attic is what keeps a rebuild from bringing it back; ingesting the same file
+        again restores it.
+        """
+        kept = self.root / "originals" / info.sha256
+        attic = self.root / ATTIC / info.sha256
+        if kept.exists():
+            if attic.exists():
+                raise StoreError(f"{attic} is in the way; move it elsewhere and try again")
+            attic.parent.mkdir(exist_ok=True)
+            os.replace(kept, attic)
+            fsync_folder(attic.parent)
+        self._write_manifest([i for i in self.infos if i.id != info.id])
+        (self.root / info.parquet).unlink(missing_ok=True)
+
+    def store_has_whole(self, info: SnapshotInfo) -> bool:
+        """Return True when a listed snapshot's file is whole (a rebuild may keep it)."""
+        return parquet_problem(self.root, info) is None
+
     def replace_all(self, infos: list[SnapshotInfo]) -> None:
         """Commit a whole new list of snapshots (used by rebuild), then sweep the old files."""
         self._write_manifest(infos)
-        self.sweep()
+        self.sweep(stale=True)
 
-    def rebuild_one(self, folder: Path) -> tuple[ParsedReport | None, SnapshotInfo | None]:
-        """Re-read one kept original; return its parse and the new snapshot, if accepted."""
+    def rebuild_one(self, folder: Path) -> tuple[ParsedReport | None, SnapshotInfo | None, str]:
+        """Re-read one kept original; return its parse, the new snapshot, and what failed."""
         from analyzer.reading.reader import ReadHints, read_report
+        from analyzer.times import parse_iso
 
-        how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
-        data = (folder / how["name"]).read_bytes()
-        as_of = parse_iso(how["as_of"]) if how["as_of"] else None
-        hints = ReadHints(as_of=as_of, scope=how["scope"], mtime=as_of)
-        parsed = read_report(how["name"], data, hints)
+        try:
+            how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
+            data = (folder / how["name"]).read_bytes()
+            as_of = parse_iso(how["as_of"]) if how["as_of"] else None
+            hints = ReadHints(as_of=as_of, scope=how["scope"], mtime=as_of)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return None, None, f"its ingest.json or file cannot be read ({exc})"
+        try:
+            parsed = read_report(str(how["name"]), data, hints)
+        except Exception as exc:  # a reader bug must not stop the rebuild of the others
+            return None, None, f"reading it failed unexpectedly ({type(exc).__name__}: {exc})"
+        if parsed.sha256 != folder.name:
+            return parsed, None, "its bytes no longer match their sha256 (the file changed)"
         if not parsed.accepted:
-            return parsed, None
-        return parsed, self._write_snapshot(parsed)
+            return parsed, None, "it is refused by this version"
+        if not re.fullmatch(SCOPE_RE, parsed.scope or ""):
+            return parsed, None, f"its scope {parsed.scope!r} is not a slug"
+        return parsed, self._write_snapshot(parsed), ""

@@ -76,14 +76,19 @@ def ingest_files(
     *,
     as_of: datetime | None = None,
     scope: str | None = None,
+    now: datetime | None = None,
     on_wait: Callable[[], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
 ) -> list[FileOutcome]:
-    """Read each file and store the good ones; a refused file never stops the others."""
+    """Read each file and store the good ones; a refused file never stops the others.
+
+    `now` is the caller's clock: a snapshot time more than a day after it is refused (without
+    it, no time counts as being in the future).
+    """
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
         for path in files:
-            outcome = _ingest_one(writer, path, as_of, scope)
+            outcome = _ingest_one(writer, path, as_of, scope, now)
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
@@ -91,11 +96,25 @@ def ingest_files(
 
 
 def _ingest_one(
-    writer: StoreWriter, path: Path, as_of: datetime | None, scope: str | None
+    writer: StoreWriter,
+    path: Path,
+    as_of: datetime | None,
+    scope: str | None,
+    now: datetime | None,
 ) -> FileOutcome:
+    from analyzer.reading.limits import MAX_FILE_BYTES
+    from analyzer.reading.problems import ProblemLog
     from analyzer.reading.reader import ReadHints, read_report
 
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:  # refused before a byte is read into memory
+            log = ProblemLog(path.name)
+            log.file(
+                "file-too-large",
+                f"the file is over {MAX_FILE_BYTES >> 30} GiB, more than "
+                "any seat report; check that this is the file you meant",
+            )
+            return FileOutcome(path, "refused", "file-too-large", log.finish())
         data = path.read_bytes()
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
     except OSError as exc:
@@ -104,8 +123,11 @@ def _ingest_one(
     known = writer.already_stored(sha256)
     if known:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
-    hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=datetime.now(UTC))
-    parsed = read_report(path.name, data, hints, sha256)
+    hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
+    try:
+        parsed = read_report(path.name, data, hints, sha256)
+    except Exception as exc:  # a reader bug: this file's refusal, never the run's end
+        return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.errors})
         return FileOutcome(path, "refused", ", ".join(codes), parsed.problems)
@@ -114,35 +136,49 @@ def _ingest_one(
     return FileOutcome(path, stored.status, stored.message, problems, stored.snapshot)
 
 
+def internal_error(name: str, exc: Exception) -> Problem:
+    """Return the refusal of a file whose reading failed unexpectedly (a bug to report)."""
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    message = (
+        f"reading this file failed unexpectedly ({what}); the file was not stored and the "
+        "run went on; please report this to the copilot-seats maintainers with the file"
+    )
+    return Problem(name, 0, "", "internal-error", message)
+
+
 @dataclass(frozen=True)
 class RebuildResult:
     """What a rebuild re-derived, and the originals it could not read any more."""
 
     rebuilt: list[SnapshotInfo]
     kept: list[SnapshotInfo]  # old snapshots kept because their original failed
-    failures: list[tuple[str, tuple[Problem, ...]]]
+    failures: list[tuple[str, str, tuple[Problem, ...]]]  # (sha256, why, problems)
 
 
 def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> RebuildResult:
-    """Re-derive every snapshot from the kept original files, atomically."""
+    """Re-derive every snapshot from the kept original files, atomically.
+
+    Works without the manifest (it may be missing or damaged); forgotten snapshots, whose
+    originals are in the attic, stay forgotten.
+    """
     rebuilt: list[SnapshotInfo] = []
     kept: list[SnapshotInfo] = []
-    failures: list[tuple[str, tuple[Problem, ...]]] = []
+    failures: list[tuple[str, str, tuple[Problem, ...]]] = []
     with store.writing(on_wait, rebuilding=True) as writer:
         old = {i.sha256: i for i in writer.infos}
         originals = store.root / "originals"
         folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())
         for folder in folders:
-            parsed, info = writer.rebuild_one(folder)
+            parsed, info, why = writer.rebuild_one(folder)
+            problems = parsed.problems if parsed else ()
             if info is not None:
                 source = old.get(info.sha256)
                 if source is not None:  # keep how the time was first found (e.g. mtime)
                     info = dataclasses.replace(info, time_source=source.time_source)
                 rebuilt.append(info)
-            elif folder.name in old:
-                kept.append(old[folder.name])
-                failures.append((folder.name, parsed.problems if parsed else ()))
             else:
-                failures.append((folder.name, parsed.problems if parsed else ()))
+                failures.append((folder.name, why, problems))
+                if folder.name in old and writer.store_has_whole(old[folder.name]):
+                    kept.append(old[folder.name])
         writer.replace_all(rebuilt + kept)
     return RebuildResult(rebuilt, kept, failures)

@@ -16,17 +16,33 @@ def store_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterato
     The operating system releases the lock when the holder dies, even by SIGKILL, so a
     killed ingest never leaves the store locked.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    waited = False
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         if not _try_lock(fd):
-            if on_wait:
+            if on_wait and not waited:
                 on_wait()
+            waited = True
             _lock(fd)
+        if _still_there(path, fd):
+            break
+        # The holder removed the lock file (an empty store it had created): lock anew.
+        _unlock(fd)
+        os.close(fd)
+    try:
         yield
     finally:
         _unlock(fd)
         os.close(fd)
+
+
+def _still_there(path: Path, fd: int) -> bool:
+    """Return True when `path` still names the file locked through `fd`."""
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

@@ -1,0 +1,132 @@
+"""What is on a store's disk: whose folder it is, its data, leftovers and unknown snapshot files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from analyzer.errors import StoreError
+from analyzer.model import SnapshotInfo
+from analyzer.store.manifest import (
+    ATTIC,
+    MANIFEST,
+    MARKER,
+    OWN_ENTRIES,
+    PARQUET_RE,
+    SHA_RE,
+    file_sha256,
+)
+from analyzer.times import iso
+
+
+def top_entries(root: Path) -> set[str]:
+    """Return the names at the top of a folder, without the lock file (a writer may hold it)."""
+    return set(os.listdir(root)) - {".lock"}
+
+
+def has_data(root: Path) -> bool:
+    """Return True when the folder holds kept originals or snapshot files."""
+    originals = root / "originals"
+    if originals.is_dir() and any(originals.iterdir()):
+        return True
+    return bool(parquet_files(root))
+
+
+def check_owned(root: Path) -> None:
+    """Raise StoreError unless `root` is a store, a store's remains, or an empty folder.
+
+    A store has the marker file; a store of an earlier version has a manifest (it is adopted
+    and marked by the next writer); a store whose manifest was lost still has its own
+    folders only. Anything else is someone else's folder, and the store never writes there.
+    """
+    if not root.is_dir():
+        raise StoreError(
+            f"{root} is a file, not a store folder; give --store a folder (new or a store)"
+        )
+    if (root / MARKER).is_file() or (root / MANIFEST).is_file():
+        return  # its content is checked by whoever reads it
+    names = top_entries(root)
+    if not names or (names <= OWN_ENTRIES and names & {"originals", "snapshots"}):
+        return
+    shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
+    raise StoreError(
+        f"{root} is not a copilot-seats store: it holds other files ({shown}) and no {MARKER}; "
+        "give --store a new or empty folder, or the folder of an existing store"
+    )
+
+
+def parquet_files(root: Path) -> dict[str, str]:
+    """Return {path inside the store: sha12} of every file named like a snapshot file."""
+    found: dict[str, str] = {}
+    snapshots = root / "snapshots"
+    if not snapshots.is_dir():
+        return found
+    for path in snapshots.glob("*/*"):
+        rel = path.relative_to(root).as_posix()
+        match = PARQUET_RE.fullmatch(rel)
+        if match and path.is_file():
+            found[rel] = match["sha12"]
+    return found
+
+
+def kept_shas(root: Path) -> set[str]:
+    """Return the sha256 of every kept original, in `originals/` or in the attic."""
+    shas: set[str] = set()
+    for folder in ("originals", ATTIC):
+        if (root / folder).is_dir():
+            shas |= {p.name for p in (root / folder).iterdir() if SHA_RE.fullmatch(p.name)}
+    return shas
+
+
+def leftover_parquets(root: Path, infos: list[SnapshotInfo], *, stale: bool = False) -> list[str]:
+    """Return snapshot files a killed writer left: unlisted, of an original no snapshot lists.
+
+    With `stale` (after a rebuild), also the unlisted files of listed originals: an earlier
+    derivation of a snapshot the rebuild has just written again.
+    """
+    listed = {i.parquet for i in infos}
+    listed_shas = {i.sha256[:12] for i in infos}
+    kept = {sha[:12] for sha in kept_shas(root)}
+    return sorted(
+        rel
+        for rel, sha12 in parquet_files(root).items()
+        if rel not in listed and sha12 in kept and (stale or sha12 not in listed_shas)
+    )
+
+
+def unknown_parquets(root: Path, infos: list[SnapshotInfo]) -> list[str]:
+    """Return snapshot files the manifest does not list and no interrupted writer explains."""
+    listed = {i.parquet for i in infos}
+    leftovers = set(leftover_parquets(root, infos))
+    return sorted(rel for rel in parquet_files(root) if rel not in listed | leftovers)
+
+
+def parquet_problem(root: Path, info: SnapshotInfo) -> tuple[str, str] | None:
+    """Return (code, what is wrong) with a listed snapshot's file, or None when it is whole."""
+    path = root / info.parquet
+    what = f"the snapshot file of {info.scope} at {iso(info.as_of)}"
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            handle.seek(max(size - 4, 0))
+            tail = handle.read(4)
+    except FileNotFoundError:
+        return "missing-snapshot", f"{what} is missing"
+    except OSError as exc:
+        return "damaged-snapshot", f"{what} cannot be read ({exc.strerror or exc})"
+    if size < 12 or head != b"PAR1" or tail != b"PAR1":
+        return "damaged-snapshot", f"{what} is truncated or not a Parquet file"
+    if info.parquet_sha256:
+        if file_sha256(path) != info.parquet_sha256:
+            return "damaged-snapshot", (
+                f"{what} has changed on disk (its sha256 is not the one the manifest recorded)"
+            )
+        return None
+    try:  # written before checksums were recorded: at least its footer must read
+        import polars as pl
+
+        pl.read_parquet_schema(path)
+    except Exception:  # any failure to read it is damage, named below
+        return "damaged-snapshot", f"{what} cannot be read as Parquet"
+    return None

@@ -1,0 +1,153 @@
+"""The store's manifest and marker: strict reading, writing, and the names the store gives."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from analyzer.errors import StoreError
+from analyzer.model import SnapshotInfo
+from analyzer.times import iso_exact, parse_iso
+
+FORMAT_VERSION = 2  # 2: every snapshot records its Parquet file's sha256
+MANIFEST = "manifest.json"
+MARKER = "copilot-seats-store.json"
+ATTIC = "attic"
+STAGE_PREFIX = "cs-stage-"  # staging names under .tmp/: the only ones a sweep removes
+SCOPE_RE = r"[a-z0-9][a-z0-9-]{0,99}"
+SHA_RE = re.compile(r"[0-9a-f]{64}")
+# snapshots/<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>.parquet
+PARQUET_RE = re.compile(
+    rf"snapshots/(?P<scope>{SCOPE_RE})/\d{{8}}T\d{{6}}Z-(?P<sha12>[0-9a-f]{{12}})\.parquet"
+)
+# What a store folder may hold at its top; anything else is someone else's file.
+OWN_ENTRIES = {MANIFEST, MARKER, ".lock", ".tmp", "originals", "snapshots", ATTIC}
+
+
+def rebuild_hint(root: Path) -> str:
+    """Return the advice every damaged-store message ends with."""
+    return f"run `copilot-seats rebuild --store {root}` to re-derive it from the kept originals"
+
+
+def file_sha256(path: Path) -> str:
+    """Return the sha256 of a file's bytes, read in chunks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def marker_bytes() -> bytes:
+    """Return the marker file's content: what the folder is, and its format version."""
+    body = {"format_version": FORMAT_VERSION, "what": "a copilot-seats history store"}
+    return (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def read_marker(root: Path, *, damaged_ok: bool = False) -> int | None:
+    """Return the marker's format version, None when there is none (or, if allowed, damaged).
+
+    Raises StoreError for a damaged marker (unless `damaged_ok`) and, always, for a store
+    of a newer format.
+    """
+    path = root / MARKER
+    if not path.is_file():
+        return None
+    try:
+        version = json.loads(path.read_text(encoding="utf-8"))["format_version"]
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise TypeError("format_version is not a number")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        if damaged_ok:
+            return None
+        raise StoreError(
+            f"{path}: the store's marker file is damaged ({type(exc).__name__}); "
+            + rebuild_hint(root)
+        ) from exc
+    _check_version(path, version)
+    return version
+
+
+def _check_version(path: Path, version: int) -> None:
+    if version > FORMAT_VERSION:
+        raise StoreError(
+            f"{path}: the store has format version {version}, newer than this "
+            f"copilot-seats understands ({FORMAT_VERSION}); upgrade copilot-seats"
+        )
+
+
+_TEXT = {"id", "scope", "format", "source_name", "sha256", "time_source", "time_precision"}
+_TEXT |= {"scope_source", "parquet", "parquet_sha256"}
+_COUNTS = {"seats", "rows"}
+_OPTIONAL = {"parquet_sha256"}
+
+
+def _entry(entry: Any, index: int) -> SnapshotInfo:
+    """Return one manifest entry as a SnapshotInfo; raise ValueError saying what is wrong."""
+    where = f"snapshot {index + 1}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where} is {type(entry).__name__}, not an object")
+    values: dict[str, Any] = {}
+    for field in fields(SnapshotInfo):
+        name = field.name
+        if name not in entry:
+            if name in _OPTIONAL:
+                continue
+            raise ValueError(f"{where}: `{name}` is missing")
+        value = entry[name]
+        if name in _TEXT and not isinstance(value, str):
+            raise ValueError(f"{where}: `{name}` must be text, found {value!r:.60}")
+        if name in _COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise ValueError(f"{where}: `{name}` must be a count, found {value!r:.60}")
+        values[name] = value
+    if not isinstance(values["as_of"], str):
+        raise ValueError(f"{where}: `as_of` must be a time, found {values['as_of']!r:.60}")
+    try:
+        values["as_of"] = parse_iso(values["as_of"])
+    except ValueError:
+        raise ValueError(f"{where}: `as_of` is not a time: {values['as_of']!r:.60}") from None
+    sha, parquet = values["sha256"], values["parquet"]
+    if not SHA_RE.fullmatch(sha):
+        raise ValueError(f"{where}: `sha256` is not a sha256: {sha!r:.80}")
+    match = PARQUET_RE.fullmatch(parquet)
+    if not match or match["scope"] != values["scope"] or match["sha12"] != sha[:12]:
+        raise ValueError(f"{where}: `parquet` is not this snapshot's file name: {parquet!r:.120}")
+    if values.get("parquet_sha256") and not SHA_RE.fullmatch(values["parquet_sha256"]):
+        raise ValueError(f"{where}: `parquet_sha256` is not a sha256")
+    return SnapshotInfo(**values)
+
+
+def read_manifest(root: Path) -> list[SnapshotInfo]:
+    """Return the manifest's snapshots; raise StoreError naming `rebuild` when it is damaged."""
+    path = root / MANIFEST
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(body, dict):
+            raise ValueError(f"the manifest is {type(body).__name__}, not an object")
+        version = body.get("format_version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ValueError(f"`format_version` must be a number, found {version!r:.60}")
+        _check_version(path, version)
+        entries = body.get("snapshots")
+        if not isinstance(entries, list):
+            raise ValueError(f"`snapshots` must be a list, found {entries!r:.60}")
+        infos = [_entry(e, n) for n, e in enumerate(entries)]
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise StoreError(f"{path}: the manifest is damaged ({exc}); " + rebuild_hint(root)) from exc
+    ids = [i.id for i in infos]
+    if len(set(ids)) != len(ids):
+        raise StoreError(f"{path}: the manifest lists a snapshot twice; " + rebuild_hint(root))
+    return sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
+
+
+def manifest_bytes(infos: list[SnapshotInfo]) -> bytes:
+    """Return the manifest listing these snapshots, in the current format."""
+    ordered = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
+    entries = []
+    for info in ordered:
+        values = asdict(info)
+        values["as_of"] = iso_exact(info.as_of)
+        entries.append(values)
+    body = {"format_version": FORMAT_VERSION, "snapshots": entries}
+    return (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")

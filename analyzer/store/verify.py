@@ -1,0 +1,173 @@
+"""Check a whole store: marker, manifest, every snapshot file and original, unknown files."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.codes import STORE
+from analyzer.errors import StoreError
+from analyzer.model import SnapshotInfo
+from analyzer.store.layout import (
+    check_owned,
+    has_data,
+    leftover_parquets,
+    parquet_files,
+    parquet_problem,
+)
+from analyzer.store.manifest import (
+    ATTIC,
+    MANIFEST,
+    MARKER,
+    OWN_ENTRIES,
+    SHA_RE,
+    STAGE_PREFIX,
+    file_sha256,
+    read_manifest,
+    read_marker,
+)
+
+_TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)})\..+\.tmp$")
+
+
+@dataclass(frozen=True)
+class StoreProblem:
+    """One thing wrong (or worth a note) in a store, with the file it concerns."""
+
+    path: str  # inside the store ("" for the store itself)
+    code: str  # a key of analyzer.codes.STORE
+    message: str
+
+    @property
+    def severity(self) -> str:
+        """Return "note" for what needs no action, else "error"."""
+        return "note" if STORE[self.code].startswith("note:") else "error"
+
+    def render(self) -> str:
+        """Return the `path: message [code]` form users see."""
+        return f"{self.path or '.'}: {self.message} [{self.code}]"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What `verify` found: the problems, and how much it checked."""
+
+    problems: list[StoreProblem]
+    snapshots: int
+    originals: int
+
+    @property
+    def ok(self) -> bool:
+        """Return True when nothing but notes was found."""
+        return all(p.severity == "note" for p in self.problems)
+
+
+def verify_store(root: Path) -> Verification:
+    """Check every file of the store at `root`; raise StoreError when there is no store."""
+    if not root.exists():
+        raise StoreError(f"there is no store at {root}")
+    check_owned(root)
+    found: list[StoreProblem] = []
+    try:
+        if read_marker(root) is None:
+            found.append(StoreProblem(MARKER, "missing-marker", "the marker file is missing"))
+    except StoreError as exc:
+        found.append(StoreProblem(MARKER, "damaged-marker", _short(exc, root)))
+    infos: list[SnapshotInfo] = []
+    readable = True  # without a manifest, nothing can be told a leftover or unlisted
+    if (root / MANIFEST).is_file():
+        try:
+            infos = read_manifest(root)
+        except StoreError as exc:
+            found.append(StoreProblem(MANIFEST, "damaged-manifest", _short(exc, root)))
+            readable = False
+    elif has_data(root):
+        message = "the manifest is missing while snapshots or originals are there"
+        found.append(StoreProblem(MANIFEST, "missing-manifest", message))
+        readable = False
+    for info in infos:
+        problem = parquet_problem(root, info)
+        if problem:
+            found.append(StoreProblem(info.parquet, *problem))
+        elif not info.parquet_sha256:
+            message = "no sha256 recorded for this snapshot file (an earlier version wrote it)"
+            found.append(StoreProblem(info.parquet, "no-checksum", message))
+        original = f"originals/{info.sha256}/{info.source_name}"
+        if not (root / original).is_file():
+            message = f"the original of {info.id} is not kept"
+            found.append(StoreProblem(original, "missing-original", message))
+    found += _check_originals(root, {i.sha256 for i in infos} if readable else None)
+    found += [p for p in _check_unknown(root, infos) if readable or p.code == "unknown-file"]
+    originals = len(list((root / "originals").glob("*")))
+    return Verification(found, len(infos), originals)
+
+
+def _short(exc: StoreError, root: Path) -> str:
+    """Return an error's message without its leading path (the problem names the file)."""
+    text = str(exc)
+    for prefix in (f"{root / MANIFEST}: ", f"{root / MARKER}: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
+    found: list[StoreProblem] = []
+    for where in ("originals", ATTIC):
+        folder = root / where
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            rel = f"{where}/{entry.name}"
+            if not SHA_RE.fullmatch(entry.name) or not entry.is_dir():
+                found.append(StoreProblem(rel, "unknown-file", "not a kept original"))
+                continue
+            try:
+                name = json.loads((entry / "ingest.json").read_text(encoding="utf-8"))["name"]
+                digest = file_sha256(entry / str(name))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                message = f"its ingest.json or file cannot be read ({type(exc).__name__})"
+                found.append(StoreProblem(rel, "damaged-original", message))
+                continue
+            if digest != entry.name:
+                message = "the kept file's bytes no longer match the sha256 it is filed under"
+                found.append(StoreProblem(f"{rel}/{name}", "damaged-original", message))
+            elif where == "originals" and listed is not None and entry.name not in listed:
+                message = "a kept original no snapshot lists (ingest the file again to list it)"
+                found.append(StoreProblem(rel, "unlisted-original", message))
+    return found
+
+
+def _check_unknown(root: Path, infos: list[SnapshotInfo]) -> list[StoreProblem]:
+    found: list[StoreProblem] = []
+    for name in sorted(set(p.name for p in root.iterdir()) - OWN_ENTRIES):
+        if _TEMP.match(name):
+            found.append(StoreProblem(name, "leftover", "a temporary file of an interrupted run"))
+        else:
+            found.append(StoreProblem(name, "unknown-file", "copilot-seats did not write this"))
+    staging = root / ".tmp"
+    if staging.is_dir():
+        for entry in sorted(staging.iterdir()):
+            rel = f".tmp/{entry.name}"
+            if entry.name.startswith(STAGE_PREFIX):
+                found.append(StoreProblem(rel, "leftover", "staged by an interrupted run"))
+            else:
+                found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
+    listed = {i.parquet for i in infos}
+    leftovers = set(leftover_parquets(root, infos))
+    named = parquet_files(root)
+    if (root / "snapshots").is_dir():
+        for path in sorted((root / "snapshots").rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if rel in listed or (path.is_dir() and path.parent == root / "snapshots"):
+                continue
+            if rel in leftovers:
+                message = "a snapshot file of an interrupted ingest"
+                found.append(StoreProblem(rel, "leftover", message))
+            elif rel in named:
+                message = "a snapshot file the manifest does not list"
+                found.append(StoreProblem(rel, "unknown-snapshot", message))
+            else:
+                found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
+    return found
