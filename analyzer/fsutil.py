@@ -18,13 +18,14 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success rename it over `target`.
 
     The temporary file lives in the same folder (so the rename is atomic) and is removed
     when the block raises, so a failed run never leaves a partial file at `target`. A file
     system error (no such folder, no permission, disk full) becomes an OutputError naming
-    `target`.
+    `target`. With `durable`, the file is synced before the rename; files that can be
+    regenerated at will (reports) skip that.
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -36,8 +37,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the user's usual mode
     try:
         yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+        if durable:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except OSError as exc:
         raise _cannot_write(target, exc) from exc
