@@ -236,8 +236,6 @@ def _seat_frame(data: ReportData, labels: dict[str, str]) -> pl.DataFrame:
         # The org breakdown counts a seat under its primary org (the one of its latest
         # activity); a frame without that column is taken as one org per seat.
         seats = seats.with_columns(pl.col("orgs").alias("primary_org"))
-    if "manager" not in seats.columns:
-        seats = seats.with_columns(pl.lit(None, pl.String).alias("manager"))
     return seats.with_columns(
         label_states("state", labels),
         *(pl.col(name).fill_null(UNMAPPED) for name in _GROUP_COLUMNS),

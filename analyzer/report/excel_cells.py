@@ -19,10 +19,13 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from _typeshed import SizedBuffer
 
 # How a column's values look. Text becomes an inline or shared string; a formula is only
 # ever a column's `formula` template or a `trusted` column built by this package.
@@ -148,7 +151,7 @@ def cell_xml(spec: CellSpec, styles: StyleIds) -> pl.Expr:
         return _text_xml(spec, styles)
     if look.kind == "bool":
         parts = [
-            pl.lit(f"<c{_attr(styles(look))} t=\"b\"><v>"),
+            pl.lit(f'<c{_attr(styles(look))} t="b"><v>'),
             spec.value.cast(pl.Int8).cast(pl.String),
             pl.lit("</v></c>"),
         ]
@@ -300,13 +303,13 @@ class SplicingZip(ZipFile):
     def writestr(
         self,
         zinfo_or_arcname: str | ZipInfo,
-        data: str | bytes,
+        data: str | SizedBuffer,
         compress_type: int | None = None,
         compresslevel: int | None = None,
     ) -> None:
         """Store a part with the fixed entry time, patched when asked."""
         name = zinfo_or_arcname if isinstance(zinfo_or_arcname, str) else zinfo_or_arcname.filename
-        raw = data.encode() if isinstance(data, str) else data
+        raw = data.encode() if isinstance(data, str) else bytes(data)
         if name in self._patch:
             raw = self._patch.pop(name)(raw)
         super().writestr(_info(name), raw, compresslevel=COMPRESS_LEVEL)

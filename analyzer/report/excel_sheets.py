@@ -76,7 +76,9 @@ def _changes_frame(diff: SeatDiff, seats: pl.DataFrame, labels: dict[str, str]) 
     )
 
 
-def write_changes(book: Book, data: ReportData, seats: pl.DataFrame, labels: dict[str, str]) -> None:
+def write_changes(
+    book: Book, data: ReportData, seats: pl.DataFrame, labels: dict[str, str]
+) -> None:
     """Write the changes since the previous month (only written when there is one)."""
     assert data.changes is not None
     sheet = book.add_sheet("Changes", widths_of(_CHANGE_COLUMNS))
@@ -89,7 +91,11 @@ def plan_header(what: str, plan: str) -> str:
     return f"{what}: {plan}"
 
 
-_PLAN_COUNTS = (("seats", "Billed seats"), ("idle", "Idle seats"), ("reclaim", "Reclaim candidates"))
+_PLAN_COUNTS = (
+    ("seats", "Billed seats"),
+    ("idle", "Idle seats"),
+    ("reclaim", "Reclaim candidates"),
+)
 
 
 def trend_columns(data: ReportData) -> list[Column]:

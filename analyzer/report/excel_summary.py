@@ -54,6 +54,12 @@ PEOPLE_HINT = (
 )
 
 
+def wrapped_height(text: str, width: float = 50.0) -> float | None:
+    """Return the row height (points) that shows `text` wrapped in column A, None for one line."""
+    lines = -(-len(text) // int(width * 0.9 - 2))
+    return 15.0 * lines if lines > 1 else None
+
+
 def price_name(plan: str) -> str:
     """Return the defined name of a plan's price cell, e.g. `Price_business`."""
     return "Price_" + re.sub(r"[^A-Za-z0-9_]", "_", plan)
@@ -85,21 +91,21 @@ def _heading(sheet: Sheet, title: str) -> None:
 def _write_facts(sheet: Sheet, data: ReportData) -> None:
     """Write the title, the note and what the workbook describes."""
     sheet.append([Styled("GitHub Copilot seats: finance workbook", bold=True)])
-    sheet.append([Styled(NOTE, wrap=True)], height=45)
+    sheet.append([Styled(NOTE, wrap=True)], height=wrapped_height(NOTE))
     previous = data.previous_snapshot
+    before = previous.as_of if previous else None
     facts: tuple[tuple[str, Any, Kind], ...] = (
         ("Scope", data.scope, "text"),
         ("Month", data.month, "text"),
         ("Snapshot time (UTC)", excel_datetime(data.current_snapshot.as_of), "datetime"),
-        ("Compared with", comparison_label(data.current.as_of, previous and previous.as_of),
-         "text"),
+        ("Compared with", comparison_label(data.current.as_of, before), "text"),
         ("Snapshot file", data.current_snapshot.source_name, "text"),
         ("Made by", f"copilot-seats {data.tool_version}", "text"),
     )  # fmt: skip
     for label, value, kind in facts:
         sheet.append([label, Styled(value, kind)])
     if "cost_center" not in data.breakdowns and data.settings.people is None:
-        sheet.append([Styled(PEOPLE_HINT, wrap=True)], height=45)
+        sheet.append([Styled(PEOPLE_HINT, wrap=True)], height=wrapped_height(PEOPLE_HINT))
 
 
 def _write_assumptions(book: Book, sheet: Sheet, data: ReportData) -> None:
@@ -142,17 +148,24 @@ def _write_plans(sheet: Sheet, data: ReportData) -> None:
         sheet,
         "PlansTable",
         pl.DataFrame(
-            {"plan": plans, "seats": seats, "price": price,
-             "cost": [n * p if p is not None else None for n, p in zip(seats, price, strict=True)]},
+            {
+                "plan": plans,
+                "seats": seats,
+                "price": price,
+                "cost": [
+                    n * p if p is not None else None for n, p in zip(seats, price, strict=True)
+                ],
+            },
             schema={"plan": pl.String, "seats": pl.Int64, "price": pl.Float64, "cost": pl.Float64},
-        ),  # fmt: skip
+        ),
         [
             Column("Plan", "text", source="plan", total="label"),
             Column("Billed seats", "count", source="seats", total="sum"),
-            Column("Price per seat", "money", formula="=VLOOKUP(A{r},Prices,2,FALSE)",
-                   cached="price"),
+            Column(
+                "Price per seat", "money", formula="=VLOOKUP(A{r},Prices,2,FALSE)", cached="price"
+            ),
             Column("Monthly cost", "money", formula="=B{r}*C{r}", total="sum", cached="cost"),
-        ],  # fmt: skip
+        ],
         totals=True,
     )
 
@@ -260,10 +273,11 @@ def _write_costs(
         [
             Column("Figure", "text", source="figure"),
             Column("This month", "money", source="formula", trusted=True, cached="value"),
-            Column("Previous month", "money", source="previous", trusted=True,
-                   cached="previous_value"),
+            Column(
+                "Previous month", "money", source="previous", trusted=True, cached="previous_value"
+            ),
             Column("Change", "money", source="change", trusted=True, cached="change_value"),
-        ],  # fmt: skip
+        ],
     )
     for offset, (name, _) in enumerate(COST_FIGURES):
         book.define(name, span.cell("This month", span.first_row + offset))
@@ -310,7 +324,7 @@ def _write_savings(book: Book, sheet: Sheet, data: ReportData, counts: dict[str,
     for name, label, formula, kind, value in rows:
         row = sheet.append(
             [Styled(label, wrap=True), Styled(formula, kind, formula=True, cached=value)],
-            height=30 if len(label) > 60 else None,
+            height=wrapped_height(label),
         )
         book.define(name, f"{where}!$B${row}")
     follow = data.follow_through

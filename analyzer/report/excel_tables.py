@@ -217,7 +217,9 @@ class Book(contextlib.AbstractContextManager["Book"]):
                 "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
                     b"</Relationships>", _SST_RELATIONSHIP + b"</Relationships>"
                 ),
-                "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", _SST_TYPE + b"</Types>"),
+                "[Content_Types].xml": lambda xml: xml.replace(
+                    b"</Types>", _SST_TYPE + b"</Types>"
+                ),
             }
         with atomic_path(path, durable=False) as tmp, SplicingZip(tmp, rows, patch) as archive:
             if self._strings:
@@ -344,6 +346,7 @@ class Sheet:
         def cells(row: pl.Expr) -> list[pl.Expr]:
             """Return each column's `<c>` expression for the rows numbered by `row`."""
             out = []
+            dtype: pl.DataType
             for column in columns:
                 look = Look(column.kind, column.bold)
                 cached = pl.col(column.cached) if column.cached else None
