@@ -45,6 +45,7 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 COUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.0%"
+BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'  # LibreOffice shows booleans without it as 1 and 0
 FONT_NAME = "Calibri"
 FONT_SIZE = 11.0
 MIN_PRINT_PT = 8.0  # smallest printed text: a sheet is fitted to the page width only above it
@@ -176,6 +177,7 @@ class Book(contextlib.AbstractContextManager["Book"]):
                 "datetime": DATETIME_FORMAT,
                 "date": DATE_FORMAT,
                 "percent": PERCENT_FORMAT,
+                "bool": BOOL_FORMAT,
             }
             cell = WriteOnlyCell(self.sheets[0].ws)
             if look.kind in formats:
