@@ -517,3 +517,11 @@ def test_sources_sheet_lists_every_definition(book: Workbook) -> None:
     _, rows = table(book, "DefinitionsTable")
     got = [(row[0].value, row[1].value) for row in rows]
     assert got == list(make_report_data().definitions)
+
+
+def test_more_seats_than_a_sheet_holds_is_refused(tmp_path: Path) -> None:
+    """Pin a clear error, and no file, for more seats than one worksheet can hold."""
+    seats = pl.DataFrame({"login": pl.int_range(1_048_575, eager=True).cast(pl.String)})
+    with pytest.raises(OutputError, match="supports up to 1,000,000 seats"):
+        write(tmp_path, consistent_report_data(seats=seats))
+    assert list(tmp_path.iterdir()) == []
