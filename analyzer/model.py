@@ -137,6 +137,7 @@ class FollowThrough:
     now_check_first: int  # still idle, but signed in recently
     other: int  # now pending cancellation, excluded, or otherwise not a candidate
     currency: str
+    removed_by_plan: dict[str, int] = field(default_factory=dict)  # billed plan -> removed
 
     @property
     def came_back_share(self) -> float | None:
@@ -223,7 +224,9 @@ class ReportData:
     Frames and their columns:
     - history: one row per snapshot of the scope up to `current` (oldest first): as_of,
       seats, active, stale, never_active, new, pending_cancellation, reclaim_candidates,
-      added, removed, monthly_cost, idle_monthly_cost
+      added, removed, monthly_cost, idle_monthly_cost, surface_<family>..., then per plan
+      of `settings.prices`: seats_<plan>, idle_<plan>, reclaim_<plan> (billed, stale or
+      never active, reclaim candidates), from which a workbook reprices every month
     - surface_mix: as_of, family, seats (long form; families in analyzer.surfaces order)
     - idle_buckets: bucket (IDLE_BUCKETS order), seats
     - activation: bucket (ACTIVATION_BUCKETS order), seats
@@ -244,7 +247,8 @@ class ReportData:
     - breakdowns: {"org" | "team" | "cost_center" | "department": frame} with columns
       key, seats, active, stale, never_active, new, pending_cancellation,
       reclaim_candidates, monthly_cost, idle_monthly_cost; sorted by key with UNMAPPED
-      last; each frame's totals equal `current`'s
+      last; keys are unique ignoring case (case variants are one group, shown with the most
+      common spelling); each frame's totals equal `current`'s
     """
 
     scope: str

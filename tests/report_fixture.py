@@ -134,6 +134,13 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
             "removed": [0, 0, 0],
             "monthly_cost": [57.0, 96.0, 115.0],
             "idle_monthly_cost": [0.0, 38.0, 77.0],
+            # per plan: what the workbook reprices every month from
+            "seats_business": [3, 3, 4],
+            "idle_business": [0, 2, 2],
+            "reclaim_business": [0, 1, 2],
+            "seats_enterprise": [0, 1, 1],
+            "idle_enterprise": [0, 0, 1],
+            "reclaim_enterprise": [0, 0, 0],
         },
         schema_overrides={"as_of": utc},
     )
@@ -214,7 +221,7 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         check_first=check_first,
         changes=changes,
         # last month's one candidate (bob) is still idle
-        follow_through=FollowThrough(_ts(28, 2), 1, 0, 0.0, 1, 0, 0, 0, "USD"),
+        follow_through=FollowThrough(_ts(28, 2), 1, 0, 0.0, 1, 0, 0, 0, "USD", {}),
         breakdowns=breakdowns(seats, with_people=True),
         findings=(
             Finding(

@@ -19,15 +19,9 @@ from analyzer.model import (
     SeatDiff,
     SnapshotSummary,
 )
+from analyzer.report.palette import STATE_COLORS as STATE_COLORS  # the page imports it here
 from analyzer.surfaces import FAMILY_ORDER, OTHER, UNKNOWN
 
-# One colour per seat state, shared by the page's cards, badges and every chart.
-STATE_COLORS: dict[str, str] = {
-    "active": "#1a7f37",
-    "stale": "#d4a017",
-    "never_active": "#cf222e",
-    "new": "#0969da",
-}
 NEUTRAL = "#8c959f"
 INK = "#1f2328"
 GRID = "#e6e9ed"

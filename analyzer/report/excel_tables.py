@@ -15,7 +15,7 @@ from typing import IO, Any, Literal
 import polars as pl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.filters import AutoFilter
@@ -24,7 +24,19 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
 from analyzer.fsutil import atomic_path
-from analyzer.report.excel_cells import Kind, SplicingZip, cell_xml, render_rows
+from analyzer.report.excel_cells import (
+    EMPTY_CELL,
+    CellSpec,
+    Kind,
+    Look,
+    SplicingZip,
+    cell_xml,
+    loose_cell,
+    render_rows,
+    row_xml,
+    shared_texts,
+    xml_text,
+)
 
 Total = Literal["label", "sum"]
 
@@ -32,6 +44,13 @@ TABLE_STYLE = "TableStyleMedium2"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 COUNT_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0%"
+BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'  # LibreOffice shows booleans without it as 1 and 0
+FONT_NAME = "Calibri"
+FONT_SIZE = 11.0
+MIN_PRINT_PT = 8.0  # smallest printed text: a sheet is fitted to the page width only above it
+SPLIT_SCALE = 75  # print scale of sheets too wide to fit: 8.25 pt text
+MARGIN_IN = 0.4  # left and right page margins, inches
 
 
 def money_format(currency: str) -> str:
@@ -54,6 +73,8 @@ class Column:
     `formula` is a template in which `{r}` stands for the row number, e.g.
     `=VLOOKUP(H{r},Prices,2,FALSE)`. With `trusted`, the `source` column holds formulas
     this package built; every other string is written as text, whatever it starts with.
+    `cached` names the frame column holding a formula's computed value (written with it);
+    `colors` maps text values to font colours.
     """
 
     header: str
@@ -64,16 +85,24 @@ class Column:
     trusted: bool = False
     total: Total | None = None
     bold: bool = False
+    cached: str | None = None
+    colors: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
 class Styled:
-    """A loose cell: a value, how it looks, and whether it is a formula built here."""
+    """A loose cell: a value, how it looks, and whether it is a formula built here.
+
+    A formula's `cached` is its computed value, written with it.
+    """
 
     value: Any
     kind: Kind = "text"
     bold: bool = False
     formula: bool = False
+    cached: Any = None
+    wrap: bool = False
+    color: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,72 +129,179 @@ class Book(contextlib.AbstractContextManager["Book"]):
     """A write-only workbook whose rows are rendered here and spliced in as it is saved.
 
     Use it as a context manager: leaving the block removes the sheets' temporary row files.
+    `footer` is printed at the bottom left of every page (scope and month).
     """
 
-    def __init__(self, currency: str) -> None:
+    def __init__(self, currency: str, footer: str = "") -> None:
         self.wb = Workbook(write_only=True)
         self.money = money_format(currency)
+        self.footer = footer
         self.sheets: list[Sheet] = []
-        self._styles: dict[tuple[Kind, bool, bool], int] = {}
+        self._styles: dict[Look, int] = {}
+        self._strings: dict[str, int] = {}
         self._files = contextlib.ExitStack()
 
     def __exit__(self, *exc_info: object) -> None:
         """Remove the temporary row files."""
         self._files.close()
 
-    def add_sheet(self, title: str, widths: Sequence[float], freeze: str | None = "A2") -> Sheet:
-        """Add a sheet with its column widths and frozen panes (written before any row)."""
+    def add_sheet(
+        self,
+        title: str,
+        widths: Sequence[float],
+        freeze: str | None = "A2",
+        *,
+        print_titles: tuple[str | None, str | None] = ("1:1", None),
+    ) -> Sheet:
+        """Add a sheet with its column widths, frozen panes and print setup (before any row).
+
+        `print_titles` are the rows and columns repeated on every printed page.
+        """
         ws = self.wb.create_sheet(title)
         for idx, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(idx)].width = width
         if freeze:
             ws.freeze_panes = freeze
-        # Printed (or saved as PDF) landscape, every column on the page, as many pages down
-        # as the rows need.
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        set_print(ws, widths, print_titles, self.footer)
         rows = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the exit stack
         sheet = Sheet(self, ws, self._files.enter_context(rows))
         self.sheets.append(sheet)
         return sheet
 
-    def style_id(self, kind: Kind, bold: bool, quote: bool) -> int:
-        """Return the id of the cell style for `kind`, registering it with openpyxl once."""
-        key = (kind, bold, quote)
-        if key not in self._styles:
+    def style_id(self, look: Look) -> int:
+        """Return the id of the cell style of `look`, registering it with openpyxl once."""
+        if look not in self._styles:
             formats = {
                 "count": COUNT_FORMAT,
                 "money": self.money,
                 "datetime": DATETIME_FORMAT,
                 "date": DATE_FORMAT,
+                "percent": PERCENT_FORMAT,
+                "bool": BOOL_FORMAT,
             }
             cell = WriteOnlyCell(self.sheets[0].ws)
-            if kind in formats:
-                cell.number_format = formats[kind]
-            if bold:
-                cell.font = Font(bold=True)
-            if quote:
+            if look.kind in formats:
+                cell.number_format = formats[look.kind]
+            color = look.color.lstrip("#").upper() if look.color else None
+            # One font family on every style, named (not the theme's), so every reader and
+            # printer uses the same metrics (Carlito is Calibri's metric-compatible stand-in).
+            cell.font = Font(name=FONT_NAME, size=FONT_SIZE, family=2, bold=look.bold, color=color)
+            if look.wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if look.quote:
                 # Excel's "text" mark: editing the cell keeps it text instead of running it.
                 cell.quotePrefix = True
-            self._styles[key] = int(cell.style_id)
-        return self._styles[key]
+            self._styles[look] = int(cell.style_id)
+        return self._styles[look]
+
+    def shared(self, texts: list[str]) -> list[int]:
+        """Return the shared-string indexes of `texts`, adding the ones not yet shared."""
+        table = self._strings
+        return [table.setdefault(text, len(table)) for text in texts]
 
     def define(self, name: str, ref: str) -> None:
         """Define a workbook-level name for a cell or a range."""
         self.wb.defined_names[name] = DefinedName(name, attr_text=ref)
 
     def save(self, path: Path) -> None:
-        """Save the workbook to `path` atomically; the sheets' rows go into their sheetData."""
+        """Save the workbook to `path` atomically; the sheets' rows go into their sheetData.
+
+        No fsync: the workbook is regenerated from the store at will, so a crash right
+        after the rename costs a rerun, not data.
+        """
         rows = {
             f"xl/worksheets/sheet{idx}.xml": sheet.rows
             for idx, sheet in enumerate(self.sheets, start=1)
         }
-        with atomic_path(path) as tmp, SplicingZip(tmp, rows) as archive:
+        patch = {}
+        if self._strings:
+            patch = {
+                "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+                    b"</Relationships>", _SST_RELATIONSHIP + b"</Relationships>"
+                ),
+                "[Content_Types].xml": lambda xml: xml.replace(
+                    b"</Types>", _SST_TYPE + b"</Types>"
+                ),
+            }
+        with atomic_path(path, durable=False) as tmp, SplicingZip(tmp, rows, patch) as archive:
+            if self._strings:
+                archive.writestr("xl/sharedStrings.xml", _shared_strings_xml(self._strings))
             # Workbook.save() stamps `modified` with the clock; ExcelWriter keeps ours.
             ExcelWriter(self.wb, archive).save()
             archive.check_spliced()
+
+
+_SST_RELATIONSHIP = (
+    b'<Relationship Id="rIdSharedStrings" Target="/xl/sharedStrings.xml" Type="'
+    b'http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+)
+_SST_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+
+
+def _shared_strings_xml(strings: dict[str, int]) -> bytes:
+    """Return the shared-string part of `strings` (text -> index, indexes 0..n-1)."""
+    items = []
+    for text in strings:  # dicts keep insertion order, which is index order
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        items.append(f"<si><t{space}>{xml_text(text)}</t></si>")
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        f' uniqueCount="{len(strings)}">'
+    )
+    return (head + "".join(items) + "</sst>").encode()
+
+
+def _printable_px(landscape: bool) -> float:
+    """Return the printable width in pixels (96 dpi) on Letter or A4, whichever is narrower."""
+    page = 11.0 if landscape else 8.27  # Letter landscape, A4 portrait (inches)
+    return (page - 2 * MARGIN_IN) * 96
+
+
+def column_px(width: float) -> float:
+    """Return a column's width in pixels at 96 dpi (Calibri 11: 7 px a character, 5 padding)."""
+    return width * 7 + 5
+
+
+def set_print(
+    ws: Any, widths: Sequence[float], titles: tuple[str | None, str | None], footer: str
+) -> None:
+    """Set how a sheet prints: landscape, repeated headers, readable text, page footer.
+
+    A sheet fits one page wide when its text stays at 8 pt or more; a wider one prints at
+    75% (8.25 pt), its columns split over pages across then down, the login column repeated.
+    """
+    setup = ws.page_setup
+    setup.orientation = "landscape"
+    ws.page_margins.left = ws.page_margins.right = MARGIN_IN
+    scale = _printable_px(True) / max(sum(column_px(w) for w in widths), 1.0)
+    if scale * FONT_SIZE >= MIN_PRINT_PT:
+        setup.fitToWidth, setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        setup.scale = SPLIT_SCALE
+        setup.pageOrder = "overThenDown"
+    rows, cols = titles
+    if rows:
+        ws.print_title_rows = rows
+    if cols:
+        ws.print_title_cols = cols
+    ws.oddFooter.left.text = footer.replace("&", "&&")
+    ws.oddFooter.center.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+def fit_one_page(ws: Any) -> None:
+    """Print a sheet on exactly one portrait page (the Summary)."""
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
+    ws.page_setup.scale = None
+    ws.page_setup.pageOrder = None
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = None
 
 
 class Sheet:
@@ -182,38 +318,41 @@ class Sheet:
         """Return the sheet's name."""
         return str(self.ws.title)
 
-    def append(self, values: Sequence[Any]) -> int:
+    def append(self, values: Sequence[Any], height: float | None = None) -> int:
         """Write one row of loose values or `Styled` cells and return its number."""
         self.row += 1
-        placed: list[tuple[str, Column]] = []
-        data: dict[str, list[Any]] = {}
-        for idx, value in enumerate(values, start=1):
+        cells = []
+        for value in values:
             if value is None:
+                cells.append(EMPTY_CELL)
                 continue
             cell = value if isinstance(value, Styled) else Styled(value, _kind_of(value))
-            name = f"c{idx}"
-            data[name] = [cell.value]
-            placed.append(
-                (
-                    get_column_letter(idx),
-                    Column("", cell.kind, source=name, trusted=cell.formula, bold=cell.bold),
+            look = Look(cell.kind, cell.bold, wrap=cell.wrap, color=cell.color)
+            cells.append(
+                loose_cell(
+                    cell.value, look, self.book.style_id, formula=cell.formula, cached=cell.cached
                 )
             )
-        if placed:
-            self.render(pl.DataFrame(data), placed, self.row)
+        self.rows.write(row_xml(self.row, cells, height).encode())
         return self.row
 
-    def render(
-        self, frame: pl.DataFrame, placed: Sequence[tuple[str, Column]], first_row: int
-    ) -> None:
-        """Write `frame`'s rows from `first_row`, each column at its letter."""
+    def render(self, frame: pl.DataFrame, columns: Sequence[Column], first_row: int) -> None:
+        """Write `frame`'s rows from `first_row`, one column after another from A."""
         schema = frame.schema
+        shared = {
+            column.header: shared_texts(frame, column.source, self.book.shared)
+            for column in columns
+            if column.source and _low_cardinality(frame, column)
+        }
 
         def cells(row: pl.Expr) -> list[pl.Expr]:
             """Return each column's `<c>` expression for the rows numbered by `row`."""
             out = []
             dtype: pl.DataType
-            for letter, column in placed:
+            for column in columns:
+                look = Look(column.kind, column.bold)
+                cached = pl.col(column.cached) if column.cached else None
+                cached_dtype = schema[column.cached] if column.cached else None
                 if column.formula is not None:
                     value, dtype, formula = _template(column.formula, row), pl.String(), True
                 elif column.source is not None:
@@ -221,21 +360,21 @@ class Sheet:
                     formula = column.trusted
                 else:
                     raise ValueError(f"column {column.header!r} has no source and no formula")
-                ref = pl.concat_str([pl.lit(letter), row])
-                out.append(
-                    cell_xml(
-                        ref,
-                        value,
-                        dtype,
-                        column.kind,
-                        formula=formula,
-                        bold=column.bold,
-                        styles=self.book.style_id,
-                    )
-                )
+                spec = CellSpec(
+                    value, dtype, look, formula, cached, cached_dtype,
+                    shared.get(column.header), column.colors,
+                )  # fmt: skip
+                out.append(cell_xml(spec, self.book.style_id))
             return out
 
         render_rows(frame, cells, first_row, self.rows)
+
+
+def _low_cardinality(frame: pl.DataFrame, column: Column) -> bool:
+    """Return whether a text column repeats its values enough to share them (plan, state)."""
+    if column.kind != "text" or column.trusted or column.source is None or frame.height < 4:
+        return False
+    return bool(frame[column.source].n_unique() * 2 <= frame.height)
 
 
 def _kind_of(value: Any) -> Kind:
@@ -272,20 +411,39 @@ def widths_of(columns: Sequence[Column]) -> list[float]:
     return [column.width for column in columns]
 
 
+def header_height(columns: Sequence[Column]) -> float:
+    """Return the height (points) of a header row whose wrapped headers all show in full."""
+    lines = 1
+    for column in columns:
+        per_line = max(int(column.width * 0.95) - 1, 4)
+        words, line, count = column.header.split(), 0, 1
+        for word in words:
+            if line and line + 1 + len(word) > per_line:
+                count, line = count + 1, len(word)
+            else:
+                line += len(word) + (1 if line else 0)
+        lines = max(lines, count)
+    return 15.0 * lines
+
+
 def write_table(
     sheet: Sheet, name: str, frame: pl.DataFrame, columns: Sequence[Column], *, totals: bool = False
 ) -> TableSpan:
     """Write `frame` as the Excel table `name` from the sheet's next row.
 
-    The table is styled, banded and filterable; an empty frame keeps one blank data row
-    (Excel repairs a table without one). With `totals`, a bold row under the table sums the
-    columns marked `total="sum"` with SUBTOTAL(109, ...), which follows filters. It sits
-    outside the table: sorting, filtering and pivots never take it for data, and Excel's
-    own totals row is a known cause of "repaired records" when written by other tools.
+    The table is styled, banded and filterable; headers wrap, and the header row is as tall
+    as the longest one needs; an empty frame keeps one blank data row (Excel repairs a
+    table without one). With `totals`, a bold row under the table sums the columns marked
+    `total="sum"` with SUBTOTAL(109, ...), which follows filters. It sits outside the
+    table: sorting, filtering and pivots never take it for data, and Excel's own totals row
+    is a known cause of "repaired records" when written by other tools.
     """
-    header_row = sheet.append([column.header for column in columns])
+    header_row = sheet.append(
+        [Styled(column.header, bold=True, wrap=True) for column in columns],
+        height=header_height(columns),
+    )
     letters = {column.header: get_column_letter(idx) for idx, column in enumerate(columns, 1)}
-    sheet.render(frame, [(letters[c.header], c) for c in columns], header_row + 1)
+    sheet.render(frame, columns, header_row + 1)
     sheet.row += max(frame.height, 1)
     span = TableSpan(sheet.title, header_row, header_row + 1, sheet.row, letters)
     ref = f"A{header_row}:{get_column_letter(len(columns))}{span.last_row}"
@@ -309,11 +467,11 @@ def write_table(
         warnings.simplefilter("ignore", UserWarning)
         sheet.ws.add_table(table)
     if totals:
-        sheet.append([_total_cell(column, span) for column in columns])
+        sheet.append([_total_cell(column, span, frame) for column in columns])
     return span
 
 
-def _total_cell(column: Column, span: TableSpan) -> Styled | None:
+def _total_cell(column: Column, span: TableSpan, frame: pl.DataFrame) -> Styled | None:
     """Return a column's cell in the totals row: the label, a SUBTOTAL, or nothing."""
     if column.total == "label":
         return Styled("Total", bold=True)
@@ -321,5 +479,7 @@ def _total_cell(column: Column, span: TableSpan) -> Styled | None:
         letter = span.letters[column.header]
         formula = f"=SUBTOTAL(109,{letter}{span.first_row}:{letter}{span.last_row})"
         kind: Kind = "count" if column.kind in ("number", "count") else column.kind
-        return Styled(formula, kind, bold=True, formula=True)
+        source = column.cached or column.source
+        total = frame[source].sum() if source and frame.height else 0
+        return Styled(formula, kind, bold=True, formula=True, cached=total)
     return None

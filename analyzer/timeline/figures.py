@@ -74,9 +74,31 @@ def churn(timeline: Timeline) -> pl.DataFrame:
     )
 
 
+def plan_counts(plans: list[str]) -> list[pl.Expr]:
+    """Return per-plan seats, idle seats and reclaim candidates: what costs are rebuilt from.
+
+    With them a workbook prices any month from its price cells (seats x price), so a price
+    edited there reprices the whole history, not just the latest month.
+    """
+    idle = pl.col("state").is_in(IDLE_STATES)
+    exprs: list[pl.Expr] = []
+    for plan in plans:
+        on_plan = pl.col("plan") == plan
+        exprs += [
+            on_plan.sum().cast(pl.Int64).alias(f"seats_{plan}"),
+            (on_plan & idle).sum().cast(pl.Int64).alias(f"idle_{plan}"),
+            (on_plan & pl.col("reclaim")).sum().cast(pl.Int64).alias(f"reclaim_{plan}"),
+        ]
+    return exprs
+
+
 def history_table(timeline: Timeline) -> pl.DataFrame:
-    """Return one row per snapshot: time, seats, states, pending, churn, costs, surfaces."""
-    per_k = timeline.per_snapshot(*state_counts())
+    """Return one row per snapshot: time, seats, states, pending, churn, costs, surfaces.
+
+    Then, per priced plan: `seats_<plan>`, `idle_<plan>` and `reclaim_<plan>`.
+    """
+    plans = list(timeline.settings.prices)
+    per_k = timeline.per_snapshot(*state_counts(), *plan_counts(plans))
     times = pl.DataFrame(
         {"k": list(range(len(timeline.snapshots))), "as_of": [i.as_of for i in timeline.snapshots]},
         schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
@@ -102,6 +124,7 @@ def history_table(timeline: Timeline) -> pl.DataFrame:
             "monthly_cost",
             "idle_monthly_cost",
             *[f"surface_{f}" for f in FAMILY_ORDER],
+            *[f"{what}_{plan}" for plan in plans for what in ("seats", "idle", "reclaim")],
         )
     )
 

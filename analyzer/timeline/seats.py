@@ -114,10 +114,11 @@ def follow_through(timeline: Timeline, k_from: int | None, k_to: int) -> FollowT
     """
     if k_from is None:
         return None
-    before = timeline.at(k_from).filter(pl.col("reclaim")).select("login", "price")
+    before = timeline.at(k_from).filter(pl.col("reclaim")).select("login", "plan", "price")
     now = timeline.at(k_to).select("login", "state", "reclaim", "check_first")
     joined = before.join(now, on="login", how="left")
     removed = joined.filter(pl.col("state").is_null())
+    by_plan = removed.group_by("plan").len().sort("plan")
     came_back = int((joined["state"] == "active").sum())
     still_idle = int(joined["reclaim"].fill_null(False).sum())
     check_first = int(joined["check_first"].fill_null(False).sum())
@@ -131,18 +132,33 @@ def follow_through(timeline: Timeline, k_from: int | None, k_to: int) -> FollowT
         now_check_first=check_first,
         other=joined.height - removed.height - came_back - still_idle - check_first,
         currency=timeline.settings.currency,
+        removed_by_plan={str(p): int(n) for p, n in by_plan.iter_rows()},
     )
 
 
 def breakdown(seats: pl.DataFrame, column: str) -> pl.DataFrame:
-    """Return states and costs per value of `column`; missing values form the UNMAPPED row."""
+    """Return states and costs per value of `column`; missing values form the UNMAPPED row.
+
+    Values that differ only by case (`QA`, `qa`) are one group, shown with its most common
+    spelling (the first in code-point order on a tie), so no seat is counted twice and every
+    key is unique whatever the case: a spreadsheet's `=` and SUMIFS ignore case too.
+    """
     keyed = seats.with_columns(
-        pl.col(column).fill_null(UNMAPPED).cast(pl.String).alias("key"),
+        pl.col(column).fill_null(UNMAPPED).cast(pl.String).alias("spelling"),
         pl.col("monthly_cost").alias("price"),
+    ).with_columns(pl.col("spelling").str.to_lowercase().alias("group"))
+    names = (
+        keyed.group_by("group", "spelling")
+        .len()
+        .sort(["group", "len", "spelling"], descending=[False, True, False])
+        .unique("group", keep="first", maintain_order=True)
+        .select("group", pl.col("spelling").alias("key"))
     )
     return (
-        keyed.group_by("key")
+        keyed.group_by("group")
         .agg(state_counts())
+        .join(names, on="group")
+        .select("key", pl.exclude("key", "group"))
         .with_columns(pl.col("seats").cast(pl.Int64))
         .sort(pl.col("key") == UNMAPPED, "key")
     )

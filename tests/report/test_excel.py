@@ -16,23 +16,26 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from analyzer.errors import OutputError
-from analyzer.model import STATE_LABELS, UNMAPPED, ReportData
+from analyzer.model import STATE_LABELS, STATES, UNMAPPED, ReportData
 from analyzer.report.excel import write_workbook
 from analyzer.report.excel_summary import COST_FIGURES
+from analyzer.report.palette import STATE_COLORS
 from tests.report_fixture import FORMULA, make_report_data
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 MONEY = '#,##0.00 "USD"'
 HOSTILE = (
     FORMULA, "=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", "\t=1+1", "\r=1+1", "#N/A",
     "=cmd|' /C calc'!A0",
 )  # fmt: skip
-# The sheets in the order the finance issue names them (plus By department).
+# The sheets in the order the finance issue names them (plus By department, Check first).
 SHEETS = (
     "Summary",
     "Seats",
     "Reclaim",
+    "Check first",
     "Changes",
     "Trend",
     "By cost center",
@@ -43,11 +46,21 @@ SHEETS = (
 )
 TABLES = {
     "Summary": ["PricesTable", "PlansTable", "SeatFiguresTable", "CostFiguresTable"],
-    "Seats": ["SeatsTable"], "Reclaim": ["ReclaimTable"], "Changes": ["ChangesTable"],
+    "Seats": ["SeatsTable"], "Reclaim": ["ReclaimTable"], "Check first": ["CheckFirstTable"],
+    "Changes": ["ChangesTable"],
     "Trend": ["TrendTable"], "By cost center": ["ByCostCenterTable"],
     "By department": ["ByDepartmentTable"], "By org": ["ByOrgTable"], "By team": ["ByTeamTable"],
     "Sources": ["SourcesTable", "FindingsTable", "DefinitionsTable"],
 }  # fmt: skip
+
+
+SEAT_HEADERS = [
+    "Login", "Name", "Email", "Department", "Cost center", "Orgs", "Primary org", "Team",
+    "Plan", "State", "Pending cancellation", "Pending cancellation date", "First seen (UTC)",
+    "Last activity (UTC)", "Last authenticated (UTC)", "Idle days", "Signed in (days ago)",
+    "Last surface", "Surface family", "Reclaim candidate", "Check first",
+    "Excluded from reclaim", "Monthly cost",
+]  # fmt: skip
 
 
 def consistent_report_data(**changes: Any) -> ReportData:
@@ -118,12 +131,7 @@ def test_every_table_is_a_styled_filterable_table(book: Workbook) -> None:
 def test_seats_headers(book: Workbook) -> None:
     """Pin the Seats columns, UTC marked on every time column."""
     headers, _ = table(book, "SeatsTable")
-    assert headers == [
-        "Login", "Name", "Email", "Department", "Cost center", "Orgs", "Primary org", "Team",
-        "Plan", "State", "Pending cancellation", "Pending cancellation date", "First seen (UTC)",
-        "Last activity (UTC)", "Last authenticated (UTC)", "Idle days", "Last surface",
-        "Surface family", "Reclaim candidate", "Excluded from reclaim", "Monthly cost",
-    ]  # fmt: skip
+    assert headers == SEAT_HEADERS
 
 
 def test_tables_cover_every_row(book: Workbook) -> None:
@@ -148,14 +156,15 @@ def test_tables_cover_every_row(book: Workbook) -> None:
     }
     for name, rows in expected.items():
         assert len(table(book, name)[1]) == rows, name
-    assert book["Seats"].tables["SeatsTable"].ref == f"A1:U{data.seats.height + 1}"
+    assert book["Seats"].tables["SeatsTable"].ref == f"A1:W{data.seats.height + 1}"
 
 
 def test_header_rows_are_frozen(book: Workbook) -> None:
     """Pin the frozen panes: header row everywhere, plus the login column on wide sheets."""
     panes = {ws.title: ws.freeze_panes for ws in book.worksheets}
     assert panes == {
-        "Summary": None, "Seats": "B2", "Reclaim": "B2", "Changes": "A2", "Trend": "A2",
+        "Summary": None, "Seats": "B2", "Reclaim": "B2", "Check first": "B2", "Changes": "A2",
+        "Trend": "A2",
         "By cost center": "A2", "By department": "A2", "By org": "A2", "By team": "A2",
         "Sources": "A2",
     }  # fmt: skip
@@ -164,8 +173,8 @@ def test_header_rows_are_frozen(book: Workbook) -> None:
 def test_column_widths_are_set(book: Workbook) -> None:
     """Pin a few column widths, set before the first row in write-only mode."""
     seats = book["Seats"].column_dimensions
-    assert (seats["A"].width, seats["Q"].width, seats["U"].width) == (16, 30, 14)
-    assert book["Summary"].column_dimensions["A"].width == 46
+    assert (seats["A"].width, seats["R"].width, seats["W"].width) == (16, 28, 14)
+    assert book["Summary"].column_dimensions["A"].width == 50
 
 
 def test_prices_and_thresholds_are_named_cells(book: Workbook) -> None:
@@ -222,7 +231,7 @@ def test_costs_are_formulas_on_the_prices(book: Workbook) -> None:
     """Pin every per-row cost as a currency-formatted formula on Prices or the Seats sheet."""
     for name, start in (
         ("SeatsTable", "=VLOOKUP(I"),
-        ("ReclaimTable", "=VLOOKUP(J"),
+        ("ReclaimTable", "=VLOOKUP(N"),
         ("ByTeamTable", "=SUMPRODUCT(('Seats'!$H$2:$H$6=$A"),
         ("ByCostCenterTable", "=SUMPRODUCT(('Seats'!$E$2:$E$6=$A"),
         ("ByOrgTable", "=SUMPRODUCT(('Seats'!$G$2:$G$6=$A"),
@@ -231,43 +240,58 @@ def test_costs_are_formulas_on_the_prices(book: Workbook) -> None:
             assert cell.data_type == "f" and cell.value.startswith(start), name
             assert cell.number_format == MONEY
     figures = column(book, "CostFiguresTable", "This month")
-    assert [c.value for c in figures][:2] == ["=SUM('Seats'!$U$2:$U$6)", "=12*MonthlyCost"]
+    assert figures[0].value == "=SUM('Seats'!$W$2:$W$6)"
     assert all(c.data_type == "f" and c.number_format == MONEY for c in figures)
     for name, _ in COST_FIGURES:
         assert named_cell(book, name).data_type == "f"
 
 
 def test_summary_figures_equal_the_library(book: Workbook) -> None:
-    """Pin the Summary's counts and 'As exported' costs to the library's figures."""
+    """Pin the Summary's counts, and the cached costs, to the library's figures."""
     data = consistent_report_data()
     current, previous = data.current, data.previous
     assert previous is not None
     _, counts = table(book, "SeatFiguresTable")
     by_label = {row[0].value: (row[1].value, row[2].value, row[3].value) for row in counts}
-    assert by_label["Billed seats"] == (current.seats, previous.seats, "=B31-C31")
+    assert by_label["Billed seats"] == (current.seats, previous.seats, "=B27-C27")
     assert by_label["Stale seats"][:2] == (current.states["stale"], previous.states["stale"])
     assert by_label["Idle seats (stale + never active)"][:2] == (3, 2)
     assert by_label["Reclaim candidates"][:2] == (
         current.reclaim_candidates,
         previous.reclaim_candidates,
     )
-    exported = [c.value for c in column(book, "CostFiguresTable", "As exported")]
-    assert exported == [
-        current.monthly_cost,
-        12 * current.monthly_cost,
-        current.idle_monthly_cost,
-        current.reclaimable_monthly_cost,
-        12 * current.reclaimable_monthly_cost,
-    ]
     plans = {r[0].value: r[1].value for r in table(book, "PlansTable")[1]}
     assert plans == current.seats_by_plan
+    assert not [n for n in book.defined_names if "Yearly" in n]  # no yearly extrapolation
+
+
+def test_formula_cells_carry_their_values(path: Path) -> None:
+    """Pin that a reader that does not calculate sees a number in every formula cell."""
+    formulas = load_workbook(path)
+    values = load_workbook(path, data_only=True)
+    count = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    value = values[ws.title][cell.coordinate].value
+                    assert isinstance(value, int | float), (ws.title, cell.coordinate, value)
+                    count += 1
+    assert count > 60
+    data = consistent_report_data()
+    assert named_cell(values, "MonthlyCost").value == data.current.monthly_cost
+    assert named_cell(values, "ReclaimMonthlySavings").value == 38.0
+    assert named_cell(values, "Utilisation").value == pytest.approx(1 / 5)
+    assert named_cell(values, "CostPerActiveSeat").value == 115.0
+    trend = [c.value for c in column(values, "TrendTable", "Monthly cost")]
+    assert trend == data.history["monthly_cost"].to_list()
 
 
 def test_totals_rows_sum_the_data_rows(book: Workbook) -> None:
     """Pin the totals row under each summed table: a label and SUBTOTALs over its rows."""
     for sheet, name, last_col in (
-        ("Seats", "SeatsTable", "U"),
-        ("Reclaim", "ReclaimTable", "K"),
+        ("Seats", "SeatsTable", "W"),
+        ("Reclaim", "ReclaimTable", "O"),
         ("By team", "ByTeamTable", "J"),
         ("By cost center", "ByCostCenterTable", "J"),
     ):
@@ -298,11 +322,18 @@ def test_report_text_never_becomes_a_formula(tmp_path: Path, text: str) -> None:
     key = table(wb, "ByTeamTable")[1][0][0]
     assert (key.value, key.data_type) == (text, "s")
     with zipfile.ZipFile(path) as archive:
-        for part in ("xl/worksheets/sheet2.xml", "xl/worksheets/sheet9.xml"):
+        names = archive.namelist()
+        texts = [t.text for t in etree.fromstring(archive.read("xl/sharedStrings.xml")).iter()]
+        for part in (
+            "xl/worksheets/sheet2.xml",
+            f"xl/worksheets/sheet{SHEETS.index('By team') + 1}.xml",
+        ):
+            assert part in names
             tree = etree.fromstring(archive.read(part))
             formulas = [f.text or "" for f in tree.iter(f"{MAIN}f")]
             assert formulas and not [f for f in formulas if text.strip("=\t\r") in f]
-            assert text in [t.text for t in tree.iter(f"{MAIN}t")]
+            texts += [t.text for t in tree.iter(f"{MAIN}t")]
+        assert text in texts
 
 
 def test_control_characters_are_replaced(tmp_path: Path) -> None:
@@ -314,19 +345,17 @@ def test_control_characters_are_replaced(tmp_path: Path) -> None:
 
 
 def test_first_month_has_no_changes_and_no_previous(tmp_path: Path) -> None:
-    """Pin the first month: one line on Changes, blank previous figures, no Change formulas."""
-    data = consistent_report_data(previous=None, previous_snapshot=None, changes=None)
+    """Pin the first month: no Changes sheet, blank previous figures, no Change formulas."""
+    data = consistent_report_data(
+        previous=None, previous_snapshot=None, changes=None, follow_through=None
+    )
     wb = load_workbook(write(tmp_path, data))
-    changes = wb["Changes"]
-    assert not changes.tables
-    assert [[c.value for c in row] for row in changes.iter_rows()] == [
-        ["No previous month: this is the first snapshot of this scope, so there is nothing "
-         "to compare with."]
-    ]  # fmt: skip
-    assert {c.value for c in column(wb, "SeatFiguresTable", "Change")} == {None}
-    assert {c.value for c in column(wb, "CostFiguresTable", "Previous month (as exported)")} == {
-        None
-    }
+    assert "Changes" not in wb.sheetnames
+    assert "Change" not in table(wb, "SeatFiguresTable")[0]
+    assert {c.value for c in column(wb, "CostFiguresTable", "Previous month")} == {None}
+    assert {c.value for c in column(wb, "CostFiguresTable", "Change")} == {None}
+    summary = [c.value for row in wb["Summary"].iter_rows() for c in row]
+    assert "No earlier snapshot: nothing to follow through yet." in summary
 
 
 def test_empty_frames_keep_one_blank_table_row(tmp_path: Path) -> None:
@@ -336,22 +365,38 @@ def test_empty_frames_keep_one_blank_table_row(tmp_path: Path) -> None:
         base, seats=base.seats.clear(), reclaim=base.reclaim.clear(), findings=()
     )
     wb = load_workbook(write(tmp_path, data))
-    assert wb["Seats"].tables["SeatsTable"].ref == "A1:U2"
-    assert [c.value for c in wb["Seats"][2]] == [None] * 21
-    assert wb["Seats"]["U3"].value == "=SUBTOTAL(109,U2:U2)"
-    assert wb["Reclaim"].tables["ReclaimTable"].ref == "A1:K2"
+    assert wb["Seats"].tables["SeatsTable"].ref == "A1:W2"
+    assert [c.value for c in wb["Seats"][2]] == [None] * 23
+    assert wb["Seats"]["W3"].value == "=SUBTOTAL(109,W2:W2)"
+    assert wb["Reclaim"].tables["ReclaimTable"].ref == "A1:O2"
     assert [[c.value for c in row] for row in table(wb, "FindingsTable")[1]] == [[None] * 4]
 
 
-def test_missing_breakdowns_say_why(tmp_path: Path) -> None:
-    """Pin the cost-center and department sheets without a people file: one line each."""
+def test_without_people_file_people_columns_and_sheets_are_absent(tmp_path: Path) -> None:
+    """Pin the workbook without a people file: no people columns or sheets, one hint line."""
     base = consistent_report_data()
     kept = {name: base.breakdowns[name] for name in ("org", "team")}
-    wb = load_workbook(write(tmp_path, dataclasses.replace(base, breakdowns=kept)))
-    assert wb.sheetnames == list(SHEETS)
-    for sheet, what in (("By cost center", "cost center"), ("By department", "department")):
-        assert not wb[sheet].tables
-        assert wb[sheet]["A1"].value == f"No {what} breakdown: no people file was given."
+    seats = base.seats.with_columns(
+        pl.lit(None, pl.String).alias(c) for c in ("name", "email", "department", "cost_center")
+    )
+    data = dataclasses.replace(base, breakdowns=kept, seats=seats)
+    wb = load_workbook(write(tmp_path, data))
+    assert wb.sheetnames == [s for s in SHEETS if s not in ("By cost center", "By department")]
+    people = {"Name", "Email", "Department", "Cost center", "Manager"}
+    for name in ("SeatsTable", "ReclaimTable", "CheckFirstTable"):
+        assert not people & set(table(wb, name)[0]), name
+    assert UNMAPPED not in [c.value for row in wb["Seats"].iter_rows() for c in row][:40]
+    summary = [c.value for row in wb["Summary"].iter_rows() for c in row if c.value]
+    assert [v for v in summary if isinstance(v, str) and "[people]" in v]
+
+
+def test_people_columns_follow_the_people_file(book: Workbook) -> None:
+    """Pin name, e-mail, department and cost center on Seats and Reclaim with a people file."""
+    for name in ("SeatsTable", "ReclaimTable"):
+        headers = table(book, name)[0]
+        assert headers[1:5] == ["Name", "Email", "Department", "Cost center"], name
+    emails = [c.value for c in column(book, "ReclaimTable", "Email")]
+    assert emails == [None, "bob@x.test"]  # Cy is not in the people file
 
 
 def test_org_breakdown_matches_the_primary_org(book: Workbook) -> None:
@@ -361,15 +406,12 @@ def test_org_breakdown_matches_the_primary_org(book: Workbook) -> None:
     assert "'Seats'!$G$2:$G$6=$A2" in column(book, "ByOrgTable", "Monthly cost")[0].value
 
 
-def test_two_writes_give_identical_parts(path: Path, tmp_path: Path) -> None:
-    """Pin determinism: every part of two writes of the same data is identical."""
-    parts = []
-    for written in (path, write(tmp_path)):
-        with zipfile.ZipFile(written) as archive:
-            parts.append({info.filename: archive.read(info) for info in archive.infolist()})
-    assert parts[0].keys() == parts[1].keys()
-    assert "xl/worksheets/sheet2.xml" in parts[0] and "docProps/core.xml" in parts[0]
-    assert [n for n in parts[0] if parts[0][n] != parts[1][n]] == []
+def test_two_writes_give_identical_bytes(path: Path, tmp_path: Path) -> None:
+    """Pin reproducible bytes: two writes of the same data are the same file."""
+    again = write(tmp_path)
+    assert again.read_bytes() == path.read_bytes()
+    with zipfile.ZipFile(again) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
 def test_document_properties_come_from_the_snapshot(book: Workbook) -> None:
@@ -392,6 +434,9 @@ def test_trend_has_a_stacked_bar_and_a_line_chart(path: Path) -> None:
     assert bar.find(f"{CHART}grouping").get("val") == "stacked"
     titles = [s.findtext(f"{CHART}tx/{CHART}strRef/{CHART}f") for s in bar.iter(f"{CHART}ser")]
     assert titles == ["'Trend'!C1", "'Trend'!D1", "'Trend'!E1", "'Trend'!F1"]
+    fills = [s.find(f"{CHART}spPr/{DRAWING}solidFill/{DRAWING}srgbClr").get("val")
+             for s in bar.iter(f"{CHART}ser")]  # fmt: skip
+    assert fills == [STATE_COLORS[s].lstrip("#").upper() for s in STATES]
     assert len(lines.findall(f"{CHART}lineChart/{CHART}ser")) == 2
 
 
@@ -430,12 +475,41 @@ def test_currency_sets_every_money_format(tmp_path: Path) -> None:
     assert named_cell(wb, "Price_business").number_format == '#,##0.00 "EUR"'
 
 
-def test_every_sheet_prints_landscape_one_page_wide(book: Workbook) -> None:
-    """Printed or saved as PDF, no sheet loses columns off the right edge of the page."""
-    for ws in book.worksheets:
-        setup = ws.page_setup
-        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+def test_print_setup(book: Workbook) -> None:
+    """Pin printing: Summary on one page; wide sheets landscape, headers repeated, footer."""
+    summary = book["Summary"].page_setup
+    assert (summary.orientation, summary.fitToWidth, summary.fitToHeight) == ("portrait", 1, 1)
+    for ws in book.worksheets[1:]:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert "Page &P of &N" in ws.oddFooter.right.text
+        assert "acme, 2026-03" in ws.oddFooter.left.text
+        fitted = ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert fitted or int(ws.page_setup.scale) == 75, ws.title
+    seats = book["Seats"]
+    assert (seats.page_setup.scale, seats.page_setup.pageOrder) == (75, "overThenDown")
+    assert seats.print_title_cols == "$A:$A"
+    assert book["By org"].sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_every_style_names_one_font(path: Path) -> None:
+    """Pin Calibri, named explicitly, on every font of the stylesheet; headers wrap."""
+    with zipfile.ZipFile(path) as archive:
+        styles = etree.fromstring(archive.read("xl/styles.xml"))
+    names = {f.get("val") for f in styles.iter(f"{MAIN}name")}
+    assert names == {"Calibri"}
+    wb = load_workbook(path)
+    header = wb["Seats"]["L1"]
+    assert header.alignment.wrap_text and wb["Seats"].row_dimensions[1].height >= 30
+
+
+def test_lean_cells(path: Path) -> None:
+    """Pin lean sheet XML: no cell references, no t="n", low-cardinality text shared."""
+    with zipfile.ZipFile(path) as archive:
+        seats = archive.read("xl/worksheets/sheet2.xml").decode()
+        shared = archive.read("xl/sharedStrings.xml").decode()
+    assert "<c r=" not in seats and 't="n"' not in seats
+    assert 't="s"' in seats and "<t>business</t>" in shared
 
 
 def test_sources_sheet_lists_every_definition(book: Workbook) -> None:
@@ -443,3 +517,11 @@ def test_sources_sheet_lists_every_definition(book: Workbook) -> None:
     _, rows = table(book, "DefinitionsTable")
     got = [(row[0].value, row[1].value) for row in rows]
     assert got == list(make_report_data().definitions)
+
+
+def test_more_seats_than_a_sheet_holds_is_refused(tmp_path: Path) -> None:
+    """Pin a clear error, and no file, for more seats than one worksheet can hold."""
+    seats = pl.DataFrame({"login": pl.int_range(1_048_575, eager=True).cast(pl.String)})
+    with pytest.raises(OutputError, match="supports up to 1,000,000 seats"):
+        write(tmp_path, consistent_report_data(seats=seats))
+    assert list(tmp_path.iterdir()) == []

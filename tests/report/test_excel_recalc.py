@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from analyzer.model import ReportData
-from analyzer.report.excel_summary import price_name
+from analyzer.report.excel_summary import (
+    COST_FIGURES,
+    TREND_CHANGE,
+    TREND_COST,
+    TREND_IDLE,
+    TREND_RECLAIM,
+    price_name,
+)
+from analyzer.timeline.seats import breakdowns
 from tests.report.test_excel import column, consistent_report_data, named_cell, table, write
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -23,14 +36,27 @@ pytestmark = [
 ]
 
 
+_ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
 def recalculate(path: Path, workdir: Path) -> Workbook:
     """Convert `path` with headless LibreOffice (fresh profile) and open its cached values.
 
-    LibreOffice computes every formula cell that has no cached result when it loads an
-    .xlsx, and openpyxl writes none, so the converted copy holds freshly computed values.
+    The fresh profile tells LibreOffice to recalculate every .xlsx on load (as Excel does
+    for this workbook, which asks for fullCalcOnLoad), so the converted copy holds freshly
+    computed values, not the cached ones (a test proves it).
     """
     assert SOFFICE is not None
     profile = workdir / "lo-profile"
+    # LibreOffice keeps an .xlsx's cached values unless told to recalculate on load.
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_ALWAYS_RECALCULATE)
     out = workdir / "recalculated"
     subprocess.run(
         [SOFFICE, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
@@ -40,17 +66,15 @@ def recalculate(path: Path, workdir: Path) -> Workbook:
     return load_workbook(out / path.name, data_only=True)
 
 
-def assert_every_formula_has_a_value(original: Path, computed: Workbook) -> int:
-    """Assert each formula of `original` has a number in `computed`; return how many."""
-    formulas = 0
-    for ws in load_workbook(original).worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    value = computed[ws.title][cell.coordinate].value
-                    assert isinstance(value, int | float), (ws.title, cell.coordinate, value)
-                    formulas += 1
-    return formulas
+def formula_cells(path: Path) -> list[tuple[str, str]]:
+    """Return (sheet, coordinate) of every formula cell of the workbook at `path`."""
+    return [
+        (ws.title, cell.coordinate)
+        for ws in load_workbook(path).worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
 
 
 def values(wb: Workbook, name: str, header: str) -> list[Any]:
@@ -66,70 +90,147 @@ def totals(wb: Workbook, name: str) -> dict[str, Any]:
     return {h: ws.cell(below, idx).value for idx, h in enumerate(headers, start=1)}
 
 
-def assert_costs(wb: Workbook, data: ReportData, prices: dict[str, float]) -> None:
-    """Assert the recomputed costs equal `data`'s with each seat priced from `prices`."""
+def cents(value: Any) -> Any:
+    """Return a number rounded to the cent (other values as they are)."""
+    return round(value, 2) if isinstance(value, int | float) else value
+
+
+def test_cached_values_equal_what_libreoffice_computes(tmp_path: Path) -> None:
+    """Pin every formula's cached value to LibreOffice's recomputed one, to the cent."""
+    data = consistent_report_data()
+    path = write(tmp_path, data)
+    # A copy whose cached values are all wrong proves LibreOffice recomputes on load.
+    spoiled = tmp_path / "spoiled" / path.name
+    spoiled.parent.mkdir()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(spoiled, "w") as dst:
+        for info in src.infolist():
+            raw = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                raw = re.sub(rb"(</f><v>)[^<]*(</v>)", rb"\g<1>-7\g<2>", raw)
+            dst.writestr(info, raw)
+    cached = load_workbook(path, data_only=True)
+    computed = recalculate(spoiled, tmp_path)
+    cells = formula_cells(path)
+    assert len(cells) > 60
+    for sheet, ref in cells:
+        mine, theirs = cached[sheet][ref].value, computed[sheet][ref].value
+        assert isinstance(mine, int | float), (sheet, ref, mine)
+        assert cents(mine) == cents(theirs), (sheet, ref, mine, theirs)
+
+
+def expected_costs(data: ReportData, prices: dict[str, float]) -> dict[str, Any]:
+    """Return every cost, change and trend figure recomputed in Python at `prices`."""
     seats = data.seats
-    expected = [prices[plan] for plan in seats["plan"]]
-    assert values(wb, "SeatsTable", "Monthly cost") == pytest.approx(expected)
-    monthly = sum(expected)
-    idle = sum(p for p, s in zip(expected, seats["state"], strict=True) if s != "active"
-               and s != "new")  # fmt: skip
-    reclaim = sum(p for p, r in zip(expected, seats["reclaim"], strict=True) if r)
-    assert named_cell(wb, "MonthlyCost").value == pytest.approx(monthly)
-    assert named_cell(wb, "YearlyCost").value == pytest.approx(12 * monthly)
-    assert named_cell(wb, "IdleMonthlyCost").value == pytest.approx(idle)
-    assert named_cell(wb, "ReclaimMonthlySavings").value == pytest.approx(reclaim)
-    assert named_cell(wb, "ReclaimYearlySavings").value == pytest.approx(12 * reclaim)
-    assert totals(wb, "SeatsTable")["Monthly cost"] == pytest.approx(monthly)
-    assert totals(wb, "ReclaimTable")["Monthly cost"] == pytest.approx(reclaim)
-    assert values(wb, "ReclaimTable", "Monthly cost") == pytest.approx(
-        [prices[plan] for plan in data.reclaim["plan"]]
+    price = [prices[plan] for plan in seats["plan"]]
+    idle = ("stale", "never_active")
+    month = sum(price)
+    out: dict[str, Any] = {
+        "seat costs": price,
+        "reclaim costs": [prices[plan] for plan in data.reclaim["plan"]],
+        "MonthlyCost": month,
+        "IdleMonthlyCost": sum(p for p, s in zip(price, seats["state"], strict=True) if s in idle),
+        "ReclaimMonthlySavings": sum(p for p, r in zip(price, seats["reclaim"], strict=True) if r),
+        "CheckFirstMonthlyCost": sum(
+            p for p, c in zip(price, seats["check_first"], strict=True) if c
+        ),
+    }
+    history = data.history.to_dicts()
+    for what, figure in (("seats", "trend"), ("idle", "trend idle"), ("reclaim", "trend reclaim")):
+        out[figure] = [sum(row[f"{what}_{p}"] * v for p, v in prices.items()) for row in history]
+    trend = out["trend"]
+    out["trend change"] = [None] + [b - a for a, b in itertools.pairwise(trend)]
+    previous = [out["trend"][-2], out["trend idle"][-2], out["trend reclaim"][-2], None]
+    this = [out[name] for name, _ in COST_FIGURES]
+    out["previous"] = previous
+    out["change"] = [t - p if p is not None else None for t, p in zip(this, previous, strict=True)]
+    active = data.current.states["active"]
+    out["CostPerActiveSeat"] = month / active
+    return out
+
+
+def assert_costs(wb: Workbook, data: ReportData, prices: dict[str, float]) -> None:
+    """Assert the recomputed costs equal the figures recomputed in Python at `prices`."""
+    want = expected_costs(data, prices)
+    assert values(wb, "SeatsTable", "Monthly cost") == pytest.approx(want["seat costs"])
+    assert values(wb, "ReclaimTable", "Monthly cost") == pytest.approx(want["reclaim costs"])
+    for name in ("MonthlyCost", "IdleMonthlyCost", "ReclaimMonthlySavings",
+                 "CheckFirstMonthlyCost", "CostPerActiveSeat"):  # fmt: skip
+        assert named_cell(wb, name).value == pytest.approx(want[name]), name
+    assert named_cell(wb, "SavingsFromNextCycle").value == pytest.approx(
+        want["ReclaimMonthlySavings"]
     )
-    plans = {p: seats["plan"].to_list().count(p) * prices[p] for p in data.current.seats_by_plan}
+    assert totals(wb, "SeatsTable")["Monthly cost"] == pytest.approx(want["MonthlyCost"])
+    assert totals(wb, "ReclaimTable")["Monthly cost"] == pytest.approx(
+        want["ReclaimMonthlySavings"]
+    )
+    plans = {
+        p: data.seats["plan"].to_list().count(p) * prices[p] for p in data.current.seats_by_plan
+    }
     assert dict(zip(values(wb, "PlansTable", "Plan"),
                     values(wb, "PlansTable", "Monthly cost"), strict=True)) == plans  # fmt: skip
-    assert totals(wb, "PlansTable")["Monthly cost"] == pytest.approx(monthly)
+    assert totals(wb, "PlansTable")["Monthly cost"] == pytest.approx(want["MonthlyCost"])
+    assert values(wb, "TrendTable", TREND_COST) == pytest.approx(want["trend"])
+    assert values(wb, "TrendTable", TREND_IDLE) == pytest.approx(want["trend idle"])
+    assert values(wb, "TrendTable", TREND_RECLAIM) == pytest.approx(want["trend reclaim"])
+    assert values(wb, "TrendTable", TREND_CHANGE) == pytest.approx(want["trend change"])
+    assert values(wb, "CostFiguresTable", "Previous month") == pytest.approx(want["previous"])
+    assert values(wb, "CostFiguresTable", "Change") == pytest.approx(want["change"])
+    for name in ("ByCostCenterTable", "ByDepartmentTable", "ByOrgTable", "ByTeamTable"):
+        assert totals(wb, name)["Monthly cost"] == pytest.approx(want["MonthlyCost"]), name
+        assert totals(wb, name)["Idle monthly cost"] == pytest.approx(want["IdleMonthlyCost"])
 
 
 def test_formulas_recompute_to_the_library_figures(tmp_path: Path) -> None:
-    """Pin every formula's LibreOffice result to the figure the library computed."""
+    """Pin the recomputed costs to the library's figures at the exported prices."""
     data = consistent_report_data()
-    path = write(tmp_path, data)
-    wb = recalculate(path, tmp_path)
-    assert assert_every_formula_has_a_value(path, wb) > 50
+    wb = recalculate(write(tmp_path, data), tmp_path)
     current = data.current
     assert named_cell(wb, "MonthlyCost").value == current.monthly_cost
     assert named_cell(wb, "IdleMonthlyCost").value == current.idle_monthly_cost
     assert named_cell(wb, "ReclaimMonthlySavings").value == current.reclaimable_monthly_cost
-    assert named_cell(wb, "ReclaimYearlySavings").value == 12 * current.reclaimable_monthly_cost
-    this_month = values(wb, "CostFiguresTable", "This month")
-    assert this_month == values(wb, "CostFiguresTable", "As exported")
-    assert values(wb, "SeatsTable", "Monthly cost") == data.seats["monthly_cost"].to_list()
-    assert values(wb, "ReclaimTable", "Monthly cost") == data.reclaim["monthly_cost"].to_list()
+    assert values(wb, "TrendTable", TREND_COST) == data.history["monthly_cost"].to_list()
     for name, key in (("ByCostCenterTable", "cost_center"), ("ByDepartmentTable", "department"),
                       ("ByOrgTable", "org"), ("ByTeamTable", "team")):  # fmt: skip
         frame = data.breakdowns[key]
         assert values(wb, name, "Monthly cost") == frame["monthly_cost"].to_list(), name
         assert values(wb, name, "Idle monthly cost") == frame["idle_monthly_cost"].to_list()
         total = totals(wb, name)
-        assert total["Monthly cost"] == current.monthly_cost, name
-        assert total["Idle monthly cost"] == current.idle_monthly_cost, name
         assert total["Seats"] == current.seats, name
         assert total["Reclaim candidates"] == current.reclaim_candidates, name
     assert_costs(wb, data, data.settings.prices)
 
 
 def test_changing_a_price_updates_every_cost(tmp_path: Path) -> None:
-    """Pin that editing Price_business and recomputing reprices the whole workbook."""
+    """Pin that Business 19 -> 21 reprices every cost, change and trend figure."""
     data = consistent_report_data()
     path = write(tmp_path, data)
     edited = load_workbook(path)
-    named_cell(edited, price_name("business")).value = 25.0
+    named_cell(edited, price_name("business")).value = 21.0
     edited.save(path)
     wb = recalculate(path, tmp_path)
     business = data.current.seats_by_plan["business"]
     enterprise = data.current.seats_by_plan["enterprise"]
-    assert named_cell(wb, "MonthlyCost").value == business * 25.0 + enterprise * 39.0
-    assert_costs(wb, data, {"business": 25.0, "enterprise": 39.0})
-    # The exported figures stay as they were, so the change shows beside them.
-    assert values(wb, "CostFiguresTable", "As exported")[0] == data.current.monthly_cost
+    assert named_cell(wb, "MonthlyCost").value == business * 21.0 + enterprise * 39.0
+    assert_costs(wb, data, {"business": 21.0, "enterprise": 39.0})
+
+
+def test_case_variants_count_once(tmp_path: Path) -> None:
+    """Pin By team/department/cost center totals to Summary's with case-variant names."""
+    base = consistent_report_data()
+    seats = base.seats.with_columns(
+        pl.Series("team", ["QA", "qa", "Platform", "PLATFORM", "qa"]),
+        pl.Series("department", ["R&D", "r&d", "Sales", "SALES", None]),
+        pl.Series("cost_center", ["cc-1", "CC-1", "CC-2", "cc-2", "Cc-2"]),
+    )
+    found = breakdowns(seats, with_people=True)
+    assert found["team"]["key"].to_list() == ["PLATFORM", "qa"]
+    data = dataclasses.replace(base, seats=seats, breakdowns=found)
+    wb = recalculate(write(tmp_path, data), tmp_path)
+    monthly = named_cell(wb, "MonthlyCost").value
+    for name, key in (("ByTeamTable", "team"), ("ByDepartmentTable", "department"),
+                      ("ByCostCenterTable", "cost_center")):  # fmt: skip
+        total = totals(wb, name)
+        assert total["Monthly cost"] == monthly, name
+        assert total["Idle monthly cost"] == named_cell(wb, "IdleMonthlyCost").value, name
+        assert total["Seats"] == data.current.seats, name
+        assert values(wb, name, "Monthly cost") == found[key]["monthly_cost"].to_list(), name

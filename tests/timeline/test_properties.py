@@ -178,6 +178,12 @@ def test_history_rows_match_each_snapshots_summary_and_churn(history: History) -
         assert row["seats"] == summary.seats
         assert {s: row[s] for s in STATES} == summary.states
         assert row["monthly_cost"] == pytest.approx(summary.monthly_cost)
+        prices = timeline.settings.prices
+        for figure, what in (("monthly_cost", "seats"), ("idle_monthly_cost", "idle")):
+            rebuilt = sum(row[f"{what}_{plan}"] * price for plan, price in prices.items())
+            assert rebuilt == pytest.approx(row[figure]), figure
+        reclaimable = sum(row[f"reclaim_{plan}"] * price for plan, price in prices.items())
+        assert reclaimable == pytest.approx(summary.reclaimable_monthly_cost)
         before = history.logins(k - 1) if k else set()
         assert row["added"] == len(history.logins(k) - before)
         assert row["removed"] == len(before - history.logins(k))
