@@ -37,6 +37,7 @@ FAMILY_COLORS: dict[str, str] = dict(
         strict=True,
     )
 ) | {OTHER: OTHER_COLOR, UNKNOWN: NEUTRAL}
+GREYS = (OTHER, UNKNOWN)
 MAX_FAMILIES = 6  # named families per chart or table; the rest are "other"
 
 
@@ -56,7 +57,7 @@ def top_families(seats: Mapping[str, int], limit: int = MAX_FAMILIES) -> tuple[s
     `seats` maps family -> seats (over whatever period the chart covers); families with no
     seats, "other" and "unknown" are never among them. Every other family folds into "other".
     """
-    named = [f for f, n in seats.items() if n > 0 and f in FAMILY_COLORS and f not in (OTHER, UNKNOWN)]
+    named = [f for f, n in seats.items() if n > 0 and f in FAMILY_COLORS and f not in GREYS]
     ranked = sorted(named, key=lambda f: (-seats[f], FAMILY_ORDER.index(f)))[:limit]
     return tuple(f for f in FAMILY_ORDER if f in ranked)
 
