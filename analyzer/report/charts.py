@@ -123,6 +123,19 @@ def _figure(
     )
 
 
+def bucket_ticks(labels: list[str]) -> dict[str, Any]:
+    """Return category-axis ticks that break long bucket labels over two lines (phones)."""
+    x = [plot_text(b) for b in labels]
+    text = []
+    for label in x:
+        if " to " in label:
+            label = label.replace(" to ", "<br>to ", 1)
+        elif " " in label:
+            label = label.replace(" ", "<br>", 1)
+        text.append(label)
+    return {"tickvals": x, "ticktext": text}
+
+
 _DATE_AXIS: dict[str, Any] = {"type": "date", "nticks": 6, "hoverformat": "%Y-%m-%d %H:%M UTC"}
 
 
@@ -217,7 +230,8 @@ def idle_age(idle_buckets: pl.DataFrame) -> go.Figure:
     ]
     return _figure(
         [trace],
-        xaxis={"type": "category", "title": {"text": "days since last known activity"}},
+        xaxis={"type": "category", "title": {"text": "days since last known activity"}}
+        | bucket_ticks(buckets),
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
         legend=False,
         shapes=shapes,
@@ -248,7 +262,8 @@ def activation(buckets_frame: pl.DataFrame) -> go.Figure:
     )
     return _figure(
         [trace],
-        xaxis={"type": "category", "title": {"text": "days from first seen to first activity"}},
+        xaxis={"type": "category", "title": {"text": "days from first seen to first activity"}}
+        | bucket_ticks(buckets),
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
         legend=False,
     )

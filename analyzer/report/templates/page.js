@@ -11,6 +11,10 @@
       var block = document.getElementById(div.id + "-data");
       if (!block || typeof Plotly === "undefined") return;
       var fig = JSON.parse(block.textContent);
+      var x = fig.layout && fig.layout.xaxis;
+      if (x && x.type === "date" && div.clientWidth < 560) {
+        x.nticks = 4;  // a phone: fewer date labels so they stay horizontal and apart
+      }
       Plotly.newPlot(div, fig.data, fig.layout || {}, config);
     });
   }
