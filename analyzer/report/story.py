@@ -23,11 +23,12 @@ def seats_sentence(data: ReportData) -> str:
     )
     if prev is None or data.previous_snapshot is None:
         return text + "."
-    seats = fmt_delta(cur.seats - prev.seats)
+    diff = cur.seats - prev.seats
+    seats = fmt_delta(diff) + (" seat" if abs(diff) == 1 else " seats")
     cost = fmt_delta(round(cur.monthly_cost - prev.monthly_cost, 2), cur.currency)
     since = comparison_label(cur.as_of, data.previous_snapshot.as_of)
     joint = " " if since.startswith("since") else "; "
-    return f"{text}: {seats} seats and {cost}{joint}{since}."
+    return f"{text}: {seats} and {cost}{joint}{since}."
 
 
 def history_sentence(data: ReportData) -> str | None:
