@@ -136,7 +136,13 @@ def bucket_ticks(labels: list[str]) -> dict[str, Any]:
     return {"tickvals": x, "ticktext": text}
 
 
-_DATE_AXIS: dict[str, Any] = {"type": "date", "nticks": 6, "hoverformat": "%Y-%m-%d %H:%M UTC"}
+# Ticks name the day: a bar on 28 March must not read as April under a month-start tick.
+_DATE_AXIS: dict[str, Any] = {
+    "type": "date",
+    "nticks": 6,
+    "tickformat": "%-d %b %Y",
+    "hoverformat": "%Y-%m-%d %H:%M UTC",
+}
 
 
 def states_over_time(history: pl.DataFrame) -> go.Figure:
