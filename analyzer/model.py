@@ -20,8 +20,16 @@ STATE_LABELS: dict[str, str] = {
     "never_active": "Never active",
     "new": "New",
 }
-# Idle-age buckets (whole idle days), in display order; "never" is no known activity.
-IDLE_BUCKETS: tuple[str, ...] = ("0-7", "8-30", "31-60", "61-90", "over 90", "never")
+# Idle-age buckets with the default 30-day threshold, in display order (see idle_bucket_spec).
+IDLE_BUCKETS: tuple[str, ...] = (
+    "0-7",
+    "8-30",
+    "over 30 to 60",
+    "61-90",
+    "over 90",
+    "never",
+    "new",
+)
 # Activation buckets: days from a seat's first snapshot to its first known activity.
 ACTIVATION_BUCKETS: tuple[str, ...] = (
     "before first snapshot",
@@ -44,6 +52,30 @@ def state_label(state: str, first_snapshot: bool) -> str:
     if first_snapshot and state == "never_active":
         return FIRST_SNAPSHOT_NEVER_LABEL
     return STATE_LABELS[state]
+
+
+def idle_bucket_spec(stale_days: int) -> tuple[tuple[str, str, int | None], ...]:
+    """Return the idle-age buckets for a threshold: (label, state, highest whole idle day).
+
+    Buckets never straddle a state, so each state's buckets add up to its count: active
+    seats (idle at most stale_days x 24 h, so at most stale_days whole days) split at 7 days;
+    stale seats (idle more than stale_days x 24 h: a seat idle 30 whole days and 5 hours is
+    stale) split at 60 and 90 days; never-active seats are "never"; new seats "new", apart.
+    The highest idle day is None for the open and the no-activity buckets.
+    """
+    s = stale_days
+    active: list[tuple[str, str, int | None]] = (
+        [("0-7", "active", 7), (f"8-{s}", "active", s)] if s > 7 else [(f"0-{s}", "active", s)]
+    )
+    stale: list[tuple[str, str, int | None]] = []
+    low = f"over {s}"
+    for edge in (60, 90):
+        if edge > s:
+            label = f"{low} to {edge}" if low.startswith("over") else f"{low}-{edge}"
+            stale.append((label, "stale", edge))
+            low = str(edge + 1)
+    stale.append((f"over {max(s, 90)}", "stale", None))
+    return (*active, *stale, ("never", "never_active", None), ("new", "new", None))
 
 
 def comparison_label(current: datetime, previous: datetime | None) -> str:
@@ -228,7 +260,8 @@ class ReportData:
       of `settings.prices`: seats_<plan>, idle_<plan>, reclaim_<plan> (billed, stale or
       never active, reclaim candidates), from which a workbook reprices every month
     - surface_mix: as_of, family, seats (long form; families in analyzer.surfaces order)
-    - idle_buckets: bucket (IDLE_BUCKETS order), seats
+    - idle_buckets: bucket, state, seats, in idle_bucket_spec(stale_days) order; the seats
+      of each state's buckets add up to that state's count
     - activation: bucket (ACTIVATION_BUCKETS order), seats
     - seats: one row per billed seat of `current` (sorted by login): login, display_login,
       name, email, department, cost_center, orgs, team, plan, state,

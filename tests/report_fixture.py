@@ -152,7 +152,14 @@ def make_report_data(*, hostile_text: bool = True) -> ReportData:
         },
         schema_overrides={"as_of": utc},
     )
-    idle_buckets = pl.DataFrame({"bucket": list(IDLE_BUCKETS), "seats": [1, 0, 1, 1, 0, 2]})
+    # ann 1 day, dee 54 days, bob 77 days, cy never, eve new: each state's buckets add up
+    idle_buckets = pl.DataFrame(
+        {
+            "bucket": list(IDLE_BUCKETS),
+            "state": ["active", "active", "stale", "stale", "stale", "never_active", "new"],
+            "seats": [1, 0, 1, 1, 0, 1, 1],
+        }
+    )
     activation = pl.DataFrame({"bucket": list(ACTIVATION_BUCKETS), "seats": [2, 1, 0, 0, 0, 2]})
     added = pl.DataFrame(
         {

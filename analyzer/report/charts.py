@@ -1,8 +1,11 @@
-"""Plotly figures of the monthly report, built from aggregated ReportData parts."""
+"""Plotly figures of the monthly report, each with the rule that decides whether it is shown.
+
+Every chart uses only the "bar" and "scatter" trace types, the ones in the partial plotly.js
+bundle the page embeds (see html.py).
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,35 +15,30 @@ import polars as pl
 
 from analyzer.model import (
     ACTIVATION_BUCKETS,
-    IDLE_BUCKETS,
     STATE_LABELS,
     STATES,
+    UNMAPPED,
     ReportData,
     SeatDiff,
-    SnapshotSummary,
+    comparison_label,
 )
-from analyzer.report.palette import STATE_COLORS as STATE_COLORS  # the page imports it here
-from analyzer.surfaces import FAMILY_ORDER, OTHER, UNKNOWN
+from analyzer.report.palette import (
+    GRID,
+    INK,
+    NEUTRAL,
+    OTHER_COLOR,
+    STATE_COLORS,
+    family_color,
+    fold_family,
+    top_families,
+)
+from analyzer.surfaces import OTHER, UNKNOWN
 
-NEUTRAL = "#8c959f"
-INK = "#1f2328"
-GRID = "#e6e9ed"
+__all__ = ["NEUTRAL", "STATE_COLORS", "Chart", "build_charts", "family_color"]
+
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
-# Each surface family keeps one colour every month (by its place in FAMILY_ORDER), none of
-# them a state's colour, so green, amber, red and blue always mean a state.
-FAMILY_PALETTE: tuple[str, ...] = (
-    "#6639ba",
-    "#1b7c83",
-    "#bf3989",
-    "#953800",
-    "#a475f9",
-    "#3e8fb0",
-    "#7c8a3b",
-    "#2f3d8c",
-    "#d17aa8",
-    "#5c4033",
-)
-FAMILY_GREYS: dict[str, str] = {OTHER: "#afb8c1", UNKNOWN: NEUTRAL}
+TRACE_TYPES = frozenset({"bar", "scatter"})  # what the embedded plotly.js bundle can draw
+MIN_HEIGHT = 260  # px: readable on a phone, legend below
 MAX_GROUP_KEYS = 25  # a breakdown with more keys keeps the largest and folds the rest
 MAX_TICK = 32  # characters of a group's name shown as its axis label
 BREAKDOWN_LABELS: dict[str, str] = {
@@ -49,18 +47,30 @@ BREAKDOWN_LABELS: dict[str, str] = {
     "cost_center": "cost center",
     "department": "department",
 }
-_BUCKET_RANGE = re.compile(r"^(\d+)-(\d+)$")
-_BUCKET_OVER = re.compile(r"^over (\d+)$")
+# Seat movement bars: (label, colour) by SeatDiff change label; others are drawn grey.
+MOVEMENT: dict[str, tuple[str, str]] = {
+    "activated": ("Activated", STATE_COLORS["active"]),
+    "reactivated": ("Reactivated", STATE_COLORS["active"]),
+    "lapsed": ("Lapsed into stale", STATE_COLORS["stale"]),
+    "activated, then lapsed": ("Activated, then lapsed", STATE_COLORS["stale"]),
+    "went never-active": ("Went never-active", STATE_COLORS["never_active"]),
+}
 
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure with the fixed element id and the heading the page shows it under."""
+    """A figure with its fixed element id and heading, or the sentence shown instead of it."""
 
     div_id: str
     title: str
     note: str
-    figure: go.Figure
+    figure: go.Figure | None
+    absent: str = ""  # why there is no chart, when figure is None
+
+    @property
+    def shown(self) -> bool:
+        """Return whether the chart is drawn (else its `absent` sentence is shown)."""
+        return self.figure is not None
 
 
 def plot_text(value: object) -> str:
@@ -69,20 +79,10 @@ def plot_text(value: object) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def family_color(family: str | None) -> str:
-    """Return a surface family's fixed colour; grey for "other", "unknown" and no family."""
-    if family in FAMILY_ORDER and family not in FAMILY_GREYS:
-        return FAMILY_PALETTE[FAMILY_ORDER.index(family) % len(FAMILY_PALETTE)]
-    return FAMILY_GREYS.get(family or UNKNOWN, NEUTRAL)
-
-
-def snapshot_labels(times: list[datetime]) -> list[str]:
-    """Return one category label per snapshot time: the UTC day, or day and minute if needed."""
+def plot_times(times: list[datetime]) -> list[str]:
+    """Return snapshot times as plotly date strings (UTC), for a real time axis with gaps."""
     utc = [t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC) for t in times]
-    days = [t.strftime("%Y-%m-%d") for t in utc]
-    if len(set(days)) == len(days):
-        return days
-    return [t.strftime("%Y-%m-%d %H:%M") for t in utc]
+    return [t.strftime("%Y-%m-%d %H:%M:%S") for t in utc]
 
 
 def _figure(
@@ -92,47 +92,30 @@ def _figure(
     yaxis: dict[str, Any],
     height: int = 320,
     legend: bool = True,
-    empty: bool = False,
     **layout: Any,
 ) -> go.Figure:
-    """Build a figure in the report's small, template-free look, in one layout pass."""
-    annotations = []
-    if empty:
-        annotations.append(
-            {
-                "text": "No data",
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "font": {"size": 14, "color": NEUTRAL},
-            }
-        )
-    axis = {"linecolor": GRID, "zeroline": False, "automargin": True}
+    """Build a figure in the report's small, template-free look, legend below the plot."""
+    axis = {"linecolor": GRID, "zeroline": False, "automargin": True, "tickangle": 0}
     return go.Figure(
         data=traces,
         layout={
             "template": "none",
-            "height": height,
-            "margin": {"l": 56, "r": 16, "t": 36 if legend else 12, "b": 40},
+            "height": max(height, MIN_HEIGHT),
+            "margin": {"l": 48, "r": 12, "t": 12, "b": 36},
             "font": {"family": FONT, "size": 12, "color": INK},
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
             "showlegend": legend,
             "legend": {
                 "orientation": "h",
-                "xref": "container",
-                "yref": "container",
                 "x": 0,
                 "xanchor": "left",
-                "y": 1,
+                "y": -0.12,
                 "yanchor": "top",
                 "traceorder": "normal",
             },
             "hoverlabel": {"font": {"family": FONT}},
             "bargap": 0.3,
-            "annotations": annotations,
             "xaxis": {**axis, "showgrid": False, **xaxis},
             "yaxis": {**axis, "gridcolor": GRID, **yaxis},
             **layout,
@@ -140,12 +123,34 @@ def _figure(
     )
 
 
+def bucket_ticks(labels: list[str]) -> dict[str, Any]:
+    """Return category-axis ticks that break long bucket labels over two lines (phones)."""
+    x = [plot_text(b) for b in labels]
+    text = []
+    for label in x:
+        if " to " in label:
+            label = label.replace(" to ", "<br>to ", 1)
+        elif " " in label:
+            label = label.replace(" ", "<br>", 1)
+        text.append(label)
+    return {"tickvals": x, "ticktext": text}
+
+
+# Ticks name the day: a bar on 28 March must not read as April under a month-start tick.
+_DATE_AXIS: dict[str, Any] = {
+    "type": "date",
+    "nticks": 6,
+    "tickformat": "%-d %b %Y",
+    "hoverformat": "%Y-%m-%d %H:%M UTC",
+}
+
+
 def states_over_time(history: pl.DataFrame) -> go.Figure:
-    """Build stacked bars of the four seat states per snapshot of `history`."""
-    labels = snapshot_labels(history["as_of"].to_list())
+    """Build stacked bars of the four seat states per snapshot, on a real time axis."""
+    x = plot_times(history["as_of"].to_list())
     traces = [
         go.Bar(
-            x=labels,
+            x=x,
             y=history[state].to_list(),
             name=STATE_LABELS[state],
             marker={"color": STATE_COLORS[state]},
@@ -155,77 +160,103 @@ def states_over_time(history: pl.DataFrame) -> go.Figure:
     ]
     return _figure(
         traces,
-        xaxis={"type": "category"},
+        xaxis=_DATE_AXIS,
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
-        empty=history.is_empty(),
         barmode="stack",
         hovermode="x unified",
     )
 
 
-def seat_waterfall(
-    previous: SnapshotSummary | None,
-    current: SnapshotSummary,
-    changes: SeatDiff | None,
-    history: pl.DataFrame,
-) -> go.Figure:
-    """Build a waterfall from last month's seats through added and removed to this month's."""
-    start = previous.seats if previous is not None else 0
-    if changes is not None:
-        added, removed = changes.added.height, changes.removed.height
-    elif history.height:
-        last = history.row(history.height - 1, named=True)
-        added, removed = int(last["added"]), int(last["removed"])
-    else:
-        added, removed = 0, 0
-    trace = go.Waterfall(
-        x=["Previous month", "Added", "Removed", "This month"],
-        y=[start, added, -removed, current.seats],
-        measure=["absolute", "relative", "relative", "absolute"],
-        text=[f"{start:,}", f"+{added:,}", f"\u2212{removed:,}", f"{current.seats:,}"],
+def movement_counts(changes: SeatDiff) -> list[tuple[str, int, str]]:
+    """Return (label, seats, colour) of the month's movements: added, removed, state changes."""
+    rows = [
+        ("Added", changes.added.height, STATE_COLORS["new"]),
+        ("Removed", changes.removed.height, OTHER_COLOR),
+    ]
+    counts: dict[str, int] = {}
+    for change in changes.transitions["change"].to_list():
+        counts[change] = counts.get(change, 0) + 1
+    for change, (label, color) in MOVEMENT.items():
+        rows.append((label, counts.pop(change, 0), color))
+    rows += [(change, n, NEUTRAL) for change, n in sorted(counts.items())]
+    return [r for r in rows if r[1] or r[0] in ("Added", "Removed")]
+
+
+def seat_movement(changes: SeatDiff) -> go.Figure:
+    """Build bars of the month's seat movements, each on the same scale of its own counts."""
+    rows = movement_counts(changes)
+    trace = go.Bar(
+        x=[n for _, n, _ in rows],
+        y=[plot_text(label) for label, _, _ in rows],
+        orientation="h",
+        marker={"color": [c for _, _, c in rows]},
+        text=[f"{n:,}" for _, n, _ in rows],
         textposition="outside",
         cliponaxis=False,
-        connector={"line": {"color": GRID}},
-        increasing={"marker": {"color": STATE_COLORS["new"]}},
-        decreasing={"marker": {"color": "#afb8c1"}},  # not red: red means never active
-        totals={"marker": {"color": "#424a53"}},
-        hovertemplate="%{x}: %{text}<extra></extra>",
+        hovertemplate="%{y}: %{x:,} seats<extra></extra>",
     )
     return _figure(
         [trace],
-        xaxis={"type": "category"},
-        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
+        xaxis={"title": {"text": "seats"}, "rangemode": "tozero", "showgrid": True},
+        yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
+        height=90 + 34 * len(rows),
         legend=False,
     )
 
 
-def _bucket_color(bucket: str, stale_days: int) -> str:
-    """Return the state colour an idle-age bucket falls in, or grey when it straddles."""
-    if bucket == "never":
-        return STATE_COLORS["never_active"]
-    if match := _BUCKET_RANGE.match(bucket):
-        low, high = int(match[1]), int(match[2])
-    elif match := _BUCKET_OVER.match(bucket):
-        low, high = int(match[1]) + 1, 10**9
-    else:
-        return NEUTRAL
-    if high <= stale_days:
-        return STATE_COLORS["active"]
-    if low > stale_days:
-        return STATE_COLORS["stale"]
-    return NEUTRAL
+def idle_age(idle_buckets: pl.DataFrame) -> go.Figure:
+    """Build one bar per idle-age bucket in the frame's order, coloured by its state."""
+    buckets = idle_buckets["bucket"].to_list()
+    states = idle_buckets["state"].to_list()
+    seats = [int(n or 0) for n in idle_buckets["seats"].to_list()]
+    trace = go.Bar(
+        x=[plot_text(b) for b in buckets],
+        y=seats,
+        marker={"color": [STATE_COLORS.get(s, NEUTRAL) for s in states]},
+        customdata=[STATE_LABELS.get(s, s) for s in states],
+        text=[f"{s:,}" for s in seats],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{x} days: %{y:,} seats (%{customdata})<extra></extra>",
+    )
+    # New seats have no idle age: a dotted line sets their bar apart.
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": i - 0.5,
+            "x1": i - 0.5,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": NEUTRAL, "dash": "dot", "width": 1},
+        }
+        for i, s in enumerate(states)
+        if s == "new"
+    ]
+    return _figure(
+        [trace],
+        xaxis={"type": "category", "title": {"text": "days since last known activity"}}
+        | bucket_ticks(buckets),
+        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
+        legend=False,
+        shapes=shapes,
+    )
 
 
 def _ordered_buckets(frame: pl.DataFrame, order: tuple[str, ...]) -> tuple[list[str], list[int]]:
     """Return buckets in `order` (missing ones as 0, unknown ones after) and their seats."""
     counts = dict(zip(frame["bucket"].to_list(), frame["seats"].to_list(), strict=True))
-    extra = [b for b in counts if b not in order]
-    buckets = [*order, *extra]
+    buckets = [*order, *[b for b in counts if b not in order]]
     return buckets, [int(counts.get(b) or 0) for b in buckets]
 
 
-def _bucket_bars(buckets: list[str], seats: list[int], colors: list[str], unit: str) -> go.Figure:
-    """Build one bar per bucket with its own colour and a seat count on top."""
+def activation(buckets_frame: pl.DataFrame) -> go.Figure:
+    """Build bars of seats per activation bucket; "not yet" in the never-active colour."""
+    buckets, seats = _ordered_buckets(buckets_frame, ACTIVATION_BUCKETS)
+    colors = [
+        STATE_COLORS["never_active"] if b == "not yet" else STATE_COLORS["active"] for b in buckets
+    ]
     trace = go.Bar(
         x=[plot_text(b) for b in buckets],
         y=seats,
@@ -237,45 +268,45 @@ def _bucket_bars(buckets: list[str], seats: list[int], colors: list[str], unit: 
     )
     return _figure(
         [trace],
-        xaxis={"type": "category", "title": {"text": unit}},
+        xaxis={"type": "category", "title": {"text": "days from first seen to first activity"}}
+        | bucket_ticks(buckets),
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
         legend=False,
-        empty=sum(seats) == 0,
     )
 
 
-def idle_age(idle_buckets: pl.DataFrame, stale_days: int = 30) -> go.Figure:
-    """Build bars of seats per idle-age bucket, in IDLE_BUCKETS order, coloured by state."""
-    buckets, seats = _ordered_buckets(idle_buckets, IDLE_BUCKETS)
-    colors = [_bucket_color(b, stale_days) for b in buckets]
-    return _bucket_bars(buckets, seats, colors, "days since last known activity")
-
-
-def activation(buckets_frame: pl.DataFrame) -> go.Figure:
-    """Build bars of seats per activation bucket; "not yet" in the never-active colour."""
-    buckets, seats = _ordered_buckets(buckets_frame, ACTIVATION_BUCKETS)
-    colors = [
-        STATE_COLORS["never_active"] if b == "not yet" else STATE_COLORS["active"] for b in buckets
-    ]
-    return _bucket_bars(buckets, seats, colors, "days from first seen to first activity")
+def surface_families(surface_mix: pl.DataFrame) -> tuple[str, ...]:
+    """Return the families a surface chart names (at most six; the rest are "other")."""
+    totals: dict[str, int] = {}
+    for family, seats in surface_mix.select("family", "seats").iter_rows():
+        totals[family] = totals.get(family, 0) + int(seats or 0)
+    return top_families(totals)
 
 
 def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
-    """Build stacked bars of each surface family's share (percent) of seats per snapshot."""
+    """Build stacked bars of each family's share (percent) of the seats with a known surface.
+
+    At most six families are named (those with most seats over the period); the others
+    are summed as "other"; seats without a known surface are left out of the shares.
+    """
+    shown = surface_families(surface_mix)
     times = surface_mix["as_of"].unique().sort().to_list()
-    families = surface_mix["family"].unique(maintain_order=True).to_list()
     totals = dict.fromkeys(times, 0)
-    seats: dict[tuple[Any, Any], int] = {}
+    seats: dict[tuple[Any, str], int] = {}
     for as_of, family, count in surface_mix.select("as_of", "family", "seats").iter_rows():
+        drawn = fold_family(family, shown)
+        if drawn == UNKNOWN:
+            continue
         totals[as_of] += int(count or 0)
-        seats[(as_of, family)] = seats.get((as_of, family), 0) + int(count or 0)
-    labels = snapshot_labels(times)
+        seats[(as_of, drawn)] = seats.get((as_of, drawn), 0) + int(count or 0)
+    families = [*shown, *([OTHER] if any(seats.get((t, OTHER)) for t in times) else [])]
+    x = plot_times(times)
     traces = []
     for family in families:
         counts = [seats.get((t, family), 0) for t in times]
         traces.append(
             go.Bar(
-                x=labels,
+                x=x,
                 y=[
                     100.0 * n / totals[t] if totals[t] else 0.0
                     for n, t in zip(counts, times, strict=True)
@@ -288,10 +319,9 @@ def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
         )
     return _figure(
         traces,
-        xaxis={"type": "category"},
+        xaxis=_DATE_AXIS,
         yaxis={"title": {"text": "share of seats"}, "ticksuffix": "%", "range": [0, 100]},
-        height=360,
-        empty=not times,
+        height=340,
         barmode="stack",
         hovermode="x unified",
     )
@@ -330,65 +360,143 @@ def states_by_group(breakdown: pl.DataFrame, noun: str = "key") -> go.Figure:
     ]
     return _figure(
         traces,
-        xaxis={
-            "title": {"text": "seats"},
-            "showgrid": True,
-            "gridcolor": GRID,
-            "rangemode": "tozero",
-        },
+        xaxis={"showgrid": True, "gridcolor": GRID, "rangemode": "tozero"},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False}
         | ({"tickvals": keys, "ticktext": ticks} if ticks != keys else {}),
-        height=max(220, 90 + 26 * frame.height),
-        empty=frame.is_empty(),
+        height=120 + 26 * frame.height,
         barmode="stack",
         hovermode="y unified",
     )
 
 
-def build_charts(data: ReportData) -> list[Chart]:
-    """Return every chart of the page, in page order, each with its fixed element id."""
-    charts = [
-        Chart(
+def _states_chart(data: ReportData) -> Chart:
+    """Seat states over time: shown from the second snapshot on."""
+    title, note = "Seat states over time", "Seats per state at each stored snapshot (UTC dates)."
+    if data.history.height < 2:
+        return Chart(
             "chart-states",
-            "Seat states over time",
-            "Seats per state at each stored snapshot.",
-            states_over_time(data.history),
-        ),
-        Chart(
-            "chart-waterfall",
-            "Seats this month",
-            "From last month's seats, through seats added and removed, to this month's.",
-            seat_waterfall(data.previous, data.current, data.changes, data.history),
-        ),
-        Chart(
-            "chart-idle-age",
-            "How long seats have been idle",
-            f"Whole days since last known activity; stale after {data.settings.stale_days}.",
-            idle_age(data.idle_buckets, data.settings.stale_days),
-        ),
-        Chart(
-            "chart-activation",
-            "Time to first use",
-            "Days from a seat's first snapshot to its first known activity.",
-            activation(data.activation),
-        ),
-        Chart(
-            "chart-surfaces",
-            "Where Copilot is used",
-            "Share of seats by the surface family of their last activity.",
-            surface_share_over_time(data.surface_mix),
-        ),
-    ]
-    for dimension, noun in BREAKDOWN_LABELS.items():
-        frame = data.breakdowns.get(dimension)
-        if frame is None:
-            continue
-        charts.append(
-            Chart(
-                f"chart-by-{dimension.replace('_', '-')}",
-                f"Seat states by {noun}",
-                f"Seats per state for each {noun} this month.",
-                states_by_group(frame, noun),
-            )
+            title,
+            note,
+            None,
+            "One snapshot so far: the trend starts with the next download.",
         )
+    return Chart("chart-states", title, note, states_over_time(data.history))
+
+
+def _movement_chart(data: ReportData) -> Chart:
+    """Seat movement: shown when there is an earlier snapshot and something moved."""
+    title = "Seat movement"
+    changes = data.changes
+    if changes is None or data.previous_snapshot is None:
+        return Chart(
+            "chart-movement",
+            title,
+            "",
+            None,
+            "No earlier snapshot: movement is counted from the next download on.",
+        )
+    note = (
+        "Seats added, removed and changing state, "
+        + comparison_label(data.current_snapshot.as_of, data.previous_snapshot.as_of)
+        + "."
+    )
+    if not any(n for _, n, _ in movement_counts(changes)):
+        return Chart(
+            "chart-movement", title, note, None, "No seat was added, removed or changed state."
+        )
+    return Chart("chart-movement", title, note, seat_movement(changes))
+
+
+def _idle_chart(data: ReportData) -> Chart:
+    """Idle age: shown whenever there are seats."""
+    title = "How long seats have been idle"
+    note = (
+        f"Whole days since last known activity; stale after {data.settings.stale_days} x 24 h, "
+        "so each state's bars add up to its card. New seats are set apart."
+    )
+    if not int(data.idle_buckets["seats"].sum() or 0):
+        return Chart("chart-idle-age", title, note, None, "No seats in this snapshot.")
+    return Chart("chart-idle-age", title, note, idle_age(data.idle_buckets))
+
+
+def _activation_chart(data: ReportData) -> Chart:
+    """Time to first use: shown unless most seats were in use before the first snapshot."""
+    title = "Time to first use"
+    note = "Days from a seat's first snapshot to its first known activity."
+    counts = dict(zip(data.activation["bucket"], data.activation["seats"], strict=True))
+    total = sum(int(n or 0) for n in counts.values())
+    before = int(counts.get(ACTIVATION_BUCKETS[0]) or 0)
+    if not total:
+        return Chart("chart-activation", title, note, None, "No seats in this snapshot.")
+    if 2 * before > total:
+        return Chart(
+            "chart-activation",
+            title,
+            note,
+            None,
+            f"{before:,} of {total:,} seats were already in use before the first stored "
+            "snapshot, so their time to first use is unknown; the chart appears once most "
+            "seats were granted after it.",
+        )
+    return Chart("chart-activation", title, note, activation(data.activation))
+
+
+def _surface_chart(data: ReportData) -> Chart:
+    """Surfaces: shown when seats with a known surface used at least two families."""
+    title = "Where Copilot is used"
+    note = (
+        "Share of the seats with a known surface, by the family of their last one "
+        "(at most six named; the rest are other). Hover a table's surface for the raw string."
+    )
+    mix = data.surface_mix.filter(pl.col("family") != UNKNOWN)
+    used = {
+        fold_family(f, surface_families(mix))
+        for f, n in mix.select("family", "seats").iter_rows()
+        if n
+    }
+    if len(used) < 2:
+        only = next(iter(used), None)
+        text = (
+            f"Every seat with known activity last used {only}."
+            if only
+            else "No seat has a known surface yet."
+        )
+        return Chart("chart-surfaces", title, note, None, text)
+    return Chart("chart-surfaces", title, note, surface_share_over_time(data.surface_mix))
+
+
+def _group_chart(dimension: str, frame: pl.DataFrame) -> Chart:
+    """States by group: shown when at least two named groups have seats."""
+    noun = BREAKDOWN_LABELS[dimension]
+    div_id = f"chart-by-{dimension.replace('_', '-')}"
+    title, note = f"Seat states by {noun}", f"Seats per state for each {noun} this month."
+    keys = [
+        (str(k), int(n))
+        for k, n in frame.select("key", "seats").iter_rows()
+        if n and k is not None and k != UNMAPPED
+    ]
+    if len(keys) >= 2:
+        return Chart(div_id, title, note, states_by_group(frame, noun))
+    if keys:
+        key, rest = keys[0][0], int(frame["seats"].sum() or 0) - keys[0][1]
+        text = f"All seats are in one {noun}, {key}" + (f" ({rest:,} {UNMAPPED})." if rest else ".")
+    else:
+        text = f"No seat has a known {noun}: every seat is {UNMAPPED}."
+    return Chart(div_id, title, note, None, text)
+
+
+def build_charts(data: ReportData) -> list[Chart]:
+    """Return every chart of the page in page order: drawn, or with the sentence instead."""
+    charts = [
+        _states_chart(data),
+        _movement_chart(data),
+        _idle_chart(data),
+        _activation_chart(data),
+        _surface_chart(data),
+    ]
+    charts += [
+        _group_chart(dimension, data.breakdowns[dimension])
+        for dimension in BREAKDOWN_LABELS
+        if dimension in data.breakdowns
+    ]
     return charts

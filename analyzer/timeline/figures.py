@@ -6,10 +6,10 @@ import polars as pl
 
 from analyzer.model import (
     ACTIVATION_BUCKETS,
-    IDLE_BUCKETS,
     IDLE_STATES,
     STATES,
     SnapshotSummary,
+    idle_bucket_spec,
 )
 from analyzer.surfaces import FAMILY_ORDER
 from analyzer.timeline.build import Timeline
@@ -151,14 +151,6 @@ def surface_mix(timeline: Timeline) -> pl.DataFrame:
     )
 
 
-def _bucketed(values: pl.Expr, edges: list[tuple[int, str]], none_label: str) -> pl.Expr:
-    """Return a label per value: none_label for null, the first edge it fits, else over 90."""
-    expr: pl.Expr = pl.lit("over 90")
-    for upper, label in reversed(edges):
-        expr = pl.when(values <= upper).then(pl.lit(label)).otherwise(expr)
-    return pl.when(values.is_null()).then(pl.lit(none_label)).otherwise(expr)
-
-
 def _count_buckets(frame: pl.DataFrame, order: tuple[str, ...]) -> pl.DataFrame:
     counts = dict(frame.group_by("bucket").len().iter_rows())
     return pl.DataFrame(
@@ -168,11 +160,27 @@ def _count_buckets(frame: pl.DataFrame, order: tuple[str, ...]) -> pl.DataFrame:
 
 
 def idle_buckets(timeline: Timeline, k: int | None = None) -> pl.DataFrame:
-    """Return the seats of snapshot k by whole idle days: 0-7, 8-30, 31-60, 61-90, over 90."""
+    """Return bucket, state, seats of snapshot k by idle age, buckets from the state threshold.
+
+    Each state's buckets add up to that state's count (see model.idle_bucket_spec).
+    """
     seats = timeline.at(timeline.last if k is None else k)
-    edges = [(7, "0-7"), (30, "8-30"), (60, "31-60"), (90, "61-90")]
-    frame = seats.select(_bucketed(pl.col("idle_days"), edges, "never").alias("bucket"))
-    return _count_buckets(frame, IDLE_BUCKETS)
+    spec = idle_bucket_spec(timeline.settings.stale_days)
+    counts = seats.group_by("state", "idle_days").len()
+    found = {(b, st): 0 for b, st, _ in spec}
+    for state, days, n in counts.iter_rows():
+        for label, bucket_state, upper in spec:
+            if state == bucket_state and (upper is None or days is None or days <= upper):
+                found[(label, bucket_state)] += int(n)
+                break
+    return pl.DataFrame(
+        {
+            "bucket": [b for b, _, _ in spec],
+            "state": [st for _, st, _ in spec],
+            "seats": [found[(b, st)] for b, st, _ in spec],
+        },
+        schema={"bucket": pl.String, "state": pl.String, "seats": pl.Int64},
+    )
 
 
 def activation(timeline: Timeline, k: int | None = None) -> pl.DataFrame:

@@ -9,12 +9,19 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from analyzer.model import ACTIVATION_BUCKETS, IDLE_BUCKETS, STATE_LABELS, STATES
-from analyzer.report import charts
-from analyzer.surfaces import FAMILY_ORDER
+from analyzer.model import (
+    ACTIVATION_BUCKETS,
+    IDLE_BUCKETS,
+    STATE_LABELS,
+    STATES,
+    UNMAPPED,
+    ReportData,
+)
+from analyzer.report import charts, palette
+from analyzer.surfaces import FAMILY_ORDER, OTHER, UNKNOWN
 from tests.report_fixture import XSS, make_report_data
 
-DAYS = ("2026-01-28", "2026-02-28", "2026-03-28")
+TIMES = ("2026-01-28 06:54:33", "2026-02-28 06:54:33", "2026-03-28 06:54:33")
 
 
 def _stack_totals(fig: go.Figure, axis: str = "y") -> list[float]:
@@ -31,80 +38,21 @@ def test_states_over_time_stacks_the_four_states_per_snapshot() -> None:
     assert fig.layout.barmode == "stack"
     for trace, state in zip(fig.data, STATES, strict=True):
         assert trace.type == "bar"
-        assert trace.x == DAYS
+        assert trace.x == TIMES
         assert list(trace.y) == history[state].to_list()
         assert trace.marker.color == charts.STATE_COLORS[state]
     assert _stack_totals(fig) == history["seats"].to_list()
-
-
-def test_snapshot_labels_add_the_minute_only_when_days_repeat() -> None:
-    """Two snapshots on one day get HH:MM labels so categories stay distinct."""
-    one = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
-    two = datetime(2026, 3, 1, 18, 30, tzinfo=UTC)
-    assert charts.snapshot_labels([one]) == ["2026-03-01"]
-    assert charts.snapshot_labels([one, two]) == ["2026-03-01 06:00", "2026-03-01 18:30"]
-
-
-def test_seat_waterfall_goes_from_previous_through_changes_to_current() -> None:
-    """Start is last month's seats, then added, minus removed, then this month's seats."""
-    data = make_report_data()
-    fig = charts.seat_waterfall(data.previous, data.current, data.changes, data.history)
-    (trace,) = fig.data
-    assert trace.type == "waterfall"
-    assert trace.x == ("Previous month", "Added", "Removed", "This month")
-    assert trace.y == (4, 1, 0, 5)
-    assert trace.measure == ("absolute", "relative", "relative", "absolute")
-
-
-def test_seat_waterfall_without_changes_uses_history_and_starts_at_zero() -> None:
-    """With no previous month the start is 0 and added/removed come from history's last row."""
-    data = make_report_data()
-    history = data.history.with_columns(added=pl.Series([3, 1, 6]), removed=pl.Series([0, 0, 1]))
-    fig = charts.seat_waterfall(None, data.current, None, history)
-    assert fig.data[0].y == (0, 6, -1, 5)
-
-
-def test_idle_age_orders_buckets_and_fills_missing_ones() -> None:
-    """Bars follow IDLE_BUCKETS order whatever the frame's order; absent buckets are 0."""
-    frame = pl.DataFrame({"bucket": ["never", "31-60", "0-7"], "seats": [4, 2, 7]})
-    (trace,) = charts.idle_age(frame).data
-    assert trace.x == IDLE_BUCKETS
-    assert trace.y == (7, 0, 2, 0, 0, 4)
-
-
-def test_idle_age_colours_buckets_by_the_state_they_fall_in() -> None:
-    """Buckets within stale_days are active green, beyond it stale amber, never red."""
-    (trace,) = charts.idle_age(make_report_data().idle_buckets, stale_days=30).data
-    colors = dict(zip(trace.x, trace.marker.color, strict=True))
-    assert colors["0-7"] == colors["8-30"] == charts.STATE_COLORS["active"]
-    assert colors["31-60"] == colors["over 90"] == charts.STATE_COLORS["stale"]
-    assert colors["never"] == charts.STATE_COLORS["never_active"]
-    (trace,) = charts.idle_age(make_report_data().idle_buckets, stale_days=14).data
-    assert dict(zip(trace.x, trace.marker.color, strict=True))["8-30"] == charts.NEUTRAL
+    assert fig.layout.xaxis.type == "date"
+    assert fig.layout.xaxis.tickangle == 0
 
 
 def test_activation_has_one_bar_per_bucket_in_order() -> None:
     """Activation bars follow ACTIVATION_BUCKETS with the frame's seats; "not yet" is red."""
     frame = make_report_data().activation
     (trace,) = charts.activation(frame).data
-    assert trace.x == ACTIVATION_BUCKETS
+    assert tuple(fig_x for fig_x in trace.x) == ACTIVATION_BUCKETS
     assert list(trace.y) == frame["seats"].to_list()
     assert trace.marker.color[-1] == charts.STATE_COLORS["never_active"]
-
-
-def test_surface_share_is_percent_of_each_snapshot() -> None:
-    """Each family is a stacked trace of its share; shares add up to 100 per snapshot."""
-    mix = make_report_data().surface_mix
-    fig = charts.surface_share_over_time(mix)
-    assert [t.name for t in fig.data] == ["VS Code", "JetBrains", "github.com", "unknown"]
-    assert fig.layout.barmode == "stack"
-    assert all(t.x == DAYS for t in fig.data)
-    assert _stack_totals(fig) == pytest.approx([100.0, 100.0, 100.0])
-    vscode, jetbrains = fig.data[0], fig.data[1]
-    assert list(vscode.y) == pytest.approx([100.0, 100.0, 20.0])
-    assert list(jetbrains.y) == pytest.approx([0.0, 0.0, 20.0])
-    assert list(fig.data[3].customdata) == [0, 0, 2]
-    assert fig.data[3].marker.color == charts.NEUTRAL
 
 
 def test_states_by_group_stacks_states_per_key_in_frame_order() -> None:
@@ -142,46 +90,16 @@ def test_plot_text_makes_tags_and_entities_literal() -> None:
     assert charts.plot_text(None) == ""
 
 
-def test_build_charts_has_fixed_ids_and_skips_missing_breakdowns() -> None:
-    """Chart ids are fixed strings; a breakdown absent from the dict gets no chart."""
-    data = make_report_data()
-    ids = [c.div_id for c in charts.build_charts(data)]
-    assert ids == [
-        "chart-states",
-        "chart-waterfall",
-        "chart-idle-age",
-        "chart-activation",
-        "chart-surfaces",
-        "chart-by-org",
-        "chart-by-team",
-        "chart-by-cost-center",
-        "chart-by-department",
-    ]
-    fewer = dataclasses.replace(data, breakdowns={"org": data.breakdowns["org"]})
-    assert [c.div_id for c in charts.build_charts(fewer)][-1] == "chart-by-org"
-    assert "chart-by-team" not in [c.div_id for c in charts.build_charts(fewer)]
-
-
 def test_build_charts_is_deterministic_and_aggregated() -> None:
     """The same data gives byte-equal figure JSON, and no trace has a point per seat."""
     data = make_report_data()
-    first = [c.figure.to_json() for c in charts.build_charts(data)]
-    second = [c.figure.to_json() for c in charts.build_charts(data)]
+    first = [c.figure.to_json() for c in charts.build_charts(data) if c.figure]
+    second = [c.figure.to_json() for c in charts.build_charts(data) if c.figure]
     assert first == second
     logins = set(data.seats["display_login"].to_list())
     for chart in charts.build_charts(data):
-        for trace in chart.figure.data:
+        for trace in chart.figure.data if chart.figure else ():
             assert not logins & {str(v) for v in (trace.x or ()) + (trace.y or ())}
-
-
-def test_empty_frames_give_a_no_data_note() -> None:
-    """A chart with nothing to draw says "No data" rather than showing empty axes."""
-    data = make_report_data()
-    fig = charts.states_over_time(data.history.clear())
-    assert [a.text for a in fig.layout.annotations] == ["No data"]
-    fig = charts.surface_share_over_time(data.surface_mix.clear())
-    assert fig.data == ()
-    assert [a.text for a in fig.layout.annotations] == ["No data"]
 
 
 def test_states_by_group_cuts_long_names_on_the_axis_only() -> None:
@@ -210,3 +128,141 @@ def test_surface_families_keep_one_colour_that_is_never_a_state_colour() -> None
     )
     (trace,) = charts.surface_share_over_time(only_jetbrains).data
     assert trace.marker.color == charts.family_color("JetBrains")
+
+
+def _chart(data: ReportData, div_id: str) -> charts.Chart:
+    """Return the chart with this id from build_charts."""
+    return {c.div_id: c for c in charts.build_charts(data)}[div_id]
+
+
+def test_build_charts_has_fixed_ids_and_a_rule_for_each() -> None:
+    """Ids are fixed; the one-org breakdown is not drawn and says why, the others are."""
+    data = make_report_data()
+    built = charts.build_charts(data)
+    assert [c.div_id for c in built] == [
+        "chart-states",
+        "chart-movement",
+        "chart-idle-age",
+        "chart-activation",
+        "chart-surfaces",
+        "chart-by-org",
+        "chart-by-team",
+        "chart-by-cost-center",
+        "chart-by-department",
+    ]
+    hidden = {c.div_id: c.absent for c in built if not c.shown}
+    assert hidden == {"chart-by-org": "All seats are in one organization, acme."}
+    for chart in built:
+        if chart.figure is not None:
+            assert chart.figure.data, chart.div_id
+            assert {t.type for t in chart.figure.data} <= charts.TRACE_TYPES
+            assert chart.figure.layout.height >= 240
+    fewer = dataclasses.replace(data, breakdowns={"org": data.breakdowns["org"]})
+    assert "chart-by-team" not in [c.div_id for c in charts.build_charts(fewer)]
+
+
+def test_one_snapshot_shows_no_trend_and_no_movement() -> None:
+    """With one snapshot the trend and the movement charts give their sentences instead."""
+    data = make_report_data()
+    first = dataclasses.replace(
+        data,
+        history=data.history.tail(1),
+        previous=None,
+        previous_snapshot=None,
+        changes=None,
+        sources=data.sources[-1:],
+    )
+    states, movement = _chart(first, "chart-states"), _chart(first, "chart-movement")
+    assert not states.shown and "One snapshot so far" in states.absent
+    assert not movement.shown and "No earlier snapshot" in movement.absent
+
+
+def test_seat_movement_counts_changes_on_their_own_scale() -> None:
+    """Added, removed and each state change are bars of their own counts, not a waterfall."""
+    data = make_report_data()
+    assert data.changes is not None
+    (trace,) = charts.seat_movement(data.changes).data
+    assert trace.type == "bar"
+    assert trace.y == ("Added", "Removed", "Lapsed into stale")
+    assert trace.x == (1, 0, 1)
+    chart = _chart(data, "chart-movement")
+    assert chart.shown and "since last month (2026-02-28)" in chart.note
+
+
+def test_idle_age_follows_the_frame_and_colours_by_state() -> None:
+    """Bars follow the frame's buckets, coloured by each bucket's state; new is set apart."""
+    frame = make_report_data().idle_buckets
+    fig = charts.idle_age(frame)
+    (trace,) = fig.data
+    assert trace.x == IDLE_BUCKETS
+    assert list(trace.y) == frame["seats"].to_list()
+    colours = dict(zip(trace.x, trace.marker.color, strict=True))
+    assert colours["8-30"] == charts.STATE_COLORS["active"]
+    assert colours["over 30 to 60"] == colours["over 90"] == charts.STATE_COLORS["stale"]
+    assert colours["never"] == charts.STATE_COLORS["never_active"]
+    assert colours["new"] == charts.STATE_COLORS["new"]
+    (line,) = fig.layout.shapes
+    assert line.x0 == IDLE_BUCKETS.index("new") - 0.5
+
+
+def test_idle_age_totals_equal_the_state_cards() -> None:
+    """The fixture's idle buckets add up, state by state, to the summary's counts."""
+    data = make_report_data()
+    totals: dict[str, int] = {}
+    for _, state, seats in data.idle_buckets.iter_rows():
+        totals[state] = totals.get(state, 0) + seats
+    assert totals == data.current.states
+
+
+def test_activation_is_not_drawn_when_most_seats_predate_history() -> None:
+    """When most seats were in use before the first snapshot the chart says so instead."""
+    data = make_report_data()
+    mostly_before = data.activation.with_columns(seats=pl.Series([9, 1, 0, 0, 0, 0]))
+    chart = _chart(dataclasses.replace(data, activation=mostly_before), "chart-activation")
+    assert not chart.shown
+    assert chart.absent.startswith("9 of 10 seats were already in use")
+    assert _chart(data, "chart-activation").shown
+
+
+def test_a_team_breakdown_that_is_only_unmapped_is_a_sentence() -> None:
+    """A breakdown whose only key is (unmapped) is not drawn."""
+    data = make_report_data()
+    team = pl.DataFrame(
+        {"key": [UNMAPPED], "seats": [5]} | {s: [1 if s != "active" else 2] for s in STATES}
+    )
+    chart = _chart(
+        dataclasses.replace(data, breakdowns={**data.breakdowns, "team": team}), "chart-by-team"
+    )
+    assert chart.absent == "No seat has a known team: every seat is (unmapped)."
+
+
+def test_surface_share_names_at_most_six_families_and_folds_the_rest() -> None:
+    """Eight families with seats: the six largest are named, the rest summed as other."""
+    day = datetime(2026, 3, 1, tzinfo=UTC)
+    named = [f for f in FAMILY_ORDER if f not in (OTHER, UNKNOWN)][:8]
+    mix = pl.DataFrame(
+        {
+            "as_of": [day] * 10,
+            "family": [*named, OTHER, UNKNOWN],
+            "seats": [80, 70, 60, 50, 40, 30, 20, 10, 5, 99],
+        }
+    )
+    fig = charts.surface_share_over_time(mix)
+    assert [t.name for t in fig.data] == [*named[:6], OTHER]
+    assert fig.data[-1].customdata == (35,)  # 20 + 10 folded, plus 5 other
+    assert _stack_totals(fig) == pytest.approx([100.0])  # unknown is left out
+    assert {t.marker.color for t in fig.data[:6]} == {palette.family_color(f) for f in named[:6]}
+
+
+def test_surface_chart_with_one_family_is_a_sentence() -> None:
+    """When every seat with activity used one family, one line says which."""
+    data = make_report_data()
+    mix = data.surface_mix.filter(pl.col("family").is_in(["VS Code", "unknown"]))
+    chart = _chart(dataclasses.replace(data, surface_mix=mix), "chart-surfaces")
+    assert chart.absent == "Every seat with known activity last used VS Code."
+
+
+def test_plot_times_are_utc_dates_for_a_real_time_axis() -> None:
+    """Snapshot times become UTC date strings plotly places on a date axis."""
+    t = datetime(2026, 3, 1, 6, 0, 5, tzinfo=UTC)
+    assert charts.plot_times([t]) == ["2026-03-01 06:00:05"]

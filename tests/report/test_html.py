@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -13,12 +14,26 @@ import plotly.offline
 import polars as pl
 import pytest
 
+import analyzer
 from analyzer.model import ReportData
 from analyzer.report import html
 from analyzer.report.charts import build_charts
+from analyzer.timeline.seats import check_first_list, reclaim_list
 from tests.report_fixture import XSS, make_report_data
 
-SECTIONS = ("summary", "kpis", "charts", "reclaim", "changes", "quality", "sources", "definitions")
+PACKAGE = Path(analyzer.__file__).parent
+
+SECTIONS = (
+    "summary",
+    "kpis",
+    "charts",
+    "reclaim",
+    "check-first",
+    "changes",
+    "quality",
+    "sources",
+    "definitions",
+)
 SCRIPT_BREAKER = "</script><script>alert(1)</script>"
 Tree = lxml.html.HtmlElement
 
@@ -79,7 +94,10 @@ def test_header_names_scope_month_snapshots_generation_and_version(tree: Tree) -
     assert _text(tree.get_element_by_id("previous-snapshot")) == "2026-02-28 06:54 UTC"
     assert _text(tree.get_element_by_id("generated-at")) == "2026-04-02 09:00 UTC"
     assert _text(tree.get_element_by_id("tool-version")) == "copilot-seats 0.1.0"
-    assert "5 Copilot seats on 2026-03-28 (+1 since last month)" in header
+    assert (
+        "acme has 5 Copilot seats on 2026-03-28, costing USD 115.00 a month: +1 seat and "
+        "+USD 19.00 since last month (2026-02-28)."
+    ) in header
 
 
 def test_kpis_show_the_fixture_figures_and_their_changes(tree: Tree) -> None:
@@ -101,6 +119,7 @@ def test_kpis_show_the_fixture_figures_and_their_changes(tree: Tree) -> None:
         "monthly_cost": ("USD 115.00", "+USD 19.00"),
         "idle_monthly_cost": ("USD 77.00", "+USD 39.00"),
         "reclaim_candidates": ("2", "+1"),
+        "check_first": ("0", "\u00b10"),
     }
 
 
@@ -111,29 +130,119 @@ def test_without_previous_month_there_is_no_delta_and_no_changes() -> None:
     )
     tree = _parse(html.render_html(data))
     assert tree.find_class("kpi-delta") == []
-    assert len(tree.xpath("//*[@data-kpi]")) == 9
+    assert len(tree.xpath("//*[@data-kpi]")) == 10
     assert _text(tree.get_element_by_id("previous-snapshot")) == "no previous month"
     assert "No previous month" in _text(tree.get_element_by_id("changes"))
 
 
 def test_reclaim_table_lists_the_candidates_in_order(tree: Tree) -> None:
-    """The reclaim rows are the frame's rows, in its order, with text from the report."""
+    """The reclaim rows are the frame's rows, in its order, with people and sign-in columns."""
+    headers = [_text(th) for th in tree.xpath("//*[@id='reclaim']//table[1]/thead//th")]
+    assert headers == [
+        "Login",
+        "Name",
+        "Department",
+        "Cost centre",
+        "State",
+        "Idle days",
+        "Last activity",
+        "Signed in",
+        "Surface",
+        "Team",
+    ]
     rows = _rows(tree, "reclaim")
     assert [row[0] for row in rows] == ["Cy", "bob"]
-    assert rows[0][:3] == ["Cy", "Never active", "never"]
+    assert rows[0][4:6] == ["Never active", "never"]
     assert rows[1] == [
         "bob",
+        "Bob Ray",
+        "R&D",
+        "CC-1",
         "Stale",
         "77",
         "2026-01-10",
-        "2026-01-28",
+        "never",
         "github.com",
-        "acme",
         XSS,
-        "business",
-        "USD 19.00",
     ]
+    (surface,) = tree.xpath("//*[@id='reclaim']//td[@title='github.com']")
+    assert surface.get("data-csv") == "github.com"
     assert tree.xpath("//*[@id='reclaim']//*[@class='more']") == []
+
+
+def test_constant_columns_fold_into_the_caption(tree: Tree) -> None:
+    """Orgs, plan and cost, the same for every candidate, are said once in the lead."""
+    lead = _text(tree.xpath("//*[@id='reclaim']/p[@class='lead']")[0])
+    assert "2 seats, longest idle first." in lead
+    assert "All: org acme, plan business, USD 19.00 a month each." in lead
+    assert "most expensive" not in lead
+
+
+def _with_check_first(data: ReportData) -> ReportData:
+    """Return `data` where bob signed in 3 days ago: a check-first seat, no longer reclaim."""
+    seats = data.seats.with_columns(
+        check_first=pl.col("login") == "bob",
+        reclaim=pl.col("login") == "cy",
+        signed_in_days=pl.when(pl.col("login") == "bob")
+        .then(3)
+        .otherwise(pl.col("signed_in_days")),
+    )
+    return dataclasses.replace(
+        data, seats=seats, reclaim=reclaim_list(seats), check_first=check_first_list(seats)
+    )
+
+
+def test_check_first_table_has_its_sentence_sign_in_and_cost() -> None:
+    """Idle seats that signed in recently have their own table and the ask-first sentence."""
+    tree = _parse(html.render_html(_with_check_first(make_report_data())))
+    section = _text(tree.get_element_by_id("check-first"))
+    assert "no activity reported: Copilot telemetry may be off; ask before removing" in section
+    assert _rows(tree, "check-first") == [
+        ["bob", "Bob Ray", "R&D", "CC-1", "3 days ago", "Stale", "2026-01-10"]
+    ]
+    assert "USD 19.00 a month each" in section
+    assert [r[0] for r in _rows(tree, "reclaim")] == ["Cy"]
+
+
+def test_hidden_charts_say_why_and_shown_charts_carry_their_figure(tree: Tree) -> None:
+    """Each chart is a plot with its JSON block, or a line with the reason it is not drawn."""
+    for chart in build_charts(make_report_data()):
+        if chart.shown:
+            (block,) = tree.xpath(f"//script[@id='{chart.div_id}-data']")
+            assert block.get("type") == "application/json"
+            assert json.loads(block.text)["data"]
+        else:
+            assert chart.absent in _text(tree.get_element_by_id(f"{chart.div_id}-absent"))
+            assert tree.xpath(f"//*[@id='{chart.div_id}']") == []
+
+
+def test_first_snapshot_says_history_starts_here_and_how_to_backfill() -> None:
+    """With one snapshot the story says so and names both ways to backfill."""
+    data = make_report_data()
+    first = dataclasses.replace(
+        data,
+        previous=None,
+        previous_snapshot=None,
+        changes=None,
+        follow_through=None,
+        history=data.history.tail(1),
+        sources=data.sources[-1:],
+    )
+    story = _text(_parse(html.render_html(first)).get_element_by_id("story"))
+    assert "History starts here" in story
+    assert "older report downloads" in story and "--as-of" in story
+    assert "since last month" not in story
+
+
+def test_story_says_each_figure_once(tree: Tree) -> None:
+    """The header paragraph names the seats, cost, movement, savings and follow-through once."""
+    story = _text(tree.get_element_by_id("story"))
+    assert story.count("USD 38.00") == 1
+    assert "potential savings from the next billing cycle" in story
+    assert "yearly" not in story and "a year" not in story
+    assert "1 lapsed into stale" in story
+    assert "Of the 1 reclaim candidates of 2026-02-28" in story
+    assert "Data quality: 1 caution and 1 note" in story
 
 
 def test_reclaim_table_stops_at_200_rows_and_says_how_many_more() -> None:
@@ -204,12 +313,17 @@ def test_pseudonymized_notice_only_when_pseudonymized(tree: Tree) -> None:
     assert "Logins are pseudonymized" in _text(notice)
 
 
+def _scripts(data: ReportData) -> int:
+    """Return how many script elements the page of `data` has: two plus one per drawn chart."""
+    return 2 + sum(chart.shown for chart in build_charts(data))
+
+
 def test_hostile_text_stays_text(page: str, tree: Tree) -> None:
     """A team named like an <img> tag is shown as text and never becomes an element."""
     assert "<img" not in page
     assert tree.xpath("//img") == [] and tree.xpath("//*[@onerror]") == []
     assert XSS in [_text(td) for td in tree.xpath("//*[@id='reclaim']//td")]
-    expected = 1 + len(build_charts(make_report_data()))
+    expected = _scripts(make_report_data())
     assert len(tree.xpath("//script")) == page.lower().count("<script") == expected
 
 
@@ -220,22 +334,39 @@ def test_a_script_closing_name_cannot_break_out_of_a_chart() -> None:
     reclaim = data.reclaim.with_columns(team=pl.lit(SCRIPT_BREAKER))
     data = dataclasses.replace(data, breakdowns={**data.breakdowns, "team": team}, reclaim=reclaim)
     page = html.render_html(data)
-    expected = 1 + len(build_charts(data))
+    expected = _scripts(data)
     assert page.lower().count("<script") == expected
     assert page.lower().count("</script") == expected
     tree = _parse(page)
     assert len(tree.xpath("//script")) == expected
-    assert SCRIPT_BREAKER in [_text(td) for td in tree.xpath("//*[@id='reclaim']//td")]
+    # every candidate has that team, so it is said once, in the caption
+    assert SCRIPT_BREAKER in _text(tree.xpath("//*[@id='reclaim']/p[@class='lead']")[0])
+    team_json = tree.xpath("//script[@id='chart-by-team-data']")[0].text
+    assert SCRIPT_BREAKER.replace("<", "&lt;").replace(">", "&gt;") in json.dumps(
+        json.loads(team_json)
+    )
 
 
-def test_plotly_js_is_embedded_exactly_once(page: str, tree: Tree) -> None:
-    """The page carries one inline copy of plotly.js and every chart script after it."""
-    js = plotly.offline.get_plotlyjs()
-    assert page.count(js[:2000]) == 1
-    scripts = tree.xpath("//script")
-    assert scripts[0].text == js
-    assert all("Plotly.newPlot" in s.text for s in scripts[1:])
-    assert all(s.get("src") is None for s in scripts)
+def test_only_the_partial_plotly_bundle_and_the_page_script_run(page: str, tree: Tree) -> None:
+    """Two executable scripts: the vendored partial plotly.js and the page's; both by hash."""
+    bundle = (PACKAGE / "report" / "vendor" / html.PLOTLY_BUNDLE).read_text(encoding="utf-8")
+    full = plotly.offline.get_plotlyjs()
+    assert full[-5000:] not in page  # not the full 4.8 MB bundle
+    running = [s for s in tree.xpath("//script") if s.get("type") != "application/json"]
+    assert len(running) == 2
+    assert running[0].text == bundle
+    assert "Plotly.newPlot" in running[1].text
+    assert all(s.get("src") is None for s in tree.xpath("//script"))
+    (csp,) = tree.xpath("//meta[@http-equiv='Content-Security-Policy']")
+    policy = csp.get("content")
+    assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert html.script_hash(running[0].text) in policy
+    assert html.script_hash(running[1].text) in policy
+
+
+def test_page_size_stays_under_2_mb(page: str) -> None:
+    """The whole page, charts and plotly.js included, is well under 2 MB."""
+    assert len(page.encode()) < 2_000_000
 
 
 def test_nothing_is_fetched_from_the_network(tree: Tree) -> None:
@@ -298,7 +429,8 @@ def test_a_failing_render_keeps_the_previous_page(
 
 def test_page_beyond_plotly_js_stays_small(page: str) -> None:
     """Apart from plotly.js the fixture's page is a few tens of kilobytes."""
-    rest = len(page.encode()) - len(plotly.offline.get_plotlyjs().encode())
+    bundle = (PACKAGE / "report" / "vendor" / html.PLOTLY_BUNDLE).read_bytes()
+    rest = len(page.encode()) - len(bundle)
     assert rest < 100_000
 
 
