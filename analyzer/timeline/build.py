@@ -7,31 +7,18 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import polars as pl
-import polars.selectors as cs
 
 from analyzer.model import IDLE_STATES, Settings, SnapshotInfo
 from analyzer.surfaces import UNKNOWN, family_column
+from analyzer.timeline.carry import UTC_TYPE, carry_all
 from analyzer.timeline.source import SeatSource
 
 _DAY_US = 86_400 * 1_000_000
-_UTC = pl.Datetime("us", "UTC")
-# What the state of every seat in every snapshot needs; read for all snapshots of a scope.
-_CORE = [
-    "snapshot_at",
-    "login",
-    "plan",
-    "last_activity_at",
-    "last_activity_day",
-    "last_authenticated_at",
-    "surface",
-    "team",
-    "pending_cancellation",
-    "created_at",
-]
 # What only the seat list of one snapshot shows; read for the snapshots asked about.
 _DETAIL = [
     "snapshot_at",
@@ -41,43 +28,63 @@ _DETAIL = [
     "last_activity_at",
     "pending_cancellation_date",
 ]
+# Hands out the carried state of snapshot k (see analyzer.timeline.carry).
+CarriedState = Callable[[int], pl.DataFrame]
 
 
 @dataclass(frozen=True)
 class Timeline:
     """Every seat of every snapshot of one scope, with its state.
 
-    `frames[k]` has one row per login of snapshot k (k = 0 is the oldest) with what every
-    snapshot's figures need: k, login (categorical), plan (billed plan), price, known_activity,
+    `frame(k)` has one row per login of snapshot k (k = 0 is the oldest) with what every
+    snapshot's figures need: k, login, plan (billed plan), price, known_activity,
     first_activity (the run's first known activity), activity_day, known_sign_in (the run's
-    latest Last Authenticated At), known_surface (categorical), surface_family, team
-    (categorical; the last one a report of the run named), created_at, pending_cancellation,
-    run_start_k, first_seen, state, idle_days, signed_in_recently, excluded, reclaim,
-    check_first.
+    latest Last Authenticated At), known_surface, surface_family, team (the last one a report
+    of the run named), created_at, pending_cancellation, run_start_k, first_seen, state,
+    idle_days, signed_in_recently, excluded, reclaim, check_first. It is derived from the
+    snapshot's carried state and the settings, so an answer about one snapshot reads only
+    that snapshot's carried state, whatever the length of the history.
 
     `at(k)` returns the seats of snapshot k with, besides those, as_of, display_login, orgs
     (sorted list), primary_org and pending_cancellation_date, read from that snapshot's rows
-    only, and text in place of categoricals.
+    only.
     """
 
     scope: str
     snapshots: tuple[SnapshotInfo, ...]
     settings: Settings
-    frames: tuple[pl.DataFrame, ...]
+    carried: CarriedState
     source: SeatSource
-    multi_row: bool
+    _frames: dict[int, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
     _seen: dict[int, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
+    def frame(self, k: int) -> pl.DataFrame:
+        """Return the states of snapshot k's seats (kept once computed)."""
+        if k not in self._frames:
+            self._frames[k] = self._states_of(k)
+        return self._frames[k]
+
     def per_snapshot(self, *aggs: pl.Expr, by: tuple[str, ...] = ()) -> pl.DataFrame:
-        """Return the aggregates of each snapshot's seats, by k (and by `by` within it)."""
-        parts = [frame.lazy().group_by("k", *by).agg(*aggs) for frame in self.frames]
-        return pl.concat(pl.collect_all(parts)).sort("k", *by)
+        """Return the aggregates of each snapshot's seats, by k (and by `by` within it).
+
+        Snapshots not already at hand are computed, aggregated and let go one at a time, so
+        a history needs the memory of one snapshot, not of all.
+        """
+        parts = []
+        for k in range(len(self.snapshots)):
+            frame = self._frames.get(k)
+            frame = self._states_of(k) if frame is None else frame
+            parts.append(frame.lazy().group_by("k", *by).agg(*aggs).collect())
+        return pl.concat(parts).sort("k", *by)
 
     def at(self, k: int) -> pl.DataFrame:
         """Return the seats of snapshot k, sorted by login."""
         if k not in self._seen:
             self._seen[k] = self._seats_of(k)
         return self._seen[k]
+
+    def _states_of(self, k: int) -> pl.DataFrame:
+        return state_frame(self.carried(k), k, self.snapshots, self.settings)
 
     def _seats_of(self, k: int) -> pl.DataFrame:
         info = self.snapshots[k]
@@ -86,13 +93,10 @@ class Timeline:
             .filter(pl.col("snapshot_at") == info.as_of)
             .drop("snapshot_at")
         )
-        detail = _detail_per_login(rows, self.multi_row).collect()
+        detail = _detail_per_login(rows, info.rows != info.seats).collect()
         return (
-            self.frames[k]
-            .with_columns(
-                pl.col("login", "team", "known_surface").cast(pl.String),
-                pl.lit(info.as_of, _UTC).alias("as_of"),
-            )
+            self.frame(k)
+            .with_columns(pl.lit(info.as_of, UTC_TYPE).alias("as_of"))
             .join(detail, on="login", how="left")
             .sort("login")
         )
@@ -101,30 +105,6 @@ class Timeline:
     def last(self) -> int:
         """Return the index of the newest snapshot."""
         return len(self.snapshots) - 1
-
-
-def _per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
-    """Collapse seat rows to one row per (snapshot, login): a seat for billing is a login."""
-    if not multi_row:
-        return frame.rename(
-            {
-                "last_activity_at": "activity",
-                "last_activity_day": "activity_day",
-                "last_authenticated_at": "sign_in",
-            }
-        )
-    by_activity = pl.col("last_activity_at")
-    latest = {"descending": True, "nulls_last": True}
-    return frame.group_by("k", "login").agg(
-        pl.col("team").drop_nulls().sort().first(),
-        pl.col("plan"),
-        by_activity.max().alias("activity"),
-        pl.col("last_authenticated_at").max().alias("sign_in"),
-        pl.col("last_activity_day").sort_by(by_activity, **latest).first().alias("activity_day"),
-        pl.col("surface").sort_by(by_activity, **latest).first(),
-        pl.col("pending_cancellation").any(),
-        pl.col("created_at").min(),
-    )
 
 
 def _detail_per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
@@ -149,12 +129,9 @@ def _detail_per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
     )
 
 
-def _billed_plan(settings: Settings, multi_row: bool) -> pl.Expr:
+def _billed_plan(settings: Settings) -> pl.Expr:
     """Enterprise wins over Business for one user; no or unknown plan is the default plan."""
-    if not multi_row:
-        known = pl.col("plan").is_in(list(settings.prices))
-        return pl.when(known).then(pl.col("plan")).otherwise(pl.lit(settings.default_plan))
-    plans = pl.col("plan")
+    plans = pl.col("plans")
     # The costliest plan a user holds is billed: check it first (outermost `when`).
     expr = pl.lit(settings.default_plan)
     for plan in sorted(settings.prices, key=lambda p: (settings.prices[p], p)):
@@ -169,133 +146,71 @@ def _excluded(settings: Settings, logins: pl.Series) -> pl.Expr:
     names = set(settings.exclude_logins)
     globs = [re.compile(fnmatch.translate(p)) for p in settings.exclude_patterns]
     distinct = logins.unique()
-    keep = [
-        login in names or any(glob.match(login) for glob in globs)
-        for login in distinct.cast(pl.String)
-    ]
-    ids = distinct.to_physical().filter(pl.Series(keep, dtype=pl.Boolean))
-    return pl.col("login").to_physical().is_in(ids.implode()).alias("excluded")
+    keep = [login in names or any(glob.match(login) for glob in globs) for login in distinct]
+    excluded = distinct.filter(pl.Series(keep, dtype=pl.Boolean))
+    return pl.col("login").is_in(excluded.implode()).alias("excluded")
 
 
 def _families(surfaces: pl.Series) -> pl.Expr:
-    """Return the surface family of each (categorical) surface, mapping each value once."""
+    """Return the surface family of each surface, mapping each distinct value once."""
     distinct = surfaces.unique().drop_nulls()
-    families = family_column(distinct.cast(pl.String))
+    families = family_column(distinct)
     return (
         pl.col("known_surface")
-        .to_physical()
-        .replace_strict(distinct.to_physical(), families, default=UNKNOWN, return_dtype=pl.String)
+        .replace_strict(distinct, families, default=UNKNOWN, return_dtype=pl.String)
         .alias("surface_family")
     )
 
 
-# What one snapshot hands to the next about each login (see `_carry`).
-_CARRIED: dict[str, pl.DataType] = {
-    "login": pl.Categorical(),
-    "run_start_k": pl.Int32(),
-    "first_seen": _UTC,
-    "known_activity": _UTC,
-    "first_activity": _UTC,
-    "known_sign_in": _UTC,
-    "known_surface": pl.Categorical(),
-    "activity_day": pl.Boolean(),
-    "team": pl.Categorical(),
-    "created_at": _UTC,
-}
+def build_timeline(
+    source: SeatSource,
+    infos: list[SnapshotInfo],
+    settings: Settings,
+    carried: CarriedState | None = None,
+) -> Timeline:
+    """Return the timeline of one scope's snapshots, oldest first, up to the one asked about.
 
-
-def _carry(seats: pl.LazyFrame, before: pl.DataFrame, k: int, as_of: datetime) -> pl.LazyFrame:
-    """Continue the runs of snapshot k-1 into snapshot k.
-
-    A run is a stretch of consecutive snapshots holding the login: a login absent from
-    snapshot k-1 starts a new run at k. Within a run, known activity is the latest activity any
-    report showed; its day flag and surface come from the report that showed it; known
-    sign-in is the latest Last Authenticated At any report showed; team and created_at are
-    the last ones a report named (the activity report has no team).
-    """
-    prev = (
-        before.lazy()
-        .select("login", *[pl.col(c).alias(f"prev_{c}") for c in _CARRIED if c != "login"])
-        .with_columns(pl.lit(True).alias("continues"))
-    )
-    joined = seats.join(prev, on="login", how="left")
-    known = pl.max_horizontal("prev_known_activity", "activity")
-    known_sign_in = pl.max_horizontal("prev_known_sign_in", "sign_in")
-    at_known = pl.col("activity").is_not_null() & (pl.col("activity") == pl.col("known_activity"))
-
-    def latest(column: str, carried: str) -> pl.Expr:
-        fresh = at_known & pl.col(column).is_not_null()
-        return pl.when(fresh).then(pl.col(column)).otherwise(pl.col(f"prev_{carried}"))
-
-    return (
-        joined.with_columns(
-            pl.col("continues").fill_null(False),
-            known.alias("known_activity"),
-            known_sign_in.alias("known_sign_in"),
-            pl.col("team").fill_null(pl.col("prev_team")),
-            pl.col("created_at").fill_null(pl.col("prev_created_at")),
-        )
-        .with_columns(
-            pl.when("continues")
-            .then("prev_run_start_k")
-            .otherwise(pl.lit(k, pl.Int32))
-            .alias("run_start_k"),
-            pl.when("continues")
-            .then("prev_first_seen")
-            .otherwise(pl.lit(as_of, _UTC))
-            .alias("first_seen"),
-            pl.col("prev_first_activity")
-            .fill_null(pl.col("known_activity"))
-            .alias("first_activity"),
-            latest("surface", "known_surface").alias("known_surface"),
-            latest("activity_day", "activity_day").alias("activity_day"),
-        )
-        .drop(cs.starts_with("prev_"), "activity", "surface", "sign_in")
-    )
-
-
-def build_timeline(source: SeatSource, infos: list[SnapshotInfo], settings: Settings) -> Timeline:
-    """Compute every seat's run, known activity and state over one scope's snapshots.
-
-    `infos` are the scope's snapshots, oldest first, up to the one asked about. One pass,
-    each snapshot continuing the runs of the one before: the working set is one snapshot's
-    seats, while the per-snapshot frames kept for the figures grow with the history.
+    `carried(k)` hands out snapshot k's carried state (the store keeps it from ingest on);
+    without it, every snapshot's is computed here in one pass, each continuing the one before
+    (the full recomputation the stored state is checked against).
     """
     if not infos:
         raise ValueError("a timeline needs at least one snapshot")
-    scope = infos[0].scope
-    multi_row = any(i.rows != i.seats for i in infos)
-    frames: list[pl.DataFrame] = []
-    before = pl.DataFrame(schema=_CARRIED)
-    for k, info in enumerate(infos):
-        rows = (
-            source.scan([info], _CORE)
-            .filter(pl.col("snapshot_at") == info.as_of)
-            .drop("snapshot_at")
-            .with_columns(
-                pl.col("login", "surface", "team").cast(pl.Categorical),
-                pl.lit(k, pl.Int32).alias("k"),
-            )
-        )
-        seats = _per_login(rows, multi_row).with_columns(_billed_plan(settings, multi_row))
-        frame = _with_states(_carry(seats, before, k, info.as_of), info.as_of, settings).collect()
-        frames.append(frame)
-        before = frame.select(list(_CARRIED))
-    every = pl.concat(frames, rechunk=False)
-    excluded = _excluded(settings, every["login"])
-    families = _families(every["known_surface"])
+    if carried is None:
+        chain = list(carry_all(source, infos))
+        carried = chain.__getitem__
+    return Timeline(infos[0].scope, tuple(infos), settings, carried, source)
+
+
+def state_frame(
+    carried: pl.DataFrame, k: int, infos: tuple[SnapshotInfo, ...], settings: Settings
+) -> pl.DataFrame:
+    """Return snapshot k's seats with their states, from its carried state and the settings."""
+    starts = pl.DataFrame(
+        {"first_seen": [i.as_of for i in infos[: k + 1]], "run_start_k": range(k + 1)},
+        schema={"first_seen": UTC_TYPE, "run_start_k": pl.Int32},
+    )
+    seats = (
+        carried.lazy()
+        .join(starts.lazy(), on="first_seen", how="left")
+        .with_columns(pl.lit(k, pl.Int32).alias("k"), _billed_plan(settings))
+        .drop("plans")
+    )
+    frame = _with_states(seats, infos[k].as_of, settings).collect()
     idle = (
         pl.col("state").is_in(IDLE_STATES) & ~pl.col("pending_cancellation") & ~pl.col("excluded")
     )
-    reclaim = (idle & ~pl.col("signed_in_recently")).alias("reclaim")
-    check_first = (idle & pl.col("signed_in_recently")).alias("check_first")
-    frames = [f.with_columns(excluded, families).with_columns(reclaim, check_first) for f in frames]
-    return Timeline(scope, tuple(infos), settings, tuple(frames), source, multi_row)
+    return frame.with_columns(
+        _excluded(settings, frame["login"]), _families(frame["known_surface"])
+    ).with_columns(
+        (idle & ~pl.col("signed_in_recently")).alias("reclaim"),
+        (idle & pl.col("signed_in_recently")).alias("check_first"),
+    )
 
 
 def _with_states(frame: pl.LazyFrame, as_of: datetime, settings: Settings) -> pl.LazyFrame:
     """Add state, idle_days, signed_in_recently and price; reclaim once exclusions are known."""
-    t = pl.lit(as_of, _UTC)
+    t = pl.lit(as_of, UTC_TYPE)
     stale = timedelta(days=settings.stale_days)
     grace = timedelta(days=settings.grace_days)
     is_new = (
