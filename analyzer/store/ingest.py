@@ -104,6 +104,9 @@ def _ingest_one(
     known = writer.already_stored(sha256)
     if known:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
+    usage = _ingest_usage(writer, path, data, sha256, scope)
+    if usage is not None:
+        return usage
     hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=datetime.now(UTC))
     parsed = read_report(path.name, data, hints, sha256)
     if not parsed.accepted:
@@ -112,6 +115,20 @@ def _ingest_one(
     stored = writer.add(parsed, data)
     problems = parsed.problems + stored.problems
     return FileOutcome(path, stored.status, stored.message, problems, stored.snapshot)
+
+
+def _ingest_usage(
+    writer: StoreWriter, path: Path, data: bytes, sha256: str, scope: str | None
+) -> FileOutcome | None:
+    """Store a usage-metrics report (which the seat reader refuses by name), else None."""
+    from analyzer.reading.usage_metrics import usage_kind
+    from analyzer.store.usage import store_usage_file
+
+    kind = usage_kind(data)
+    if kind is None:
+        return None
+    done = store_usage_file(writer.root, path.name, data, sha256, kind, scope)
+    return FileOutcome(path, done.status, done.message, done.problems)
 
 
 @dataclass(frozen=True)
@@ -125,6 +142,8 @@ class RebuildResult:
 
 def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> RebuildResult:
     """Re-derive every snapshot from the kept original files, atomically."""
+    from analyzer.store.usage import UsageWriter, is_usage_original
+
     rebuilt: list[SnapshotInfo] = []
     kept: list[SnapshotInfo] = []
     failures: list[tuple[str, tuple[Problem, ...]]] = []
@@ -132,6 +151,7 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
         old = {i.sha256: i for i in writer.infos}
         originals = store.root / "originals"
         folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())
+        folders = [p for p in folders if not is_usage_original(p)]  # re-read below
         for folder in folders:
             parsed, info = writer.rebuild_one(folder)
             if info is not None:
@@ -145,4 +165,5 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
             else:
                 failures.append((folder.name, parsed.problems if parsed else ()))
         writer.replace_all(rebuilt + kept)
+        failures += UsageWriter(store.root).rebuild()
     return RebuildResult(rebuilt, kept, failures)
