@@ -9,6 +9,12 @@ from typing import Any
 import polars as pl
 
 from analyzer.answers.scope import open_timeline, pick_snapshot, scope_snapshots, timeline_until
+from analyzer.answers.usage_queries import (
+    Engagement,
+    engagement_at,
+    engagement_json,
+    with_history_engagement,
+)
 from analyzer.config import load_people
 from analyzer.errors import SelectionError
 from analyzer.model import (
@@ -36,6 +42,7 @@ class Status:
     summary: SnapshotSummary
     findings: tuple[Finding, ...]
     snapshot: SnapshotInfo
+    engagement: Engagement | None = None  # usage-metrics evidence, when the store has some
 
 
 def get_status(
@@ -43,7 +50,11 @@ def get_status(
 ) -> Status:
     """Return the status of the snapshot at or before `at`."""
     timeline, k = timeline_until(store, scope, settings, at)
-    return Status(summarize(timeline, k), find_issues(timeline, k, now), timeline.snapshots[k])
+    summary, findings = summarize(timeline, k), find_issues(timeline, k, now)
+    engagement = engagement_at(store, timeline, k, summary)
+    if engagement is not None:  # reclaim sharpened by the usage records; their findings
+        summary, findings = engagement.summary, (*findings, *engagement.findings)
+    return Status(summary, findings, timeline.snapshots[k], engagement)
 
 
 def status_json(status: Status) -> dict[str, Any]:
@@ -70,6 +81,7 @@ def status_json(status: Status) -> dict[str, Any]:
             {"code": f.code, "severity": f.severity, "message": f.message, "count": f.count}
             for f in status.findings
         ],
+        "engagement": engagement_json(status.engagement),
     }
 
 
@@ -119,6 +131,7 @@ class Reclaim:
     check_first: pl.DataFrame
     follow_through: FollowThrough | None  # of the previous snapshot's candidates
     seats: pl.DataFrame  # the whole seat table, for the per-org API bodies
+    engagement: Engagement | None = None  # usage-metrics evidence, when the store has some
 
 
 def get_reclaim(
@@ -128,12 +141,21 @@ def get_reclaim(
     timeline, k = timeline_until(store, scope, settings, at)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
+    summary = summarize(timeline, k)
+    engagement = engagement_at(store, timeline, k, summary, seats)
+    check_first = check_first_list(seats)
+    if engagement is not None:  # candidates the usage records show at work: check first
+        summary, seats = engagement.summary, engagement.seats
+        check_first = check_first_list(seats).join(
+            seats.select("login", "usage_days"), on="login", how="left"
+        )
     return Reclaim(
-        summarize(timeline, k),
+        summary,
         reclaim_list(seats),
-        check_first_list(seats),
+        check_first,
         follow_through(timeline, k - 1 if k else None, k),
         seats,
+        engagement,
     )
 
 
@@ -153,4 +175,5 @@ def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:
 
 def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataFrame:
     """Return one row per snapshot of the scope."""
-    return history_table(open_timeline(store, scope, settings))
+    timeline = open_timeline(store, scope, settings)
+    return with_history_engagement(store, timeline, history_table(timeline))

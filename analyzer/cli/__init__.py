@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "history": "analyzer.cli.analysis",
     "report": "analyzer.cli.report",
     "monthly": "analyzer.cli.report",
+    "usage": "analyzer.cli.usage",
 }
 
 

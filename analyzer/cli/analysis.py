@@ -59,6 +59,7 @@ def status(
     Example: copilot-seats status --scope octo-demo
     """
     from analyzer.answers.queries import get_status, status_json
+    from analyzer.answers.usage_queries import engagement_lines
 
     result = get_status(_open_store(store_dir), scope, settings, at, now_utc())
     if as_json:
@@ -94,6 +95,8 @@ def status(
     ]
     for label, value in rows:
         click.echo(f"{label:<22}{value}")
+    for line in engagement_lines(result.engagement, s.currency):
+        click.echo(line)
     for finding in result.findings:
         click.echo(f"{finding.severity}: {finding.message} [{finding.code}]")
     say(
@@ -224,6 +227,7 @@ def reclaim(
     Example: copilot-seats reclaim --scope octo-demo --format csv > reclaim.csv
     """
     from analyzer.answers.queries import api_bodies, get_reclaim
+    from analyzer.answers.usage_queries import engagement_json, engagement_lines
 
     result = get_reclaim(_open_store(store_dir), scope, settings, at)
     rows = _reclaim_rows(result.candidates)
@@ -238,6 +242,7 @@ def reclaim(
             "check_first": _reclaim_rows(result.check_first),
             "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
             "follow_through": result.follow_through.as_json() if result.follow_through else None,
+            "engagement": engagement_json(result.engagement),
         }
         click.echo(json.dumps(body, indent=2))
     elif fmt == "csv":
@@ -264,12 +269,14 @@ def reclaim(
                 "reported; Copilot telemetry may be off, so ask before removing:"
             )
             for row in _reclaim_rows(result.check_first):
-                click.echo(
-                    f"  {row['login']:<22}signed in {row['signed_in_days']} days ago, "
-                    f"{row['reason'].replace('_', ' ')}"
-                )
+                why = f"signed in {row['signed_in_days']} days ago"
+                if row.get("usage_days"):  # usage-metrics records show the seat at work
+                    why = f"used Copilot on {row['usage_days']} of the last 28 days"
+                click.echo(f"  {row['login']:<22}{why}, {row['reason'].replace('_', ' ')}")
         if result.follow_through is not None:
             click.echo(result.follow_through.describe())
+        for line in engagement_lines(result.engagement, s.currency):
+            click.echo(line.strip())
     say(
         f"{plural(len(rows), 'reclaim candidate')} worth "
         f"{_money(s.reclaimable_monthly_cost, s.currency)} a month"
@@ -307,6 +314,7 @@ def history(
         click.echo(
             f"{'AS OF (UTC)':<21}{'SEATS':>7}{'ACTIVE':>8}{'STALE':>7}{'NEVER':>7}"
             f"{'NEW':>5}{'PEND':>6}{'ADDED':>7}{'REMOVED':>8}{'COST':>12}{'IDLE COST':>12}"
+            + ("  ENGAGED D/W/O/N" if "tier_daily" in table.columns else "")
         )
         for r in rows:
             click.echo(
@@ -314,8 +322,15 @@ def history(
                 f"{r['never_active']:>7,}{r['new']:>5,}{r['pending_cancellation']:>6,}"
                 f"{r['added']:>7,}{r['removed']:>8,}{r['monthly_cost']:>12,.2f}"
                 f"{r['idle_monthly_cost']:>12,.2f}"
+                + (f"  {_tiers(r)}" if "tier_daily" in r else "")
             )
     say(plural(len(rows), "snapshot"))
+
+
+def _tiers(row: dict[str, Any]) -> str:
+    """Return `120/80/30/40` (daily/weekly/occasional/none), or `unknown`."""
+    values = [row[f"tier_{t}"] for t in ("daily", "weekly", "occasional", "none")]
+    return "unknown" if values[0] is None else "/".join(f"{v:,}" for v in values)
 
 
 COMMANDS = [status, diff, reclaim, history]
