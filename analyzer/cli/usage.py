@@ -37,10 +37,9 @@ def usage(
 
     Reads the usage-metrics files (users-28-day / users-1-day NDJSON) ingested into the
     store. Days the files do not cover are unknown, never zero use; a tier needs the whole
-    28-day window covered.
+    28-day window covered. Ingest the files first (`copilot-seats ingest sample_reports/usage`).
 
-    Example: copilot-seats ingest sample_reports/usage --scope octo-demo && copilot-seats usage
-    --scope octo-demo
+    Example: copilot-seats usage --scope octo-demo --month 2026-10
     """
     from analyzer.answers.usage import TIERS
     from analyzer.answers.usage_queries import USAGE_FIELDS, get_usage, usage_rows
