@@ -15,7 +15,10 @@ PROBLEMS: dict[str, str] = {
     "bad-row-width": "a row with more or fewer fields than the header (a download cut short)",
     "bad-status": "a usage-report Status other than Active or Pending cancellation YYYY-MM-DD",
     "bad-timestamp": "a timestamp that is not a UTC time, a date or None",
+    "bad-usage-record": "a usage-metrics record that is no object with user_id, user_login, day",
+    "bad-usage-value": "a usage-metrics field of the wrong type, or a day that is no date",
     "conflicting-snapshot": "a different report for a scope and time already stored",
+    "duplicate-usage-record": "warning: a user and day twice in one usage-metrics file; last kept",
     "duplicate-login": "warning: one login twice in one org; the row with the latest activity kept",
     "empty-file": "the file is empty",
     "empty-login": "a row without a login",
@@ -49,6 +52,9 @@ FINDINGS: dict[str, str] = {
     "seat-count-jump": "the seat count changed by more than a fifth between snapshots",
     "snapshot-gap": "more than 45 days between two snapshots",
     "unmapped-surface": "surfaces this version does not know, counted as other",
+    "usage-gap": "days of the month the usage-metrics files do not cover (unknown, not zero)",
+    "active-without-usage": "active seats with no usage-metrics day in a fully covered 28 days",
+    "usage-on-idle-seat": "stale or never-active seats with usage-metrics days in the 28 days",
 }
 
 

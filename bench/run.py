@@ -24,6 +24,7 @@ from harness import (
     text_table,
 )
 from history_bench import bench_peer, bench_scaling
+from usage_bench import bench_usage
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -244,6 +245,7 @@ BENCHMARKS: dict[str, Callable[[Bench], list[Row]]] = {
     "monthly": bench_monthly,
     "peer": peer,
     "scaling": scaling,
+    "usage": lambda bench: bench_usage(bench.work, bench.quick),
 }
 
 

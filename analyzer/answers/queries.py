@@ -15,6 +15,12 @@ from analyzer.answers.scope import (
     scope_snapshots,
     timeline_until,
 )
+from analyzer.answers.usage_queries import (
+    Engagement,
+    engagement_at,
+    engagement_json,
+    with_history_engagement,
+)
 from analyzer.config import load_people
 from analyzer.errors import SelectionError
 from analyzer.model import (
@@ -43,12 +49,15 @@ class Status:
     findings: tuple[Finding, ...]
     snapshot: SnapshotInfo
     first_snapshot: bool  # the scope's first: no history tells never-used from long idle
+    engagement: Engagement | None = None  # usage-metrics evidence, when the store has some
 
 
-def _status_at(timeline: Timeline, k: int, now: datetime) -> Status:
-    return Status(
-        summarize(timeline, k), find_issues(timeline, k, now), timeline.snapshots[k], k == 0
-    )
+def _status_at(store: Store, timeline: Timeline, k: int, now: datetime) -> Status:
+    summary, findings = summarize(timeline, k), find_issues(timeline, k, now)
+    engagement = engagement_at(store, timeline, k, summary)
+    if engagement is not None:  # reclaim sharpened by the usage records; their findings
+        summary, findings = engagement.summary, (*findings, *engagement.findings)
+    return Status(summary, findings, timeline.snapshots[k], k == 0, engagement)
 
 
 def get_status(
@@ -56,7 +65,7 @@ def get_status(
 ) -> Status:
     """Return the status of the snapshot at or before `at`."""
     timeline, k = timeline_until(store, scope, settings, at)
-    return _status_at(timeline, k, now)
+    return _status_at(store, timeline, k, now)
 
 
 def get_statuses(
@@ -72,7 +81,7 @@ def get_statuses(
         if at is not None and infos[0].as_of > at:
             continue
         k = pick_snapshot(infos, at)
-        found.append(_status_at(build_timeline(store, infos[: k + 1], settings), k, now))
+        found.append(_status_at(store, build_timeline(store, infos[: k + 1], settings), k, now))
     if not found and at is not None:  # without --at every scope has its latest snapshot
         raise SelectionError(f"no scope of {store.root} has a snapshot at or before {iso(at)}")
     return found
@@ -103,6 +112,7 @@ def status_json(status: Status) -> dict[str, Any]:
             {"code": f.code, "severity": f.severity, "message": f.message, "count": f.count}
             for f in status.findings
         ],
+        "engagement": engagement_json(status.engagement),
     }
 
 
@@ -186,6 +196,7 @@ class Reclaim:
     follow_through: FollowThrough | None  # of the previous snapshot's candidates
     seats: pl.DataFrame  # the whole seat table, for the per-org API bodies
     first_snapshot: bool  # the scope's first: "never active" means no activity in 90 days
+    engagement: Engagement | None = None  # usage-metrics evidence, when the store has some
 
 
 def get_reclaim(
@@ -195,13 +206,22 @@ def get_reclaim(
     timeline, k = timeline_until(store, scope, settings, at)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
+    summary = summarize(timeline, k)
+    engagement = engagement_at(store, timeline, k, summary, seats)
+    check_first = check_first_list(seats)
+    if engagement is not None:  # candidates the usage records show at work: check first
+        summary, seats = engagement.summary, engagement.seats
+        check_first = check_first_list(seats).join(
+            seats.select("login", "usage_days"), on="login", how="left"
+        )
     return Reclaim(
-        summarize(timeline, k),
+        summary,
         reclaim_list(seats),
-        check_first_list(seats),
+        check_first,
         follow_through(timeline, k - 1 if k else None, k),
         seats,
         k == 0,
+        engagement,
     )
 
 
@@ -240,6 +260,7 @@ def reclaim_json(reclaim: Reclaim) -> dict[str, Any]:
         "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
         "follow_through": ft.as_json() if ft is not None else None,
         "came_back_share": round(share, 4) if share is not None else None,
+        "engagement": engagement_json(reclaim.engagement),
     }
 
 
@@ -259,4 +280,5 @@ def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:
 
 def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataFrame:
     """Return one row per snapshot of the scope."""
-    return history_table(open_timeline(store, scope, settings))
+    timeline = open_timeline(store, scope, settings)
+    return with_history_engagement(store, timeline, history_table(timeline))

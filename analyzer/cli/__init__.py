@@ -27,6 +27,7 @@ COMMAND_MODULES = {
     "monthly": "analyzer.cli.report",
     "verify": "analyzer.cli.store",
     "forget": "analyzer.cli.store",
+    "usage": "analyzer.cli.usage",
 }
 
 

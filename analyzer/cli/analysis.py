@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -131,6 +131,10 @@ def _print_status(result: Status) -> None:
             "To backfill, ingest older seat-report downloads, or a saved API seat list "
             "with --as-of TIME."
         )
+    from analyzer.answers.usage_queries import engagement_lines
+
+    for line in engagement_lines(result.engagement, s.currency):
+        echo_line(line)
     for finding in result.findings:
         echo_line(f"{finding.severity}: {finding.message} [{finding.code}]")
 
@@ -268,6 +272,7 @@ def history(
         echo_line(
             f"{'AS OF (UTC)':<21}{'SEATS':>7}{'ACTIVE':>8}{'STALE':>7}{'NEVER':>7}"
             f"{'NEW':>5}{'PEND':>6}{'ADDED':>7}{'REMOVED':>8}{'COST':>12}{'IDLE COST':>12}"
+            + ("  ENGAGED D/W/O/N" if "tier_daily" in table.columns else "")
         )
         for r in rows:
             echo_line(
@@ -275,8 +280,15 @@ def history(
                 f"{r['never_active']:>7,}{r['new']:>5,}{r['pending_cancellation']:>6,}"
                 f"{r['added']:>7,}{r['removed']:>8,}{r['monthly_cost']:>12,.2f}"
                 f"{r['idle_monthly_cost']:>12,.2f}"
+                + (f"  {_tiers(r)}" if "tier_daily" in r else "")
             )
     say(plural(len(rows), "snapshot"))
+
+
+def _tiers(row: dict[str, Any]) -> str:
+    """Return `120/80/30/40` (daily/weekly/occasional/none), or `unknown`."""
+    values = [row[f"tier_{t}"] for t in ("daily", "weekly", "occasional", "none")]
+    return "unknown" if values[0] is None else "/".join(f"{v:,}" for v in values)
 
 
 COMMANDS = [status, diff, history]

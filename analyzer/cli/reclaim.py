@@ -123,9 +123,17 @@ def _print_table(result: Reclaim) -> None:
                 else f"no activity for {plural(row['idle_days'], 'day')}"
             )
             days = row["signed_in_days"]
-            when = "within the last day" if days == 0 else f"{plural(days, 'day')} ago"
-            echo_line(f"  {row['login']:<22}signed in {when}, {quiet}{_cost(row)}")
+            why = "signed in " + (
+                "within the last day" if days == 0 else f"{plural(days, 'day')} ago"
+            )
+            if row.get("usage_days"):  # usage-metrics records show the seat at work
+                why = f"used Copilot on {row['usage_days']} of the last 28 days"
+            echo_line(f"  {row['login']:<22}{why}, {quiet}{_cost(row)}")
     s = result.summary
+    from analyzer.answers.usage_queries import engagement_lines
+
+    for text in engagement_lines(result.engagement, s.currency):
+        echo_line(text.strip())
     echo_line(
         f"potential savings: {money(s.reclaimable_monthly_cost, s.currency)} a month, from the "
         "next billing cycle (GitHub bills a removed seat to the end of its cycle, no refund)"

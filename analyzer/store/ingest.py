@@ -125,6 +125,9 @@ def _ingest_one(
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
     hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
     try:
+        usage = _ingest_usage(writer, path, data, sha256, scope)
+        if usage is not None:
+            return usage
         parsed = read_report(path.name, data, hints, sha256)
     except Exception as exc:  # a reader bug: this file's refusal, never the run's end
         return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
@@ -146,6 +149,20 @@ def internal_error(name: str, exc: Exception) -> Problem:
     return Problem(name, 0, "", "internal-error", message)
 
 
+def _ingest_usage(
+    writer: StoreWriter, path: Path, data: bytes, sha256: str, scope: str | None
+) -> FileOutcome | None:
+    """Store a usage-metrics report (which the seat reader refuses by name), else None."""
+    from analyzer.reading.usage_metrics import usage_kind
+    from analyzer.store.usage import store_usage_file
+
+    kind = usage_kind(data)
+    if kind is None:
+        return None
+    done = store_usage_file(writer.root, path.name, data, sha256, kind, scope)
+    return FileOutcome(path, done.status, done.message, done.problems)
+
+
 @dataclass(frozen=True)
 class RebuildResult:
     """What a rebuild re-derived, and the originals it could not read any more."""
@@ -161,6 +178,8 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
     Works without the manifest (it may be missing or damaged); forgotten snapshots, whose
     originals are in the attic, stay forgotten.
     """
+    from analyzer.store.usage import UsageWriter, is_usage_original
+
     rebuilt: list[SnapshotInfo] = []
     kept: list[SnapshotInfo] = []
     failures: list[tuple[str, str, tuple[Problem, ...]]] = []
@@ -168,6 +187,7 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
         old = {i.sha256: i for i in writer.infos}
         originals = store.root / "originals"
         folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())
+        folders = [p for p in folders if not is_usage_original(p)]  # re-read below
         for folder in folders:
             parsed, info, why = writer.rebuild_one(folder)
             problems = parsed.problems if parsed else ()
@@ -181,4 +201,6 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
                 if folder.name in old and writer.store_has_whole(old[folder.name]):
                     kept.append(old[folder.name])
         writer.replace_all(rebuilt + kept)
+        for name, problems in UsageWriter(store.root).rebuild():
+            failures.append((name, "the usage-metrics file could not be re-read", problems))
     return RebuildResult(rebuilt, kept, failures)

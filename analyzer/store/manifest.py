@@ -25,7 +25,20 @@ PARQUET_RE = re.compile(
     rf"snapshots/(?P<scope>{SCOPE_RE})/\d{{8}}T\d{{6}}Z-(?P<sha12>[0-9a-f]{{12}})\.parquet"
 )
 # What a store folder may hold at its top; anything else is someone else's file.
-OWN_ENTRIES = {MANIFEST, MARKER, ".lock", ".tmp", "originals", "snapshots", ATTIC}
+# The top of a store: its own files and folders (usage metrics, billing files and the derived
+# carried state each keep a folder of their own).
+OWN_ENTRIES = {
+    MANIFEST,
+    MARKER,
+    ".lock",
+    ".tmp",
+    "originals",
+    "snapshots",
+    ATTIC,
+    "usage",
+    "billing",
+    "derived",
+}
 
 
 def rebuild_hint(root: Path) -> str:

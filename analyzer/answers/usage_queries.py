@@ -1,0 +1,320 @@
+"""The usage-metrics questions: the `usage` table, and engagement beside status/reclaim/history."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from analyzer.answers.scope import scope_snapshots
+from analyzer.answers.usage import (
+    TIERS,
+    Coverage,
+    Window,
+    month_coverage,
+    month_days,
+    seat_usage,
+    sharpen_reclaim,
+    tier_counts,
+    tier_expr,
+    usage_findings,
+    window_days_for,
+    window_ending,
+)
+from analyzer.errors import SelectionError
+from analyzer.model import Finding, Settings, SnapshotInfo, SnapshotSummary
+from analyzer.store.folder import Store
+from analyzer.store.usage import UsageStore
+from analyzer.timeline.build import Timeline, build_timeline
+from analyzer.timeline.seats import seat_table
+
+# Usage data ending more than this many days before a snapshot says nothing about it.
+STALE_USAGE_DAYS = 7
+
+
+def usage_store(store: Store) -> UsageStore:
+    """Return the usage-metrics view of a store folder."""
+    return UsageStore(store.root)
+
+
+def usage_scope(store: Store, scope: str | None) -> str:
+    """Return the scope asked for (or the only one with usage data)."""
+    scopes = sorted({p.scope for p in usage_store(store).parts()})
+    if not scopes:
+        raise SelectionError(
+            f"the store {store.root} holds no usage-metrics data yet; run "
+            "`copilot-seats ingest FILE --scope S` with a users-28-day or users-1-day report"
+        )
+    if scope is None:
+        if len(scopes) > 1:
+            raise SelectionError(f"pass --scope with one of: {', '.join(scopes)}")
+        return scopes[0]
+    if scope.lower() not in scopes:
+        raise SelectionError(f"no usage-metrics data for {scope!r}; there is: {', '.join(scopes)}")
+    return scope.lower()
+
+
+@dataclass(frozen=True)
+class UsageAnswer:
+    """The answer to `usage`: one row per seat of the month, with coverage and findings."""
+
+    scope: str
+    month: str
+    coverage: Coverage
+    snapshot: SnapshotInfo | None  # the seat snapshot the seats come from
+    table: pl.DataFrame
+    tiers: dict[str, int] | None
+    findings: tuple[Finding, ...]
+    light_use: pl.DataFrame  # active seats in the occasional tier: login, display_login, days, cost
+
+
+def _snapshot_for(
+    store: Store, scope: str, settings: Settings, last: date, window_end: date | None
+) -> Timeline | None:
+    """Return the timeline up to the seat snapshot that best matches the usage window.
+
+    That is the first snapshot taken within STALE_USAGE_DAYS after the window's end (its
+    states describe the same weeks), else the latest one on or before the month's last day.
+    """
+    try:
+        _, infos = scope_snapshots(store, scope)
+    except SelectionError:
+        return None
+    chosen = [i for i in infos if i.as_of.date() <= last]
+    if window_end is not None:
+        after = [
+            n
+            for n, i in enumerate(infos)
+            if 0 <= (i.as_of.date() - window_end).days <= STALE_USAGE_DAYS
+        ]
+        if after:
+            chosen = infos[: after[0] + 1]
+    return build_timeline(store, chosen, settings) if chosen else None
+
+
+def get_usage(
+    store: Store, scope: str | None, month: str | None, settings: Settings
+) -> UsageAnswer:
+    """Return every seat's engagement in a month (default: the latest month with usage data)."""
+    scope = usage_scope(store, scope)
+    usage = usage_store(store)
+    covered = usage.coverage(scope)
+    months = sorted({d.strftime("%Y-%m") for d in covered})
+    month = month or (months[-1] if months else None)
+    if month is None or month not in months:
+        raise SelectionError(
+            f"no usage data of {scope} covers {month}; months covered: {', '.join(months)}"
+        )
+    coverage = month_coverage(month, covered)
+    first, last = month_days(month)[0], month_days(month)[-1]
+    start = min(first, coverage.window.start) if coverage.window else first
+    days = usage.days(scope, start, last)
+    breakdowns = usage.breakdowns(scope, first, last)
+    aliases = usage.logins(scope, last)
+    timeline = _snapshot_for(
+        store, scope, settings, last, coverage.window.end if coverage.window else None
+    )
+    if timeline is not None:
+        seats = seat_table(timeline, timeline.last, None)
+        snapshot: SnapshotInfo | None = timeline.snapshots[-1]
+    else:  # no seat report yet: the users the usage data names
+        seats = _usage_only_seats(aliases)
+        snapshot = None
+    table = seat_usage(seats, days, breakdowns, aliases, coverage).join(
+        seats.select("login", "state", "monthly_cost"), on="login", how="left"
+    )
+    window = coverage.window
+    usage_days = table.select("login", pl.col("window_days").fill_null(0).alias("usage_days"))
+    findings = usage_findings(seats, usage_days, window, coverage) if timeline else []
+    light = table.filter((pl.col("tier") == "occasional") & (pl.col("state") == "active")).select(
+        "login", "display_login", pl.col("window_days").alias("days"), "monthly_cost"
+    )
+    return UsageAnswer(
+        scope, month, coverage, snapshot, table, tier_counts(table), tuple(findings), light
+    )
+
+
+def _usage_only_seats(aliases: pl.DataFrame) -> pl.DataFrame:
+    latest = aliases.sort("last_day", descending=True).unique("user_id", keep="first")
+    return latest.select(
+        "login",
+        pl.col("login").alias("display_login"),
+        pl.lit(None, pl.String).alias("state"),
+        pl.lit(None, pl.Float64).alias("monthly_cost"),
+    ).sort("login")
+
+
+USAGE_FIELDS = (
+    "login",
+    "state",
+    "days_active",
+    "days_chat",
+    "days_agent",
+    "days_cli",
+    "days_code_review",
+    "interactions",
+    "acceptances",
+    "lines_added",
+    "credits_used",
+    "top_ide",
+    "top_language",
+    "window_days",
+    "tier",
+    "covered_days",
+    "monthly_cost",
+)
+
+
+def usage_rows(answer: UsageAnswer) -> list[dict[str, Any]]:
+    """Return the `usage --json` list: one object per seat, sorted by login."""
+    table = answer.table.with_columns(pl.col("display_login").alias("login"))
+    return table.select(USAGE_FIELDS).to_dicts()
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """Usage-metrics evidence beside one seat snapshot: tiers, findings, sharpened reclaim."""
+
+    window: Window | None  # the 28 days ending at the last covered day on or before it
+    note: str  # what the window is, or why there is none
+    tiers: dict[str, int] | None  # None unless the window is fully covered
+    summary: SnapshotSummary  # the snapshot's figures with reclaim sharpened
+    seats: pl.DataFrame  # seat table with usage_days, check_first_usage
+    findings: tuple[Finding, ...]
+    light_use: int  # active seats in the occasional tier
+    light_use_monthly_cost: float
+    moved_to_check_first: int  # reclaim candidates the usage records show at work
+
+
+def _resummarize(summary: SnapshotSummary, seats: pl.DataFrame) -> SnapshotSummary:
+    """Return the summary with reclaim and check-first counts taken from `seats`."""
+
+    def cost(mask: str) -> float:
+        return float(seats.filter(pl.col(mask))["monthly_cost"].sum() or 0.0)
+
+    return dataclasses.replace(
+        summary,
+        reclaim_candidates=int(seats["reclaim"].sum()),
+        reclaimable_monthly_cost=cost("reclaim"),
+        check_first=int(seats["check_first"].sum()),
+        check_first_monthly_cost=cost("check_first"),
+    )
+
+
+def engagement_at(
+    store: Store,
+    timeline: Timeline,
+    k: int,
+    summary: SnapshotSummary,
+    seats: pl.DataFrame | None = None,
+) -> Engagement | None:
+    """Return the usage evidence for snapshot k, or None when the scope has no usage data."""
+    usage = usage_store(store)
+    scope = timeline.snapshots[k].scope
+    if not usage.scope_parts(scope):
+        return None
+    seats = seat_table(timeline, k, None) if seats is None else seats
+    day = timeline.snapshots[k].as_of.date()
+    covered = usage.coverage(scope)
+    window = window_ending(covered, day)
+    if window is None or (day - window.end).days > STALE_USAGE_DAYS:
+        ends = max(covered).isoformat() if covered else "-"
+        note = f"usage data (to {ends}) does not reach this snapshot's last {STALE_USAGE_DAYS} days"
+        return Engagement(None, note, None, summary, seats, (), 0, 0.0, 0)
+    aliases = usage.logins(scope, window.end)
+    days = usage.days(scope, window.start, window.end)
+    usage_days = window_days_for(days, seats["login"], aliases)
+    sharpened = sharpen_reclaim(seats, usage_days)
+    coverage = month_coverage(window.end.strftime("%Y-%m"), covered)
+    findings = usage_findings(seats, usage_days, window, coverage)
+    tiered = sharpened.with_columns(
+        tier_expr(pl.when(pl.lit(window.complete)).then(pl.col("usage_days"))).alias("tier")
+    )
+    light = tiered.filter((pl.col("tier") == "occasional") & (pl.col("state") == "active"))
+    return Engagement(
+        window,
+        window.describe(),
+        tier_counts(tiered),
+        _resummarize(summary, sharpened),
+        sharpened,
+        tuple(findings),
+        light.height,
+        float(light["monthly_cost"].sum() or 0.0),
+        int(sharpened["check_first_usage"].sum()),
+    )
+
+
+def engagement_json(engagement: Engagement | None) -> dict[str, Any] | None:
+    """Return the `engagement` object of status/reclaim JSON (None without usage data)."""
+    if engagement is None:
+        return None
+    w = engagement.window
+    return {
+        "window_start": w.start.isoformat() if w else None,
+        "window_end": w.end.isoformat() if w else None,
+        "window_complete": bool(w and w.complete),
+        "note": engagement.note,
+        "tiers": engagement.tiers,
+        "light_use": engagement.light_use,
+        "light_use_monthly_cost": round(engagement.light_use_monthly_cost, 2),
+        "moved_to_check_first": engagement.moved_to_check_first,
+    }
+
+
+def engagement_lines(engagement: Engagement | None, currency: str) -> list[str]:
+    """Return the text lines status prints about engagement (none without usage data)."""
+    if engagement is None:
+        return []
+    lines = [f"{'Engagement window':<22}{engagement.note}"]
+    if engagement.tiers is not None:
+        tiers = ", ".join(f"{t} {engagement.tiers[t]:,}" for t in TIERS)
+        lines.append(f"{'  tiers':<22}{tiers}")
+        lines.append(
+            f"{'  light use':<22}{engagement.light_use:,} active seats on 1-3 days "
+            f"({engagement.light_use_monthly_cost:,.2f} {currency} a month)"
+        )
+    if engagement.moved_to_check_first:
+        lines.append(
+            f"{'  used, not idle':<22}{engagement.moved_to_check_first:,} idle seats with usage "
+            "days moved from reclaim to check first"
+        )
+    return lines
+
+
+def history_engagement(store: Store, timeline: Timeline) -> pl.DataFrame | None:
+    """Return per snapshot (as_of) the seats per tier over its window; None without usage data.
+
+    Tiers are null for a snapshot whose window is not fully covered (or has no usage data).
+    """
+    usage = usage_store(store)
+    if not usage.scope_parts(timeline.scope):
+        return None
+    covered = usage.coverage(timeline.scope)
+    rows = []
+    for k, info in enumerate(timeline.snapshots):
+        window = window_ending(covered, info.as_of.date())
+        counts: dict[str, int | None] = dict.fromkeys(TIERS)
+        usable = window and window.complete
+        if window and usable and (info.as_of.date() - window.end).days <= STALE_USAGE_DAYS:
+            logins = timeline.frame(k)["login"]
+            days = usage.days(timeline.scope, window.start, window.end)
+            aliases = usage.logins(timeline.scope, window.end)
+            per_seat = window_days_for(days, logins, aliases)
+            tiered = per_seat.with_columns(tier_expr(pl.col("usage_days")).alias("tier"))
+            counts.update(tier_counts(tiered) or {})
+        rows.append({"as_of": info.as_of, **{f"tier_{t}": counts[t] for t in TIERS}})
+    return pl.DataFrame(
+        rows,
+        schema={"as_of": pl.Datetime("us", "UTC"), **{f"tier_{t}": pl.Int64 for t in TIERS}},
+    )
+
+
+def with_history_engagement(store: Store, timeline: Timeline, table: pl.DataFrame) -> pl.DataFrame:
+    """Return the history table with the tier columns added when usage data exists."""
+    tiers = history_engagement(store, timeline)
+    if tiers is None:
+        return table
+    return table.join(tiers, on="as_of", how="left")

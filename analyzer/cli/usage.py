@@ -1,0 +1,91 @@
+"""The `usage` command: how much each seat is really used, from usage-metrics files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from analyzer.cli.options import CONTEXT, plural, say, scope_option, settings_options, store_option
+from analyzer.model import Settings
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@click.command(context_settings=CONTEXT)
+@store_option
+@scope_option
+@click.option("--month", default=None, help="Month YYYY-MM (default: the latest with usage data).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per seat.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per seat.")
+@settings_options
+def usage(
+    store_dir: Path,
+    scope: str | None,
+    month: str | None,
+    as_json: bool,
+    as_csv: bool,
+    settings: Settings,
+) -> None:
+    """Show each seat's days active, features used and engagement tier in a month.
+
+    Reads the usage-metrics files (users-28-day / users-1-day NDJSON) ingested into the
+    store. Days the files do not cover are unknown, never zero use; a tier needs the whole
+    28-day window covered. Ingest the files first (`copilot-seats ingest sample_reports/usage`).
+
+    Example: copilot-seats usage --scope octo-demo --month 2026-10
+    """
+    from analyzer.answers.usage import TIERS
+    from analyzer.answers.usage_queries import USAGE_FIELDS, get_usage, usage_rows
+    from analyzer.store.folder import Store
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    answer = get_usage(Store(store_dir), scope, month, settings)
+    rows = usage_rows(answer)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif as_csv:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(USAGE_FIELDS), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(out.getvalue())
+    else:
+        click.echo(f"{answer.scope} {answer.month}: {answer.coverage.describe()}")
+        window = answer.coverage.window
+        if window is not None:
+            click.echo(f"tiers over the {window.describe()}")
+        click.echo(
+            f"{'LOGIN':<24}{'STATE':<14}{'DAYS':>5}{'CHAT':>5}{'AGENT':>6}{'CLI':>4}"
+            f"{'PROMPTS':>9}{'ACCEPTS':>9}{'CREDITS':>9}  {'TIER':<11}TOP IDE"
+        )
+        for r in rows:
+            credits = "unknown" if r["credits_used"] is None else f"{r['credits_used']:.2f}"
+            click.echo(
+                f"{r['login']:<24}{_cell(r['state']):<14}{_cell(r['days_active']):>5}"
+                f"{_cell(r['days_chat']):>5}{_cell(r['days_agent']):>6}{_cell(r['days_cli']):>4}"
+                f"{_cell(r['interactions']):>9}{_cell(r['acceptances']):>9}{credits:>9}  "
+                f"{r['tier'] or 'unknown':<11}{r['top_ide'] or '-'}"
+            )
+        if answer.tiers is not None:
+            click.echo("tiers: " + ", ".join(f"{t} {answer.tiers[t]:,}" for t in TIERS))
+        if answer.light_use.height:
+            cost = float(answer.light_use["monthly_cost"].sum() or 0.0)
+            click.echo(
+                f"light use: {plural(answer.light_use.height, 'seat')} on 1-3 days "
+                f"({cost:,.2f} {settings.currency} a month)"
+            )
+        for finding in answer.findings:
+            click.echo(f"{finding.severity}: {finding.message} [{finding.code}]")
+    active = sum(1 for r in rows if r["days_active"])
+    say(f"{answer.scope} {answer.month}: {plural(len(rows), 'seat')}, {active:,} used Copilot")
+
+
+COMMANDS = [usage]
