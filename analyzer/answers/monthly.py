@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from analyzer.answers.carried import refresh_carried
 from analyzer.errors import AnalyzerError
 from analyzer.model import ReportData, Settings, SnapshotSummary
 from analyzer.store.folder import Store
@@ -124,6 +125,9 @@ def run_monthly(
         on_wait=progress.on_wait,
         on_file=progress.on_file,
     )
+    stored = sorted({o.snapshot.scope for o in outcomes if o.status == "stored" and o.snapshot})
+    if stored:  # commit what the next snapshot needs to continue every run
+        refresh_carried(store, stored)
     everything = [*skipped, *outcomes]
     if progress.on_ingested:
         progress.on_ingested(everything)

@@ -13,6 +13,7 @@ from analyzer.answers.scope import (
     pick_snapshot,
     scope_names,
     scope_snapshots,
+    stored_timeline,
     timeline_until,
 )
 from analyzer.answers.usage_queries import (
@@ -33,7 +34,7 @@ from analyzer.model import (
     SnapshotSummary,
 )
 from analyzer.store.folder import Store
-from analyzer.timeline.build import Timeline, build_timeline
+from analyzer.timeline.build import Timeline
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.figures import history_table, summarize
 from analyzer.timeline.quality import find_issues
@@ -81,7 +82,7 @@ def get_statuses(
         if at is not None and infos[0].as_of > at:
             continue
         k = pick_snapshot(infos, at)
-        found.append(_status_at(store, build_timeline(store, infos[: k + 1], settings), k, now))
+        found.append(_status_at(store, stored_timeline(store, infos, k, settings), k, now))
     if not found and at is not None:  # without --at every scope has its latest snapshot
         raise SelectionError(f"no scope of {store.root} has a snapshot at or before {iso(at)}")
     return found
@@ -166,7 +167,7 @@ def get_diff(
         k_from = k_to - 1
     else:
         k_from = pick_snapshot(infos, at_from)
-    timeline = build_timeline(store, infos[: max(k_from, k_to) + 1], settings)
+    timeline = stored_timeline(store, infos, max(k_from, k_to), settings)
     return diff_snapshots(timeline, k_from, k_to)
 
 

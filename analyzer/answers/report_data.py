@@ -9,11 +9,10 @@ from datetime import datetime
 import polars as pl
 
 from analyzer import __version__
-from analyzer.answers.scope import month_of, pick_month, scope_snapshots
+from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
 from analyzer.config import load_people
 from analyzer.model import LAST_MONTH_DAYS, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
-from analyzer.timeline.build import build_timeline
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.figures import (
     activation,
@@ -171,7 +170,7 @@ def build_report_data(
     """Compute the monthly report of a scope (default: the month of its latest snapshot)."""
     scope, infos = scope_snapshots(store, scope)
     k, k_prev = pick_month(infos, month)
-    timeline = build_timeline(store, infos[: k + 1], settings)
+    timeline = stored_timeline(store, infos, k, settings)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
     data = ReportData(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from analyzer.answers.carried import carried_state
 from analyzer.errors import SelectionError
 from analyzer.model import Settings, SnapshotInfo
 from analyzer.store.folder import Store
@@ -80,13 +81,24 @@ def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int |
     return k, (max(earlier) if earlier else None)
 
 
+def stored_timeline(
+    store: Store, infos: list[SnapshotInfo], upto: int, settings: Settings
+) -> Timeline:
+    """Return the timeline of a scope's snapshots `infos` (all of them) up to index `upto`.
+
+    Each snapshot's carried state is read from the store (and computed and kept first when
+    missing), so the cost follows the snapshots asked about, not the length of the history.
+    """
+    carried = carried_state(store, infos, upto)
+    return build_timeline(store, infos[: upto + 1], settings, carried)
+
+
 def open_timeline(
     store: Store, scope: str | None, settings: Settings, upto: int | None = None
 ) -> Timeline:
     """Return the timeline of a scope's snapshots up to index `upto` (default: all)."""
     _, infos = scope_snapshots(store, scope)
-    last = len(infos) - 1 if upto is None else upto
-    return build_timeline(store, infos[: last + 1], settings)
+    return stored_timeline(store, infos, len(infos) - 1 if upto is None else upto, settings)
 
 
 def timeline_until(
@@ -95,4 +107,4 @@ def timeline_until(
     """Return the timeline up to the snapshot at or before `at`, and that snapshot's index."""
     _, infos = scope_snapshots(store, scope)
     k = pick_snapshot(infos, at)
-    return build_timeline(store, infos[: k + 1], settings), k
+    return stored_timeline(store, infos, k, settings), k

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.answers.scope import scope_snapshots
+from analyzer.answers.scope import scope_snapshots, stored_timeline
 from analyzer.answers.usage import (
     TIERS,
     Coverage,
@@ -28,7 +28,7 @@ from analyzer.errors import SelectionError
 from analyzer.model import Finding, Settings, SnapshotInfo, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.store.usage import UsageStore
-from analyzer.timeline.build import Timeline, build_timeline
+from analyzer.timeline.build import Timeline
 from analyzer.timeline.seats import seat_table
 
 # Usage data ending more than this many days before a snapshot says nothing about it.
@@ -92,7 +92,7 @@ def _snapshot_for(
         ]
         if after:
             chosen = infos[: after[0] + 1]
-    return build_timeline(store, chosen, settings) if chosen else None
+    return stored_timeline(store, infos, len(chosen) - 1, settings) if chosen else None
 
 
 def get_usage(

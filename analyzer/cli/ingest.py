@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +23,19 @@ from analyzer.cli.options import (
 )
 from analyzer.errors import AnalyzerError
 from analyzer.times import iso
+
+if TYPE_CHECKING:
+    from analyzer.store.ingest import FileOutcome
+
+
+def _keep_carried(store_dir: Path, outcomes: list[FileOutcome]) -> None:
+    """Commit what the next snapshot needs to continue every run of the scopes just stored."""
+    from analyzer.answers.carried import refresh_carried
+    from analyzer.store.folder import Store
+
+    scopes = sorted({o.snapshot.scope for o in outcomes if o.status == "stored" and o.snapshot})
+    if scopes:
+        refresh_carried(Store(store_dir), scopes)
 
 
 @click.command(context_settings=CONTEXT)
@@ -72,6 +86,7 @@ def ingest(
         )
     finally:
         bar.close()
+    _keep_carried(store_dir, stored)
     outcomes = [*skipped, *stored]
     print_outcomes(outcomes, quiet=quiet, verbose=verbose, show_already=True)
     say(summarize_ingest(outcomes))
@@ -139,6 +154,9 @@ def rebuild(store_dir: Path) -> None:
     if not (store_dir / "originals").is_dir():
         raise AnalyzerError(f"{store_dir} holds no kept originals: nothing to rebuild")
     result = rebuild_store(store, on_wait=waiting_note(store_dir))
+    from analyzer.answers.carried import refresh_carried
+
+    refresh_carried(store)  # the carried states, derived from the rebuilt snapshots
     kept = {i.sha256 for i in result.kept}
     for sha, why, problems in result.failures:
         then = "kept its old snapshot" if sha in kept else "it has no snapshot now"

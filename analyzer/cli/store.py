@@ -5,12 +5,31 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from analyzer.cli.feedback import waiting_note
 from analyzer.cli.options import CONTEXT, echo_line, plural, say, scope_option, store_option
 from analyzer.times import iso, parse_iso
+
+if TYPE_CHECKING:
+    from analyzer.store.verify import StoreProblem
+
+
+def _derived_problems(store_dir: Path) -> list[StoreProblem]:
+    """Compare the kept carried states with a full recomputation from the snapshots."""
+    from analyzer.answers.carried import check_carried
+    from analyzer.store.folder import Store
+    from analyzer.store.verify import StoreProblem
+
+    codes = {p: f"derived-{p}" for p in ("missing", "damaged", "differs")}
+    return [
+        StoreProblem(
+            f"derived/{m.scope}", codes[m.problem], f"the carried state of {m.snapshot.id}"
+        )
+        for m in check_carried(Store(store_dir))
+    ]
 
 
 @click.command(context_settings=CONTEXT)
@@ -28,6 +47,8 @@ def verify(store_dir: Path, as_json: bool) -> None:
     from analyzer.store.verify import verify_store
 
     result = verify_store(store_dir)
+    if result.ok and result.snapshots:  # the snapshots are whole: check what is derived
+        result.problems.extend(_derived_problems(store_dir))
     if as_json:
         body = {
             "store": str(store_dir),

@@ -13,6 +13,7 @@ from pathlib import Path
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
+from analyzer.store.derived import remove_derived
 from analyzer.store.folder import Store, StoreWriter
 
 # Files in a folder that may be reports; a file named on the command line is always read.
@@ -184,6 +185,7 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
     kept: list[SnapshotInfo] = []
     failures: list[tuple[str, str, tuple[Problem, ...]]] = []
     with store.writing(on_wait, rebuilding=True) as writer:
+        remove_derived(store.root)  # derived from the snapshots: recomputed on the next use
         old = {i.sha256: i for i in writer.infos}
         originals = store.root / "originals"
         folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())

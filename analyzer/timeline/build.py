@@ -192,7 +192,7 @@ def state_frame(
     )
     seats = (
         carried.lazy()
-        .join(starts.lazy(), on="first_seen", how="left")
+        .join(starts.lazy(), on="first_seen", how="left", maintain_order="left")
         .with_columns(pl.lit(k, pl.Int32).alias("k"), _billed_plan(settings))
         .drop("plans")
     )

@@ -1,0 +1,117 @@
+"""Keep each snapshot's carried state in the store, so an answer reads what changed, not all.
+
+The carried state of snapshot k continues snapshot k-1's (analyzer.timeline.carry). It is
+computed when a snapshot is stored and kept under `derived/` (analyzer.store.derived); an
+answer about snapshot k then reads one small file instead of redoing the whole history. A
+snapshot stored out of order (an older download found later) or forgotten invalidates the
+states after it, which are recomputed from that point forward only. Carried states are
+derived data: `verify` compares them with a full recomputation, `rebuild` drops them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from analyzer.errors import OutputError
+from analyzer.model import SnapshotInfo
+from analyzer.store.derived import CarriedFiles, read_chain
+from analyzer.store.folder import Store
+from analyzer.store.lock import store_lock
+from analyzer.timeline.build import CarriedState
+from analyzer.timeline.carry import carry_all, carry_forward
+
+
+def carried_state(store: Store, infos: list[SnapshotInfo], upto: int) -> CarriedState:
+    """Return the carried states of a scope's snapshots `infos` (oldest first) up to `upto`.
+
+    Missing or outdated ones up to `upto` are computed now and kept in the store (when it can
+    be written; a read-only store still answers, computing in memory).
+    """
+    kept = _Kept(store, infos)
+    if kept.valid <= upto:
+        before = kept(kept.valid - 1) if kept.valid else None
+        fresh: dict[int, pl.DataFrame] = {}
+        for k in range(kept.valid, upto + 1):
+            before = carry_forward(store, infos[k], before)
+            fresh[k] = before
+        kept.computed.update(fresh)
+        _keep(store, kept.files, infos, fresh)
+    return kept
+
+
+class _Kept:
+    """Hands out carried states: kept ones read (and checked), the others computed."""
+
+    def __init__(self, store: Store, infos: list[SnapshotInfo]) -> None:
+        self.store = store
+        self.infos = infos
+        self.files = CarriedFiles(store.root)
+        self.chain, self.valid = self.files.valid_prefix(infos)
+        self.computed: dict[int, pl.DataFrame] = {}
+
+    def __call__(self, k: int) -> pl.DataFrame:
+        # The snapshot's own file is checked too (once per process): an answer never stands
+        # on a snapshot whose file was damaged since, even when its carried state is whole.
+        self.store.check(self.infos[k])
+        if k in self.computed:
+            return self.computed[k]
+        entry = self.chain.get(self.infos[k].id)
+        frame = self.files.read(self.infos[k], entry) if entry is not None else None
+        if frame is not None:  # read again when asked again: a history needs no copy of all
+            return frame
+        before = self(k - 1) if k else None  # damaged or missing: derived, so compute it
+        self.computed[k] = carry_forward(self.store, self.infos[k], before)
+        return self.computed[k]
+
+
+def _keep(
+    store: Store, files: CarriedFiles, infos: list[SnapshotInfo], new: dict[int, pl.DataFrame]
+) -> None:
+    """Write freshly computed carried states under the store's lock; skip a read-only store."""
+    try:
+        with store_lock(store.root / ".lock"):
+            files.write(infos[0].scope, infos, sorted(new.items()))
+    except (OSError, OutputError):
+        return  # answers stay right without the cache; the next writable run keeps it
+
+
+def refresh_carried(store: Store, scopes: list[str] | None = None) -> None:
+    """Compute and keep the carried states every snapshot of these scopes (default: all) lacks."""
+    infos = store.snapshots()
+    for scope in sorted(scopes if scopes is not None else {i.scope for i in infos}):
+        mine = [i for i in infos if i.scope == scope]
+        if mine:
+            carried_state(store, mine, len(mine) - 1)
+
+
+@dataclass(frozen=True)
+class CarriedMismatch:
+    """A kept carried state that differs from a full recomputation (or is missing)."""
+
+    scope: str
+    snapshot: SnapshotInfo
+    problem: str  # "missing", "differs" or "damaged"
+
+
+def check_carried(store: Store) -> list[CarriedMismatch]:
+    """Compare every kept carried state with a full recomputation from the snapshots."""
+    found: list[CarriedMismatch] = []
+    infos = store.snapshots()
+    files = CarriedFiles(store.root)
+    for scope in sorted({i.scope for i in infos}):
+        mine = [i for i in infos if i.scope == scope]
+        chain = read_chain(store.root, scope)
+        _, valid = files.valid_prefix(mine)
+        for k, truth in enumerate(carry_all(store, mine)):
+            entry = chain.get(mine[k].id)
+            if k >= valid or entry is None:
+                found.append(CarriedMismatch(scope, mine[k], "missing"))
+                continue
+            kept = files.read(mine[k], entry)
+            if kept is None:
+                found.append(CarriedMismatch(scope, mine[k], "damaged"))
+            elif not kept.equals(truth):
+                found.append(CarriedMismatch(scope, mine[k], "differs"))
+    return found

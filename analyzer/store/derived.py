@@ -1,0 +1,150 @@
+"""The store's derived data: each snapshot's carried state, kept so answers need not redo it.
+
+Layout: `derived/<scope>/chain.json` lists, per snapshot id, the snapshot it continues
+(`after`), its file and the file's sha256; `derived/<scope>/<id part>.carried.parquet` holds the
+carried state (see analyzer.timeline.carry). Everything here can be recomputed from the
+snapshots: an entry whose predecessor changed (a snapshot ingested out of order, or
+forgotten) or whose file fails its checksum is simply recomputed, and `rebuild` removes the
+whole folder. The chain file is replaced atomically after the files it names are in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analyzer.fsutil import write_bytes_atomic
+from analyzer.model import SnapshotInfo
+from analyzer.store.manifest import file_sha256
+
+if TYPE_CHECKING:
+    import polars as pl
+
+DERIVED = "derived"
+CHAIN = "chain.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ChainEntry:
+    """One stored carried state: of which snapshot, continuing which, in which file."""
+
+    id: str
+    after: str | None  # the id of the snapshot it continues; None for a scope's first
+    file: str  # name inside derived/<scope>/
+    sha256: str
+
+
+def _folder(root: Path, scope: str) -> Path:
+    return root / DERIVED / scope
+
+
+def _file_name(info: SnapshotInfo) -> str:
+    return info.id.split("/", 1)[-1] + ".carried.parquet"
+
+
+def read_chain(root: Path, scope: str) -> dict[str, ChainEntry]:
+    """Return the stored carried states of a scope by snapshot id; none when absent or damaged.
+
+    A damaged chain file only means the carried states are computed again: it is derived.
+    """
+    path = _folder(root, scope) / CHAIN
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if body.get("format") != FORMAT_VERSION:
+            return {}
+        entries = [ChainEntry(**entry) for entry in body["entries"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+    return {e.id: e for e in entries}
+
+
+class CarriedFiles:
+    """Reads and writes one store's carried states; every file read is checked once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._verified: set[Path] = set()
+
+    def valid_prefix(self, infos: list[SnapshotInfo]) -> tuple[dict[str, ChainEntry], int]:
+        """Return the chain and how many of `infos` (oldest first) have a usable entry.
+
+        An entry is usable when it continues the snapshot before it in `infos` and its file
+        is there; the first unusable one, and every one after it, must be computed again.
+        """
+        if not infos:
+            return {}, 0
+        chain = read_chain(self.root, infos[0].scope)
+        folder = _folder(self.root, infos[0].scope)
+        previous: str | None = None
+        for k, info in enumerate(infos):
+            entry = chain.get(info.id)
+            if entry is None or entry.after != previous or not (folder / entry.file).is_file():
+                return chain, k
+            previous = info.id
+        return chain, len(infos)
+
+    def read(self, info: SnapshotInfo, entry: ChainEntry) -> pl.DataFrame | None:
+        """Return the carried state of `info`, or None when its file fails its checksum."""
+        import polars as pl
+
+        path = _folder(self.root, info.scope) / entry.file
+        if path not in self._verified:
+            try:
+                if file_sha256(path) != entry.sha256:
+                    return None
+            except OSError:
+                return None
+            self._verified.add(path)
+        try:
+            return pl.read_parquet(path)
+        except (OSError, pl.exceptions.ComputeError, pl.exceptions.PolarsError):
+            return None
+
+    def write(
+        self,
+        scope: str,
+        infos: list[SnapshotInfo],
+        computed: Iterable[tuple[int, pl.DataFrame]],
+    ) -> None:
+        """Store the carried states computed for `infos[k]`, then commit the chain.
+
+        `infos` is the scope's whole list of snapshots, oldest first; entries of snapshots no
+        longer in it (forgotten) are dropped, and their files removed. The caller holds the
+        store's lock.
+        """
+        folder = _folder(self.root, scope)
+        folder.mkdir(parents=True, exist_ok=True)
+        chain = read_chain(self.root, scope)
+        for k, frame in computed:
+            info = infos[k]
+            name = _file_name(info)
+            staged = folder / f".{name}.{uuid.uuid4().hex}.tmp"
+            frame.write_parquet(staged, compression="zstd", compression_level=1)
+            os.replace(staged, folder / name)
+            self._verified.discard(folder / name)
+            after = infos[k - 1].id if k else None
+            chain[info.id] = ChainEntry(info.id, after, name, file_sha256(folder / name))
+        wanted = [chain[i.id] for i in infos if i.id in chain]
+        body = {"format": FORMAT_VERSION, "entries": [_entry_json(e) for e in wanted]}
+        text = json.dumps(body, indent=1, sort_keys=True) + "\n"
+        write_bytes_atomic(folder / CHAIN, text.encode("utf-8"))
+        kept = {e.file for e in wanted} | {CHAIN}
+        for path in folder.iterdir():
+            if path.name not in kept and path.name.endswith((".carried.parquet", ".tmp")):
+                path.unlink(missing_ok=True)
+
+
+def _entry_json(entry: ChainEntry) -> dict[str, Any]:
+    return {"id": entry.id, "after": entry.after, "file": entry.file, "sha256": entry.sha256}
+
+
+def remove_derived(root: Path) -> None:
+    """Remove every derived file (rebuild re-derives them on the next answer)."""
+    shutil.rmtree(root / DERIVED, ignore_errors=True)

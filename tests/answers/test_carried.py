@@ -1,0 +1,159 @@
+"""Carried state kept in the store: equal to a full recomputation, recomputed forward only."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from polars.testing import assert_frame_equal
+
+from analyzer.answers.carried import check_carried, refresh_carried
+from analyzer.answers.scope import open_timeline
+from analyzer.cli import main
+from analyzer.model import Settings
+from analyzer.store.derived import read_chain
+from analyzer.store.folder import Store
+from analyzer.store.ingest import ingest_files
+from analyzer.timeline.build import build_timeline
+from tests.helpers import Seat, make_store, ts, write_activity
+from tests.timeline.test_properties import History, histories
+
+T0 = ts("2026-01-05T06:00:00")
+MONTH = timedelta(days=30)
+
+
+def run(*args: str | Path) -> Result:
+    """Run the CLI in-process."""
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def snapshots(count: int) -> list[tuple[object, list[Seat]]]:
+    """Return `count` monthly snapshots of a small org whose seats come and go."""
+    out = []
+    for m in range(count):
+        t = T0 + m * MONTH
+        seats = [Seat("ann", t - timedelta(days=m)), Seat("bob"), Seat(f"new{m}", t)]
+        if m % 2:
+            seats.append(Seat("cid", t - timedelta(days=40)))
+        out.append((t, seats))
+    return out
+
+
+def chain_files(store: Store, scope: str = "acme") -> dict[str, tuple[str | None, str]]:
+    """Return snapshot id -> (the id it continues, the sha256 of its kept state)."""
+    return {i: (e.after, e.sha256) for i, e in read_chain(store.root, scope).items()}
+
+
+@settings(max_examples=25, deadline=None)
+@given(histories())
+def test_kept_carried_states_equal_a_full_recomputation(history: History) -> None:
+    """After ingest, every kept state equals the in-memory pass, and so does every frame."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = make_store(Path(tmp), "acme", history.snapshots, enterprise=history.enterprise)
+        refresh_carried(store)
+        assert check_carried(store) == []
+        stored = open_timeline(store, "acme", Settings())
+        full = build_timeline(store, list(stored.snapshots), Settings())
+        for k in range(len(stored.snapshots)):
+            assert_frame_equal(stored.frame(k), full.frame(k))
+
+
+def test_ingest_keeps_the_state_of_every_new_snapshot(tmp_path: Path) -> None:
+    """The CLI's ingest commits each new snapshot's carried state beside it."""
+    inbox = tmp_path / "in"
+    for t, seats in snapshots(3):
+        write_activity(inbox, "acme", t, seats)  # type: ignore[arg-type]
+    assert run("ingest", inbox, "--store", tmp_path / "s").exit_code == 0
+    store = Store(tmp_path / "s")
+    ids = [i.id for i in store.snapshots()]
+    chain = chain_files(store)
+    assert list(chain) == ids
+    assert [after for after, _ in chain.values()] == [None, *ids[:-1]]
+
+
+def test_an_older_download_found_later_recomputes_from_it_forward_only(tmp_path: Path) -> None:
+    """Inserting snapshot 1 of 0..3 keeps snapshot 0's state and redoes 1, 2 and 3."""
+    paths = [
+        write_activity(tmp_path / "in", "acme", t, seats)  # type: ignore[arg-type]
+        for t, seats in snapshots(4)
+    ]
+    store = Store(tmp_path / "store")
+    ingest_files(store, [paths[0], paths[2], paths[3]])
+    refresh_carried(store)
+    before = chain_files(store)
+    ingest_files(store, [paths[1]])
+    refresh_carried(store)
+    after = chain_files(store)
+    ids = [i.id for i in store.snapshots()]
+    assert after[ids[0]] == before[ids[0]]  # untouched
+    assert after[ids[2]][0] == ids[1] and before[ids[2]][0] == ids[0]  # continues the new one
+    assert check_carried(store) == []
+
+
+def test_status_reads_only_the_snapshot_it_answers(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With states kept, status of the latest snapshot scans that snapshot's rows alone."""
+    store = make_store(tmp_path, "acme", snapshots(6))  # type: ignore[arg-type]
+    refresh_carried(store)
+    scanned: list[str] = []
+    original = Store.scan
+
+    def spy(self: Store, infos: list, columns: list[str] | None = None) -> pl.LazyFrame:  # type: ignore[type-arg]
+        scanned.extend(i.id for i in infos)
+        return original(self, infos, columns)
+
+    monkeypatch.setattr(Store, "scan", spy)
+    result = run("status", "--json", "--store", store.root)
+    assert result.exit_code == 0, result.output
+    assert set(scanned) == {store.snapshots()[-1].id}
+
+
+def test_a_damaged_kept_state_is_recomputed_never_believed(tmp_path: Path) -> None:
+    """A kept state that fails its checksum gives the same figures; verify notes it."""
+    store = make_store(tmp_path, "acme", snapshots(3))  # type: ignore[arg-type]
+    refresh_carried(store)
+    before = run("history", "--json", "--store", store.root).stdout
+    entry = read_chain(store.root, "acme")[store.snapshots()[1].id]
+    (store.root / "derived" / "acme" / entry.file).write_bytes(b"PAR1 garbage")
+    assert run("history", "--json", "--store", store.root).stdout == before
+    verify = run("verify", "--store", store.root)
+    assert verify.exit_code == 0 and "[derived-damaged]" in verify.stdout
+
+
+def test_a_kept_state_unlike_a_recomputation_fails_verify(tmp_path: Path) -> None:
+    """A kept state changed with a matching checksum is caught by verify and fixed by rebuild."""
+    store = make_store(tmp_path, "acme", snapshots(3))  # type: ignore[arg-type]
+    refresh_carried(store)
+    folder = store.root / "derived" / "acme"
+    chain = json.loads((folder / "chain.json").read_text())
+    entry = chain["entries"][1]
+    frame = pl.read_parquet(folder / entry["file"])
+    frame.with_columns(
+        pl.lit(None, frame["known_activity"].dtype).alias("known_activity")
+    ).write_parquet(folder / entry["file"])
+    from analyzer.store.manifest import file_sha256
+
+    entry["sha256"] = file_sha256(folder / entry["file"])
+    (folder / "chain.json").write_text(json.dumps(chain))
+    verify = run("verify", "--store", store.root)
+    assert verify.exit_code == 1 and "[derived-differs]" in verify.stdout
+    assert run("rebuild", "--store", store.root).exit_code == 0
+    assert run("verify", "--store", store.root).exit_code == 0
+
+
+def test_forgetting_a_snapshot_recomputes_the_ones_after_it(tmp_path: Path) -> None:
+    """After forget, the next snapshot's state continues the one before the forgotten one."""
+    store = make_store(tmp_path, "acme", snapshots(3))  # type: ignore[arg-type]
+    refresh_carried(store)
+    middle = store.snapshots()[1]
+    result = run("forget", "--scope", "acme", "--sha256", middle.sha256[:12], "--store", store.root)
+    assert result.exit_code == 0, result.output
+    assert run("status", "--store", store.root).exit_code == 0
+    ids = [i.id for i in Store(store.root).snapshots()]
+    chain = chain_files(Store(store.root))
+    assert list(chain) == ids and chain[ids[1]][0] == ids[0]
+    assert check_carried(Store(store.root)) == []
