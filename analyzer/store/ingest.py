@@ -104,6 +104,13 @@ def _ingest_one(
     known = writer.already_stored(sha256)
     if known:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
+    # Billing files (usage, premium request, AI usage, licence reports): recognised by their
+    # header before the seat reader's size limits, and kept by analyzer.store.billing.
+    from analyzer.store.billing import ingest_billing
+
+    billing = ingest_billing(writer.root, path.name, data, sha256)
+    if billing is not None:
+        return FileOutcome(path, billing.status, billing.message, billing.problems)
     hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=datetime.now(UTC))
     parsed = read_report(path.name, data, hints, sha256)
     if not parsed.accepted:
@@ -132,6 +139,12 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
         old = {i.sha256: i for i in writer.infos}
         originals = store.root / "originals"
         folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())
+        # Billing originals are re-read by their own reader (analyzer.store.billing).
+        from analyzer.store.billing import is_billing_original, rebuild_billing
+
+        billing = [p for p in folders if is_billing_original(p)]
+        folders = [p for p in folders if p not in billing]
+        failures.extend(rebuild_billing(store.root, billing)[1])
         for folder in folders:
             parsed, info = writer.rebuild_one(folder)
             if info is not None:
