@@ -140,9 +140,10 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
 
     assert parsed.rows is not None
     rows = parsed.rows.drop("line")
-    first = last = None
+    first: date | None = None
+    last: date | None = None
     if "date" in rows.columns and rows.height:
-        first, last = rows["date"].min(), rows["date"].max()
+        first, last = rows["date"].min(), rows["date"].max()  # type: ignore[assignment]
     span = f"{first}_{last}" if first else (iso(parsed.as_of)[:10] if parsed.as_of else "undated")
     rel = f"billing/{parsed.kind}/{span}-{parsed.sha256[:12]}.parquet"
     staged = _stage(root)
@@ -161,8 +162,8 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
         kind=parsed.kind,
         sha256=parsed.sha256,
         source_name=parsed.name,
-        first_day=first,  # type: ignore[arg-type]
-        last_day=last,  # type: ignore[arg-type]
+        first_day=first,
+        last_day=last,
         rows=rows.height,
         copilot_rows=copilot,
         parquet=rel,
