@@ -25,6 +25,8 @@ COMMAND_MODULES = {
     "history": "analyzer.cli.analysis",
     "report": "analyzer.cli.report",
     "monthly": "analyzer.cli.report",
+    "bill": "analyzer.cli.bill",
+    "billing-files": "analyzer.cli.bill",
 }
 
 
