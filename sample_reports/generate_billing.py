@@ -1,4 +1,4 @@
-"""Write the deterministic demo billing files in sample_reports/billing/ (run: python generate_billing.py).
+"""Write the deterministic demo billing files in sample_reports/billing/ (run this script).
 
 They bill octo-demo for 2026-10 as its seat reports (2026-09-03, 2026-10-03, 2026-11-03)
 predict, with a few anomalies the `bill` command should find: a login billed but never
@@ -24,20 +24,60 @@ from analyzer.reading.reader import read_report  # noqa: E402
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "billing"
 ORG = "octo-demo"
-USAGE_HEADER = (
-    "date,product,sku,quantity,unit_type,applied_cost_per_quantity,gross_amount,"
-    "discount_amount,net_amount,username,organization,repository,workflow_path,cost_center_name"
-).split(",")
-AI_HEADER = (
-    "date,username,product,sku,model,quantity,unit_type,applied_cost_per_quantity,gross_amount,"
-    "discount_amount,net_amount,total_monthly_quota,organization,repository,cost_center_name,"
-    "aic_quantity,aic_gross_amount"
-).split(",")
-PREMIUM_HEADER = (
-    "date,username,product,sku,model,quantity,unit_type,applied_cost_per_quantity,gross_amount,"
-    "discount_amount,net_amount,exceeds_quota,total_monthly_quota,organization,cost_center_name,"
-    "aic_quantity,aic_gross_amount"
-).split(",")
+USAGE_HEADER = [
+    "date",
+    "product",
+    "sku",
+    "quantity",
+    "unit_type",
+    "applied_cost_per_quantity",
+    "gross_amount",
+    "discount_amount",
+    "net_amount",
+    "username",
+    "organization",
+    "repository",
+    "workflow_path",
+    "cost_center_name",
+]
+AI_HEADER = [
+    "date",
+    "username",
+    "product",
+    "sku",
+    "model",
+    "quantity",
+    "unit_type",
+    "applied_cost_per_quantity",
+    "gross_amount",
+    "discount_amount",
+    "net_amount",
+    "total_monthly_quota",
+    "organization",
+    "repository",
+    "cost_center_name",
+    "aic_quantity",
+    "aic_gross_amount",
+]
+PREMIUM_HEADER = [
+    "date",
+    "username",
+    "product",
+    "sku",
+    "model",
+    "quantity",
+    "unit_type",
+    "applied_cost_per_quantity",
+    "gross_amount",
+    "discount_amount",
+    "net_amount",
+    "exceeds_quota",
+    "total_monthly_quota",
+    "organization",
+    "cost_center_name",
+    "aic_quantity",
+    "aic_gross_amount",
+]
 MODELS = ("Auto: GPT-5.3-Codex", "Claude Sonnet 4.6", "Code Review model", "Coding Agent model")
 
 
@@ -82,17 +122,58 @@ def usage_rows(sep: list[str], oct_: list[str], nov: list[str]) -> list[list[str
             if day.day >= first:
                 cost = 19 * fraction
                 rows.append(
-                    [day.isoformat(), "copilot", "copilot_for_business", _num(fraction),
-                     "user-months", "19", _num(cost), "0", _num(cost), login, ORG, "", "",
-                     "platform" if login < "m" else "apps"]
+                    [
+                        day.isoformat(),
+                        "copilot",
+                        "copilot_for_business",
+                        _num(fraction),
+                        "user-months",
+                        "19",
+                        _num(cost),
+                        "0",
+                        _num(cost),
+                        login,
+                        ORG,
+                        "",
+                        "",
+                        "platform" if login < "m" else "apps",
+                    ]
                 )
         rows.append(
-            [day.isoformat(), "copilot", "copilot_ai_credit", "0", "ai-credits", "0.01", "0",
-             "0", "0", "", ORG, "", "", ""]
+            [
+                day.isoformat(),
+                "copilot",
+                "copilot_ai_credit",
+                "0",
+                "ai-credits",
+                "0.01",
+                "0",
+                "0",
+                "0",
+                "",
+                ORG,
+                "",
+                "",
+                "",
+            ]
         )
         rows.append(
-            [day.isoformat(), "actions", "actions_linux", "412", "minutes", "0.008", "3.296",
-             "3.296", "0", "", ORG, "octo-demo/web", ".github/workflows/ci.yml", ""]
+            [
+                day.isoformat(),
+                "actions",
+                "actions_linux",
+                "412",
+                "minutes",
+                "0.008",
+                "3.296",
+                "3.296",
+                "0",
+                "",
+                ORG,
+                "octo-demo/web",
+                ".github/workflows/ci.yml",
+                "",
+            ]
         )
     return rows
 
@@ -109,9 +190,25 @@ def ai_rows(users: list[str], rng: random.Random) -> list[list[str]]:
             model = rng.choice(MODELS)
             credits = round(rng.uniform(50, 900) * (8 if login == users[0] else 1), 5)
             rows.append(
-                [day.isoformat(), login, "copilot", "copilot_ai_credit", model, _num(credits),
-                 "ai-credits", "0.01", _num(credits / 100), _num(credits / 100), "0", "1900",
-                 ORG, "", "", "0", "0"]
+                [
+                    day.isoformat(),
+                    login,
+                    "copilot",
+                    "copilot_ai_credit",
+                    model,
+                    _num(credits),
+                    "ai-credits",
+                    "0.01",
+                    _num(credits / 100),
+                    _num(credits / 100),
+                    "0",
+                    "1900",
+                    ORG,
+                    "",
+                    "",
+                    "0",
+                    "0",
+                ]
             )
     return rows
 
@@ -128,10 +225,25 @@ def premium_rows(users: list[str], rng: random.Random) -> list[list[str]]:
             net = requests * 0.04 if over else 0
             shown = day.isoformat() if day.day % 2 else f"{day.month}/{day.day}/{day.year % 100}"
             rows.append(
-                [shown, login, "copilot", "copilot_premium_request", rng.choice(MODELS),
-                 _num(requests), "requests", "0.04", _num(requests * 0.04),
-                 _num(requests * 0.04 - net), _num(net), "True" if over else "FALSE", "300",
-                 ORG, "", "0", "0"]
+                [
+                    shown,
+                    login,
+                    "copilot",
+                    "copilot_premium_request",
+                    rng.choice(MODELS),
+                    _num(requests),
+                    "requests",
+                    "0.04",
+                    _num(requests * 0.04),
+                    _num(requests * 0.04 - net),
+                    _num(net),
+                    "True" if over else "FALSE",
+                    "300",
+                    ORG,
+                    "",
+                    "0",
+                    "0",
+                ]
             )
     return rows
 
@@ -141,9 +253,16 @@ def licence_rows(logins: list[str]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["GitHub com login", "GitHub com name", "License type", "GitHub com member roles",
-         "GitHub com enterprise roles", "GitHub com saml name", "GitHub com cost center",
-         "Total user accounts"]
+        [
+            "GitHub com login",
+            "GitHub com name",
+            "License type",
+            "GitHub com member roles",
+            "GitHub com enterprise roles",
+            "GitHub com saml name",
+            "GitHub com cost center",
+            "Total user accounts",
+        ]
     )
     for login in logins:
         cc = "platform" if login < "m" else "apps"
