@@ -23,6 +23,7 @@ from harness import (
     measure,
     text_table,
 )
+from bill_bench import bench_bill
 from history_bench import bench_peer, bench_scaling
 
 BENCH = Path(__file__).resolve().parent
@@ -244,6 +245,7 @@ BENCHMARKS: dict[str, Callable[[Bench], list[Row]]] = {
     "monthly": bench_monthly,
     "peer": peer,
     "scaling": scaling,
+    "bill": bench_bill,
 }
 
 

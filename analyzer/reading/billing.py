@@ -8,6 +8,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -169,13 +170,34 @@ def _mapping(kind: str, names: list[str]) -> dict[str, str]:
     return found
 
 
-def _read(data: bytes, names: list[str], floats: list[str]) -> pl.DataFrame:
-    """Parse the CSV, the money and quantity columns straight to floats."""
+# Columns of few distinct values, parsed as categoricals (a fraction of the memory of text).
+_CATEGORIES = {"product", "sku", "unit_type", "organization", "repository", "workflow_path"} | {
+    "cost_center",
+    "model",
+}
+
+
+def _typed(mapping: dict[str, str]) -> dict[str, pl.DataType]:
+    """Return the dtypes polars parses directly: numbers, and categoricals for few values."""
+    types: dict[str, pl.DataType] = {}
+    for source, target in mapping.items():
+        if target in _FLOATS and target != "total_monthly_quota":
+            types[source] = pl.Float64()
+        elif target in _CATEGORIES or target == "date":  # (dates: parsed by _dates)
+            types[source] = pl.Categorical()
+    return types
+
+
+def _read(source: bytes | Path, names: list[str], types: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Parse the CSV, the columns of `types` straight to those dtypes, the rest as text.
+
+    A path is read by polars itself (memory-mapped), so a large file is not held twice.
+    """
     return pl.read_csv(
-        data,
+        source,
         separator=",",
         infer_schema=False,
-        schema_overrides=dict.fromkeys(floats, pl.Float64()),
+        schema_overrides=types,
         quote_char='"',
         truncate_ragged_lines=False,
         columns=list(dict.fromkeys(names)),
@@ -186,7 +208,7 @@ def _floats(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -> pl
     """Cast the numeric columns that polars could not, logging each bad value."""
     exprs = []
     for source, target in mapping.items():
-        if target in _FLOATS and frame.schema[source] != pl.Float64:
+        if target in _FLOATS and frame.schema[source] == pl.String:
             text = pl.col(source).str.strip_chars()
             exprs.append(text.cast(pl.Float64, strict=False).alias(source))
             values = frame[source].str.strip_chars()
@@ -243,9 +265,12 @@ def _required(frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: Prob
         if target in _REQUIRED[kind] and target not in _FLOATS and target != "at":
             if kind == KIND_DETAILED and target == "login":
                 continue  # AI credit and org-level rows of the detailed report have no user
-            empty = frame[source].is_null() | (frame[source].str.strip_chars() == "")
             if target in ("display_login",):
                 continue  # GHES-only users have no GitHub.com login: not a Copilot seat
+            values = frame[source]
+            empty = values.is_null()
+            if values.dtype in (pl.String, pl.Categorical):  # (no cast: a categorical compares)
+                empty = empty | (values == "")
             log.rows(frame["line"], empty, source, "empty-value", f"the {source} is empty")
 
 
@@ -259,14 +284,15 @@ def _canonical(
     schema = table_schema(TABLE_OF_KIND[kind])
     for column, dtype in schema.items():
         if column in frame.columns:
-            if dtype == pl.String:
-                text = pl.col(column).str.strip_chars()
+            # A quoted empty value ("") is nothing, as an unquoted empty one is.
+            if dtype == pl.String and bool((frame[column] == "").any()):
+                text = pl.col(column)
                 exprs.append(pl.when(text == "").then(None).otherwise(text).alias(column))
             continue
         exprs.append(pl.lit(None, dtype).alias(column))
     frame = frame.with_columns(exprs)
     if "date" in mapping.values():
-        frame = frame.with_columns(date=_dates(frame["date"], lines, "date", log))
+        frame = frame.with_columns(date=_dates(frame["date"].cast(pl.String), lines, "date", log))
     if kind == KIND_PREMIUM_LEGACY:
         at = frame["at"].str.strip_chars().str.to_datetime(time_zone="UTC", strict=False)
         log.rows(
@@ -322,20 +348,24 @@ def license_time(name: str) -> datetime | None:
     return datetime.fromtimestamp(int(match["unix"]), UTC) if match else None
 
 
-def read_billing(name: str, data: bytes, kind: str, sha256: str | None = None) -> ParsedBilling:
-    """Read one billing file of a known kind; every problem is returned, none raised."""
+def read_billing(
+    name: str, data: bytes, kind: str, sha256: str | None = None, path: Path | None = None
+) -> ParsedBilling:
+    """Read one billing file of a known kind; every problem is returned, none raised.
+
+    `path`, when given, holds the same bytes as `data` and is what polars parses.
+    """
     log = ProblemLog(name)
     sha = sha256 or hashlib.sha256(data).hexdigest()
     names = _header(data) or []
     mapping = _mapping(kind, names)
     if _missing(kind, mapping, names, log):
         return ParsedBilling(name, sha, kind, log.finish())
-    floats = [s for s, t in mapping.items() if t in _FLOATS and t != "total_monthly_quota"]
     try:
         try:
-            frame = _read(data, list(mapping), floats)
-        except pl.exceptions.ComputeError:
-            frame = _read(data, list(mapping), [])  # a bad number: find it cell by cell
+            frame = _read(path or data, list(mapping), _typed(mapping))
+        except pl.exceptions.ComputeError:  # a bad number or an M/D/YY date: cell by cell
+            frame = _read(path or data, list(mapping), {})
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         code = "not-utf8" if "utf-8" in str(exc).lower() else "malformed-csv"
         log.file(code, f"the file cannot be read as CSV ({str(exc).splitlines()[0][:200]})")

@@ -271,7 +271,7 @@ def rebuild_billing(
     for folder in folders:
         how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
         data = (folder / how["name"]).read_bytes()
-        parsed = read_billing(how["name"], data, how["kind"], folder.name)
+        parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
         if parsed.accepted:
             rebuilt.append(_write_rows(root, parsed))
         else:
@@ -282,14 +282,14 @@ def rebuild_billing(
     return rebuilt, failures
 
 
-def ingest_billing(root: Path, name: str, data: bytes, sha256: str) -> BillingOutcome | None:
-    """Read and store a billing file; None when the bytes are no billing file this reads."""
+def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingOutcome | None:
+    """Read and store a billing file (`data`: the bytes of `path`); None for any other file."""
     from analyzer.reading.billing import billing_kind, read_billing
 
     kind = billing_kind(data)
     if kind is None:
         return None
-    parsed = read_billing(name, data, kind, sha256)
+    parsed = read_billing(path.name, data, kind, sha256, path)
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.errors})
         return BillingOutcome("refused", ", ".join(codes), parsed.problems)

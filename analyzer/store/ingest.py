@@ -108,7 +108,7 @@ def _ingest_one(
     # header before the seat reader's size limits, and kept by analyzer.store.billing.
     from analyzer.store.billing import ingest_billing
 
-    billing = ingest_billing(writer.root, path.name, data, sha256)
+    billing = ingest_billing(writer.root, path, data, sha256)
     if billing is not None:
         return FileOutcome(path, billing.status, billing.message, billing.problems)
     hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=datetime.now(UTC))
