@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bill_bench import bench_bill
 from harness import (
     GIB_IN_MIB,
     Measurement,
@@ -23,7 +24,6 @@ from harness import (
     measure,
     text_table,
 )
-from bill_bench import bench_bill
 from history_bench import bench_peer, bench_scaling
 
 BENCH = Path(__file__).resolve().parent
