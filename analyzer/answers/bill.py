@@ -25,6 +25,17 @@ from analyzer.store.billing import BillingFile, billing_files, latest_license, l
 from analyzer.store.folder import Store
 from analyzer.timeline.seat_days import COLUMNS, month_bounds, relevant_times, seat_days
 
+# The usage columns the bill reads (the rest stay on disk).
+USAGE_READ: tuple[str, ...] = (
+    "date",
+    "product",
+    "sku",
+    "quantity",
+    "net_amount",
+    "login",
+    "organization",
+    "cost_center",
+)
 # AI usage reports list no day without usage: a report may start or end this many days
 # inside the month (a weekend, a holiday) and still be taken as covering it.
 AI_SLACK_DAYS = 3
@@ -94,12 +105,17 @@ def _allowances(settings: Settings, month: str) -> dict[str, float]:
 def _billed_per_login(seat_rows: pl.DataFrame) -> pl.DataFrame:
     """Return per login: days billed, plan billed, seat net, days billed more than once."""
     plan = pl.col("sku").replace_strict(SEAT_SKUS, default="business")
-    per_day = seat_rows.group_by("login", "date").agg(
-        pl.struct("organization", "sku").n_unique().alias("seats"),
-        pl.col("organization").drop_nulls().unique().sort().str.join(", ").alias("orgs"),
-    )
+    per_day = seat_rows.group_by("login", "date").agg(pl.len().alias("rows"))
+    doubled = seat_rows.join(
+        per_day.filter(pl.col("rows") > 1).select("login", "date"), on=["login", "date"]
+    )  # (few rows: only the days a login has more than one seat row)
     twice = (
-        per_day.filter(pl.col("seats") > 1)
+        doubled.group_by("login", "date")
+        .agg(
+            pl.struct("organization", "sku").n_unique().alias("seats"),
+            pl.col("organization").drop_nulls().unique().sort().str.join(", ").alias("orgs"),
+        )
+        .filter(pl.col("seats") > 1)
         .group_by("login")
         .agg(pl.len().alias("twice_days"), pl.col("orgs").first().alias("twice_orgs"))
     )
@@ -109,7 +125,8 @@ def _billed_per_login(seat_rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("date").n_unique().alias("days_billed"),
             (plan == "enterprise").any().alias("_ent"),
             pl.col("net_amount").sum().alias("seat_cost_billed"),
-            pl.col("organization").drop_nulls().mode().first().alias("billed_org"),
+            pl.col("organization").drop_nulls().first().alias("billed_org"),
+            pl.col("cost_center").drop_nulls().first().alias("_use_cc"),
         )
         .with_columns(
             pl.when(pl.col("_ent"))
@@ -188,7 +205,7 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
     first, last = start.date(), (end - timedelta(days=1)).date()
     notes: list[str] = []
     keep = _scope_rows(store, scope, infos)
-    usage, usage_files = load_table(store.root, "usage", first, last, files)
+    usage, usage_files = load_table(store.root, "usage", first, last, files, USAGE_READ)
     ai, ai_files = load_table(store.root, "ai", first, last, files)
     if keep is not None:
         usage, ai = usage.filter(keep), ai.filter(keep)
@@ -290,7 +307,6 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
         ai if ai_known else None,
         licence,
         overage_cost,
-        usage,
     )
     return BillData(
         scope=scope,

@@ -86,8 +86,8 @@ def _usage_per_login(ai: pl.DataFrame | None) -> pl.DataFrame:
             .filter(pl.col("unit_type") == REQUEST_UNIT)
             .sum()
             .alias("premium_requests"),
-            pl.col("cost_center").drop_nulls().mode().first().alias("_ai_cc"),
-            pl.col("organization").drop_nulls().mode().first().alias("_ai_org"),
+            pl.col("cost_center").drop_nulls().first().alias("_ai_cc"),
+            pl.col("organization").drop_nulls().first().alias("_ai_org"),
         )
     )
 
@@ -102,7 +102,6 @@ def people_table(
     ai: pl.DataFrame | None,
     licence: pl.DataFrame | None,
     overage_cost: float | None,
-    usage: pl.DataFrame,
 ) -> pl.DataFrame:
     """Return one row per person seated, billed or using AI in the month (PEOPLE_SCHEMA)."""
     used = _usage_per_login(ai)
@@ -120,6 +119,7 @@ def people_table(
             days_billed=pl.lit(None, pl.Int64),
             seat_cost_billed=pl.lit(None, pl.Float64),
             billed_org=pl.lit(None, pl.String),
+            _use_cc=pl.lit(None, pl.String),
         )
     states = _seat_states(store, infos, month, settings)
     if states is not None:
@@ -136,12 +136,7 @@ def people_table(
         if licence is not None
         else pl.DataFrame(schema={"login": pl.String, "_lic_cc": pl.String})
     )
-    usage_cc = (
-        usage.filter(pl.col("login").is_not_null())
-        .group_by("login")
-        .agg(pl.col("cost_center").drop_nulls().mode().first().alias("_use_cc"))
-    )
-    table = table.join(licence_cc, on="login", how="left").join(usage_cc, on="login", how="left")
+    table = table.join(licence_cc, on="login", how="left")
     total_credits = float(used["credits_used"].sum()) if ai is not None else 0.0
     share = (
         pl.col("credits_used").fill_null(0.0) * (overage_cost / total_credits)
@@ -152,7 +147,7 @@ def people_table(
     positive = used.filter(pl.col("credits_used") > 0)["credits_used"]
     threshold = positive.quantile(1 - HEAVY_SHARE, "higher") if positive.len() else None
     table = table.with_columns(
-        pl.coalesce("_people_cc", "_lic_cc", "_use_cc").alias("cost_center"),
+        pl.coalesce("_people_cc", "_lic_cc", "_use_cc", "_ai_cc").alias("cost_center"),
         pl.coalesce("primary_org", "billed_org", "_ai_org").alias("primary_org"),
         pl.coalesce("orgs", "billed_org", "_ai_org").alias("orgs"),
         share.alias("overage_share"),

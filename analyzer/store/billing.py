@@ -301,7 +301,12 @@ def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingO
 
 
 def load_table(
-    root: Path, table: str, first: date, last: date, files: list[BillingFile] | None = None
+    root: Path,
+    table: str,
+    first: date,
+    last: date,
+    files: list[BillingFile] | None = None,
+    columns: tuple[str, ...] | None = None,
 ) -> tuple[pl.DataFrame, list[BillingFile]]:
     """Return one table's rows dated first..last, merged over overlapping downloads.
 
@@ -323,6 +328,8 @@ def load_table(
         and first <= f.last_day  # type: ignore[operator]
     ]
     schema = table_schema(table)
+    if columns is not None:
+        schema = {c: t for c, t in schema.items() if c in columns}
     if not chosen:
         return pl.DataFrame(schema=schema), []
     in_range = pl.col("date").is_between(first, last)
@@ -332,6 +339,7 @@ def load_table(
         members = [f for f in chosen if FAMILY[f.kind] == family]
         frames = [
             pl.scan_parquet(root / f.parquet)
+            .select(list(schema) if len(members) == 1 else pl.all())
             .filter(in_range)
             .with_columns(pl.lit(i, pl.Int32).alias("_file"))
             for i, f in enumerate(members)
