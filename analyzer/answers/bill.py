@@ -105,10 +105,18 @@ def _allowances(settings: Settings, month: str) -> dict[str, float]:
 def _billed_per_login(seat_rows: pl.DataFrame) -> pl.DataFrame:
     """Return per login: days billed, plan billed, seat net, days billed more than once."""
     plan = pl.col("sku").replace_strict(SEAT_SKUS, default="business")
-    per_day = seat_rows.group_by("login", "date").agg(pl.len().alias("rows"))
+    per_login = seat_rows.group_by("login").agg(
+        pl.col("date").n_unique().alias("days_billed"),
+        pl.len().alias("_rows"),
+        (plan == "enterprise").any().alias("_ent"),
+        pl.col("net_amount").sum().alias("seat_cost_billed"),
+        pl.col("organization").drop_nulls().first().alias("billed_org"),
+        pl.col("cost_center").drop_nulls().first().alias("_use_cc"),
+    )
+    # Only a login with more seat rows than days can be billed twice on a day.
     doubled = seat_rows.join(
-        per_day.filter(pl.col("rows") > 1).select("login", "date"), on=["login", "date"]
-    )  # (few rows: only the days a login has more than one seat row)
+        per_login.filter(pl.col("_rows") > pl.col("days_billed")).select("login"), on="login"
+    )
     twice = (
         doubled.group_by("login", "date")
         .agg(
@@ -120,14 +128,7 @@ def _billed_per_login(seat_rows: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.len().alias("twice_days"), pl.col("orgs").first().alias("twice_orgs"))
     )
     return (
-        seat_rows.group_by("login")
-        .agg(
-            pl.col("date").n_unique().alias("days_billed"),
-            (plan == "enterprise").any().alias("_ent"),
-            pl.col("net_amount").sum().alias("seat_cost_billed"),
-            pl.col("organization").drop_nulls().first().alias("billed_org"),
-            pl.col("cost_center").drop_nulls().first().alias("_use_cc"),
-        )
+        per_login.drop("_rows")
         .with_columns(
             pl.when(pl.col("_ent"))
             .then(pl.lit("enterprise"))
@@ -146,7 +147,20 @@ def _exceptions(
     """Return every login whose billed days or plan the seat history does not explain."""
     found: list[BillException] = []
     both = billed.join(seats, on="login", how="full", coalesce=True)
-    for row in both.sort("login").iter_rows(named=True):
+    b_days, s_low, s_high = (
+        pl.col(c).fill_null(0) for c in ("days_billed", "days_low", "days_high")
+    )
+    odd = (
+        (pl.col("twice_days").fill_null(0) > 0)
+        | ((b_days > 0) & ((b_days < s_low) | (b_days > s_high)))
+        | ((s_low > 0) & (b_days == 0))
+        | (
+            (b_days > 0)
+            & pl.col("plan_known").fill_null(False)
+            & (pl.col("billed_plan") != pl.col("plan"))
+        )
+    )
+    for row in both.filter(odd).sort("login").iter_rows(named=True):  # (the few odd logins)
         login, days = row["login"], row["days_billed"] or 0
         low, high = row["days_low"] or 0, row["days_high"] or 0
         if row["twice_days"]:
