@@ -6,6 +6,8 @@ from __future__ import annotations
 # file; a warning is said and the file is kept.
 PROBLEMS: dict[str, str] = {
     "ambiguous-date": "re-saved dates whose day/month order no value settles (never guessed)",
+    "bad-billing-date": "a billing file's date that is not YYYY-MM-DD or M/D/YY",
+    "bad-boolean": "a billing file's True/False cell with another value",
     "bad-date": "a date that is not YYYY-MM-DD (API pending_cancellation_date)",
     "bad-json": "a .json file that is not JSON, or JSON of another shape than GitHub's seats",
     "bad-json-value": "a JSON seat field of the wrong type",
@@ -17,11 +19,14 @@ PROBLEMS: dict[str, str] = {
     "bad-timestamp": "a timestamp that is not a UTC time, a date or None",
     "bad-usage-record": "a usage-metrics record that is no object with user_id, user_login, day",
     "bad-usage-value": "a usage-metrics field of the wrong type, or a day that is no date",
+    "bad-number": "a billing file's quantity or amount that is not a number",
+    "conflicting-billing-row": "a billing row whose figures differ from a stored row of its key",
     "conflicting-snapshot": "a different report for a scope and time already stored",
     "duplicate-usage-record": "warning: a user and day twice in one usage-metrics file; last kept",
     "duplicate-login": "warning: one login twice in one org; the row with the latest activity kept",
     "empty-file": "the file is empty",
     "empty-login": "a row without a login",
+    "empty-value": "a billing row without a value the report always has (date, sku, user, model)",
     "field-too-long": "a cell longer than 4,096 characters (or an unclosed quote)",
     "file-too-large": "a file over 1 GiB, more than any seat report",
     "implausible-time": "a snapshot time before 2021 or more than a day ahead of the clock",
@@ -32,6 +37,7 @@ PROBLEMS: dict[str, str] = {
     "missing-column": "a column the recognised report needs is absent",
     "missing-field": "a JSON seat without a field every seat has",
     "mixed-report-time": "rows of one report with different Report Times",
+    "no-billing-rows": "a billing file with a header and no rows",
     "no-scope": "neither the file name, the data nor --scope says which org or enterprise",
     "no-seats": "a report with a header and no seat rows",
     "no-time": "nothing says when the report was made; pass --as-of",
@@ -79,10 +85,27 @@ STORE: dict[str, str] = {
 }
 
 
+# Reconciliation exceptions of `bill`: a login whose bill the seat history does not explain.
+EXCEPTIONS: dict[str, str] = {
+    "billed-not-seated": "billed for a seat, in no seat report of the month",
+    "billed-twice": "billed more than one seat on the same day (several orgs or plans)",
+    "days-differ": "billed for more or fewer days than the seat history allows",
+    "not-in-enterprise": "holds a Copilot seat but is not in the enterprise license report",
+    "plan-differs": "billed at another plan than the seat report states",
+    "seated-not-billed": "in a seat report of the month, not billed",
+}
+
+
 def markdown_table() -> str:
     """Return the README's table of codes, generated from the registry."""
     rows = ["| code | kind | meaning |", "|---|---|---|"]
-    for kind, codes in (("problem", PROBLEMS), ("finding", FINDINGS), ("store", STORE)):
+    kinds = (
+        ("problem", PROBLEMS),
+        ("finding", FINDINGS),
+        ("store", STORE),
+        ("exception", EXCEPTIONS),
+    )
+    for kind, codes in kinds:
         rows += [f"| `{code}` | {kind} | {meaning} |" for code, meaning in sorted(codes.items())]
     return "\n".join(rows) + "\n"
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.errors import ConfigError
-from analyzer.model import PeopleSource, Settings
+from analyzer.model import BillingSettings, PeopleSource, Settings
 
 if TYPE_CHECKING:
     import polars as pl
@@ -28,6 +29,7 @@ _TOP_KEYS = {
     "prices",
     "exclusions",
     "people",
+    "billing",
 }
 _PEOPLE_KEYS = {
     "file",
@@ -124,6 +126,51 @@ def _people(table: Any, where: str, base: Path) -> PeopleSource | None:
     return PeopleSource(str(path), **{k: v for k, v in values.items() if v is not None})
 
 
+_BILLING_KEYS = {
+    "credit_price",
+    "business_credits",
+    "enterprise_credits",
+    "promotion_business_credits",
+    "promotion_enterprise_credits",
+    "promotion_until",
+}
+
+
+def _billing(table: Any, where: str) -> BillingSettings | None:
+    """Return `[billing]`: credit price, credits per licence, the promotion and its end."""
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: `[billing]` must be a table such as credit_price = 0.01")
+    _unknown(table, _BILLING_KEYS, where, "billing.")
+    numbers: dict[str, float] = {}
+    for key in _BILLING_KEYS - {"promotion_until"}:
+        value = table.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{where}: `billing.{key}` must be a number >= 0, found {value!r}")
+        numbers[key] = float(value)
+    base = BillingSettings()
+    until = table.get("promotion_until", base.promotion_until)
+    try:
+        date.fromisoformat(str(until))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: `billing.promotion_until` must be a date such as 2026-09-01"
+        ) from exc
+
+    def plans(prefix: str, default: dict[str, float]) -> dict[str, float]:
+        return {p: numbers.get(f"{prefix}{p}_credits", default[p]) for p in default}
+
+    return BillingSettings(
+        credit_price=numbers.get("credit_price", base.credit_price),
+        allowances=plans("", base.allowances),
+        promotion_allowances=plans("promotion_", base.promotion_allowances),
+        promotion_until=str(until),
+    )
+
+
 def load_settings(
     config_path: Path | None, *, cwd: Path, overrides: dict[str, Any] | None = None
 ) -> Settings:
@@ -148,6 +195,7 @@ def load_settings(
         "prices": _merged_prices(_prices(raw.get("prices"), where)),
         "people": _people(raw.get("people"), where, path.parent),
         "config_path": str(path) if path.is_file() else None,
+        "billing": _billing(raw.get("billing"), where),
     }
     fields["exclude_logins"], fields["exclude_patterns"] = _exclusions(raw.get("exclusions"), where)
     for key, value in (overrides or {}).items():

@@ -101,6 +101,20 @@ class PeopleSource:
 
 
 @dataclass(frozen=True)
+class BillingSettings:
+    """AI credit price and pool allowances (config `[billing]`); GitHub's list values."""
+
+    credit_price: float = 0.01  # USD per AI credit over the pool
+    allowances: dict[str, float] = field(
+        default_factory=lambda: {"business": 1900.0, "enterprise": 3900.0}
+    )  # credits per licence and month
+    promotion_allowances: dict[str, float] = field(
+        default_factory=lambda: {"business": 3000.0, "enterprise": 7000.0}
+    )
+    promotion_until: str = "2026-09-01"  # months starting before this day use the promotion
+
+
+@dataclass(frozen=True)
 class Settings:
     """Thresholds, prices and options every figure depends on (config file + CLI)."""
 
@@ -114,6 +128,7 @@ class Settings:
     exclude_patterns: tuple[str, ...] = ()  # fnmatch globs on the lower-case login
     people: PeopleSource | None = None
     config_path: str | None = None  # the file these came from, for the report footer
+    billing: BillingSettings = field(default_factory=lambda: BillingSettings())
 
 
 @dataclass(frozen=True)
@@ -307,3 +322,71 @@ class ReportData:
     sources: tuple[SnapshotInfo, ...]  # every snapshot of the scope up to `current`
     definitions: tuple[tuple[str, str], ...]  # (term, definition) for the footer
     pseudonymized: bool = False
+    bill: BillData | None = None  # the month's bill, when the store holds billing files
+
+
+@dataclass(frozen=True)
+class BillException:
+    """One login whose bill the seat history does not explain (kinds: analyzer.codes)."""
+
+    login: str
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class BillData:
+    """The month's Copilot bill of one scope, reconciled with its seat history; computed once.
+
+    A figure is None when the file it needs is missing or does not cover the month (`notes`
+    says which); it is never a silent zero. Frames:
+    - people: login, plan, orgs, primary_org, team, cost_center, state, days_billed,
+      days_low, days_high, seat_cost_billed, seat_cost_expected, credits_used,
+      premium_requests, overage_share, total_cost, idle_with_credits (bool), heavy (bool)
+    - breakdowns: {"org" | "team" | "cost_center": frame} with key, seats, seat_cost_billed,
+      seat_cost_expected, credits_used, premium_requests, overage_share, total_cost
+    - models: model, credits_used, premium_requests, users (most credits first)
+    - daily: date, credits_used, cumulative (credits of the month so far)
+    """
+
+    scope: str
+    month: str
+    currency: str
+    seat_cost_billed: float | None
+    seat_cost_expected: float | None  # the most the seat history allows
+    seat_cost_expected_low: float | None  # the least it allows
+    credits_used: float | None
+    credit_pool: float | None
+    credit_overage: float | None
+    credit_overage_cost: float | None
+    credit_cost_billed: float | None  # net of the usage report's AI credit rows
+    premium_requests: float | None
+    premium_request_cost: float | None
+    total_billed: float | None
+    other_rows: int  # usage rows of other products (not Copilot), left out
+    other_net: float
+    licences: dict[str, int]  # plan -> licences the pool counts
+    credit_price: float
+    allowances: dict[str, float]  # plan -> credits per licence this month
+    exceptions: tuple[BillException, ...]
+    notes: tuple[str, ...]
+    sources: tuple[str, ...]  # billing files used
+    people: pl.DataFrame
+    breakdowns: dict[str, pl.DataFrame]
+    models: pl.DataFrame
+    daily: pl.DataFrame
+
+    def reconciliation(self) -> str:
+        """Return the one-line account of billed against expected seat charges."""
+        if self.seat_cost_billed is None:
+            return "seat charges billed unknown: no usage report covers the whole month"
+        if self.seat_cost_expected is None:
+            return f"seat charges billed {self.seat_cost_billed:,.2f} {self.currency}"
+        low, high = self.seat_cost_expected_low or 0.0, self.seat_cost_expected
+        expected = f"{high:,.2f}" if abs(high - low) < 0.005 else f"{low:,.2f} to {high:,.2f}"
+        count = len(self.exceptions)
+        return (
+            f"seat charges billed {self.seat_cost_billed:,.2f} {self.currency}, the seat "
+            f"history expects {expected}; "
+            + (f"{count:,} exception{'s' if count != 1 else ''}" if count else "no exceptions")
+        )

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bill_bench import bench_bill
 from harness import (
     GIB_IN_MIB,
     Measurement,
@@ -246,6 +247,7 @@ BENCHMARKS: dict[str, Callable[[Bench], list[Row]]] = {
     "peer": peer,
     "scaling": scaling,
     "usage": lambda bench: bench_usage(bench.work, bench.quick),
+    "bill": bench_bill,
 }
 
 

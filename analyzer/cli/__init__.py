@@ -28,6 +28,8 @@ COMMAND_MODULES = {
     "verify": "analyzer.cli.store",
     "forget": "analyzer.cli.store",
     "usage": "analyzer.cli.usage",
+    "bill": "analyzer.cli.bill",
+    "billing-files": "analyzer.cli.bill",
 }
 
 

@@ -217,6 +217,15 @@ class StoreWriter:
         if (self.root / MANIFEST).is_file() and not (self.root / MARKER).is_file():
             self._mark()  # a store of an earlier version: adopt it
 
+    def note_stored(self) -> None:
+        """Record that a file other than a seat report (billing, usage) was stored.
+
+        The store must then be whole even without a snapshot: marker and (empty) manifest.
+        """
+        if not (self.root / MANIFEST).is_file():
+            self._write_manifest(self.infos)
+        self.committed = True
+
     def _mark(self) -> None:
         write_bytes_atomic(self.root / MARKER, marker_bytes(), durable=True)
 

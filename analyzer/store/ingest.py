@@ -106,6 +106,7 @@ def _ingest_one(
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
     from analyzer.reading.reader import ReadHints, read_report
+    from analyzer.store.billing import ingest_billing
 
     try:
         if path.stat().st_size > MAX_FILE_BYTES:  # refused before a byte is read into memory
@@ -126,8 +127,17 @@ def _ingest_one(
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
     hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
     try:
+        # Billing files (usage, premium request, AI usage, licence reports): recognised by
+        # their header before the seat reader's size limits, kept by analyzer.store.billing.
+        billing = ingest_billing(writer.root, path, data, sha256)
+        if billing is not None:
+            if billing.status == "stored":
+                writer.note_stored()
+            return FileOutcome(path, billing.status, billing.message, billing.problems)
         usage = _ingest_usage(writer, path, data, sha256, scope)
         if usage is not None:
+            if usage.status == "stored":
+                writer.note_stored()
             return usage
         parsed = read_report(path.name, data, hints, sha256)
     except Exception as exc:  # a reader bug: this file's refusal, never the run's end
@@ -179,6 +189,7 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
     Works without the manifest (it may be missing or damaged); forgotten snapshots, whose
     originals are in the attic, stay forgotten.
     """
+    from analyzer.store.billing import is_billing_original, rebuild_billing
     from analyzer.store.usage import UsageWriter, is_usage_original
 
     rebuilt: list[SnapshotInfo] = []
@@ -190,6 +201,11 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
         originals = store.root / "originals"
         folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())
         folders = [p for p in folders if not is_usage_original(p)]  # re-read below
+        # Billing originals are re-read by their own reader (analyzer.store.billing).
+        billing = [p for p in folders if is_billing_original(p)]
+        folders = [p for p in folders if p not in billing]
+        for name, problems in rebuild_billing(store.root, billing)[1]:
+            failures.append((name, "the billing file could not be re-read", problems))
         for folder in folders:
             parsed, info, why = writer.rebuild_one(folder)
             problems = parsed.problems if parsed else ()

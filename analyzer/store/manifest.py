@@ -37,6 +37,7 @@ OWN_ENTRIES = {
     ATTIC,
     "usage",
     "billing",
+    "billing.json",
     "derived",
 }
 

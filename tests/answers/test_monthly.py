@@ -138,14 +138,14 @@ def test_refused_file_exits_1_after_writing_reports(
         tmp_path,
         "octo-demo-seat-activity-1791014710.csv",
         "octo-demo-seat-activity-1793716484.csv",
-        "bad/billing-usage-report.csv",
+        "bad/picture-renamed.csv",
     )
     (inbox / "octo-demo-seat-activity-1793999999.csv.crdownload").write_text("Rep")
     result = CliRunner().invoke(main, ["monthly", str(inbox), "--out", "out"])
     assert result.exit_code == 1
-    assert "billing-usage-report.csv: this is GitHub's billing usage report" in result.stdout
+    assert "picture-renamed.csv: this looks like a PNG picture" in result.stdout
     assert "still being downloaded" in result.stdout
-    assert (inbox / "billing-usage-report.csv").is_file()
+    assert (inbox / "picture-renamed.csv").is_file()
     assert (tmp_path / "out" / "octo-demo-2026-11.html").is_file()
     assert (tmp_path / "out" / "octo-demo-2026-11.xlsx").is_file()
 

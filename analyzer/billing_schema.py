@@ -1,0 +1,172 @@
+"""The canonical billing tables (usage, AI usage, licences): kinds, keys and SKUs, named once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# The billing file kinds this version reads (the ids `analyzer.reading.recognise` uses).
+KIND_DETAILED = "metered-usage-detailed"
+KIND_SUMMARIZED = "metered-usage-summarized"
+KIND_PREMIUM = "premium-request-report"
+KIND_PREMIUM_LEGACY = "premium-request-legacy"
+KIND_AI = "ai-usage-report"
+KIND_LICENSE = "enterprise-license-report"
+BILLING_KINDS: tuple[str, ...] = (
+    KIND_DETAILED,
+    KIND_SUMMARIZED,
+    KIND_PREMIUM,
+    KIND_PREMIUM_LEGACY,
+    KIND_AI,
+    KIND_LICENSE,
+)
+# Which table each kind fills.
+TABLE_OF_KIND: dict[str, str] = {
+    KIND_DETAILED: "usage",
+    KIND_SUMMARIZED: "usage",
+    KIND_PREMIUM: "ai",
+    KIND_PREMIUM_LEGACY: "ai",
+    KIND_AI: "ai",
+    KIND_LICENSE: "license",
+}
+KIND_LABELS: dict[str, str] = {
+    KIND_DETAILED: "usage report (detailed)",
+    KIND_SUMMARIZED: "usage report (summarized)",
+    KIND_PREMIUM: "premium request report",
+    KIND_PREMIUM_LEGACY: "premium request report (legacy)",
+    KIND_AI: "AI usage report",
+    KIND_LICENSE: "enterprise license report",
+}
+
+COPILOT_PRODUCT = "copilot"
+# Seat SKUs and the plan each bills; Enterprise wins over Business for one user.
+SEAT_SKUS: dict[str, str] = {
+    "copilot_for_business": "business",
+    "copilot_enterprise": "enterprise",
+    "copilot_standalone": "business",
+}
+CREDIT_SKUS: tuple[str, ...] = ("copilot_ai_credit", "copilot_ai_credits")
+CREDIT_UNIT = "ai-credits"
+REQUEST_UNIT = "requests"
+# AI credits replaced premium requests on this day (UTC).
+CREDITS_FROM = "2026-06-01"
+
+# (column, dtype, meaning). Money is USD; amounts are as GitHub wrote them.
+USAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("date", "date", "the UTC day the usage is for"),
+    ("product", "str", "GitHub product, e.g. copilot, actions"),
+    ("sku", "str", "what was used, e.g. copilot_for_business, copilot_ai_credit"),
+    ("quantity", "float", "units used (user-months for seats, credits for AI credits)"),
+    ("unit_type", "str", "unit of quantity, e.g. user-months, ai-credits"),
+    ("price", "float", "applied cost per unit"),
+    ("gross_amount", "float", "quantity x price"),
+    ("discount_amount", "float", "discount (included usage)"),
+    ("net_amount", "float", "what GitHub bills: gross - discount"),
+    ("login", "str", "lower-case username (detailed report only)"),
+    ("organization", "str", "the org the usage is billed to"),
+    ("repository", "str", "repository, when the usage has one"),
+    ("workflow_path", "str", "Actions workflow (detailed report only)"),
+    ("cost_center", "str", "GitHub cost center name"),
+)
+AI_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("date", "date", "the UTC day of the usage"),
+    ("at", "utc", "the request's time (legacy premium report only)"),
+    ("login", "str", "lower-case username"),
+    ("product", "str", "copilot"),
+    ("sku", "str", "e.g. copilot_premium_request, coding_agent_ai_credit"),
+    ("model", "str", "the model's display name"),
+    ("quantity", "float", "requests (x multiplier) or AI credits"),
+    ("unit_type", "str", "requests or ai-credits"),
+    ("price", "float", "applied cost per unit; null in the legacy report"),
+    ("gross_amount", "float", "quantity x price; null in the legacy report"),
+    ("discount_amount", "float", "included in the quota or pool"),
+    ("net_amount", "float", "what GitHub bills; null in the legacy report"),
+    ("exceeds_quota", "bool", "premium report: over the user's quota"),
+    ("total_monthly_quota", "float", "the user's quota; null for unlimited or unknown"),
+    ("organization", "str", "the org the usage is billed to"),
+    ("repository", "str", "repository, when the usage has one"),
+    ("cost_center", "str", "GitHub cost center name"),
+    ("aic_quantity", "float", "premium report: the same usage in AI credits"),
+    ("aic_gross_amount", "float", "premium report: its price in AI credits"),
+)
+LICENSE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("login", "str", "lower-case GitHub login"),
+    ("display_login", "str", "the login as the file spelled it"),
+    ("name", "str", "profile name"),
+    ("saml_name", "str", "SAML name id"),
+    ("cost_center", "str", "GitHub cost center"),
+    ("license_type", "str", "e.g. Enterprise"),
+    ("member_roles", "str", "org roles, e.g. 'acme:Owner, acme-eng:Member'"),
+    ("enterprise_roles", "str", "enterprise roles"),
+    ("orgs", "str", "orgs of the member roles, ', '-joined"),
+)
+TABLE_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "usage": USAGE_COLUMNS,
+    "ai": AI_COLUMNS,
+    "license": LICENSE_COLUMNS,
+}
+
+_AI_KEY = ("date", "at", "login", "sku", "model", "organization", "repository", "cost_center")
+# The key of one row per kind: two downloads holding the same key describe the same usage.
+# Identical figures are one row; different figures for one key are a conflict.
+KEYS: dict[str, tuple[str, ...]] = {
+    KIND_DETAILED: (
+        "date",
+        "product",
+        "sku",
+        "login",
+        "organization",
+        "repository",
+        "workflow_path",
+        "cost_center",
+    ),
+    KIND_SUMMARIZED: ("date", "product", "sku", "organization", "repository", "cost_center"),
+    KIND_PREMIUM: (
+        "date",
+        "at",
+        "login",
+        "sku",
+        "model",
+        "organization",
+        "repository",
+        "cost_center",
+    ),
+    KIND_PREMIUM_LEGACY: (
+        "date",
+        "at",
+        "login",
+        "sku",
+        "model",
+        "organization",
+        "repository",
+        "cost_center",
+    ),
+    KIND_AI: ("date", "at", "login", "sku", "model", "organization", "repository", "cost_center"),
+    KIND_LICENSE: ("login",),
+}
+# Kinds whose rows are compared with each other for duplicates and conflicts.
+FAMILY: dict[str, str] = {
+    KIND_DETAILED: KIND_DETAILED,
+    KIND_SUMMARIZED: KIND_SUMMARIZED,
+    KIND_PREMIUM: "ai",
+    KIND_PREMIUM_LEGACY: "ai",
+    KIND_AI: "ai",
+    KIND_LICENSE: KIND_LICENSE,
+}
+FIGURES: tuple[str, ...] = ("quantity", "net_amount")
+
+
+def table_schema(table: str) -> dict[str, pl.DataType]:
+    """Return the canonical columns of one billing table, in order, with polars dtypes."""
+    import polars as pl
+
+    dtypes: dict[str, pl.DataType] = {
+        "str": pl.String(),
+        "float": pl.Float64(),
+        "date": pl.Date(),
+        "bool": pl.Boolean(),
+        "utc": pl.Datetime("us", "UTC"),
+    }
+    return {name: dtypes[kind] for name, kind, _ in TABLE_COLUMNS[table]}

@@ -1,0 +1,150 @@
+"""Commands over GitHub's billing files: the month's bill (`bill`) and the files held."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from analyzer.cli.options import CONTEXT, plural, say, scope_option, settings_options, store_option
+
+if TYPE_CHECKING:
+    from analyzer.model import BillData, Settings
+
+_MONTH = click.DateTime(formats=["%Y-%m"])
+
+
+def _money(value: float | None, currency: str, unknown: str) -> str:
+    return unknown if value is None else f"{value:,.2f} {currency}"
+
+
+def _number(value: float | None, unknown: str) -> str:
+    return unknown if value is None else f"{value:,.2f}"
+
+
+def _text_lines(data: BillData) -> list[str]:
+    c, month = data.currency, data.month
+    expected = _money(data.seat_cost_expected, c, "unknown: no seat report for the month")
+    if (
+        data.seat_cost_expected is not None
+        and data.seat_cost_expected_low is not None
+        and abs(data.seat_cost_expected - data.seat_cost_expected_low) >= 0.005
+    ):
+        expected = f"{data.seat_cost_expected_low:,.2f} to {expected}"
+    rows = [
+        ("Scope", data.scope),
+        ("Month", month),
+        ("Seats billed", _money(data.seat_cost_billed, c, "unknown: no usage report")),
+        ("Seats expected", expected),
+    ]
+    if month >= "2026-06":
+        unknown = f"unknown: no AI usage report for {month}"
+        rows += [
+            ("AI credits used", _number(data.credits_used, unknown)),
+            ("Credit pool", _number(data.credit_pool, "unknown: no licence count")),
+            ("Credit overage", _number(data.credit_overage, "unknown")),
+            ("Overage cost", _money(data.credit_overage_cost, c, "unknown")),
+            ("AI credits billed", _money(data.credit_cost_billed, c, "unknown: no usage report")),
+        ]
+    else:
+        unknown = f"unknown: no premium request report for {month}"
+        rows += [
+            ("Premium requests", _number(data.premium_requests, unknown)),
+            ("Premium cost", _money(data.premium_request_cost, c, "unknown")),
+        ]
+    rows.append(("Total billed", _money(data.total_billed, c, "unknown: no usage report")))
+    lines = [f"{label:<20}{value}" for label, value in rows]
+    lines.append(data.reconciliation())
+    lines += [f"  {e.login:<24}{e.kind:<20}{e.detail}" for e in data.exceptions]
+    if data.other_rows:
+        lines.append(
+            f"not Copilot: {plural(data.other_rows, 'usage row')} of other products "
+            f"({data.other_net:,.2f} {c}) left out"
+        )
+    lines += [f"note: {n}" for n in data.notes]
+    return lines
+
+
+@click.command(context_settings=CONTEXT)
+@store_option
+@scope_option
+@click.option("--month", type=_MONTH, default=None, help="Month YYYY-MM (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per person.")
+@settings_options
+def bill(
+    store_dir: Path,
+    scope: str | None,
+    month: Any,
+    as_json: bool,
+    as_csv: bool,
+    settings: Settings,
+) -> None:
+    """Show the month's Copilot bill: seats billed against the seat history, AI credits, pool.
+
+    Example: copilot-seats bill --scope octo-demo --month 2026-10
+    """
+    from analyzer.answers.bill import bill_json, build_bill
+    from analyzer.store.folder import Store
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    data = build_bill(Store(store_dir), scope, month.strftime("%Y-%m") if month else None, settings)
+    if as_json:
+        click.echo(json.dumps(bill_json(data), indent=2))
+    elif as_csv:
+        out = io.StringIO()
+        data.people.write_csv(out)
+        sys.stdout.write(out.getvalue())
+    else:
+        for line in _text_lines(data):
+            click.echo(line)
+    say(
+        f"{data.scope} {data.month}: total billed "
+        f"{_money(data.total_billed, data.currency, 'unknown')}, "
+        f"{plural(len(data.exceptions), 'exception')}"
+    )
+
+
+@click.command("billing-files", context_settings=CONTEXT)
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def billing_files_command(store_dir: Path, as_json: bool) -> None:
+    """List the billing files the store holds: kind, period, rows, source.
+
+    Example: copilot-seats billing-files --json
+    """
+    from analyzer.billing_schema import KIND_LABELS
+    from analyzer.store.billing import billing_files
+
+    files = billing_files(store_dir)
+    if as_json:
+        body = [
+            {
+                "kind": f.kind,
+                "first_day": f.first_day.isoformat() if f.first_day else None,
+                "last_day": f.last_day.isoformat() if f.last_day else None,
+                "rows": f.rows,
+                "copilot_rows": f.copilot_rows,
+                "source": f.source_name,
+                "sha256": f.sha256,
+                "id": f.id,
+            }
+            for f in files
+        ]
+        click.echo(json.dumps(body, indent=2))
+    else:
+        click.echo(f"{'KIND':<34}{'PERIOD':<24}{'ROWS':>10}  {'SHA256':<14}SOURCE")
+        for f in files:
+            click.echo(
+                f"{KIND_LABELS[f.kind]:<34}{f.period():<24}{f.rows:>10,}  "
+                f"{f.sha256[:12]:<14}{f.source_name}"
+            )
+    say(f"{plural(len(files), 'billing file')} in {store_dir}")
+
+
+COMMANDS = [bill, billing_files_command]

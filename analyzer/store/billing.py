@@ -1,0 +1,376 @@
+"""Billing files in the history store: kept originals, one Parquet per file, `billing.json`.
+
+Layout beside the snapshots (same promises: the original bytes kept, idempotent, crash-safe):
+- `originals/<sha256>/<file name>` and `ingest.json` (`{"name", "kind", "billing": true}`);
+- `billing/<kind>/<first day>_<last day>-<sha12>.parquet`: the file's canonical rows;
+- `billing.json`: every stored billing file (kind, period, rows, sha256), replaced atomically
+  after the files it names are in place; a file exists once `billing.json` lists it.
+Writers call these functions while they hold the store lock (`Store.writing()`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analyzer.billing_schema import FAMILY, FIGURES, KEYS, KIND_LABELS, TABLE_OF_KIND
+from analyzer.errors import StoreError
+from analyzer.fsutil import write_bytes_atomic
+from analyzer.schema import Problem
+from analyzer.times import iso, parse_iso
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from analyzer.reading.billing import ParsedBilling
+
+MANIFEST = "billing.json"
+FORMAT_VERSION = 1
+_TOLERANCE = 1e-6  # figures equal to this (float noise of one export against another)
+
+
+@dataclass(frozen=True)
+class BillingFile:
+    """One stored billing file, as `billing.json` lists it."""
+
+    id: str  # "<kind>/<first>_<last>-<sha12>"
+    kind: str
+    sha256: str
+    source_name: str
+    first_day: date | None  # the period its rows cover (None: a licence report)
+    last_day: date | None
+    rows: int
+    copilot_rows: int
+    parquet: str
+    as_of: datetime | None = None  # licence report: when GitHub made it
+
+    def period(self) -> str:
+        """Return `2026-09-01..2026-09-30`, or the licence report's day."""
+        if self.first_day is None or self.last_day is None:
+            return iso(self.as_of)[:10] if self.as_of else "-"
+        return f"{self.first_day.isoformat()}..{self.last_day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class BillingOutcome:
+    """What storing one billing file did."""
+
+    status: str  # stored / already-stored / refused
+    message: str
+    problems: tuple[Problem, ...] = ()
+    file: BillingFile | None = None
+
+
+def _to_json(item: BillingFile) -> dict[str, Any]:
+    values = asdict(item)
+    for key in ("first_day", "last_day"):
+        values[key] = values[key].isoformat() if values[key] else None
+    values["as_of"] = iso(item.as_of) if item.as_of else None
+    return values
+
+
+def _from_json(entry: dict[str, Any]) -> BillingFile:
+    values = dict(entry)
+    for key in ("first_day", "last_day"):
+        values[key] = date.fromisoformat(values[key]) if values[key] else None
+    values["as_of"] = parse_iso(values["as_of"]) if values["as_of"] else None
+    return BillingFile(**values)
+
+
+def billing_files(root: Path) -> list[BillingFile]:
+    """Return the stored billing files (kind, then period); none for a store without any."""
+    path = root / MANIFEST
+    if not path.is_file():
+        return []
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+        if int(body["format_version"]) > FORMAT_VERSION:
+            raise StoreError(f"{path}: written by a newer copilot-seats; upgrade copilot-seats")
+        files = [_from_json(e) for e in body["files"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StoreError(
+            f"{path}: the billing manifest is damaged ({exc}); run `copilot-seats rebuild "
+            f"--store {root}` to re-derive it from the kept originals"
+        ) from exc
+    return sorted(files, key=lambda f: (f.kind, f.first_day or date.min, f.period(), f.id))
+
+
+def _write_manifest(root: Path, files: list[BillingFile]) -> None:
+    ordered = sorted(files, key=lambda f: f.id)
+    body = {"format_version": FORMAT_VERSION, "files": [_to_json(f) for f in ordered]}
+    write_bytes_atomic(root / MANIFEST, (json.dumps(body, indent=1) + "\n").encode("utf-8"))
+
+
+def sweep_billing(root: Path, files: list[BillingFile]) -> None:
+    """Remove Parquet files a killed writer left unlisted."""
+    listed = {f.parquet for f in files}
+    for path in (root / "billing").glob("*/*"):
+        if path.relative_to(root).as_posix() not in listed:
+            path.unlink(missing_ok=True)
+
+
+def _stage(root: Path) -> Path:
+    staging = root / ".tmp"
+    staging.mkdir(parents=True, exist_ok=True)
+    return staging / uuid.uuid4().hex
+
+
+def _keep_original(root: Path, parsed: ParsedBilling, data: bytes) -> None:
+    folder = root / "originals" / parsed.sha256
+    if (folder / "ingest.json").is_file():
+        return
+    staged = _stage(root)
+    staged.mkdir()
+    (staged / parsed.name).write_bytes(data)
+    how = {"name": parsed.name, "kind": parsed.kind, "billing": True}
+    (staged / "ingest.json").write_text(json.dumps(how, indent=1, sort_keys=True))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(staged, folder)
+
+
+def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
+    import polars as pl
+
+    assert parsed.rows is not None
+    rows = parsed.rows.drop("line")
+    first: date | None = None
+    last: date | None = None
+    if "date" in rows.columns and rows.height:
+        first, last = rows["date"].min(), rows["date"].max()  # type: ignore[assignment]
+    span = f"{first}_{last}" if first else (iso(parsed.as_of)[:10] if parsed.as_of else "undated")
+    rel = f"billing/{parsed.kind}/{span}-{parsed.sha256[:12]}.parquet"
+    staged = _stage(root)
+    rows.write_parquet(staged, compression="zstd", compression_level=1)
+    with open(staged, "rb+") as handle:
+        os.fsync(handle.fileno())
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, root / rel)
+    copilot = (
+        int(rows.select((pl.col("product") == "copilot").sum()).item())
+        if "product" in rows.columns
+        else rows.height
+    )
+    return BillingFile(
+        id=rel.removeprefix("billing/").removesuffix(".parquet"),
+        kind=parsed.kind,
+        sha256=parsed.sha256,
+        source_name=parsed.name,
+        first_day=first,
+        last_day=last,
+        rows=rows.height,
+        copilot_rows=copilot,
+        parquet=rel,
+        as_of=parsed.as_of,
+    )
+
+
+def _overlapping(files: list[BillingFile], kind: str, first: Any, last: Any) -> list[BillingFile]:
+    family = FAMILY[kind]
+    return [
+        f
+        for f in files
+        if FAMILY[f.kind] == family
+        and (first is None or f.first_day is None or (f.first_day <= last and first <= f.last_day))
+    ]
+
+
+def _compare(
+    root: Path, parsed: ParsedBilling, stored: list[BillingFile]
+) -> tuple[list[Problem], bool]:
+    """Return the rows whose figures differ from stored ones, and whether all are stored."""
+    import polars as pl
+
+    assert parsed.rows is not None
+    key = list(KEYS[parsed.kind])
+    old = (
+        pl.concat([pl.scan_parquet(root / f.parquet) for f in stored])
+        .select([*key, *FIGURES])
+        .unique(subset=key, keep="first")
+        .collect()
+    )
+    new = parsed.rows.select(["line", *key, *FIGURES])
+    both = new.join(old, on=key, how="inner", nulls_equal=True, suffix="_stored")
+    differs = pl.lit(False)
+    for figure in FIGURES:
+        a, b = pl.col(figure), pl.col(f"{figure}_stored")
+        differs = differs | (a - b).abs().gt(_TOLERANCE).fill_null(a.is_null() != b.is_null())
+    clashes = both.filter(differs).sort("line").head(20)
+    problems = [
+        Problem(
+            parsed.name,
+            int(row["line"]),
+            "quantity",
+            "conflicting-billing-row",
+            f"{', '.join(f'{k}={row[k]}' for k in key if row[k] is not None)}: quantity "
+            f"{row['quantity']} and net_amount {row['net_amount']}, but a stored download says "
+            f"{row['quantity_stored']} and {row['net_amount_stored']}; check which file is right",
+        )
+        for row in clashes.iter_rows(named=True)
+    ]
+    return problems, both.height == new.height and not problems
+
+
+def store_billing(root: Path, parsed: ParsedBilling, data: bytes) -> BillingOutcome:
+    """Store an accepted billing file unless its rows are already there; refuse conflicts."""
+    files = billing_files(root)
+    sweep_billing(root, files)
+    for item in files:
+        if item.sha256 == parsed.sha256:
+            return BillingOutcome(
+                "already-stored", f"already stored (as {item.source_name})", (), item
+            )
+    assert parsed.rows is not None
+    first = last = None
+    if "date" in parsed.rows.columns and parsed.rows.height:
+        first, last = parsed.rows["date"].min(), parsed.rows["date"].max()
+    overlap = _overlapping(files, parsed.kind, first, last)
+    if overlap and TABLE_OF_KIND[parsed.kind] != "license":
+        problems, same = _compare(root, parsed, overlap)
+        if problems:
+            return BillingOutcome("refused", "conflicting-billing-row", tuple(problems))
+        if same:
+            names = ", ".join(sorted({f.source_name for f in overlap}))
+            return BillingOutcome("already-stored", f"already stored: the same rows as {names}")
+    _keep_original(root, parsed, data)
+    item = _write_rows(root, parsed)
+    _write_manifest(root, [*files, item])
+    return BillingOutcome("stored", describe(item), (), item)
+
+
+def describe(item: BillingFile) -> str:
+    """Return the one-line account of a stored billing file."""
+    other = item.rows - item.copilot_rows
+    note = f" ({other:,} not Copilot)" if other else ""
+    return f"{KIND_LABELS[item.kind]} {item.period()}, {item.rows:,} rows{note}"
+
+
+def is_billing_original(folder: Path) -> bool:
+    """Return True when a kept original is a billing file."""
+    try:
+        how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(how, dict) and bool(how.get("billing"))
+
+
+def rebuild_billing(
+    root: Path, folders: list[Path]
+) -> tuple[list[BillingFile], list[tuple[str, tuple[Problem, ...]]]]:
+    """Re-read every kept billing original and replace `billing.json` with what they give."""
+    from analyzer.reading.billing import read_billing
+
+    rebuilt: list[BillingFile] = []
+    failures: list[tuple[str, tuple[Problem, ...]]] = []
+    for folder in folders:
+        how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
+        data = (folder / how["name"]).read_bytes()
+        parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
+        if parsed.accepted:
+            rebuilt.append(_write_rows(root, parsed))
+        else:
+            failures.append((folder.name, parsed.problems))
+    if rebuilt or (root / MANIFEST).is_file():
+        _write_manifest(root, rebuilt)
+        sweep_billing(root, rebuilt)
+    return rebuilt, failures
+
+
+def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingOutcome | None:
+    """Read and store a billing file (`data`: the bytes of `path`); None for any other file."""
+    from analyzer.reading.billing import billing_kind, read_billing
+
+    kind = billing_kind(data)
+    if kind is None:
+        return None
+    parsed = read_billing(path.name, data, kind, sha256, path)
+    if not parsed.accepted:
+        codes = sorted({p.code for p in parsed.errors})
+        return BillingOutcome("refused", ", ".join(codes), parsed.problems)
+    outcome = store_billing(root, parsed, data)
+    warnings = tuple(p for p in parsed.problems if p.severity != "error")
+    return BillingOutcome(
+        outcome.status, outcome.message, outcome.problems + warnings, outcome.file
+    )
+
+
+def load_table(
+    root: Path,
+    table: str,
+    first: date,
+    last: date,
+    files: list[BillingFile] | None = None,
+    columns: tuple[str, ...] | None = None,
+) -> tuple[pl.DataFrame, list[BillingFile]]:
+    """Return one table's rows dated first..last, merged over overlapping downloads.
+
+    Rows of one key held by several downloads of a family count once (the first file's);
+    summarized usage rows of days a detailed report covers are left out (detailed wins).
+    Also return the files the rows came from.
+    """
+    import polars as pl
+
+    from analyzer.billing_schema import KIND_DETAILED, KIND_SUMMARIZED, table_schema
+
+    files = billing_files(root) if files is None else files
+    chosen = [
+        f
+        for f in files
+        if TABLE_OF_KIND[f.kind] == table
+        and f.first_day is not None
+        and f.first_day <= last
+        and first <= f.last_day  # type: ignore[operator]
+    ]
+    schema = table_schema(table)
+    if columns is not None:
+        schema = {c: t for c, t in schema.items() if c in columns}
+    if not chosen:
+        return pl.DataFrame(schema=schema), []
+    in_range = pl.col("date").is_between(first, last)
+    detailed_days = [(f.first_day, f.last_day) for f in chosen if f.kind == KIND_DETAILED]
+    parts: list[pl.DataFrame] = []
+    for family in sorted({FAMILY[f.kind] for f in chosen}):
+        members = [f for f in chosen if FAMILY[f.kind] == family]
+        frames = [
+            pl.scan_parquet(root / f.parquet)
+            .select(list(schema) if len(members) == 1 else pl.all())
+            .filter(in_range)
+            .with_columns(pl.lit(i, pl.Int32).alias("_file"))
+            for i, f in enumerate(members)
+        ]
+        frame = pl.concat(frames, how="diagonal_relaxed")
+        if family == KIND_SUMMARIZED:
+            for start, end in detailed_days:
+                frame = frame.filter(~pl.col("date").is_between(start, end))
+        if len(members) > 1:
+            key = list(KEYS[members[0].kind])
+            owner = frame.group_by(key).agg(pl.col("_file").min().alias("_owner"))
+            frame = frame.join(owner, on=key, how="left", nulls_equal=True).filter(
+                pl.col("_file") == pl.col("_owner")
+            )
+        parts.append(frame.select(list(schema)).collect())
+    return pl.concat(parts), chosen
+
+
+def latest_license(
+    root: Path, before: datetime, files: list[BillingFile] | None = None
+) -> tuple[pl.DataFrame | None, BillingFile | None]:
+    """Return the newest licence report made before `before` (and its entry), if any."""
+    import polars as pl
+
+    files = billing_files(root) if files is None else files
+    licences = [
+        f
+        for f in files
+        if TABLE_OF_KIND[f.kind] == "license" and (f.as_of is None or f.as_of < before)
+    ]
+    if not licences:
+        return None, None
+    newest = max(licences, key=lambda f: f.as_of or datetime.min.replace(tzinfo=before.tzinfo))
+    return pl.read_parquet(root / newest.parquet), newest

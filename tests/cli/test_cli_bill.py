@@ -1,0 +1,88 @@
+"""The `bill` and `billing-files` commands: exit codes, exact lines, JSON equal to the library's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from analyzer.answers.bill import bill_json, build_bill
+from analyzer.cli import main
+from analyzer.model import Settings
+from analyzer.store.folder import Store
+from tests.paths import ROOT
+
+SAMPLES = ROOT / "sample_reports"
+OCTO = [
+    "octo-demo-seat-activity-1788444483.csv",
+    "octo-demo-seat-activity-1791014710.csv",
+    "octo-demo-seat-activity-1793716484.csv",
+]
+
+
+def _demo_store(tmp: Path) -> Path:
+    store = tmp / "store"
+    paths = [str(SAMPLES / n) for n in OCTO] + [str(SAMPLES / "billing")]
+    result = CliRunner().invoke(main, ["ingest", *paths, "--store", str(store), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip() == "7 files: 7 stored, 0 already stored, 0 refused"
+    return store
+
+
+def test_bill_json_equals_the_library_result(tmp_path: Path) -> None:
+    """`bill --json` prints exactly bill_json(build_bill(...))."""
+    store = _demo_store(tmp_path)
+    args = ["bill", "--store", str(store), "--month", "2026-10", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    library = bill_json(build_bill(Store(store), None, "2026-10", Settings()))
+    assert json.loads(result.stdout) == library
+    kinds = {(e["login"], e["kind"]) for e in library["exceptions"]}
+    assert ("ghost-contractor", "billed-not-seated") in kinds
+    assert library["credits_used"] is not None
+
+
+def test_bill_text_says_unknown_plainly(tmp_path: Path) -> None:
+    """A month without an AI usage report says the credits are unknown, not zero."""
+    store = _demo_store(tmp_path)
+    (store / "billing.json").write_text(
+        json.dumps(
+            {
+                "format_version": 1,
+                "files": [
+                    f
+                    for f in json.loads((store / "billing.json").read_text())["files"]
+                    if f["kind"] != "ai-usage-report"
+                ],
+            }
+        )
+    )
+    result = CliRunner().invoke(main, ["bill", "--store", str(store), "--month", "2026-10"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "AI credits used     unknown: no AI usage report for 2026-10" in lines
+    assert "note: no AI usage report for 2026-10: credits unknown" in lines
+    assert result.stderr.strip() == "octo-demo 2026-10: total billed 6,957.68 USD, 5 exceptions"
+
+
+def test_bill_on_an_empty_store_is_an_error(tmp_path: Path) -> None:
+    """No snapshots: one Error line, exit 1."""
+    result = CliRunner().invoke(main, ["bill", "--store", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the store")
+
+
+def test_billing_files_lists_kinds_and_periods(tmp_path: Path) -> None:
+    """`billing-files --json` lists every stored billing file with its kind and period."""
+    store = _demo_store(tmp_path)
+    result = CliRunner().invoke(main, ["billing-files", "--store", str(store), "--json"])
+    assert result.exit_code == 0
+    body = json.loads(result.stdout)
+    assert sorted(f["kind"] for f in body) == [
+        "ai-usage-report",
+        "enterprise-license-report",
+        "metered-usage-detailed",
+        "premium-request-report",
+    ]
+    assert result.stderr.strip() == f"4 billing files in {store}"
