@@ -29,7 +29,9 @@ from sample_reports.generate import (
 
 REPO = Path(__file__).resolve().parents[1]
 SLUG = "bigorg"
-FIRST_MONTH = (2024, 11)  # history runs 2024-11 .. 2026-10; the new month is 2026-11
+# The new month is always 2026-11 and the history the months before it (24: 2024-11 .. 2026-10),
+# so every report time is in the past and passes the reader's plausibility check.
+NEW_MONTH = (2026, 11)
 WARMUP_MONTHS = 3
 CHURN = 0.02  # share of seats leaving (and as many joining) each month
 NEVER, QUIET, DORMANT, REGULAR = range(4)  # seat kinds
@@ -55,10 +57,14 @@ class Population:
 
 
 def month_times(count: int, rng: random.Random) -> list[datetime]:
-    """Return `count` monthly report times from the warm-up on: the 3rd, varying time, UTC."""
+    """Return `count` monthly report times from the warm-up on: the 3rd, varying time, UTC.
+
+    The last of them falls in NEW_MONTH.
+    """
+    first = NEW_MONTH[0] * 12 + NEW_MONTH[1] - 1 - (count - 1)
     times = []
     for offset in range(-WARMUP_MONTHS - 1, count):
-        index = FIRST_MONTH[0] * 12 + FIRST_MONTH[1] - 1 + offset
+        index = first + offset
         hms = (rng.randint(4, 20), rng.randint(0, 59), rng.randint(0, 59))
         times.append(datetime(index // 12, index % 12 + 1, 3, *hms, tzinfo=UTC))
     return times
@@ -164,7 +170,8 @@ def simulate(seats: int, months: int, seed: int) -> list[tuple[datetime, pl.Data
     times = month_times(months, rng)
     epochs = [int(t.timestamp()) for t in times]
     pop = Population()
-    origin = int(datetime(2023, 1, 2, tzinfo=UTC).timestamp())
+    # Seats are granted from 2023-01-02 on (or a year before a longer history starts).
+    origin = min(int(datetime(2023, 1, 2, tzinfo=UTC).timestamp()), epochs[0] - 365 * 86_400)
     add_seats(pop, rng, seats, -WARMUP_MONTHS, range(origin, epochs[0]))
     reports = []
     for index in range(1, len(times)):

@@ -50,12 +50,12 @@ def ensure_peer() -> Path:
 
 def ensure_long_history() -> list[Path]:
     """Make 60 monthly reports of the benchmark org when missing; return them, oldest first."""
-    files = sorted(LONG_HISTORY.glob("*.csv"))
+    files = sorted((LONG_HISTORY / "history").glob("*.csv"))
     if len(files) != 60:
         print("generating a 60-month history ...", file=sys.stderr, flush=True)
         shutil.rmtree(LONG_HISTORY, ignore_errors=True)
         _run([PYTHON, BENCH / "generate.py", "--out", LONG_HISTORY, "--months", "60"])
-        files = sorted(LONG_HISTORY.glob("*.csv"))
+        files = sorted((LONG_HISTORY / "history").glob("*.csv"))
     return files
 
 

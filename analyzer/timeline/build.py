@@ -65,17 +65,14 @@ class Timeline:
         return self._frames[k]
 
     def per_snapshot(self, *aggs: pl.Expr, by: tuple[str, ...] = ()) -> pl.DataFrame:
-        """Return the aggregates of each snapshot's seats, by k (and by `by` within it).
+        """Return the aggregates of each snapshot's seats, by k (and by `by` within it)."""
+        parts = [self.frame(k).lazy().group_by("k", *by).agg(*aggs) for k in self.indexes]
+        return pl.concat(pl.collect_all(parts)).sort("k", *by)
 
-        Snapshots not already at hand are computed, aggregated and let go one at a time, so
-        a history needs the memory of one snapshot, not of all.
-        """
-        parts = []
-        for k in range(len(self.snapshots)):
-            frame = self._frames.get(k)
-            frame = self._states_of(k) if frame is None else frame
-            parts.append(frame.lazy().group_by("k", *by).agg(*aggs).collect())
-        return pl.concat(parts).sort("k", *by)
+    @property
+    def indexes(self) -> range:
+        """Return the index of every snapshot, oldest first."""
+        return range(len(self.snapshots))
 
     def at(self, k: int) -> pl.DataFrame:
         """Return the seats of snapshot k, sorted by login."""
