@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.answers.history import stored_history
 from analyzer.answers.scope import (
     open_timeline,
     pick_snapshot,
@@ -36,7 +37,7 @@ from analyzer.model import (
 from analyzer.store.folder import Store
 from analyzer.timeline.build import Timeline
 from analyzer.timeline.diff import diff_snapshots
-from analyzer.timeline.figures import history_table, summarize
+from analyzer.timeline.figures import summarize
 from analyzer.timeline.quality import find_issues
 from analyzer.timeline.seats import check_first_list, follow_through, reclaim_list, seat_table
 from analyzer.times import iso
@@ -281,5 +282,6 @@ def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:
 
 def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataFrame:
     """Return one row per snapshot of the scope."""
+    _, infos = scope_snapshots(store, scope)
     timeline = open_timeline(store, scope, settings)
-    return with_history_engagement(store, timeline, history_table(timeline))
+    return with_history_engagement(store, timeline, stored_history(store, timeline, infos))

@@ -9,6 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from analyzer import __version__
+from analyzer.answers.history import stored_history
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
 from analyzer.config import load_people
 from analyzer.model import LAST_MONTH_DAYS, ReportData, SeatDiff, Settings
@@ -16,7 +17,6 @@ from analyzer.store.folder import Store
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.figures import (
     activation,
-    history_table,
     idle_buckets,
     summarize,
     surface_mix,
@@ -171,6 +171,7 @@ def build_report_data(
     scope, infos = scope_snapshots(store, scope)
     k, k_prev = pick_month(infos, month)
     timeline = stored_timeline(store, infos, k, settings)
+    history = stored_history(store, timeline, infos)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
     data = ReportData(
@@ -183,8 +184,8 @@ def build_report_data(
         generated_at=now,
         tool_version=__version__,
         settings=settings,
-        history=history_table(timeline),
-        surface_mix=surface_mix(timeline).drop("k"),
+        history=history,
+        surface_mix=surface_mix(history),
         idle_buckets=idle_buckets(timeline, k),
         activation=activation(timeline, k),
         seats=seats,

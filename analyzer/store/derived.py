@@ -148,3 +148,29 @@ def _entry_json(entry: ChainEntry) -> dict[str, Any]:
 def remove_derived(root: Path) -> None:
     """Remove every derived file (rebuild re-derives them on the next answer)."""
     shutil.rmtree(root / DERIVED, ignore_errors=True)
+
+
+def history_path(root: Path, scope: str, fingerprint: str) -> Path:
+    """Return where the history rows computed under one set of settings are kept."""
+    return _folder(root, scope) / f"history-{fingerprint}.parquet"
+
+
+def read_history(root: Path, scope: str, fingerprint: str) -> pl.DataFrame | None:
+    """Return the kept history rows of a scope under these settings; None when absent or bad."""
+    import polars as pl
+
+    path = history_path(root, scope, fingerprint)
+    try:
+        return pl.read_parquet(path) if path.is_file() else None
+    except (OSError, pl.exceptions.PolarsError):
+        return None  # derived: a damaged file is computed again
+
+
+def write_history(root: Path, scope: str, fingerprint: str, rows: pl.DataFrame) -> None:
+    """Keep a scope's history rows under these settings (the caller holds the store's lock)."""
+    folder = _folder(root, scope)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = history_path(root, scope, fingerprint)
+    staged = folder / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    rows.write_parquet(staged, compression="zstd", compression_level=1)
+    os.replace(staged, target)

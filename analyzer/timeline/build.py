@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -64,9 +64,14 @@ class Timeline:
             self._frames[k] = self._states_of(k)
         return self._frames[k]
 
-    def per_snapshot(self, *aggs: pl.Expr, by: tuple[str, ...] = ()) -> pl.DataFrame:
-        """Return the aggregates of each snapshot's seats, by k (and by `by` within it)."""
-        parts = [self.frame(k).lazy().group_by("k", *by).agg(*aggs) for k in self.indexes]
+    def per_snapshot(
+        self, *aggs: pl.Expr, by: tuple[str, ...] = (), ks: Sequence[int] | None = None
+    ) -> pl.DataFrame:
+        """Return the aggregates of each snapshot's seats (of `ks`, default all), by k."""
+        chosen = self.indexes if ks is None else ks
+        if not chosen:
+            return pl.DataFrame()
+        parts = [self.frame(k).lazy().group_by("k", *by).agg(*aggs) for k in chosen]
         return pl.concat(pl.collect_all(parts)).sort("k", *by)
 
     @property

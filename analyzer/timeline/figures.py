@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from analyzer.model import (
@@ -58,22 +60,6 @@ def summarize(timeline: Timeline, k: int | None = None) -> SnapshotSummary:
     )
 
 
-def churn(timeline: Timeline) -> pl.DataFrame:
-    """Return k, added, removed: logins new since / gone since the previous snapshot."""
-    # A login whose run starts at k was not in snapshot k-1; the others continue a run.
-    counts = timeline.per_snapshot(
-        pl.len().alias("seats"), (pl.col("run_start_k") == pl.col("k")).sum().alias("added")
-    )
-    return counts.select(
-        "k",
-        pl.col("added").cast(pl.Int64),
-        (pl.col("seats").shift(1) - (pl.col("seats") - pl.col("added")))
-        .fill_null(0)
-        .cast(pl.Int64)
-        .alias("removed"),
-    )
-
-
 def plan_counts(plans: list[str]) -> list[pl.Expr]:
     """Return per-plan seats, idle seats and reclaim candidates: what costs are rebuilt from.
 
@@ -92,62 +78,83 @@ def plan_counts(plans: list[str]) -> list[pl.Expr]:
     return exprs
 
 
+def history_rows(timeline: Timeline, ks: Sequence[int] | None = None) -> pl.DataFrame:
+    """Return the history row of each snapshot k in `ks` (default: all), without `removed`.
+
+    A row depends on that snapshot's carried state, the scope's first snapshot and the
+    settings only, so rows can be kept and reused; `finish_history` then adds what needs the
+    row before (seats removed since it).
+    """
+    ks = list(timeline.indexes if ks is None else ks)
+    plans = list(timeline.settings.prices)
+    per_k = timeline.per_snapshot(
+        *state_counts(),
+        *plan_counts(plans),
+        # A login whose run starts at k was not in snapshot k-1; the others continue a run.
+        (pl.col("run_start_k") == pl.col("k")).sum().cast(pl.Int64).alias("added"),
+        ks=ks,
+    )
+    families = timeline.per_snapshot(pl.len().alias("n"), by=("surface_family",), ks=ks)
+    mix = (
+        pl.DataFrame({"k": ks}, schema={"k": pl.Int32})
+        .join(pl.DataFrame({"surface_family": list(FAMILY_ORDER)}), how="cross")
+        .join(families, on=["k", "surface_family"], how="left")
+        .pivot(on="surface_family", index="k", values="n")
+        .select(
+            "k",
+            *[pl.col(f).fill_null(0).cast(pl.Int64).alias(f"surface_{f}") for f in FAMILY_ORDER],
+        )
+    )
+    times = pl.DataFrame(
+        {"k": ks, "as_of": [timeline.snapshots[k].as_of for k in ks]},
+        schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
+    )
+    return times.join(per_k, on="k", how="left").join(mix, on="k", how="left").sort("k")
+
+
+def finish_history(rows: pl.DataFrame, plans: Sequence[str]) -> pl.DataFrame:
+    """Return the history table from every snapshot's row (oldest first): adds `removed`."""
+    return rows.sort("k").select(
+        "as_of",
+        "seats",
+        *STATES,
+        "pending_cancellation",
+        "reclaim_candidates",
+        "added",
+        (pl.col("seats").shift(1) - (pl.col("seats") - pl.col("added")))
+        .fill_null(0)
+        .cast(pl.Int64)
+        .alias("removed"),
+        "monthly_cost",
+        "idle_monthly_cost",
+        *[f"surface_{f}" for f in FAMILY_ORDER],
+        *[f"{what}_{plan}" for plan in plans for what in ("seats", "idle", "reclaim")],
+    )
+
+
 def history_table(timeline: Timeline) -> pl.DataFrame:
     """Return one row per snapshot: time, seats, states, pending, churn, costs, surfaces.
 
     Then, per priced plan: `seats_<plan>`, `idle_<plan>` and `reclaim_<plan>`.
     """
-    plans = list(timeline.settings.prices)
-    per_k = timeline.per_snapshot(*state_counts(), *plan_counts(plans))
-    times = pl.DataFrame(
-        {"k": list(range(len(timeline.snapshots))), "as_of": [i.as_of for i in timeline.snapshots]},
-        schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
-    )
-    mix = (
-        surface_mix(timeline)
-        .pivot(on="family", index="k", values="seats")
-        .select("k", *[pl.col(f).alias(f"surface_{f}") for f in FAMILY_ORDER])
-    )
-    return (
-        times.join(per_k, on="k", how="left")
-        .join(churn(timeline), on="k", how="left")
-        .join(mix, on="k", how="left")
-        .sort("k")
-        .select(
-            "as_of",
-            "seats",
-            *STATES,
-            "pending_cancellation",
-            "reclaim_candidates",
-            "added",
-            "removed",
-            "monthly_cost",
-            "idle_monthly_cost",
-            *[f"surface_{f}" for f in FAMILY_ORDER],
-            *[f"{what}_{plan}" for plan in plans for what in ("seats", "idle", "reclaim")],
-        )
-    )
+    return finish_history(history_rows(timeline), list(timeline.settings.prices))
 
 
-def surface_mix(timeline: Timeline) -> pl.DataFrame:
-    """Return k, as_of, family, seats for every snapshot and every family (zeros included)."""
-    counts = timeline.per_snapshot(pl.len(), by=("surface_family",))
-    grid = pl.DataFrame({"k": list(range(len(timeline.snapshots)))}, schema={"k": pl.Int32}).join(
-        pl.DataFrame({"family": list(FAMILY_ORDER)}), how="cross"
-    )
-    times = pl.DataFrame(
-        {"k": list(range(len(timeline.snapshots))), "as_of": [i.as_of for i in timeline.snapshots]},
-        schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
-    )
+def surface_mix(history: pl.DataFrame) -> pl.DataFrame:
+    """Return as_of, family, seats for every snapshot and family (zeros included), long form."""
     return (
-        grid.join(
-            counts.rename({"surface_family": "family", "len": "seats"}),
-            on=["k", "family"],
-            how="left",
+        history.select("as_of", *[f"surface_{f}" for f in FAMILY_ORDER])
+        .unpivot(index="as_of", variable_name="family", value_name="seats")
+        .with_columns(pl.col("family").str.strip_prefix("surface_"), pl.col("seats").cast(pl.Int64))
+        .with_columns(
+            pl.col("family")
+            .replace_strict(
+                list(FAMILY_ORDER), list(range(len(FAMILY_ORDER))), return_dtype=pl.Int32
+            )
+            .alias("_order")
         )
-        .with_columns(pl.col("seats").fill_null(0).cast(pl.Int64))
-        .join(times, on="k")
-        .select("k", "as_of", "family", "seats")
+        .sort("as_of", "_order")
+        .drop("_order")
     )
 
 

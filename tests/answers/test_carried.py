@@ -157,3 +157,30 @@ def test_forgetting_a_snapshot_recomputes_the_ones_after_it(tmp_path: Path) -> N
     chain = chain_files(Store(store.root))
     assert list(chain) == ids and chain[ids[1]][0] == ids[0]
     assert check_carried(Store(store.root)) == []
+
+
+def test_kept_history_rows_equal_the_full_history_table(tmp_path: Path) -> None:
+    """history reads kept rows: equal to a full computation, per set of settings, and after
+    an older snapshot is inserted the rows after it are computed again."""
+    from analyzer.answers.history import stored_history
+    from analyzer.timeline.figures import history_table
+
+    paths = [
+        write_activity(tmp_path / "in", "acme", t, seats)  # type: ignore[arg-type]
+        for t, seats in snapshots(5)
+    ]
+    store = Store(tmp_path / "store")
+    ingest_files(store, [paths[0], paths[2], paths[3], paths[4]])
+    for settings_ in (Settings(), Settings(stale_days=7, prices={"business": 21.0})):
+        for _ in range(2):  # computed, then read back
+            timeline = open_timeline(store, "acme", settings_)
+            kept = stored_history(store, timeline, store.snapshots())
+            assert_frame_equal(
+                kept, history_table(build_timeline(store, store.snapshots(), settings_))
+            )
+    assert len(list((store.root / "derived" / "acme").glob("history-*.parquet"))) == 2
+    ingest_files(store, [paths[1]])  # an older download found later
+    timeline = open_timeline(store, "acme", Settings())
+    kept = stored_history(store, timeline, store.snapshots())
+    assert kept.height == 5
+    assert_frame_equal(kept, history_table(build_timeline(store, store.snapshots(), Settings())))

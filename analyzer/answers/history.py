@@ -1,0 +1,111 @@
+"""The history table from kept rows: each snapshot's row is computed once per set of settings.
+
+A history row depends on the snapshot's carried state, the scope's first snapshot and the
+settings (thresholds, prices, exclusions) only. Rows are kept under `derived/` keyed by a
+fingerprint of those settings and checked against the carried state they came from (its
+checksum), so `history`, the page and the workbook read one small table, and only snapshots
+new since (or recomputed after an out-of-order ingest) are computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import polars as pl
+
+from analyzer import __version__
+from analyzer.errors import OutputError
+from analyzer.model import Settings, SnapshotInfo
+from analyzer.store.derived import read_chain, read_history, write_history
+from analyzer.store.folder import Store
+from analyzer.store.lock import store_lock
+from analyzer.surfaces import FAMILY_ORDER
+from analyzer.timeline.build import Timeline
+from analyzer.timeline.figures import finish_history, history_rows
+
+# Bump when the definitions behind a history row change: kept rows are then recomputed.
+ROWS_VERSION = 1
+_KEYS = ("id", "carried_sha256", "first_id")
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """Return a short digest of everything a history row depends on besides the data."""
+    facts = {
+        "rows": ROWS_VERSION,
+        "version": __version__,
+        "families": list(FAMILY_ORDER),
+        "stale_days": settings.stale_days,
+        "grace_days": settings.grace_days,
+        "prices": sorted(settings.prices.items()),
+        "default_plan": settings.default_plan,
+        "exclude_logins": sorted(settings.exclude_logins),
+        "exclude_patterns": sorted(settings.exclude_patterns),
+    }
+    text = json.dumps(facts, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def stored_history(store: Store, timeline: Timeline, infos: list[SnapshotInfo]) -> pl.DataFrame:
+    """Return the history table of `timeline` (snapshots 0..last of `infos`), reusing kept rows.
+
+    `infos` is the scope's whole list of snapshots; rows of snapshots after the timeline's
+    last are kept as they are.
+    """
+    scope, settings = timeline.scope, timeline.settings
+    for info in timeline.snapshots:  # a history never stands on a snapshot damaged since
+        store.check(info)
+    fingerprint = settings_fingerprint(settings)
+    chain = read_chain(store.root, scope)
+    first = infos[0].id
+    wanted = {
+        info.id: (chain[info.id].sha256 if info.id in chain else None, k)
+        for k, info in enumerate(timeline.snapshots)
+    }
+    kept = read_history(store.root, scope, fingerprint)
+    usable = pl.DataFrame()
+    if kept is not None and set(_KEYS) <= set(kept.columns):
+        valid = [
+            row_id
+            for row_id, sha, row_first in kept.select(_KEYS).iter_rows()
+            if row_id in wanted and wanted[row_id][0] == sha and sha and row_first == first
+        ]
+        usable = kept.filter(pl.col("id").is_in(valid))
+    have = set(usable["id"].to_list()) if usable.height else set()
+    missing = [k for row_id, (_, k) in wanted.items() if row_id not in have]
+    if missing:
+        fresh = history_rows(timeline, missing).with_columns(
+            pl.col("k")
+            .replace_strict(
+                missing, [timeline.snapshots[k].id for k in missing], return_dtype=pl.String
+            )
+            .alias("id"),
+            pl.col("k")
+            .replace_strict(
+                missing,
+                [wanted[timeline.snapshots[k].id][0] for k in missing],
+                return_dtype=pl.String,
+            )
+            .alias("carried_sha256"),
+            pl.lit(first).alias("first_id"),
+        )
+        usable = pl.concat([usable, fresh], how="diagonal_relaxed") if usable.height else fresh
+        _keep(store, scope, fingerprint, kept, usable)
+    index = {row_id: k for row_id, (_, k) in wanted.items()}
+    rows = usable.with_columns(pl.col("id").replace_strict(index, return_dtype=pl.Int32).alias("k"))
+    return finish_history(rows, list(settings.prices))
+
+
+def _keep(
+    store: Store, scope: str, fingerprint: str, kept: pl.DataFrame | None, rows: pl.DataFrame
+) -> None:
+    """Keep the rows (and kept rows of other snapshots), unless the store cannot be written."""
+    keep = rows.filter(pl.col("carried_sha256").is_not_null())
+    if kept is not None and "id" in kept.columns:
+        others = kept.filter(~pl.col("id").is_in(keep["id"].implode()))
+        keep = pl.concat([others, keep], how="diagonal_relaxed")
+    try:
+        with store_lock(store.root / ".lock"):
+            write_history(store.root, scope, fingerprint, keep.drop("k", strict=False))
+    except (OSError, OutputError):
+        return  # answers stay right without the kept rows
