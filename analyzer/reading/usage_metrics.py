@@ -173,7 +173,7 @@ def _fast_frame(data: bytes) -> pl.DataFrame | None:
             separator="\x1f",
             quote_char=None,
             schema={"line": pl.String},
-        ).filter(pl.col("line").str.strip_chars().str.len_bytes() > 0)
+        ).drop_nulls()  # blank lines
         frame = lines.select(pl.col("line").str.json_decode(pl.Struct(source_schema()))).unnest(
             "line"
         )
