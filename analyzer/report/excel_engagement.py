@@ -51,8 +51,8 @@ def write_engagement(
     """Write the Engagement sheet: coverage, tiers per snapshot, key tables, light use."""
     e = data.engagement
     assert e is not None
-    widths = [max(a, b) for a, b in zip(widths_of(_TIER_COLUMNS), widths_of(light_columns), strict=False)]
-    widths += widths_of(light_columns)[len(widths) :]
+    tiers, lights = widths_of(_TIER_COLUMNS), widths_of(light_columns)
+    widths = [max(a, b) for a, b in zip(tiers, lights, strict=False)] + lights[len(tiers) :]
     sheet = book.add_sheet("Engagement", widths, freeze=None)
     sheet.append([Styled("Engagement from the usage-metrics files", bold=True)])
     sheet.append([Styled(e.coverage[0].upper() + e.coverage[1:], wrap=False)])
