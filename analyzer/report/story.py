@@ -103,7 +103,7 @@ def engagement_sentence(data: ReportData) -> str | None:
     tiers = e.current_tiers
     text = (
         f"Usage metrics for the 28 days to {fmt_date(e.window_end)}: "
-        f"{tiers.get('daily', 0):,} seats used Copilot on 15 days or more, "
+        f"{count(tiers.get('daily', 0), 'seat')} used Copilot on 15 days or more, "
         f"{tiers.get('weekly', 0):,} on 4-14, {tiers.get('occasional', 0):,} on 1-3 and "
         f"{tiers.get('none', 0):,} not at all"
     )
