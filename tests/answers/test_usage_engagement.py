@@ -131,3 +131,16 @@ def test_login_index_follows_renames_without_scanning_parts(tmp_path: Path) -> N
     assert usage.indexes()["acme"] == [p.sha256 for p in usage.scope_parts("acme")]
     aliases = usage.logins("acme", OCT28)
     assert set(aliases.filter(pl.col("user_id") == 3)["login"]) == {"cy-old", "cy"}
+
+
+def test_a_store_of_usage_files_only_answers_usage(tmp_path: Path) -> None:
+    """Ingesting only usage-metrics files leaves a sound store the usage answer reads."""
+    from analyzer.answers.usage_queries import get_usage
+    from analyzer.store.folder import Store
+    from analyzer.store.verify import verify_store
+
+    store = Store(tmp_path / "store")
+    ingest_files(store, [_enterprise_28_day(tmp_path)], scope="acme")
+    answer = get_usage(store, "acme", None, Settings())
+    assert answer.table.height == 3  # ann, bob, cy (renamed): the users the data names
+    assert verify_store(store.root).ok
