@@ -144,3 +144,14 @@ def test_a_store_of_usage_files_only_answers_usage(tmp_path: Path) -> None:
     answer = get_usage(store, "acme", None, Settings())
     assert answer.table.height == 3  # ann, bob, cy (renamed): the users the data names
     assert verify_store(store.root).ok
+
+
+def test_usage_answer_names_each_seats_top_ide_and_language(tmp_path: Path) -> None:
+    """The narrowed breakdowns still give every user with records a top IDE and language."""
+    from analyzer.answers.usage_queries import get_usage
+
+    store = _store(tmp_path)
+    ingest_files(store, [_enterprise_28_day(tmp_path)], scope="acme")
+    table = get_usage(store, "acme", "2026-10", Settings()).table
+    ann = table.filter(pl.col("login") == "ann").row(0, named=True)
+    assert (ann["top_ide"], ann["top_language"]) == ("vscode", "python")
