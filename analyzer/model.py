@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from analyzer.times import iso
@@ -264,6 +264,59 @@ class SeatDiff:
         return dict(sorted(counts.items()))
 
 
+# Engagement tiers over a 28-day window, in display order (README "Definitions").
+ENGAGEMENT_TIERS: tuple[str, ...] = ("daily", "weekly", "occasional", "none")
+TIER_LABELS: dict[str, str] = {
+    "daily": "Daily (15+ days)",
+    "weekly": "Weekly (4-14 days)",
+    "occasional": "Occasional (1-3 days)",
+    "none": "None (0 days)",
+}
+
+
+@dataclass(frozen=True)
+class EngagementData:
+    """How much the seats are really used, from the usage-metrics files, beside a snapshot.
+
+    Days no stored file covers are unknown, never days without use: every per-seat figure
+    is null unless the whole window is covered, and so are the tiers of a snapshot whose
+    window is not.
+
+    Frames and their columns:
+    - tiers: one row per snapshot of the history (oldest first): as_of, daily, weekly,
+      occasional, none (seats per tier; null when that snapshot's window is not covered)
+    - seats: one row per seat of the current snapshot (login, lower-case): days_active,
+      tier, days_chat, days_agent, days_cli (days of the window), credits_used (null when
+      unknown); every column null when the window is not fully covered
+    - days_active: days (0-28), tier, seats: the distribution (empty unless complete)
+    - features / ides / languages / models: key, users, user_days, interactions: users with
+      records in the window's covered days per key, most users first (models: chat only)
+    - light_use: active seats in the occasional tier (cost first): login, display_login,
+      days, orgs, team, plan, monthly_cost
+    """
+
+    coverage: str  # "usage data covers 2026-10-01..2026-10-28; 3 days missing"
+    window_start: date | None
+    window_end: date | None
+    window_covered: int  # days of the window a file covers (28 when complete)
+    note: str  # what the window is, or why there is none
+    tiers: pl.DataFrame
+    seats: pl.DataFrame
+    days_active: pl.DataFrame
+    features: pl.DataFrame
+    ides: pl.DataFrame
+    languages: pl.DataFrame
+    models: pl.DataFrame
+    light_use: pl.DataFrame
+    light_use_monthly_cost: float
+    current_tiers: dict[str, int] | None  # seats per tier now; None when unknown
+
+    @property
+    def complete(self) -> bool:
+        """Return True when every day of the current window is covered."""
+        return self.window_start is not None and self.window_covered == 28
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Everything the monthly HTML page and the finance workbook show, computed once.
@@ -297,6 +350,7 @@ class ReportData:
       reclaim_candidates, monthly_cost, idle_monthly_cost; sorted by key with UNMAPPED
       last; keys are unique ignoring case (case variants are one group, shown with the most
       common spelling); each frame's totals equal `current`'s
+    - engagement: the usage-metrics figures (EngagementData), None without usage data
     """
 
     scope: str
@@ -323,6 +377,7 @@ class ReportData:
     definitions: tuple[tuple[str, str], ...]  # (term, definition) for the footer
     pseudonymized: bool = False
     bill: BillData | None = None  # the month's bill, when the store holds billing files
+    engagement: EngagementData | None = None  # usage metrics, when the store holds them
 
 
 @dataclass(frozen=True)

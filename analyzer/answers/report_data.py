@@ -11,6 +11,7 @@ import polars as pl
 from analyzer import __version__
 from analyzer.answers.history import stored_history
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
+from analyzer.answers.usage_queries import report_engagement
 from analyzer.config import load_people
 from analyzer.model import LAST_MONTH_DAYS, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
@@ -148,8 +149,16 @@ def pseudonymize(data: ReportData) -> ReportData:
             _mask(changes.transitions),
             _mask(changes.moves),
         )
+    engagement = data.engagement
+    if engagement is not None:
+        engagement = dataclasses.replace(
+            engagement,
+            seats=_mask(engagement.seats),
+            light_use=_mask(engagement.light_use),
+        )
     return dataclasses.replace(
         data,
+        engagement=engagement,
         seats=_mask(data.seats),
         reclaim=_mask(data.reclaim),
         check_first=_mask(data.check_first),
@@ -197,5 +206,6 @@ def build_report_data(
         findings=find_issues(timeline, k, now),
         sources=tuple(infos[: k + 1]),
         definitions=definitions(settings),
+        engagement=report_engagement(store, timeline, k, seats),
     )
     return pseudonymize(data) if anonymous else data

@@ -204,7 +204,7 @@ def seat_usage(
         .join(per_user, on="user_id", how="left")
         .join(windowed, on="user_id", how="left")
         .join(_top(month_breakdowns, "ide", "top_ide"), on="user_id", how="left")
-        .join(_top(month_breakdowns, "language_feature", "top_language"), on="user_id", how="left")
+        .join(_top(month_breakdowns, "language", "top_language"), on="user_id", how="left")
     )
     covered = len(coverage.covered) > 0
     counts = ["days_active", "days_chat", "days_agent", "days_cli", "days_code_review"]

@@ -24,8 +24,9 @@ from analyzer.answers.usage import (
     window_days_for,
     window_ending,
 )
+from analyzer.answers.usage_engagement import build_engagement
 from analyzer.errors import SelectionError
-from analyzer.model import Finding, Settings, SnapshotInfo, SnapshotSummary
+from analyzer.model import EngagementData, Finding, Settings, SnapshotInfo, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.store.usage import UsageStore
 from analyzer.timeline.build import Timeline
@@ -318,3 +319,17 @@ def with_history_engagement(store: Store, timeline: Timeline, table: pl.DataFram
     if tiers is None:
         return table
     return table.join(tiers, on="as_of", how="left")
+
+
+def report_engagement(
+    store: Store, timeline: Timeline, k: int, seats: pl.DataFrame
+) -> EngagementData | None:
+    """Return the report's engagement figures for snapshot k; None without usage data."""
+    times = [info.as_of for info in timeline.snapshots[: k + 1]]
+    return build_engagement(
+        usage_store(store),
+        timeline.snapshots[k].scope,
+        seats,
+        times,
+        lambda i: timeline.frame(i)["login"],
+    )

@@ -11,6 +11,7 @@ import polars as pl
 from analyzer.errors import OutputError
 from analyzer.model import IDLE_STATES, STATES, UNMAPPED, ReportData, state_label
 from analyzer.report.excel_cells import ILLEGAL_XML
+from analyzer.report.excel_engagement import seat_columns, with_engagement, write_engagement
 from analyzer.report.excel_sheets import write_changes, write_sources, write_trend
 from analyzer.report.excel_summary import write_summary
 from analyzer.report.excel_tables import (
@@ -61,16 +62,25 @@ def write_workbook(data: ReportData, path: Path) -> None:
         # Seats ranges its formulas sum are known; every sheet streams to its own file.
         summary = book.add_sheet("Summary", _SUMMARY_WIDTHS, freeze=None)
         fit_one_page(summary.ws)
-        seat_frame = _seat_frame(data, labels)
-        seat_columns = _with_plan_price(_present(_seat_columns(labels, people), seat_frame))
+        seat_frame = with_engagement(_seat_frame(data, labels), data)
+        columns = [*_seat_columns(labels, people), *seat_columns(data)]
+        seat_cols = _with_plan_price(_present(columns, seat_frame))
         seats_sheet = book.add_sheet(
-            "Seats", widths_of(seat_columns), freeze="B2", print_titles=("1:1", "A:A")
+            "Seats", widths_of(seat_cols), freeze="B2", print_titles=("1:1", "A:A")
         )
-        seats = write_table(seats_sheet, "SeatsTable", seat_frame, seat_columns, totals=True)
+        seats = write_table(seats_sheet, "SeatsTable", seat_frame, seat_cols, totals=True)
         _write_list(book, "Reclaim", "ReclaimTable", _reclaim_frame(data, labels), people,
                     _RECLAIM_COLUMNS)  # fmt: skip
         _write_list(book, "Check first", "CheckFirstTable", _check_first_frame(data, labels),
                     people, _CHECK_FIRST_COLUMNS)  # fmt: skip
+        if data.engagement is not None:
+            light = _with_people(data.engagement.light_use, data).with_columns(
+                pl.col("orgs", "team").fill_null(UNMAPPED)
+            )
+            light_columns = [Column("Login", "text", 16, "display_login", total="label"),
+                             *_people_columns(people), Column("Days active", "number", 9, "days"),
+                             *_RECLAIM_COLUMNS[-3:]]  # fmt: skip
+            write_engagement(book, data, light, _with_plan_price(_present(light_columns, light)))
         if data.changes is not None:
             write_changes(book, data, _seat_frame(data, labels), labels)
         trend = write_trend(book, data)

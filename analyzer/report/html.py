@@ -16,6 +16,7 @@ from markupsafe import Markup
 from analyzer.fsutil import atomic_path
 from analyzer.model import STATES, ReportData, SnapshotSummary
 from analyzer.report.charts import Chart, build_charts
+from analyzer.report.engagement import build_section
 from analyzer.report.palette import STATE_COLORS
 from analyzer.report.story import build_story
 from analyzer.report.tables import (
@@ -198,6 +199,7 @@ def _month_name(month: str) -> str:
 def render_html(data: ReportData) -> str:
     """Render the whole monthly report page for `data`."""
     charts = build_charts(data)
+    engagement = build_section(data)
     plotly_js, page_js = _plotly_js(), _page_js()
     zone = data.settings.timezone
     return (
@@ -214,6 +216,11 @@ def render_html(data: ReportData) -> str:
             story=build_story(data),
             kpis=build_kpis(data.current, data.previous),
             charts=[(c, chart_json(c) if c.shown else None) for c in charts],
+            engagement=engagement,
+            engagement_charts=[
+                (c, chart_json(c) if c.shown else None)
+                for c in (engagement.charts if engagement else [])
+            ],
             reclaim=reclaim_table(data),
             check_first=check_first_table(data),
             changes=changes_tables(data),

@@ -67,3 +67,13 @@ def fold_family(family: str | None, shown: tuple[str, ...]) -> str:
     if family is None or family == UNKNOWN:
         return UNKNOWN
     return family if family in shown else OTHER
+
+
+# Engagement tiers: one sequential hue, darker for more days active, grey for none. Neither a
+# state's colour (tiers are not states) nor used with the surface families in one chart.
+TIER_COLORS: dict[str, str] = {
+    "daily": "#3d1e8a",
+    "weekly": "#8250df",
+    "occasional": "#c8b2f5",
+    "none": "#d0d7de",
+}

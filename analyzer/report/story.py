@@ -93,6 +93,28 @@ def follow_through_sentence(data: ReportData) -> str | None:
     return "Follow-through: " + described[0].upper() + described[1:] + "."
 
 
+def engagement_sentence(data: ReportData) -> str | None:
+    """Say how much the seats were really used, from the usage-metrics files, when there are any."""
+    e = data.engagement
+    if e is None:
+        return None
+    if e.window_end is None or e.current_tiers is None:
+        return f"Engagement unknown: {e.note}."
+    tiers = e.current_tiers
+    text = (
+        f"Usage metrics for the 28 days to {fmt_date(e.window_end)}: "
+        f"{count(tiers.get('daily', 0), 'seat')} used Copilot on 15 days or more, "
+        f"{tiers.get('weekly', 0):,} on 4-14, {tiers.get('occasional', 0):,} on 1-3 and "
+        f"{tiers.get('none', 0):,} not at all"
+    )
+    if e.light_use.height:
+        text += (
+            f"; {count(e.light_use.height, 'active seat')} used it on 1-3 days only "
+            f"({fmt_money(e.light_use_monthly_cost, data.current.currency)} a month)"
+        )
+    return text + "."
+
+
 def quality_sentence(data: ReportData) -> str:
     """Say how many findings of each severity there are, and the most severe warning."""
     if not data.findings:
@@ -114,6 +136,7 @@ def build_story(data: ReportData) -> list[str]:
         movement_sentence(data),
         reclaim_sentence(data),
         follow_through_sentence(data),
+        engagement_sentence(data),
         quality_sentence(data),
     ]
     return [s for s in sentences if s]

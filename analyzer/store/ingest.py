@@ -171,6 +171,10 @@ def _ingest_usage(
     if kind is None:
         return None
     done = store_usage_file(writer.root, path.name, data, sha256, kind, scope)
+    if done.status == "stored" and not writer.infos and not writer.committed:
+        # A store that holds only usage data still needs its marker and (empty) seat
+        # manifest, or its kept originals read as a damaged store.
+        writer._write_manifest(writer.infos)
     return FileOutcome(path, done.status, done.message, done.problems)
 
 

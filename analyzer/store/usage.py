@@ -4,13 +4,16 @@ Layout (beside the seat snapshots, under the same store lock):
 - `originals/<sha256>/<file name>` and `ingest.json` (with `kind`), exactly as for seat reports;
 - `usage/<scope>/<sha12>-days.parquet`: one row per user and UTC day of one file;
 - `usage/<scope>/<sha12>-breakdowns.parquet`: the IDE/feature/language/model breakdowns,
-  long form (user_id, day, kind, key, key2, counts);
+  long form (user_id, day, kind, key, interactions, generations);
 - `usage/<scope>/<sha12>-aggregate.parquet`: an aggregate report's active-user counts per day;
-- `usage/manifest.json`: every stored part, its scope, kind, covered days and day range. It is
-  the commit point: a part exists once the manifest lists it; it is replaced atomically.
-Overlapping downloads are de-duplicated when read, by (user_id, day): the record of the file
-whose covered days end latest wins (ties: the larger sha256), so the answer does not depend on
-the order files were ingested in.
+- `usage/<scope>/logins.parquet`: each login a user_id had (see store/usage_index.py);
+- `usage/manifest.json`: every stored part, its scope, kind, covered days and day range, and
+  the parts each login index was built from. It is the commit point: a part exists once the
+  manifest lists it; it is replaced atomically.
+Queries read only the parts whose day range meets the days asked for. Overlapping downloads
+are de-duplicated when read, by (user_id, day): the record of the file whose covered days end
+latest wins (ties: the larger sha256), so the answer does not depend on the order files were
+ingested in; parts that share no day need no de-duplication.
 """
 
 from __future__ import annotations
@@ -37,7 +40,16 @@ from analyzer.reading.usage_metrics import (
     day_columns,
     read_usage,
 )
+from analyzer.reading.usage_schema import BREAKDOWN_KINDS
 from analyzer.schema import Problem
+from analyzer.store.usage_index import (
+    EMPTY_ALIASES,
+    aliases_of,
+    aliases_until,
+    index_path,
+    merge_aliases,
+    read_index,
+)
 
 MANIFEST = "usage/manifest.json"
 FORMAT_VERSION = 1
@@ -100,26 +112,54 @@ def describe_days(days: set[date] | list[date]) -> str:
     return ", ".join(a if a == b else f"{a}..{b}" for a, b in runs) or "no days"
 
 
+# Breakdown kinds as stores written before the breakdowns were narrowed name them.
+_OLD_KINDS = {"language_feature": "language", "model_feature": "model"}
+
+
+def _overlap(parts: list[UsagePart]) -> bool:
+    """Return True when two parts cover a common day (their records then need de-duplicating)."""
+    seen: set[date] = set()
+    for part in parts:
+        days = part.days()
+        if seen & days:
+            return True
+        seen |= days
+    return False
+
+
 class UsageStore:
     """Reads the usage-metrics parts of a store folder (no lock needed)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._body: dict[str, Any] | None = None
+
+    def _manifest(self) -> dict[str, Any]:
+        """Return the manifest's body, read once per instance (an empty one without it)."""
+        if self._body is None:
+            path = self.root / MANIFEST
+            body: dict[str, Any] = {"parts": [], "logins": {}}
+            if path.is_file():
+                try:
+                    body = json.loads(path.read_text(encoding="utf-8"))
+                    body["parts"] = [UsagePart(**entry) for entry in body["parts"]]
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise StoreError(
+                        f"{path}: the usage manifest is damaged ({exc}); run `copilot-seats "
+                        f"rebuild --store {self.root}` to re-derive it from the kept originals"
+                    ) from exc
+            self._body = body
+        return self._body
 
     def parts(self) -> list[UsagePart]:
         """Return every stored part, sorted by scope, first day and sha256."""
-        path = self.root / MANIFEST
-        if not path.is_file():
-            return []
-        try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-            parts = [UsagePart(**entry) for entry in body["parts"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise StoreError(
-                f"{path}: the usage manifest is damaged ({exc}); run `copilot-seats rebuild "
-                f"--store {self.root}` to re-derive it from the kept originals"
-            ) from exc
+        parts: list[UsagePart] = self._manifest()["parts"]
         return sorted(parts, key=lambda p: (p.scope, p.first_day, p.sha256))
+
+    def indexes(self) -> dict[str, list[str]]:
+        """Return scope -> the sha256 of the parts its login index was built from."""
+        found = self._manifest().get("logins", {})
+        return found if isinstance(found, dict) else {}
 
     def scope_parts(self, scope: str, kind: str = USERS) -> list[UsagePart]:
         """Return the parts of one scope and kind."""
@@ -134,9 +174,9 @@ class UsageStore:
 
     def _scan(self, parts: list[UsagePart], table: str, schema: dict[str, Any]) -> pl.LazyFrame:
         frames = [
-            pl.scan_parquet(self.root / p.parquet[table]).with_columns(
-                pl.lit(p.last_day).alias("_rank"), pl.lit(p.sha256).alias("_sha")
-            )
+            pl.scan_parquet(self.root / p.parquet[table])
+            .select(list(schema))
+            .with_columns(pl.lit(p.last_day).alias("_rank"), pl.lit(p.sha256).alias("_sha"))
             for p in parts
             if table in p.parquet
         ]
@@ -151,7 +191,7 @@ class UsageStore:
         frame = self._scan(parts, "days", day_columns()).filter(
             pl.col("day").is_between(start, end)
         )
-        if len(parts) > 1:
+        if _overlap(parts):
             frame = frame.sort("_rank", "_sha", descending=True).unique(
                 ["user_id", "day"], keep="first"
             )
@@ -160,10 +200,14 @@ class UsageStore:
     def breakdowns(self, scope: str, start: date, end: date) -> pl.DataFrame:
         """Return the breakdown rows of the winning record of each (user_id, day)."""
         parts = [p for p in self.scope_parts(scope) if p.overlaps(start, end)]
-        rows = self._scan(parts, "breakdowns", breakdown_columns()).filter(
-            pl.col("day").is_between(start, end)
+        # Stores written before the breakdowns were narrowed name two kinds differently.
+        rows = (
+            self._scan(parts, "breakdowns", breakdown_columns())
+            .filter(pl.col("day").is_between(start, end))
+            .with_columns(pl.col("kind").replace(_OLD_KINDS))
+            .filter(pl.col("kind").is_in(BREAKDOWN_KINDS))
         )
-        if len(parts) > 1:
+        if _overlap(parts):
             winners = (
                 self._scan(parts, "days", day_columns())
                 .filter(pl.col("day").is_between(start, end))
@@ -178,17 +222,20 @@ class UsageStore:
         """Return every (login, user_id) seen up to `end` with the last day each was used.
 
         A user renamed on GitHub keeps their user_id, so seats listed under an old login
-        still find their usage; the latest login of a user_id is its current one.
+        still find their usage; the latest login of a user_id is its current one. Read from
+        the scope's login index when it matches the stored parts, else from every part.
         """
-        parts = [p for p in self.scope_parts(scope) if date.fromisoformat(p.first_day) <= end]
+        listed = self.scope_parts(scope)
+        built = self.indexes().get(scope)
+        if built is not None and sorted(built) == sorted(p.sha256 for p in listed):
+            return aliases_until(read_index(self.root / index_path(scope)), end)
+        parts = [p for p in listed if date.fromisoformat(p.first_day) <= end]
         frames = [
             pl.scan_parquet(self.root / p.parquet["days"]).select("user_id", "login", "day")
             for p in parts
         ]
         if not frames:
-            return pl.DataFrame(
-                schema={"user_id": pl.Int64, "login": pl.String, "last_day": pl.Date}
-            )
+            return pl.DataFrame(schema=EMPTY_ALIASES)
         return (
             pl.concat(frames)
             .filter(pl.col("day") <= end)
@@ -222,6 +269,7 @@ class UsageWriter:
     def _sweep(self) -> None:
         """Remove parts a killed writer renamed into place but never listed."""
         listed = {path for p in self.parts for path in p.parquet.values()}
+        listed |= {index_path(p.scope) for p in self.parts if p.kind == USERS}
         for path in (self.root / "usage").glob("*/*.parquet"):
             if path.relative_to(self.root).as_posix() not in listed:
                 path.unlink(missing_ok=True)
@@ -231,13 +279,50 @@ class UsageWriter:
         staging.mkdir(parents=True, exist_ok=True)
         return staging / uuid.uuid4().hex
 
-    def _write_manifest(self, parts: list[UsagePart]) -> None:
+    def _write_manifest(self, parts: list[UsagePart], logins: dict[str, list[str]]) -> None:
         ordered = sorted(parts, key=lambda p: (p.scope, p.first_day, p.sha256))
-        body = {"format_version": FORMAT_VERSION, "parts": [asdict(p) for p in ordered]}
+        body = {
+            "format_version": FORMAT_VERSION,
+            "parts": [asdict(p) for p in ordered],
+            "logins": {scope: sorted(shas) for scope, shas in sorted(logins.items())},
+        }
         target = self.root / MANIFEST
         target.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(target, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode())
         self.parts = ordered
+        self.store = UsageStore(self.root)
+
+    def _write_index(self, scope: str, parts: list[UsagePart], new: pl.DataFrame | None) -> None:
+        """Write the scope's login index over `parts` (its users parts), before the manifest.
+
+        `new` holds the aliases of the one part added, merged into a valid index; without
+        one (or a valid index) the index is rebuilt from every part's day table.
+        """
+        users = [p for p in parts if p.scope == scope and p.kind == USERS]
+        old = [q.sha256 for q in self.store.scope_parts(scope)]
+        built = self.store.indexes().get(scope)
+        path = self.root / index_path(scope)
+        if new is not None and built is not None and sorted(built) == sorted(old):
+            frames = [read_index(path), new] if path.is_file() else [new]
+        else:
+            frames = [
+                aliases_of(
+                    pl.scan_parquet(self.root / p.parquet["days"]).select("user_id", "login", "day")
+                )
+                for p in users
+            ]
+        staged = self._stage()
+        merge_aliases(frames).write_parquet(staged, compression="zstd")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, path)
+
+    def _logins(self, parts: list[UsagePart]) -> dict[str, list[str]]:
+        """Return scope -> users parts for every scope with a login index written."""
+        out: dict[str, list[str]] = {}
+        for p in parts:
+            if p.kind == USERS:
+                out.setdefault(p.scope, []).append(p.sha256)
+        return out
 
     def known(self, sha256: str) -> UsagePart | None:
         """Return the stored part of these exact bytes, if any."""
@@ -294,7 +379,10 @@ class UsageWriter:
             return UsageOutcome("already-stored", f"already stored (as {known.source_name})")
         self._keep_original(parsed, data)
         part = self._write_part(parsed)
-        self._write_manifest([*self.parts, part])
+        parts = [*self.parts, part]
+        if parsed.kind == USERS and parsed.days is not None:
+            self._write_index(part.scope, parts, aliases_of(parsed.days))
+        self._write_manifest(parts, self._logins(parts))
         return UsageOutcome("stored", describe_part(part), part=part)
 
     def rebuild(self) -> list[tuple[str, tuple[Problem, ...]]]:
@@ -317,7 +405,9 @@ class UsageWriter:
                 old = self.known(folder.name)
                 if old:
                     parts.append(old)
-        self._write_manifest(parts)
+        for scope in sorted({p.scope for p in parts if p.kind == USERS}):
+            self._write_index(scope, parts, None)
+        self._write_manifest(parts, self._logins(parts))
         self._sweep()
         return failures
 

@@ -1,0 +1,82 @@
+"""The workbook's engagement figures: the Seats sheet's columns and the Engagement sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, ReportData
+from analyzer.report.excel_tables import Book, Column, Styled, widths_of, write_table
+from analyzer.report.palette import TIER_COLORS
+
+# Per-seat columns added to Seats when the store has usage data; a column whose values are
+# all unknown is left out like every empty column, and an unknown value is a blank cell.
+SEAT_COLUMNS: tuple[Column, ...] = (
+    Column("Days active (28 days)", "number", 10, "days_active"),
+    Column("Engagement tier", "text", 12, "tier", colors=dict(TIER_COLORS)),
+    Column("Days with chat", "number", 9, "days_chat"),
+    Column("Days with agent", "number", 9, "days_agent"),
+    Column("Days with CLI", "number", 9, "days_cli"),
+    Column("AI credits used (28 days)", "number", 11, "credits_used"),
+)
+_TIER_COLUMNS: tuple[Column, ...] = (
+    Column("Snapshot time (UTC)", "datetime", 17, "as_of"),
+    *(Column(TIER_LABELS[t], "count", 13, t) for t in ENGAGEMENT_TIERS),
+)
+_KEY_COLUMNS: tuple[Column, ...] = (
+    Column("Key", "text", 24, "key"),
+    Column("Users", "count", 9, "users"),
+    Column("User-days", "count", 10, "user_days"),
+    Column("Prompts", "count", 10, "interactions"),
+)
+
+
+def with_engagement(seats: pl.DataFrame, data: ReportData) -> pl.DataFrame:
+    """Return the Seats frame with the engagement columns joined on login (when any)."""
+    e = data.engagement
+    if e is None:
+        return seats
+    return seats.join(e.seats, on="login", how="left", maintain_order="left")
+
+
+def seat_columns(data: ReportData) -> list[Column]:
+    """Return the engagement columns of Seats, none without usage data."""
+    return list(SEAT_COLUMNS) if data.engagement is not None else []
+
+
+def write_engagement(
+    book: Book, data: ReportData, light: pl.DataFrame, light_columns: Sequence[Column]
+) -> None:
+    """Write the Engagement sheet: coverage, tiers per snapshot, key tables, light use."""
+    e = data.engagement
+    assert e is not None
+    tiers, lights = widths_of(_TIER_COLUMNS), widths_of(light_columns)
+    widths = [max(a, b) for a, b in zip(tiers, lights, strict=False)] + lights[len(tiers) :]
+    sheet = book.add_sheet("Engagement", widths, freeze=None)
+    sheet.append([Styled("Engagement from the usage-metrics files", bold=True)])
+    sheet.append([Styled(e.coverage[0].upper() + e.coverage[1:], wrap=False)])
+    sheet.append([f"Window: {e.note}"])
+    sheet.append(
+        ["Days no file covers are unknown, never days without use: blank cells are unknown."]
+    )
+    sheet.append([])
+    sheet.append([Styled("Seats per tier at each snapshot (blank: window not covered)", bold=True)])
+    write_table(sheet, "EngagementTiersTable", e.tiers, _TIER_COLUMNS)
+    for title, name, frame in (
+        ("Features (users in the covered days)", "EngagementFeaturesTable", e.features),
+        ("IDEs", "EngagementIdesTable", e.ides),
+        ("Top languages", "EngagementLanguagesTable", e.languages),
+        ("Top models (chat only, as the export reports them)", "EngagementModelsTable", e.models),
+    ):
+        if frame.is_empty():
+            continue
+        sheet.append([])
+        sheet.append([Styled(title, bold=True)])
+        write_table(sheet, name, frame, _KEY_COLUMNS)
+    sheet.append([])
+    sheet.append([Styled("Light use: active seats used on 1-3 of the 28 days", bold=True)])
+    if not e.complete:
+        sheet.append(["Unknown: the 28 days are not fully covered."])
+        return
+    write_table(sheet, "LightUseTable", light, light_columns, totals=True)
