@@ -323,6 +323,7 @@ class ReportData:
     definitions: tuple[tuple[str, str], ...]  # (term, definition) for the footer
     pseudonymized: bool = False
     bill: BillData | None = None  # the month's bill, when the store holds billing files
+    billing_months: tuple[str, ...] = ()  # months with billing rows of the scope (the hint)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from analyzer import __version__
+from analyzer.answers.bill_report import pseudonymize_bill, report_bill
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
 from analyzer.config import load_people
 from analyzer.model import LAST_MONTH_DAYS, ReportData, SeatDiff, Settings
@@ -154,6 +155,7 @@ def pseudonymize(data: ReportData) -> ReportData:
         reclaim=_mask(data.reclaim),
         check_first=_mask(data.check_first),
         changes=changes,
+        bill=pseudonymize_bill(data.bill, _mask, _alias) if data.bill else None,
         pseudonymized=True,
     )
 
@@ -173,6 +175,7 @@ def build_report_data(
     timeline = stored_timeline(store, infos, k, settings)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
+    bill, billing_months = report_bill(store, scope, infos, month_of(infos[k]), settings)
     data = ReportData(
         scope=scope,
         month=month_of(infos[k]),
@@ -196,5 +199,7 @@ def build_report_data(
         findings=find_issues(timeline, k, now),
         sources=tuple(infos[: k + 1]),
         definitions=definitions(settings),
+        bill=bill,
+        billing_months=billing_months,
     )
     return pseudonymize(data) if anonymous else data
