@@ -17,6 +17,7 @@ from analyzer.fsutil import atomic_path
 from analyzer.model import STATES, ReportData, SnapshotSummary
 from analyzer.report.charts import Chart, build_charts
 from analyzer.report.palette import STATE_COLORS
+from analyzer.report.spend import build_spend
 from analyzer.report.story import build_story
 from analyzer.report.tables import (
     changes_tables,
@@ -216,6 +217,7 @@ def render_html(data: ReportData) -> str:
             charts=[(c, chart_json(c) if c.shown else None) for c in charts],
             reclaim=reclaim_table(data),
             check_first=check_first_table(data),
+            spend=build_spend(data, chart_json),
             changes=changes_tables(data),
             findings=findings_table(data),
             sources=sources_table(data),

@@ -67,3 +67,12 @@ def fold_family(family: str | None, shown: tuple[str, ...]) -> str:
     if family is None or family == UNKNOWN:
         return UNKNOWN
     return family if family in shown else OTHER
+
+
+# The Spend section (page and Bill sheet): none is a state's or a surface family's colour.
+SPEND_COLORS: dict[str, str] = {
+    "seats": "#0a3069",  # seat charges
+    "credits": "#8250df",  # AI credits (used, billed)
+    "pool": INK,  # the pool line
+    "heavy": "#bc4c00",  # heavy users among the top users
+}
