@@ -10,6 +10,7 @@ import polars as pl
 
 from analyzer.errors import OutputError
 from analyzer.model import IDLE_STATES, STATES, UNMAPPED, ReportData, state_label
+from analyzer.report.excel_bill import bill_seat_columns, with_bill_columns, write_bill
 from analyzer.report.excel_cells import ILLEGAL_XML
 from analyzer.report.excel_sheets import write_changes, write_sources, write_trend
 from analyzer.report.excel_summary import write_summary
@@ -61,8 +62,9 @@ def write_workbook(data: ReportData, path: Path) -> None:
         # Seats ranges its formulas sum are known; every sheet streams to its own file.
         summary = book.add_sheet("Summary", _SUMMARY_WIDTHS, freeze=None)
         fit_one_page(summary.ws)
-        seat_frame = _seat_frame(data, labels)
+        seat_frame = with_bill_columns(_seat_frame(data, labels), data.bill)
         seat_columns = _with_plan_price(_present(_seat_columns(labels, people), seat_frame))
+        seat_columns += tuple(bill_seat_columns(data.bill, seat_frame))  # the month's bill
         seats_sheet = book.add_sheet(
             "Seats", widths_of(seat_columns), freeze="B2", print_titles=("1:1", "A:A")
         )
@@ -80,6 +82,8 @@ def write_workbook(data: ReportData, path: Path) -> None:
             columns = _breakdown_columns(key_header, seats, seat_header, labels)
             sheet = book.add_sheet(title, widths_of(columns))
             write_table(sheet, table, data.breakdowns[key], columns, totals=True)
+        if data.bill is not None:
+            write_bill(book, data)
         write_sources(book, data)
         write_summary(book, summary, data, seats, trend, labels)
         _set_properties(book, data)
