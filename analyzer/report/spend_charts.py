@@ -24,6 +24,7 @@ def split_chart(bill: BillData) -> Chart:
         if era
         else (bill.premium_request_cost, "Premium requests")
     )
+    other_noun = "AI credits" if era else "premium requests"
     title = "Seats and AI usage, as billed"
     note = "What GitHub's usage report charged this month, net of discounts."
     c = bill.currency
@@ -34,10 +35,10 @@ def split_chart(bill: BillData) -> Chart:
         return Chart("chart-spend-split", title, note, None, reason + ".")
     if other <= 0 or bill.seat_cost_billed <= 0:
         text = (
-            f"No {other_label.lower()} were charged: seat charges "
+            f"No {other_noun} were charged: seat charges "
             f"({fmt_money(bill.seat_cost_billed, c)}) are the whole Copilot bill."
             if other <= 0
-            else f"No seat was charged; {other_label.lower()}: {fmt_money(other, c)}."
+            else f"No seat was charged; {other_noun}: {fmt_money(other, c)}."
         )
         return Chart("chart-spend-split", title, note, None, text)
     labels = ["Seats", other_label]
