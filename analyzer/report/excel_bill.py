@@ -314,7 +314,7 @@ def write_bill(book: Book, data: ReportData) -> None:
     """Write the Bill sheet (only called when the report has the month's bill)."""
     bill = data.bill
     assert bill is not None
-    sheet = book.add_sheet(SHEET, _WIDTHS, freeze=None)
+    sheet = book.add_sheet(SHEET, _WIDTHS, freeze=None, print_titles=(None, None))
     sheet.append([Styled(f"GitHub Copilot bill: {data.scope}, {bill.month}", bold=True)])
     note = NOTE + (CREDITS_NOTE if credits_era(bill) else "")
     sheet.append([Styled(note, wrap=True)], height=60.0 if credits_era(bill) else 30.0)
