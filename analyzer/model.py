@@ -378,6 +378,7 @@ class ReportData:
     pseudonymized: bool = False
     bill: BillData | None = None  # the month's bill, when the store holds billing files
     engagement: EngagementData | None = None  # usage metrics, when the store holds them
+    billing_months: tuple[str, ...] = ()  # months with billing rows of the scope (the hint)
 
 
 @dataclass(frozen=True)

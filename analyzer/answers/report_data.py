@@ -9,6 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from analyzer import __version__
+from analyzer.answers.bill_report import pseudonymize_bill, report_bill
 from analyzer.answers.history import stored_history
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
 from analyzer.answers.usage_queries import report_engagement
@@ -163,6 +164,7 @@ def pseudonymize(data: ReportData) -> ReportData:
         reclaim=_mask(data.reclaim),
         check_first=_mask(data.check_first),
         changes=changes,
+        bill=pseudonymize_bill(data.bill, _mask, _alias) if data.bill else None,
         pseudonymized=True,
     )
 
@@ -183,6 +185,7 @@ def build_report_data(
     history = stored_history(store, timeline, infos)
     people = load_people(settings.people) if settings.people else None
     seats = seat_table(timeline, k, people)
+    bill, billing_months = report_bill(store, scope, infos, month_of(infos[k]), settings)
     data = ReportData(
         scope=scope,
         month=month_of(infos[k]),
@@ -207,5 +210,7 @@ def build_report_data(
         sources=tuple(infos[: k + 1]),
         definitions=definitions(settings),
         engagement=report_engagement(store, timeline, k, seats),
+        bill=bill,
+        billing_months=billing_months,
     )
     return pseudonymize(data) if anonymous else data

@@ -10,6 +10,7 @@ import polars as pl
 
 from analyzer.errors import OutputError
 from analyzer.model import IDLE_STATES, STATES, UNMAPPED, ReportData, state_label
+from analyzer.report.excel_bill import bill_seat_columns, with_bill_columns, write_bill
 from analyzer.report.excel_cells import ILLEGAL_XML
 from analyzer.report.excel_engagement import seat_columns, with_engagement, write_engagement
 from analyzer.report.excel_sheets import write_changes, write_sources, write_trend
@@ -62,9 +63,10 @@ def write_workbook(data: ReportData, path: Path) -> None:
         # Seats ranges its formulas sum are known; every sheet streams to its own file.
         summary = book.add_sheet("Summary", _SUMMARY_WIDTHS, freeze=None)
         fit_one_page(summary.ws)
-        seat_frame = with_engagement(_seat_frame(data, labels), data)
+        seat_frame = with_bill_columns(with_engagement(_seat_frame(data, labels), data), data.bill)
         columns = [*_seat_columns(labels, people), *seat_columns(data)]
         seat_cols = _with_plan_price(_present(columns, seat_frame))
+        seat_cols += tuple(bill_seat_columns(data.bill, seat_frame))  # the month's bill
         seats_sheet = book.add_sheet(
             "Seats", widths_of(seat_cols), freeze="B2", print_titles=("1:1", "A:A")
         )
@@ -90,6 +92,8 @@ def write_workbook(data: ReportData, path: Path) -> None:
             columns = _breakdown_columns(key_header, seats, seat_header, labels)
             sheet = book.add_sheet(title, widths_of(columns))
             write_table(sheet, table, data.breakdowns[key], columns, totals=True)
+        if data.bill is not None:
+            write_bill(book, data)
         write_sources(book, data)
         write_summary(book, summary, data, seats, trend, labels)
         _set_properties(book, data)

@@ -18,6 +18,7 @@ from analyzer.model import STATES, ReportData, SnapshotSummary
 from analyzer.report.charts import Chart, build_charts
 from analyzer.report.engagement import build_section
 from analyzer.report.palette import STATE_COLORS
+from analyzer.report.spend import build_spend
 from analyzer.report.story import build_story
 from analyzer.report.tables import (
     changes_tables,
@@ -223,6 +224,7 @@ def render_html(data: ReportData) -> str:
             ],
             reclaim=reclaim_table(data),
             check_first=check_first_table(data),
+            spend=build_spend(data, chart_json),
             changes=changes_tables(data),
             findings=findings_table(data),
             sources=sources_table(data),

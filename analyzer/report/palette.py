@@ -77,3 +77,10 @@ TIER_COLORS: dict[str, str] = {
     "occasional": "#c8b2f5",
     "none": "#d0d7de",
 }
+# The Spend section (page and Bill sheet): none is a state's or a surface family's colour.
+SPEND_COLORS: dict[str, str] = {
+    "seats": "#0a3069",  # seat charges
+    "credits": "#8250df",  # AI credits (used, billed)
+    "pool": INK,  # the pool line
+    "heavy": "#bc4c00",  # heavy users among the top users
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analyzer.model import ReportData, comparison_label
+from analyzer.report.spend import bill_sentence
 from analyzer.report.text import count, fmt_date, fmt_delta, fmt_money
 
 SEVERITY_ORDER = ("warning", "caution", "info")
@@ -137,6 +138,7 @@ def build_story(data: ReportData) -> list[str]:
         reclaim_sentence(data),
         follow_through_sentence(data),
         engagement_sentence(data),
+        bill_sentence(data),
         quality_sentence(data),
     ]
     return [s for s in sentences if s]

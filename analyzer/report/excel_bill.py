@@ -1,0 +1,328 @@
+"""The workbook's Bill sheet and the Seats sheet's bill columns, from ReportData.bill.
+
+The credit price and the allowances are editable, named cells (like the seat prices on
+Summary); the pool, the overage, its cost and every overage share are formulas on them that
+carry their computed values. An unknown figure is a blank cell beside the reason, never 0.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import polars as pl
+from openpyxl.utils import quote_sheetname
+
+from analyzer.model import BillData, ReportData
+from analyzer.report.bill_facts import (
+    ai_missing,
+    credits_era,
+    per_login_known,
+    pool_missing,
+    usage_missing,
+    with_known_zeros,
+)
+from analyzer.report.excel_cells import Kind
+from analyzer.report.excel_tables import Book, Column, Sheet, Styled, write_table
+
+SHEET = "Bill"
+_WIDTHS = (44.0, 16.0, 18.0, 18.0, 16.0, 16.0, 16.0)
+NOTE = (
+    "The month's whole Copilot bill from GitHub's billing files. A blank figure is unknown: "
+    "the note beside it names the missing file."
+)
+CREDITS_NOTE = (
+    " The credit pool, the overage, its cost and each overage share are formulas on the "
+    "credit price and the allowances below: edit them and every one follows."
+)
+# (breakdown key, title, key header, table name)
+GROUPS: tuple[tuple[str, str, str, str], ...] = (
+    ("cost_center", "Bill by cost center", "Cost center", "BillByCostCenterTable"),
+    ("org", "Bill by org", "Org", "BillByOrgTable"),
+    ("team", "Bill by team", "Team", "BillByTeamTable"),
+)
+
+
+def _name(prefix: str, plan: str) -> str:
+    """Return a defined name for a plan's cell, e.g. `Credits_business`."""
+    return prefix + "_" + re.sub(r"[^A-Za-z0-9_]", "_", plan)
+
+
+def _usage(bill: BillData) -> tuple[str, str]:
+    """Return the usage column of the month and its header."""
+    return (
+        ("credits_used", "AI credits used")
+        if credits_era(bill)
+        else (
+            "premium_requests",
+            "Premium requests",
+        )
+    )
+
+
+# -- Seats sheet ---------------------------------------------------------------------------
+
+
+def with_bill_columns(seats: pl.DataFrame, bill: BillData | None) -> pl.DataFrame:
+    """Return the Seats frame with each seat's bill figures joined on login (none without)."""
+    if bill is None:
+        return seats
+    column, _ = _usage(bill)
+    people = with_known_zeros(bill, bill.people).select(
+        "login",
+        pl.col("days_billed").alias("bill_days_billed"),
+        pl.col("seat_cost_billed").alias("bill_seat_cost_billed"),
+        pl.col(column).alias("bill_usage"),
+        pl.col("overage_share").alias("bill_overage_share"),
+        pl.col("idle_with_credits").alias("bill_idle_with_credits"),
+        pl.col("heavy").alias("bill_heavy"),
+    )
+    return seats.join(people, on="login", how="left", maintain_order="left")
+
+
+def bill_seat_columns(bill: BillData | None, seats: pl.DataFrame) -> list[Column]:
+    """Return the Seats sheet's bill columns that hold data (none without a bill)."""
+    if bill is None:
+        return []
+    _, usage = _usage(bill)
+    columns = [
+        Column("Days billed", "number", 9, "bill_days_billed"),
+        Column("Seat charges billed", "money", 14, "bill_seat_cost_billed", total="sum"),
+        Column(usage, "number", 12, "bill_usage", total="sum"),
+        Column("Overage share", "money", 12, "bill_overage_share", total="sum"),
+        Column("Idle seat using AI", "bool", 11, "bill_idle_with_credits"),
+        Column("Heavy AI user", "bool", 10, "bill_heavy"),
+    ]
+    if seats.is_empty():
+        return columns
+    return [c for c in columns if c.source and seats[c.source].null_count() < seats.height]
+
+
+# -- Bill sheet ----------------------------------------------------------------------------
+
+
+def _heading(sheet: Sheet, title: str) -> None:
+    sheet.append([])
+    sheet.append([Styled(title, bold=True)])
+
+
+def _figure(
+    book: Book, sheet: Sheet, label: str, value: float | None, reason: str,
+    kind: Kind = "money", *, formula: str | None = None, name: str | None = None,
+) -> None:  # fmt: skip
+    """Write one figure: its value (or formula with its value), or a blank and the reason."""
+    if value is None:
+        sheet.append([label, None, reason])
+        return
+    cell = Styled(formula, kind, formula=True, cached=value) if formula else Styled(value, kind)
+    row = sheet.append([label, cell])
+    if name:
+        book.define(name, f"{quote_sheetname(sheet.title)}!$B${row}")
+
+
+def _write_assumptions(book: Book, sheet: Sheet, data: ReportData, bill: BillData) -> str | None:
+    """Write the credit price, the allowances and the licences; return the pool formula."""
+    billing = data.settings.billing
+    where = quote_sheetname(sheet.title)
+    _heading(sheet, "Credit price and allowances (edit these)")
+    facts: tuple[tuple[str, str, Any, Kind], ...] = (
+        ("CreditPrice", "AI credit price (each credit beyond the pool)", billing.credit_price,
+         "money"),
+        ("PromotionUntil", "Promotion allowances for months starting before",
+         date.fromisoformat(billing.promotion_until), "date"),
+        ("BillMonth", "This bill's month", date.fromisoformat(f"{bill.month}-01"), "date"),
+    )  # fmt: skip
+    for name, label, value, kind in facts:
+        row = sheet.append([label, Styled(value, kind)])
+        book.define(name, f"{where}!$B${row}")
+    plans = list(dict.fromkeys([*billing.allowances, *billing.promotion_allowances]))
+    allowances = pl.DataFrame(
+        {
+            "plan": plans,
+            "credits": [billing.allowances.get(p) for p in plans],
+            "promotion": [billing.promotion_allowances.get(p) for p in plans],
+            "now": [bill.allowances.get(p) for p in plans],
+        },
+        schema={"plan": pl.String, "credits": pl.Float64, "promotion": pl.Float64,
+                "now": pl.Float64},
+    )  # fmt: skip
+    span = write_table(
+        sheet,
+        "AllowancesTable",
+        allowances,
+        [
+            Column("Plan", "text", source="plan"),
+            Column("Credits per licence a month", "count", source="credits"),
+            Column("Promotion credits per licence", "count", source="promotion"),
+            Column("Credits per licence this month", "count",
+                   formula="=IF(BillMonth<PromotionUntil,C{r},B{r})", cached="now"),
+        ],
+    )  # fmt: skip
+    book.define("Allowances", f"{where}!$A${span.first_row}:$D${span.last_row}")
+    for offset, plan in enumerate(plans):
+        row = span.first_row + offset
+        book.define(_name("Credits", plan), span.cell("Credits per licence a month", row))
+        book.define(_name("PromoCredits", plan), span.cell("Promotion credits per licence", row))
+    if bill.credit_pool is None:
+        sheet.append([])
+        sheet.append(["Licences filling the pool", None, pool_missing(bill)])
+        return None
+    sheet.append([])
+    licences = pl.DataFrame(
+        {
+            "plan": list(bill.licences),
+            "licences": list(bill.licences.values()),
+            "allowance": [bill.allowances.get(p, 0.0) for p in bill.licences],
+        },
+        schema={"plan": pl.String, "licences": pl.Int64, "allowance": pl.Float64},
+    ).with_columns(pool=pl.col("licences") * pl.col("allowance"))
+    span = write_table(
+        sheet,
+        "LicencesTable",
+        licences,
+        [
+            Column("Plan", "text", source="plan", total="label"),
+            Column("Licences", "count", source="licences", total="sum"),
+            Column("Credits per licence", "count",
+                   formula="=IFERROR(VLOOKUP(A{r},Allowances,4,FALSE),0)", cached="allowance"),
+            Column("Pool credits", "count", formula="=B{r}*C{r}", total="sum", cached="pool"),
+        ],
+        totals=True,
+    )  # fmt: skip
+    return f"=SUM({span.column('Pool credits')})"
+
+
+def _write_figures(book: Book, sheet: Sheet, bill: BillData, pool: str | None) -> None:
+    """Write the bill's figures; the pool, overage and its cost as formulas."""
+    _heading(sheet, "The bill")
+    sheet.append([Styled("Figure", bold=True), Styled("Value", bold=True),
+                  Styled("Missing", bold=True)])  # fmt: skip
+    usage, ai = usage_missing(bill), ai_missing(bill)
+    _figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
+    _figure(book, sheet, "Seat charges the seat history predicts (most)",
+            bill.seat_cost_expected, "no seat report of the month")  # fmt: skip
+    _figure(book, sheet, "Seat charges the seat history predicts (least)",
+            bill.seat_cost_expected_low, "no seat report of the month")  # fmt: skip
+    if credits_era(bill):
+        _figure(book, sheet, "AI credits used", bill.credits_used, ai, "number",
+                name="CreditsUsed")  # fmt: skip
+        _figure(book, sheet, "Credit pool", bill.credit_pool, pool_missing(bill), "number",
+                formula=pool, name="CreditPool")  # fmt: skip
+        over_reason = ai if bill.credits_used is None else pool_missing(bill)
+        _figure(book, sheet, "Credit overage (credits beyond the pool)", bill.credit_overage,
+                over_reason, "number", formula="=MAX(0,CreditsUsed-CreditPool)",
+                name="CreditOverage")  # fmt: skip
+        _figure(book, sheet, "Overage cost", bill.credit_overage_cost, over_reason,
+                formula="=CreditOverage*CreditPrice", name="OverageCost")  # fmt: skip
+        _figure(book, sheet, "AI credits billed (usage report)", bill.credit_cost_billed, usage)
+    else:
+        _figure(book, sheet, "Premium requests", bill.premium_requests, ai, "number")
+        _figure(book, sheet, "Premium request cost", bill.premium_request_cost, ai)
+    _figure(book, sheet, "Total billed (every Copilot charge, net)", bill.total_billed, usage)
+    if bill.other_rows:
+        sheet.append([f"Left out: {bill.other_rows:,} usage rows of other products (net)",
+                      Styled(bill.other_net, "money")])  # fmt: skip
+    for note in bill.notes:
+        sheet.append([Styled("Note: " + note, wrap=True)])
+
+
+def _write_reconciliation(sheet: Sheet, bill: BillData) -> None:
+    """Write the one-line reconciliation and every exception."""
+    _heading(sheet, "Reconciliation: seat charges billed against the seat history")
+    sheet.append([bill.reconciliation()])
+    if not bill.exceptions:
+        return
+    frame = pl.DataFrame(
+        {
+            "login": [e.login for e in bill.exceptions],
+            "kind": [e.kind for e in bill.exceptions],
+            "detail": [e.detail for e in bill.exceptions],
+        },
+        schema={"login": pl.String, "kind": pl.String, "detail": pl.String},
+    )
+    columns = [
+        Column("Login", "text", source="login"),
+        Column("Exception", "text", source="kind"),
+        Column("Detail", "text", source="detail"),
+    ]
+    write_table(sheet, "BillExceptionsTable", frame, columns)
+
+
+def _group_columns(
+    bill: BillData, key_header: str, frame: pl.DataFrame, first: int, last: int
+) -> list[Column]:
+    """Return a bill breakdown's columns: overage shares and totals as formulas when known."""
+    usage, usage_header = _usage(bill)
+    columns = [
+        Column(key_header, "text", source="key", total="label"),
+        Column("Seats", "count", source="seats", total="sum"),
+        Column("Seat charges billed", "money", source="seat_cost_billed", total="sum"),
+        Column("Seat charges expected", "money", source="seat_cost_expected", total="sum"),
+        Column(usage_header, "number", source=usage, total="sum"),
+    ]
+    columns = [c for c in columns if c.source and frame[c.source].null_count() < frame.height]
+    letters = {c.header: chr(ord("A") + i) for i, c in enumerate(columns)}
+    if credits_era(bill) and bill.credit_overage_cost is not None and usage_header in letters:
+        used = letters[usage_header]
+        total = f"SUM(${used}${first}:${used}${last})"
+        columns.append(
+            Column("Overage share", "money",
+                   formula=f"=IF({total}=0,0,{used}{{r}}/{total}*OverageCost)",
+                   total="sum", cached="overage_share")
+        )  # fmt: skip
+        letters["Overage share"] = chr(ord("A") + len(columns) - 1)
+    if per_login_known(bill) and "Seat charges billed" in letters:
+        share = f"+{letters['Overage share']}{{r}}" if "Overage share" in letters else ""
+        columns.append(
+            Column("Total", "money", formula=f"={letters['Seat charges billed']}{{r}}{share}",
+                   total="sum", cached="total_cost")
+        )  # fmt: skip
+    return columns
+
+
+def _write_groups(sheet: Sheet, bill: BillData) -> None:
+    """Write the bill per cost center, org and team."""
+    for key, title, key_header, name in GROUPS:
+        if key not in bill.breakdowns:
+            continue
+        frame = with_known_zeros(bill, bill.breakdowns[key])
+        _heading(sheet, title)
+        first = sheet.row + 2  # the header row comes next
+        columns = _group_columns(bill, key_header, frame, first, first + max(frame.height, 1) - 1)
+        write_table(sheet, name, frame, columns, totals=True)
+
+
+def _write_models(sheet: Sheet, bill: BillData) -> None:
+    """Write the usage per model, most first."""
+    usage, header = _usage(bill)
+    _heading(sheet, "Bill by model")
+    frame = bill.models.filter(pl.col(usage) > 0)
+    if frame.is_empty():
+        known = bill.credits_used if credits_era(bill) else bill.premium_requests
+        sheet.append(["No model used" if known is not None else ai_missing(bill)])
+        return
+    columns = [
+        Column("Model", "text", source="model", total="label"),
+        Column(header, "number", source=usage, total="sum"),
+        Column("Users", "count", source="users"),
+    ]
+    write_table(sheet, "BillByModelTable", frame, columns, totals=True)
+
+
+def write_bill(book: Book, data: ReportData) -> None:
+    """Write the Bill sheet (only called when the report has the month's bill)."""
+    bill = data.bill
+    assert bill is not None
+    sheet = book.add_sheet(SHEET, _WIDTHS, freeze=None, print_titles=(None, None))
+    sheet.append([Styled(f"GitHub Copilot bill: {data.scope}, {bill.month}", bold=True)])
+    note = NOTE + (CREDITS_NOTE if credits_era(bill) else "")
+    sheet.append([Styled(note, wrap=True)], height=60.0 if credits_era(bill) else 30.0)
+    pool = _write_assumptions(book, sheet, data, bill) if credits_era(bill) else None
+    _write_figures(book, sheet, bill, pool)
+    _write_reconciliation(sheet, bill)
+    _write_groups(sheet, bill)
+    _write_models(sheet, bill)
+    _heading(sheet, "Billing files used")
+    for source in bill.sources:
+        sheet.append([source])

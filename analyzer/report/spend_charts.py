@@ -1,0 +1,208 @@
+"""The Spend section's plotly figures, each with the rule that decides whether it is shown."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import plotly.graph_objects as go
+import polars as pl
+
+from analyzer.model import BillData
+from analyzer.report.bill_facts import ai_missing, credits_era, pool_missing, usage_missing
+from analyzer.report.charts import Chart, _figure, plot_text
+from analyzer.report.palette import SPEND_COLORS
+from analyzer.report.text import fmt_money
+
+TOP = 10  # models and users a chart names
+
+
+def split_chart(bill: BillData) -> Chart:
+    """Seat charges beside AI credit (or premium request) charges, as billed."""
+    era = credits_era(bill)
+    other, other_label = (
+        (bill.credit_cost_billed, "AI credits")
+        if era
+        else (bill.premium_request_cost, "Premium requests")
+    )
+    other_noun = "AI credits" if era else "premium requests"
+    title = "Seats and AI usage, as billed"
+    note = "What GitHub's usage report charged this month, net of discounts."
+    c = bill.currency
+    if bill.seat_cost_billed is None:
+        return Chart("chart-spend-split", title, note, None, usage_missing(bill) + ".")
+    if other is None:
+        reason = usage_missing(bill) if era else ai_missing(bill)
+        return Chart("chart-spend-split", title, note, None, reason + ".")
+    if other <= 0 or bill.seat_cost_billed <= 0:
+        text = (
+            f"No {other_noun} were charged: seat charges "
+            f"({fmt_money(bill.seat_cost_billed, c)}) are the whole Copilot bill."
+            if other <= 0
+            else f"No seat was charged; {other_noun}: {fmt_money(other, c)}."
+        )
+        return Chart("chart-spend-split", title, note, None, text)
+    labels = ["Seats", other_label]
+    amounts = [bill.seat_cost_billed, other]
+    trace = go.Bar(
+        x=amounts,
+        y=labels,
+        orientation="h",
+        marker={"color": [SPEND_COLORS["seats"], SPEND_COLORS["credits"]]},
+        text=[fmt_money(a, c) for a in amounts],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:,.2f} " + plot_text(c) + "<extra></extra>",
+    )
+    figure = _figure(
+        [trace],
+        xaxis={"title": {"text": plot_text(c)}, "range": [0, 1.3 * max(amounts)], "showgrid": True},
+        yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
+        height=200,
+        legend=False,
+    )
+    return Chart("chart-spend-split", title, note, figure)
+
+
+def pool_chart(bill: BillData) -> Chart:
+    """Credits used so far in the month, day by day, against the pool line."""
+    title = "AI credits against the pool"
+    if not credits_era(bill):
+        return Chart(
+            "chart-spend-pool",
+            title,
+            "",
+            None,
+            f"AI credits began in June 2026: {bill.month} was billed in premium requests, "
+            "per user, without a pool.",
+        )
+    if bill.credit_pool is None:
+        return Chart("chart-spend-pool", title, "", None, pool_missing(bill) + ".")
+    note = (
+        f"Credits used so far in the month (UTC days) against the pool of "
+        f"{bill.credit_pool:,.0f} credits; beyond it each credit costs "
+        f"{fmt_money(bill.credit_price, bill.currency)}."
+    )
+    if bill.credits_used is None:
+        return Chart("chart-spend-pool", title, note, None, ai_missing(bill) + ".")
+    daily = bill.daily
+    if daily.height < 2:
+        return Chart(
+            "chart-spend-pool",
+            title,
+            note,
+            None,
+            f"Credits were used on {daily.height} day{'' if daily.height == 1 else 's'} only: "
+            f"{bill.credits_used:,.0f} of {bill.credit_pool:,.0f}.",
+        )
+    days = daily["date"].to_list()
+    x = [d.isoformat() for d in days]
+    month_end = (days[0].replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    edges = [days[0].replace(day=1).isoformat(), month_end.isoformat()]
+    used = go.Scatter(
+        x=x,
+        y=daily["cumulative"].to_list(),
+        mode="lines+markers",
+        name="Credits used so far",
+        line={"color": SPEND_COLORS["credits"], "width": 2},
+        marker={"size": 5},
+        hovertemplate="%{x}: %{y:,.0f} credits<extra></extra>",
+    )
+    pool = go.Scatter(
+        x=edges,
+        y=[bill.credit_pool, bill.credit_pool],
+        mode="lines",
+        name="Pool",
+        line={"color": SPEND_COLORS["pool"], "dash": "dash", "width": 1.5},
+        hovertemplate="pool: %{y:,.0f} credits<extra></extra>",
+    )
+    figure = _figure(
+        [used, pool],
+        xaxis={"type": "date", "range": edges, "tickformat": "%-d %b", "nticks": 6},
+        yaxis={"title": {"text": "credits"}, "rangemode": "tozero"},
+        hovermode="x unified",
+    )
+    return Chart("chart-spend-pool", title, note, figure)
+
+
+def _usage_column(bill: BillData) -> tuple[str, str]:
+    """Return the usage column of this month and its noun: credits, or premium requests."""
+    return (
+        ("credits_used", "AI credits")
+        if credits_era(bill)
+        else (
+            "premium_requests",
+            "premium requests",
+        )
+    )
+
+
+def _top_bars(frame: pl.DataFrame, key: str, value: str, noun: str, colors: list[str]) -> go.Figure:
+    """Build horizontal bars of the top rows of `frame` (already sorted, most first)."""
+    names = [plot_text(k) for k in frame[key].to_list()]
+    amounts = [float(v) for v in frame[value].to_list()]
+    trace = go.Bar(
+        x=amounts,
+        y=names,
+        orientation="h",
+        marker={"color": colors},
+        text=[f"{a:,.0f}" for a in amounts],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}: %{x:,.1f} " + noun + "<extra></extra>",
+    )
+    return _figure(
+        [trace],
+        # room right of the longest bar for its label
+        xaxis={"title": {"text": noun}, "range": [0, 1.2 * max(amounts)], "showgrid": True},
+        yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
+        height=90 + 30 * len(names),
+        legend=False,
+    )
+
+
+def models_chart(bill: BillData) -> Chart:
+    """The models that used most: shown when at least two models were used."""
+    column, noun = _usage_column(bill)
+    title = f"Top models by {noun}"
+    note = f"The {TOP} models with most {noun} this month."
+    if (bill.credits_used if credits_era(bill) else bill.premium_requests) is None:
+        return Chart("chart-spend-models", title, note, None, ai_missing(bill) + ".")
+    used = bill.models.filter(pl.col(column) > 0).sort([column, "model"], descending=[True, False])
+    if used.height < 2:
+        text = (
+            f"Only one model was used: {used['model'][0]}."
+            if used.height
+            else f"No {noun} were used this month."
+        )
+        return Chart("chart-spend-models", title, note, None, text)
+    top = used.head(TOP)
+    figure = _top_bars(top, "model", column, noun, [SPEND_COLORS["credits"]] * top.height)
+    return Chart("chart-spend-models", title, note, figure)
+
+
+def users_chart(bill: BillData) -> Chart:
+    """The users who used most: shown when at least two users used any."""
+    column, noun = _usage_column(bill)
+    title = f"Top users by {noun}"
+    note = f"The {TOP} users with most {noun}; heavy users (the top 1 %) in a darker colour."
+    if (bill.credits_used if credits_era(bill) else bill.premium_requests) is None:
+        return Chart("chart-spend-users", title, note, None, ai_missing(bill) + ".")
+    used = bill.people.filter(pl.col(column) > 0).sort([column, "login"], descending=[True, False])
+    if used.height < 2:
+        text = (
+            f"Only one user used {noun}: {used['login'][0]}."
+            if used.height
+            else f"No {noun} were used this month."
+        )
+        return Chart("chart-spend-users", title, note, None, text)
+    top = used.head(TOP)
+    colors = [
+        SPEND_COLORS["heavy"] if heavy else SPEND_COLORS["credits"]
+        for heavy in top["heavy"].to_list()
+    ]
+    return Chart("chart-spend-users", title, note, _top_bars(top, "login", column, noun, colors))
+
+
+def spend_charts(bill: BillData) -> list[Chart]:
+    """Return the Spend section's charts in page order, drawn or with their sentence."""
+    return [split_chart(bill), pool_chart(bill), models_chart(bill), users_chart(bill)]
