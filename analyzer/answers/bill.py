@@ -77,7 +77,7 @@ def pick_bill_month(files: list[BillingFile], infos: list[SnapshotInfo]) -> str:
     raise SelectionError("the store holds no billing files; ingest GitHub's usage report first")
 
 
-def _scope_rows(store: Store, scope: str, infos: list[SnapshotInfo]) -> pl.Expr | None:
+def scope_rows(store: Store, scope: str, infos: list[SnapshotInfo]) -> pl.Expr | None:
     """Return the filter for a scope's billing rows; None when the store holds one scope.
 
     An org scope owns the rows billed to that org; an enterprise scope, the rows of every org
@@ -218,7 +218,7 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
     start, end, n = month_bounds(month)
     first, last = start.date(), (end - timedelta(days=1)).date()
     notes: list[str] = []
-    keep = _scope_rows(store, scope, infos)
+    keep = scope_rows(store, scope, infos)
     usage, usage_files = load_table(store.root, "usage", first, last, files, USAGE_READ)
     ai, ai_files = load_table(store.root, "ai", first, last, files)
     if keep is not None:
@@ -226,7 +226,15 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
 
     usage_gap = _uncovered(usage_files, first, last, 0)
     usage_known = not usage_gap and bool(usage_files)
-    if not usage_files:
+    if usage_known and keep is not None and usage.height == 0:
+        # The files are another org's or enterprise's bill: this scope's charges are not in them.
+        usage_known = False
+        notes.append(
+            f"the usage reports for {month} hold no rows of {scope}: its seat charges and "
+            "total billed unknown (download the usage report of the billing entity that pays "
+            "for it)"
+        )
+    elif not usage_files:
         notes.append(f"no usage report for {month}: seat charges and the total billed unknown")
     elif usage_gap:
         notes.append(
@@ -254,7 +262,10 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
     billed = _billed_per_login(seat_rows) if per_login else None
     exceptions = _exceptions(billed, seats, month, settings.currency) if billed is not None else []
 
-    licence, licence_file = latest_license(store.root, end + timedelta(days=31), files)
+    several = keep is not None  # several scopes: a licence report must name this one
+    licence, licence_file = latest_license(
+        store.root, end + timedelta(days=31), files, scope if several else None
+    )
     if licence is not None:
         members = set(licence["login"].to_list())
         holders = set(seats.filter(pl.col("days_low") > 0)["login"].to_list())
@@ -276,7 +287,10 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
     ai_gap = _uncovered(ai_files, first, last, AI_SLACK_DAYS)
     ai_known = bool(ai_files) and not ai_gap
     label = "AI usage report" if credits_era else "premium request report"
-    if not ai_files:
+    if ai_known and keep is not None and ai.height == 0:
+        ai_known = False  # the files are another billing entity's: this scope's use unknown
+        notes.append(f"the {label}s for {month} hold no rows of {scope}: usage unknown")
+    elif not ai_files:
         what = "credits unknown" if credits_era else "premium requests unknown"
         notes.append(f"no {label} for {month}: {what}")
     elif ai_gap:

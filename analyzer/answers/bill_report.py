@@ -8,7 +8,7 @@ from datetime import date
 
 import polars as pl
 
-from analyzer.answers.bill import _scope_rows, build_bill
+from analyzer.answers.bill import build_bill, scope_rows
 from analyzer.billing_schema import TABLE_OF_KIND
 from analyzer.model import BillData, BillException, Settings, SnapshotInfo
 from analyzer.store.billing import BillingFile, billing_files, load_table
@@ -40,7 +40,7 @@ def billing_months(store: Store, scope: str, infos: list[SnapshotInfo]) -> tuple
     ]
     if not files:
         return ()
-    keep = _scope_rows(store, scope, infos)
+    keep = scope_rows(store, scope, infos)
     months: set[str] = set()
     if keep is None:
         for f in files:

@@ -85,7 +85,7 @@ def plot_times(times: list[datetime]) -> list[str]:
     return [t.strftime("%Y-%m-%d %H:%M:%S") for t in utc]
 
 
-def _figure(
+def base_figure(
     traces: list[Any],
     *,
     xaxis: dict[str, Any],
@@ -158,7 +158,7 @@ def states_over_time(history: pl.DataFrame) -> go.Figure:
         )
         for state in STATES
     ]
-    return _figure(
+    return base_figure(
         traces,
         xaxis=_DATE_AXIS,
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
@@ -195,7 +195,7 @@ def seat_movement(changes: SeatDiff) -> go.Figure:
         cliponaxis=False,
         hovertemplate="%{y}: %{x:,} seats<extra></extra>",
     )
-    return _figure(
+    return base_figure(
         [trace],
         xaxis={"title": {"text": "seats"}, "rangemode": "tozero", "showgrid": True},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
@@ -234,7 +234,7 @@ def idle_age(idle_buckets: pl.DataFrame) -> go.Figure:
         for i, s in enumerate(states)
         if s == "new"
     ]
-    return _figure(
+    return base_figure(
         [trace],
         xaxis={"type": "category", "title": {"text": "days since last known activity"}}
         | bucket_ticks(buckets),
@@ -266,7 +266,7 @@ def activation(buckets_frame: pl.DataFrame) -> go.Figure:
         cliponaxis=False,
         hovertemplate="%{x}: %{y:,} seats<extra></extra>",
     )
-    return _figure(
+    return base_figure(
         [trace],
         xaxis={"type": "category", "title": {"text": "days from first seen to first activity"}}
         | bucket_ticks(buckets),
@@ -317,7 +317,7 @@ def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
                 hovertemplate="%{y:.1f}% (%{customdata:,} seats)<extra>%{fullData.name}</extra>",
             )
         )
-    return _figure(
+    return base_figure(
         traces,
         xaxis=_DATE_AXIS,
         yaxis={"title": {"text": "share of seats"}, "ticksuffix": "%", "range": [0, 100]},
@@ -358,7 +358,7 @@ def states_by_group(breakdown: pl.DataFrame, noun: str = "key") -> go.Figure:
         )
         for state in STATES
     ]
-    return _figure(
+    return base_figure(
         traces,
         xaxis={"showgrid": True, "gridcolor": GRID, "rangemode": "tozero"},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False}

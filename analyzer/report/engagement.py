@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, EngagementData, ReportData
-from analyzer.report.charts import _DATE_AXIS, Chart, _figure, plot_text, plot_times
+from analyzer.report.charts import _DATE_AXIS, Chart, base_figure, plot_text, plot_times
 from analyzer.report.palette import NEUTRAL, TIER_COLORS
 from analyzer.report.tables import Cell, Table, number, seat_list, table
 from analyzer.report.text import count, fmt_date, fmt_money
@@ -63,7 +63,7 @@ def tiers_chart(tiers: pl.DataFrame) -> go.Figure:
         )
         for tier in ENGAGEMENT_TIERS
     ]
-    return _figure(
+    return base_figure(
         traces,
         xaxis=_DATE_AXIS,
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
@@ -82,7 +82,7 @@ def days_chart(days: pl.DataFrame) -> go.Figure:
         customdata=[TIER_LABELS.get(t, t) for t in tiers],
         hovertemplate="%{x} days: %{y:,} seats (%{customdata})<extra></extra>",
     )
-    return _figure(
+    return base_figure(
         [trace],
         xaxis={"title": {"text": "days active in the 28 days"}, "dtick": 7, "range": [-0.5, 28.5]},
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
@@ -106,7 +106,7 @@ def keys_chart(keys: pl.DataFrame, color: str) -> go.Figure:
         customdata=shown["user_days"].to_list(),
         hovertemplate="%{y}: %{x:,} users, %{customdata:,} user-days<extra></extra>",
     )
-    return _figure(
+    return base_figure(
         [trace],
         xaxis={"title": {"text": "users"}, "rangemode": "tozero", "showgrid": True},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False},

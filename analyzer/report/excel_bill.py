@@ -107,7 +107,7 @@ def _heading(sheet: Sheet, title: str) -> None:
     sheet.append([Styled(title, bold=True)])
 
 
-def _figure(
+def base_figure(
     book: Book, sheet: Sheet, label: str, value: float | None, reason: str,
     kind: Kind = "money", *, formula: str | None = None, name: str | None = None,
 ) -> None:  # fmt: skip
@@ -199,27 +199,27 @@ def _write_figures(book: Book, sheet: Sheet, bill: BillData, pool: str | None) -
     sheet.append([Styled("Figure", bold=True), Styled("Value", bold=True),
                   Styled("Missing", bold=True)])  # fmt: skip
     usage, ai = usage_missing(bill), ai_missing(bill)
-    _figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
-    _figure(book, sheet, "Seat charges the seat history predicts (most)",
+    base_figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
+    base_figure(book, sheet, "Seat charges the seat history predicts (most)",
             bill.seat_cost_expected, "no seat report of the month")  # fmt: skip
-    _figure(book, sheet, "Seat charges the seat history predicts (least)",
+    base_figure(book, sheet, "Seat charges the seat history predicts (least)",
             bill.seat_cost_expected_low, "no seat report of the month")  # fmt: skip
     if credits_era(bill):
-        _figure(book, sheet, "AI credits used", bill.credits_used, ai, "number",
+        base_figure(book, sheet, "AI credits used", bill.credits_used, ai, "number",
                 name="CreditsUsed")  # fmt: skip
-        _figure(book, sheet, "Credit pool", bill.credit_pool, pool_missing(bill), "number",
+        base_figure(book, sheet, "Credit pool", bill.credit_pool, pool_missing(bill), "number",
                 formula=pool, name="CreditPool")  # fmt: skip
         over_reason = ai if bill.credits_used is None else pool_missing(bill)
-        _figure(book, sheet, "Credit overage (credits beyond the pool)", bill.credit_overage,
+        base_figure(book, sheet, "Credit overage (credits beyond the pool)", bill.credit_overage,
                 over_reason, "number", formula="=MAX(0,CreditsUsed-CreditPool)",
                 name="CreditOverage")  # fmt: skip
-        _figure(book, sheet, "Overage cost", bill.credit_overage_cost, over_reason,
+        base_figure(book, sheet, "Overage cost", bill.credit_overage_cost, over_reason,
                 formula="=CreditOverage*CreditPrice", name="OverageCost")  # fmt: skip
-        _figure(book, sheet, "AI credits billed (usage report)", bill.credit_cost_billed, usage)
+        base_figure(book, sheet, "AI credits billed (usage report)", bill.credit_cost_billed, usage)
     else:
-        _figure(book, sheet, "Premium requests", bill.premium_requests, ai, "number")
-        _figure(book, sheet, "Premium request cost", bill.premium_request_cost, ai)
-    _figure(book, sheet, "Total billed (every Copilot charge, net)", bill.total_billed, usage)
+        base_figure(book, sheet, "Premium requests", bill.premium_requests, ai, "number")
+        base_figure(book, sheet, "Premium request cost", bill.premium_request_cost, ai)
+    base_figure(book, sheet, "Total billed (every Copilot charge, net)", bill.total_billed, usage)
     if bill.other_rows:
         sheet.append([f"Left out: {bill.other_rows:,} usage rows of other products (net)",
                       Styled(bill.other_net, "money")])  # fmt: skip

@@ -9,7 +9,7 @@ import polars as pl
 
 from analyzer.model import BillData
 from analyzer.report.bill_facts import ai_missing, credits_era, pool_missing, usage_missing
-from analyzer.report.charts import Chart, _figure, plot_text
+from analyzer.report.charts import Chart, base_figure, plot_text
 from analyzer.report.palette import SPEND_COLORS
 from analyzer.report.text import fmt_money
 
@@ -53,7 +53,7 @@ def split_chart(bill: BillData) -> Chart:
         cliponaxis=False,
         hovertemplate="%{y}: %{x:,.2f} " + plot_text(c) + "<extra></extra>",
     )
-    figure = _figure(
+    figure = base_figure(
         [trace],
         xaxis={"title": {"text": plot_text(c)}, "range": [0, 1.3 * max(amounts)], "showgrid": True},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
@@ -115,7 +115,7 @@ def pool_chart(bill: BillData) -> Chart:
         line={"color": SPEND_COLORS["pool"], "dash": "dash", "width": 1.5},
         hovertemplate="pool: %{y:,.0f} credits<extra></extra>",
     )
-    figure = _figure(
+    figure = base_figure(
         [used, pool],
         xaxis={"type": "date", "range": edges, "tickformat": "%-d %b", "nticks": 6},
         yaxis={"title": {"text": "credits"}, "rangemode": "tozero"},
@@ -150,7 +150,7 @@ def _top_bars(frame: pl.DataFrame, key: str, value: str, noun: str, colors: list
         cliponaxis=False,
         hovertemplate="%{y}: %{x:,.1f} " + noun + "<extra></extra>",
     )
-    return _figure(
+    return base_figure(
         [trace],
         # room right of the longest bar for its label
         xaxis={"title": {"text": noun}, "range": [0, 1.2 * max(amounts)], "showgrid": True},

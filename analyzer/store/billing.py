@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import asdict, dataclass
@@ -358,17 +359,32 @@ def load_table(
     return pl.concat(parts), chosen
 
 
+def license_slug(name: str) -> str | None:
+    """Return the enterprise slug of GitHub's licence report name `export-<slug>-<unix>.csv`."""
+    match = re.fullmatch(r"export-(.+)-\d+(?: \(\d+\))?\.csv", name, flags=re.IGNORECASE)
+    return match[1].lower() if match else None
+
+
 def latest_license(
-    root: Path, before: datetime, files: list[BillingFile] | None = None
+    root: Path,
+    before: datetime,
+    files: list[BillingFile] | None = None,
+    scope: str | None = None,
 ) -> tuple[pl.DataFrame | None, BillingFile | None]:
-    """Return the newest licence report made before `before` (and its entry), if any."""
+    """Return the newest licence report made before `before` (and its entry), if any.
+
+    With `scope`, only a report whose file name names that scope (or names none) is taken:
+    another enterprise's licence report says nothing about this scope's members.
+    """
     import polars as pl
 
     files = billing_files(root) if files is None else files
     licences = [
         f
         for f in files
-        if TABLE_OF_KIND[f.kind] == "license" and (f.as_of is None or f.as_of < before)
+        if TABLE_OF_KIND[f.kind] == "license"
+        and (f.as_of is None or f.as_of < before)
+        and (scope is None or license_slug(f.source_name) in (None, scope))
     ]
     if not licences:
         return None, None
