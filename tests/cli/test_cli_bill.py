@@ -86,3 +86,24 @@ def test_billing_files_lists_kinds_and_periods(tmp_path: Path) -> None:
         "premium-request-report",
     ]
     assert result.stderr.strip() == f"4 billing files in {store}"
+
+
+def test_a_scope_without_rows_in_the_billing_files_is_unknown_not_zero(tmp_path: Path) -> None:
+    """Billing files of octo-demo say nothing of globex-ent: its figures are null, never 0,
+    and octo-demo's licence report raises no exception for globex-ent's seats."""
+    store = tmp_path / "store"
+    samples = SAMPLES
+    result = CliRunner().invoke(
+        main, ["ingest", str(samples), str(samples / "billing"), "--store", str(store)]
+    )
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        main,
+        ["bill", "--scope", "globex-ent", "--month", "2026-10", "--json", "--store", str(store)],
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    body = body[0] if isinstance(body, list) else body
+    assert body["seat_cost_billed"] is None and body["total_billed"] is None
+    assert body["credits_used"] is None and body["credit_overage_cost"] is None
+    assert not [e for e in body["exceptions"] if e["kind"] == "not-in-enterprise"]

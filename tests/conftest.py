@@ -1,0 +1,12 @@
+"""Test-suite wiring: the real-browser and LibreOffice tests count as slow end-to-end tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every browser or LibreOffice test `slow` too, so `-m "not slow"` stays quick."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("libreoffice"):
+            item.add_marker(pytest.mark.slow)
