@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -170,3 +173,67 @@ def table_schema(table: str) -> dict[str, pl.DataType]:
         "utc": pl.Datetime("us", "UTC"),
     }
     return {name: dtypes[kind] for name, kind, _ in TABLE_COLUMNS[table]}
+
+
+# The headers of GitHub's own billing CSVs (shared/docs/billing-report-format.md), in GitHub's
+# order. The readers match columns by name; demo data, test fixtures and benchmarks write
+# files with these headers in GitHub's dialect (`github_csv`).
+USAGE_DETAILED_HEADER: tuple[str, ...] = (
+    "date",
+    "product",
+    "sku",
+    "quantity",
+    "unit_type",
+    "applied_cost_per_quantity",
+    "gross_amount",
+    "discount_amount",
+    "net_amount",
+    "username",
+    "organization",
+    "repository",
+    "workflow_path",
+    "cost_center_name",
+)
+USAGE_SUMMARIZED_HEADER: tuple[str, ...] = tuple(
+    h for h in USAGE_DETAILED_HEADER if h not in ("username", "workflow_path")
+)
+_USAGE_BY_USER: tuple[str, ...] = (
+    "date",
+    "username",
+    "product",
+    "sku",
+    "model",
+    "quantity",
+    "unit_type",
+    "applied_cost_per_quantity",
+    "gross_amount",
+    "discount_amount",
+    "net_amount",
+)
+AI_USAGE_HEADER: tuple[str, ...] = (
+    *_USAGE_BY_USER,
+    "total_monthly_quota",
+    "organization",
+    "repository",
+    "cost_center_name",
+    "aic_quantity",
+    "aic_gross_amount",
+)
+PREMIUM_REQUEST_HEADER: tuple[str, ...] = (
+    *_USAGE_BY_USER,
+    "exceeds_quota",
+    "total_monthly_quota",
+    "organization",
+    "cost_center_name",
+    "aic_quantity",
+    "aic_gross_amount",
+)
+
+
+def github_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Return a billing CSV as GitHub writes it: UTF-8 BOM, CRLF, every value quoted."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from analyzer.billing_schema import USAGE_DETAILED_HEADER
+
 BENCH = Path(__file__).resolve().parent
 NAME = "usageReport_1_0b1e2c3d4f5a6b7c8d9e0f1a2b3c4d5e.csv"
 
@@ -43,22 +45,7 @@ def main() -> None:
             workflow_path=pl.lit(""),
             cost_center_name=(pl.lit("cc-") + (pl.col("username").str.slice(-1))),
         )
-        .select(
-            "date",
-            "product",
-            "sku",
-            "quantity",
-            "unit_type",
-            "applied_cost_per_quantity",
-            "gross_amount",
-            "discount_amount",
-            "net_amount",
-            "username",
-            "organization",
-            "repository",
-            "workflow_path",
-            "cost_center_name",
-        )
+        .select(USAGE_DETAILED_HEADER)
     )
     folder = args.out / "billing"
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,65 +19,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analyzer.billing_schema import (  # noqa: E402
+    AI_USAGE_HEADER,
+    PREMIUM_REQUEST_HEADER,
+    USAGE_DETAILED_HEADER,
+    github_csv,
+)
 from analyzer.reading.reader import read_report  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "billing"
 ORG = "octo-demo"
-USAGE_HEADER = [
-    "date",
-    "product",
-    "sku",
-    "quantity",
-    "unit_type",
-    "applied_cost_per_quantity",
-    "gross_amount",
-    "discount_amount",
-    "net_amount",
-    "username",
-    "organization",
-    "repository",
-    "workflow_path",
-    "cost_center_name",
-]
-AI_HEADER = [
-    "date",
-    "username",
-    "product",
-    "sku",
-    "model",
-    "quantity",
-    "unit_type",
-    "applied_cost_per_quantity",
-    "gross_amount",
-    "discount_amount",
-    "net_amount",
-    "total_monthly_quota",
-    "organization",
-    "repository",
-    "cost_center_name",
-    "aic_quantity",
-    "aic_gross_amount",
-]
-PREMIUM_HEADER = [
-    "date",
-    "username",
-    "product",
-    "sku",
-    "model",
-    "quantity",
-    "unit_type",
-    "applied_cost_per_quantity",
-    "gross_amount",
-    "discount_amount",
-    "net_amount",
-    "exceeds_quota",
-    "total_monthly_quota",
-    "organization",
-    "cost_center_name",
-    "aic_quantity",
-    "aic_gross_amount",
-]
 MODELS = ("Auto: GPT-5.3-Codex", "Claude Sonnet 4.6", "Code Review model", "Coding Agent model")
 
 
@@ -85,15 +37,6 @@ def _logins(name: str) -> list[str]:
     parsed = read_report(name, (HERE / name).read_bytes())
     assert parsed.seats is not None, name
     return sorted(set(parsed.seats["login"].to_list()))
-
-
-def _github_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    """Return GitHub's billing CSV form: UTF-8 BOM, CRLF, every value quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
 def _num(value: float) -> str:
@@ -281,14 +224,14 @@ def main() -> None:
     for stale in OUT.glob("*.csv"):
         stale.unlink()
     files = {
-        "usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv": _github_csv(
-            USAGE_HEADER, usage_rows(sep, oct_, nov)
+        "usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv": github_csv(
+            USAGE_DETAILED_HEADER, usage_rows(sep, oct_, nov)
         ),
-        "aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv": _github_csv(
-            AI_HEADER, ai_rows(oct_[:40], rng)
+        "aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv": github_csv(
+            AI_USAGE_HEADER, ai_rows(oct_[:40], rng)
         ),
-        "premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv": _github_csv(
-            PREMIUM_HEADER, premium_rows(oct_, rng)
+        "premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv": github_csv(
+            PREMIUM_REQUEST_HEADER, premium_rows(oct_, rng)
         ),
         "export-octo-demo-1793750400.csv": licence_rows(sorted(set(oct_) | set(nov))[1:]),
     }

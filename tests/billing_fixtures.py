@@ -2,77 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from analyzer.billing_schema import (
+    AI_USAGE_HEADER,
+    PREMIUM_REQUEST_HEADER,
+    USAGE_DETAILED_HEADER,
+    USAGE_SUMMARIZED_HEADER,
+)
 from analyzer.store.folder import Store
 from analyzer.store.ingest import ingest_files
 
-USAGE_HEADER = [
-    "date",
-    "product",
-    "sku",
-    "quantity",
-    "unit_type",
-    "applied_cost_per_quantity",
-    "gross_amount",
-    "discount_amount",
-    "net_amount",
-    "username",
-    "organization",
-    "repository",
-    "workflow_path",
-    "cost_center_name",
-]
-SUMMARIZED_HEADER = [h for h in USAGE_HEADER if h not in ("username", "workflow_path")]
-AI_HEADER = [
-    "date",
-    "username",
-    "product",
-    "sku",
-    "model",
-    "quantity",
-    "unit_type",
-    "applied_cost_per_quantity",
-    "gross_amount",
-    "discount_amount",
-    "net_amount",
-    "total_monthly_quota",
-    "organization",
-    "repository",
-    "cost_center_name",
-    "aic_quantity",
-    "aic_gross_amount",
-]
-PREMIUM_HEADER = [
-    "date",
-    "username",
-    "product",
-    "sku",
-    "model",
-    "quantity",
-    "unit_type",
-    "applied_cost_per_quantity",
-    "gross_amount",
-    "discount_amount",
-    "net_amount",
-    "exceeds_quota",
-    "total_monthly_quota",
-    "organization",
-    "cost_center_name",
-]
-
-
-def github_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
-    """Return a billing CSV as GitHub writes it: UTF-8 BOM, CRLF, every value quoted."""
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+USAGE_HEADER = list(USAGE_DETAILED_HEADER)
+SUMMARIZED_HEADER = list(USAGE_SUMMARIZED_HEADER)
+AI_HEADER = list(AI_USAGE_HEADER)
+PREMIUM_HEADER = list(PREMIUM_REQUEST_HEADER[:-2])  # an older export, without the aic_* columns
 
 
 def month_days(month: str) -> list[date]:

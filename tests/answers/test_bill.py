@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.answers.bill import bill_json, build_bill
+from analyzer.billing_schema import github_csv
 from analyzer.model import Settings
 from analyzer.store.folder import Store
 from tests.billing_fixtures import (
     AI_HEADER,
     USAGE_HEADER,
     ai_row,
-    github_csv,
     ingest_bytes,
     seat_rows,
 )

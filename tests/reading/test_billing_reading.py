@@ -14,6 +14,7 @@ from analyzer.billing_schema import (
     KIND_PREMIUM,
     KIND_PREMIUM_LEGACY,
     KIND_SUMMARIZED,
+    github_csv,
     table_schema,
 )
 from analyzer.reading.billing import billing_kind, read_billing
@@ -23,7 +24,6 @@ from tests.billing_fixtures import (
     SUMMARIZED_HEADER,
     USAGE_HEADER,
     ai_row,
-    github_csv,
     seat_rows,
 )
 

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.billing_schema import KIND_DETAILED
+from analyzer.billing_schema import KIND_DETAILED, github_csv
 from analyzer.store.billing import billing_files, load_table
 from analyzer.store.folder import Store
 from analyzer.store.ingest import ingest_files, rebuild_store
 from tests.billing_fixtures import (
     SUMMARIZED_HEADER,
     USAGE_HEADER,
-    github_csv,
     ingest_bytes,
     seat_rows,
 )
