@@ -43,6 +43,15 @@ PEOPLE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def _usage_sums() -> list[pl.Expr]:
+    """Return the AI credits and the premium requests of a group of usage rows."""
+    quantity = pl.col("quantity")
+    return [
+        quantity.filter(pl.col("unit_type") == CREDIT_UNIT).sum().alias("credits_used"),
+        quantity.filter(pl.col("unit_type") == REQUEST_UNIT).sum().alias("premium_requests"),
+    ]
+
+
 def _seat_states(
     store: Store, infos: list[SnapshotInfo], month: str, settings: Settings
 ) -> pl.DataFrame | None:
@@ -78,14 +87,7 @@ def _usage_per_login(ai: pl.DataFrame | None) -> pl.DataFrame:
         ai.filter(pl.col("login").is_not_null())
         .group_by("login")
         .agg(
-            pl.col("quantity")
-            .filter(pl.col("unit_type") == CREDIT_UNIT)
-            .sum()
-            .alias("credits_used"),
-            pl.col("quantity")
-            .filter(pl.col("unit_type") == REQUEST_UNIT)
-            .sum()
-            .alias("premium_requests"),
+            *_usage_sums(),
             pl.col("cost_center").drop_nulls().first().alias("_ai_cc"),
             pl.col("organization").drop_nulls().first().alias("_ai_org"),
         )
@@ -204,14 +206,7 @@ def model_table(ai: pl.DataFrame | None) -> pl.DataFrame:
     return (
         ai.group_by("model")
         .agg(
-            pl.col("quantity")
-            .filter(pl.col("unit_type") == CREDIT_UNIT)
-            .sum()
-            .alias("credits_used"),
-            pl.col("quantity")
-            .filter(pl.col("unit_type") == REQUEST_UNIT)
-            .sum()
-            .alias("premium_requests"),
+            *_usage_sums(),
             pl.col("login").n_unique().cast(pl.Int64).alias("users"),
         )
         .sort(["credits_used", "premium_requests", "model"], descending=[True, True, False])
