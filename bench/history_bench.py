@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import GIB_IN_MIB, Pair, Row, judge, measure_pair
+from harness import GIB_IN_MIB, Pair, Row, judge, measure, measure_pair
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -126,3 +126,43 @@ def bench_scaling(work: Path, runs: int) -> list[Row]:
             )
         )
     return rows
+
+
+HUGE = DATA / "huge"
+
+
+def bench_huge(work: Path, runs: int) -> list[Row]:
+    """The monthly run on 1,000,000 seats x 60 months held, with one new month in the inbox.
+
+    Generating (about 6 GB of reports) and ingesting the 60 months take long and are not
+    timed; only the monthly run with the new month is measured, for its peak memory.
+    """
+    history = sorted((HUGE / "history").glob("*.csv"))
+    if len(history) != 60 or not list((HUGE / "newmonth").glob("*.csv")):
+        print("generating 60 months of a 1,000,000-seat org ...", file=sys.stderr, flush=True)
+        _run([PYTHON, BENCH / "generate.py", "--out", HUGE, "--months", "60", "--seats", "1000000"])
+        history = sorted((HUGE / "history").glob("*.csv"))
+    prepared = _store_of(work, "huge-store", history)
+    inbox = work / "huge-inbox"
+    inbox.mkdir(exist_ok=True)
+    for source in (HUGE / "newmonth").glob("*.csv"):
+        target = inbox / source.name
+        if not target.exists():
+            os.link(source, target)
+    store, out = work / "huge-monthly-store", work / "huge-out"
+
+    def fresh() -> None:
+        shutil.rmtree(store, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(prepared, store)
+
+    cmd = [CLI, "monthly", inbox, "--store", store, "--out", out, "--quiet"]
+    result = measure(cmd, runs, setup=fresh, cwd=work)
+    return [
+        judge(
+            "monthly-1m-x60",
+            result,
+            max_mib=4 * GIB_IN_MIB,
+            note="1,000,000 seats, 60 months held, one new month ingested and reported",
+        )
+    ]
