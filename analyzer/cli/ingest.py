@@ -15,11 +15,13 @@ from analyzer.cli.options import (
     TIME,
     echo_line,
     now_utc,
+    one_format,
     plural,
     quiet_option,
     say,
     scope_option,
     store_option,
+    write_csv,
 )
 from analyzer.errors import AnalyzerError
 from analyzer.times import iso
@@ -96,34 +98,42 @@ def ingest(
 
 @click.command(context_settings=CONTEXT)
 @store_option
+@scope_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def snapshots(store_dir: Path, as_json: bool) -> None:
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per snapshot.")
+def snapshots(store_dir: Path, scope: str | None, as_json: bool, as_csv: bool) -> None:
     """List the stored snapshots: scope, time (UTC), format, seats, source file.
 
-    Example: copilot-seats snapshots --json
+    With --scope, only that org's or enterprise's snapshots.
+
+    Example: copilot-seats snapshots --scope octo-demo --json
     """
     from analyzer.store.folder import Store
 
+    fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
     store = Store(store_dir)
-    infos = store.snapshots()
+    infos = [i for i in store.snapshots() if scope is None or i.scope == scope]
     for info in infos:  # list only what can be read: a damaged file is an error naming it
         store.check(info)
-    if as_json:
-        rows = [
-            {
-                "scope": i.scope,
-                "as_of": iso(i.as_of),
-                "format": i.format,
-                "seats": i.seats,
-                "rows": i.rows,
-                "source": i.source_name,
-                "sha256": i.sha256,
-                "id": i.id,
-                "time_source": i.time_source,
-            }
-            for i in infos
-        ]
+    rows = [
+        {
+            "scope": i.scope,
+            "as_of": iso(i.as_of),
+            "format": i.format,
+            "seats": i.seats,
+            "rows": i.rows,
+            "source": i.source_name,
+            "sha256": i.sha256,
+            "id": i.id,
+            "time_source": i.time_source,
+        }
+        for i in infos
+    ]
+    if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
+        return
+    if fmt == "csv":
+        write_csv(rows, list(rows[0]) if rows else ["scope", "as_of"])
         return
     if infos:
         echo_line(

@@ -69,6 +69,21 @@ def test_snapshots_json_lists_scope_time_format_seats(tmp_path: Path) -> None:
     assert all(r["rows"] > r["seats"] for r in globex)
 
 
+def test_snapshots_of_one_scope_as_json_and_csv(tmp_path: Path) -> None:
+    """`snapshots --scope S` lists that scope only; --csv has the JSON's rows; both is exit 2."""
+    run("ingest", SAMPLES, "--store", tmp_path / "s")
+    rows = json.loads(
+        run("snapshots", "--scope", "globex-ent", "--json", "--store", tmp_path / "s").stdout
+    )
+    assert [r["scope"] for r in rows] == ["globex-ent"] * 3
+    text = run("snapshots", "--scope", "globex-ent", "--csv", "--store", tmp_path / "s").stdout
+    lines = text.splitlines()
+    assert lines[0].startswith("scope,as_of,format,seats,rows,source,sha256")
+    assert [line.split(",")[1] for line in lines[1:]] == [r["as_of"] for r in rows]
+    both = run("snapshots", "--json", "--csv", "--store", tmp_path / "s")
+    assert both.exit_code == 2
+
+
 def test_missing_store_lists_nothing(tmp_path: Path) -> None:
     """A store that does not exist lists `[]` and exits 0."""
     result = run("snapshots", "--json", "--store", tmp_path / "none")
