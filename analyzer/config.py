@@ -38,6 +38,7 @@ _PEOPLE_KEYS = {
     "email_column",
     "department_column",
     "cost_center_column",
+    "manager_column",
 }
 
 
@@ -227,7 +228,10 @@ def _validated(settings: Settings, where: str) -> Settings:
 
 
 def load_people(source: PeopleSource) -> pl.DataFrame:
-    """Return login (lower-case), name, email, department, cost_center from the people file."""
+    """Return login (lower-case), name, email, department, cost_center, manager from the file.
+
+    A column the file lacks is empty (the manager column is optional in most people files).
+    """
     import polars as pl
 
     path = Path(source.path)
@@ -243,6 +247,7 @@ def load_people(source: PeopleSource) -> pl.DataFrame:
         "email": source.email_column,
         "department": source.department_column,
         "cost_center": source.cost_center_column,
+        "manager": source.manager_column,
     }
     if source.login_column not in frame.columns:
         raise ConfigError(

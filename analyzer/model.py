@@ -98,6 +98,7 @@ class PeopleSource:
     email_column: str = "email"
     department_column: str = "department"
     cost_center_column: str = "cost_center"
+    manager_column: str = "manager"
 
 
 @dataclass(frozen=True)

@@ -281,3 +281,13 @@ def test_library_overrides_are_checked_like_the_file(tmp_path: Path) -> None:
     """load_settings refuses an implausible override from a library caller too."""
     with pytest.raises(ConfigError, match="`stale_days` must be a whole number of days"):
         load_settings(None, cwd=tmp_path, overrides={"stale_days": 10**20})
+
+
+def test_a_manager_column_is_read_when_the_people_file_has_one(tmp_path: Path) -> None:
+    """`manager_column` names the manager column; a file without one gives empty managers."""
+    path = tmp_path / "people.csv"
+    path.write_text("login,name,Boss\nAnn,Ann Lee,Bob Ray\n", encoding="utf-8")
+    people = load_people(PeopleSource(str(path), manager_column="Boss"))
+    assert people.row(0, named=True)["manager"] == "Bob Ray"
+    plain = load_people(PeopleSource(str(path)))
+    assert plain["manager"].to_list() == [None]

@@ -130,7 +130,7 @@ def _mask(frame: pl.DataFrame) -> pl.DataFrame:
     if not logins:
         return frame
     alias = frame["login"].map_elements(_alias, return_dtype=pl.String)
-    people = [c for c in ("name", "email") if c in frame.columns]
+    people = [c for c in ("name", "email", "manager") if c in frame.columns]
     return frame.with_columns(
         *[alias.alias(c) for c in logins],
         *[pl.lit(None, pl.String).alias(c) for c in people],

@@ -10,7 +10,7 @@ from analyzer.timeline.figures import state_counts
 
 _DAY_US = 86_400 * 1_000_000
 
-PEOPLE_COLUMNS = ("name", "email", "department", "cost_center")
+PEOPLE_COLUMNS = ("name", "email", "department", "cost_center", "manager")
 # Breakdown name -> the seat-table column it groups by.
 BREAKDOWN_KEYS: dict[str, str] = {
     "org": "primary_org",
