@@ -10,6 +10,7 @@ derived data: `verify` compares them with a full recomputation, `rebuild` drops 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -30,14 +31,20 @@ def carried_state(store: Store, infos: list[SnapshotInfo], upto: int) -> Carried
     be written; a read-only store still answers, computing in memory).
     """
     kept = _Kept(store, infos)
-    if kept.valid <= upto:
+    if kept.valid > upto:
+        return kept
+
+    def forward() -> Iterator[tuple[int, pl.DataFrame]]:
+        # Each state is written as soon as it is computed: only the one before is held.
         before = kept(kept.valid - 1) if kept.valid else None
-        fresh: dict[int, pl.DataFrame] = {}
         for k in range(kept.valid, upto + 1):
             before = carry_forward(store, infos[k], before)
-            fresh[k] = before
-        kept.computed.update(fresh)
-        _keep(store, kept.files, infos, fresh)
+            yield k, before
+
+    if _keep(store, kept.files, infos, forward()):
+        kept.chain, kept.valid = kept.files.valid_prefix(infos)
+    else:  # a store that cannot be written: hold them in memory for this answer
+        kept.computed.update(forward())
     return kept
 
 
@@ -67,14 +74,18 @@ class _Kept:
 
 
 def _keep(
-    store: Store, files: CarriedFiles, infos: list[SnapshotInfo], new: dict[int, pl.DataFrame]
-) -> None:
-    """Write freshly computed carried states under the store's lock; skip a read-only store."""
+    store: Store,
+    files: CarriedFiles,
+    infos: list[SnapshotInfo],
+    new: Iterator[tuple[int, pl.DataFrame]],
+) -> bool:
+    """Write freshly computed carried states under the store's lock; False when it cannot."""
     try:
         with store_lock(store.root / ".lock"):
-            files.write(infos[0].scope, infos, sorted(new.items()))
+            files.write(infos[0].scope, infos, new)
     except (OSError, OutputError):
-        return  # answers stay right without the cache; the next writable run keeps it
+        return False  # answers stay right without the cache; the next writable run keeps it
+    return True
 
 
 def refresh_carried(store: Store, scopes: list[str] | None = None) -> None:

@@ -300,7 +300,7 @@ def history_engagement(store: Store, timeline: Timeline) -> pl.DataFrame | None:
         counts: dict[str, int | None] = dict.fromkeys(TIERS)
         usable = window and window.complete
         if window and usable and (info.as_of.date() - window.end).days <= STALE_USAGE_DAYS:
-            logins = timeline.frame(k)["login"]
+            logins = next(timeline.each([k]))[1]["login"]
             days = usage.days(timeline.scope, window.start, window.end)
             aliases = usage.logins(timeline.scope, window.end)
             per_seat = window_days_for(days, logins, aliases)
@@ -331,5 +331,5 @@ def report_engagement(
         timeline.snapshots[k].scope,
         seats,
         times,
-        lambda i: timeline.frame(i)["login"],
+        lambda i: next(timeline.each([i]))[1]["login"],
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -71,8 +71,17 @@ class Timeline:
         chosen = self.indexes if ks is None else ks
         if not chosen:
             return pl.DataFrame()
-        parts = [self.frame(k).lazy().group_by("k", *by).agg(*aggs) for k in chosen]
-        return pl.concat(pl.collect_all(parts)).sort("k", *by)
+        parts = [frame.group_by("k", *by).agg(*aggs) for _, frame in self.each(chosen)]
+        return pl.concat(parts).sort("k", *by)
+
+    def each(self, ks: Sequence[int] | None = None) -> Iterator[tuple[int, pl.DataFrame]]:
+        """Yield (k, states of snapshot k) one at a time, keeping none that was not kept.
+
+        A history of a million seats a month holds one snapshot's states at a time this way.
+        """
+        for k in self.indexes if ks is None else ks:
+            kept = self._frames.get(k)
+            yield k, (kept if kept is not None else self._states_of(k))
 
     @property
     def indexes(self) -> range:

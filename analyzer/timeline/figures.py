@@ -87,18 +87,21 @@ def history_rows(timeline: Timeline, ks: Sequence[int] | None = None) -> pl.Data
     """
     ks = list(timeline.indexes if ks is None else ks)
     plans = list(timeline.settings.prices)
-    per_k = timeline.per_snapshot(
+    aggs = [
         *state_counts(),
         *plan_counts(plans),
         # A login whose run starts at k was not in snapshot k-1; the others continue a run.
         (pl.col("run_start_k") == pl.col("k")).sum().cast(pl.Int64).alias("added"),
-        ks=ks,
-    )
-    families = timeline.per_snapshot(pl.len().alias("n"), by=("surface_family",), ks=ks)
+    ]
+    counts, families = [], []
+    for _, frame in timeline.each(ks):  # one snapshot's states at a time
+        counts.append(frame.group_by("k").agg(*aggs))
+        families.append(frame.group_by("k", "surface_family").agg(pl.len().alias("n")))
+    per_k = pl.concat(counts)
     mix = (
         pl.DataFrame({"k": ks}, schema={"k": pl.Int32})
         .join(pl.DataFrame({"surface_family": list(FAMILY_ORDER)}), how="cross")
-        .join(families, on=["k", "surface_family"], how="left")
+        .join(pl.concat(families), on=["k", "surface_family"], how="left")
         .pivot(on="surface_family", index="k", values="n")
         .select(
             "k",
