@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -228,3 +229,28 @@ def test_originals_are_kept_byte_for_byte(tmp_path: Path) -> None:
     assert kept.read_bytes() == path.read_bytes()
     assert pl.read_parquet(store.root / info.parquet).height == 3
     assert os.access(store.root / "manifest.json", os.R_OK)
+
+
+def test_a_report_time_with_fractions_is_kept_exactly_and_answered(tmp_path: Path) -> None:
+    """A Report Time with microseconds is stored as given; status finds every seat of it."""
+    from analyzer.answers.queries import get_status
+    from analyzer.model import Settings
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    path = inbox / "acme-seat-activity-1774680873.csv"
+    path.write_text(
+        "Report Time,Login,Last Authenticated At,Last Activity At,Last Surface Used\n"
+        "2026-03-28T06:54:33.123456Z,ann,None,2026-03-27T06:54:33.25+00:00,vscode/1/copilot/1\n"
+        "2026-03-28T06:54:33.123456Z,bob,None,None,None\n",
+        encoding="utf-8",
+    )
+    store = Store(tmp_path / "store")
+    (outcome,) = ingest_files(store, [path])
+    assert outcome.status == "stored", outcome.problems
+    (info,) = store.snapshots()
+    assert info.as_of.microsecond == 123456
+    manifest = json.loads((store.root / "manifest.json").read_text())
+    assert manifest["snapshots"][0]["as_of"] == "2026-03-28T06:54:33.123456Z"
+    status = get_status(store, None, Settings(), None, info.as_of)
+    assert status.summary.seats == 2 and status.summary.states["active"] == 1
