@@ -27,17 +27,17 @@ from analyzer.errors import AnalyzerError
 from analyzer.times import iso
 
 if TYPE_CHECKING:
+    from analyzer.store.folder import Store
     from analyzer.store.ingest import FileOutcome
 
 
-def _keep_carried(store_dir: Path, outcomes: list[FileOutcome]) -> None:
+def _keep_carried(store: Store, outcomes: list[FileOutcome]) -> None:
     """Commit what the next snapshot needs to continue every run of the scopes just stored."""
     from analyzer.answers.carried import refresh_carried
-    from analyzer.store.folder import Store
 
     scopes = sorted({o.snapshot.scope for o in outcomes if o.status == "stored" and o.snapshot})
     if scopes:
-        refresh_carried(Store(store_dir), scopes)
+        refresh_carried(store, scopes)
 
 
 @click.command(context_settings=CONTEXT)
@@ -76,9 +76,10 @@ def ingest(
     files, skipped = collect_files(paths, recursive=recursive)
     bar = Bar("Reading reports", quiet=quiet)
     bar.start(len(files))
+    store = Store(store_dir)
     try:
         stored = ingest_files(
-            Store(store_dir),
+            store,
             files,
             as_of=as_of,
             scope=scope,
@@ -88,7 +89,7 @@ def ingest(
         )
     finally:
         bar.close()
-    _keep_carried(store_dir, stored)
+    _keep_carried(store, stored)
     outcomes = [*skipped, *stored]
     print_outcomes(outcomes, quiet=quiet, verbose=verbose, show_already=True)
     say(summarize_ingest(outcomes))

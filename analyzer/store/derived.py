@@ -10,6 +10,8 @@ whole folder. The chain file is replaced atomically after the files it names are
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
@@ -126,11 +128,15 @@ class CarriedFiles:
             info = infos[k]
             name = _file_name(info)
             staged = folder / f".{name}.{uuid.uuid4().hex}.tmp"
-            frame.write_parquet(staged, compression="zstd", compression_level=1)
+            buffer = io.BytesIO()
+            frame.write_parquet(buffer, compression="zstd", compression_level=1)
+            data = buffer.getvalue()
+            staged.write_bytes(data)
             os.replace(staged, folder / name)
-            self._verified.discard(folder / name)
+            self._verified.add(folder / name)  # whole by construction
             after = infos[k - 1].id if k else None
-            chain[info.id] = ChainEntry(info.id, after, name, file_sha256(folder / name))
+            digest = hashlib.sha256(data).hexdigest()
+            chain[info.id] = ChainEntry(info.id, after, name, digest)
         wanted = [chain[i.id] for i in infos if i.id in chain]
         body = {"format": FORMAT_VERSION, "entries": [_entry_json(e) for e in wanted]}
         text = json.dumps(body, indent=1, sort_keys=True) + "\n"
