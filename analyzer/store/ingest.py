@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
 from analyzer.store.derived import remove_derived
 from analyzer.store.folder import Store, StoreWriter
+
+if TYPE_CHECKING:
+    from analyzer.store.usage_writer import UsageWriter
 
 # Files in a folder that may be reports; a file named on the command line is always read.
 REPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl")
@@ -88,16 +93,43 @@ def ingest_files(
     """
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
+        usage = _UsageRun(writer)
         for path in files:
-            outcome = _ingest_one(writer, path, as_of, scope, now)
+            outcome = _ingest_one(writer, usage, path, as_of, scope, now)
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
+        usage.commit()
     return outcomes
+
+
+class _UsageRun:
+    """The usage-metrics writer of one ingest run: made at the first usage file, committed
+    once at the end (and every few dozen files), so the manifest is not rewritten per file."""
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.store_writer = writer
+        self._writer: UsageWriter | None = None
+
+    @property
+    def writer(self) -> UsageWriter:
+        if self._writer is None:
+            from analyzer.store.usage_writer import UsageWriter
+
+            self._writer = UsageWriter(self.store_writer.root)
+        return self._writer
+
+    def commit(self) -> None:
+        """List the usage files added; a store holding only usage data gets its marker too."""
+        if self._writer is not None and self._writer.commit():
+            # A store that holds only usage data still needs its marker and (empty) seat
+            # manifest, or its kept originals read as a damaged store.
+            self.store_writer.note_stored()
 
 
 def _ingest_one(
     writer: StoreWriter,
+    usage_run: _UsageRun,
     path: Path,
     as_of: datetime | None,
     scope: str | None,
@@ -109,7 +141,8 @@ def _ingest_one(
     from analyzer.store.billing import ingest_billing
 
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:  # refused before a byte is read into memory
+        before = path.stat()
+        if before.st_size > MAX_FILE_BYTES:  # refused before a byte is read into memory
             log = ProblemLog(path.name)
             log.file(
                 "file-too-large",
@@ -118,7 +151,7 @@ def _ingest_one(
             )
             return FileOutcome(path, "refused", "file-too-large", log.finish())
         data = path.read_bytes()
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
+        mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
     except OSError as exc:
         return FileOutcome(path, "refused", f"cannot read the file: {exc.strerror}")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -134,10 +167,8 @@ def _ingest_one(
             if billing.status == "stored":
                 writer.note_stored()
             return FileOutcome(path, billing.status, billing.message, billing.problems)
-        usage = _ingest_usage(writer, path, data, sha256, scope)
+        usage = _ingest_usage(usage_run, path, before, data, sha256, scope)
         if usage is not None:
-            if usage.status == "stored":
-                writer.note_stored()
             return usage
         parsed = read_report(path.name, data, hints, sha256)
     except Exception as exc:  # a reader bug: this file's refusal, never the run's end
@@ -161,20 +192,25 @@ def internal_error(name: str, exc: Exception) -> Problem:
 
 
 def _ingest_usage(
-    writer: StoreWriter, path: Path, data: bytes, sha256: str, scope: str | None
+    run: _UsageRun,
+    path: Path,
+    before: os.stat_result,
+    data: bytes,
+    sha256: str,
+    scope: str | None,
 ) -> FileOutcome | None:
-    """Store a usage-metrics report (which the seat reader refuses by name), else None."""
+    """Add a usage-metrics report (which the seat reader refuses by name) to the run, else None.
+
+    The run commits it with the others (`_UsageRun.commit`).
+    """
     from analyzer.reading.usage_metrics import usage_kind
-    from analyzer.store.usage import store_usage_file
+    from analyzer.store.usage_writer import Source, read_and_add
 
     kind = usage_kind(data)
     if kind is None:
         return None
-    done = store_usage_file(writer.root, path.name, data, sha256, kind, scope)
-    if done.status == "stored" and not writer.infos and not writer.committed:
-        # A store that holds only usage data still needs its marker and (empty) seat
-        # manifest, or its kept originals read as a damaged store.
-        writer._write_manifest(writer.infos)
+    source = Source(path, before)
+    done = read_and_add(run.writer, path.name, data, sha256, kind, scope, source)
     return FileOutcome(path, done.status, done.message, done.problems)
 
 
@@ -194,7 +230,8 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
     originals are in the attic, stay forgotten.
     """
     from analyzer.store.billing import is_billing_original, rebuild_billing
-    from analyzer.store.usage import UsageWriter, is_usage_original
+    from analyzer.store.usage import is_usage_original
+    from analyzer.store.usage_writer import UsageWriter
 
     rebuilt: list[SnapshotInfo] = []
     kept: list[SnapshotInfo] = []
