@@ -285,12 +285,17 @@ def read_and_add(
     kind: str,
     scope: str | None,
     source: Source | None = None,
+    parsed: ParsedUsage | None = None,
 ) -> UsageOutcome:
-    """Read one usage-metrics file and add it to `writer` (committed by `writer.commit`)."""
+    """Read one usage-metrics file (unless `parsed` already) and add it to `writer`.
+
+    `writer.commit` lists it.
+    """
     known = writer.known(sha256)
     if known:
         return UsageOutcome("already-stored", f"already stored (as {known.source_name})")
-    parsed = read_usage(name, data, sha256, kind, scope)
+    if parsed is None:
+        parsed = read_usage(name, data, sha256, kind, scope)
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.problems if p.severity == "error"})
         return UsageOutcome("refused", ", ".join(codes), parsed.problems)
