@@ -127,15 +127,17 @@ class UsageWriter:
     ) -> None:
         """Write the scope's login index over `parts` (its users parts), before the manifest.
 
-        `new` holds the aliases of the parts added since the last commit, merged into the
-        index when it is valid; without them (or a valid index) the index is rebuilt from
-        every part's day table.
+        `new` holds the aliases of the parts added since the last commit: the whole index of
+        a scope that had no parts, else merged into the index when it is valid; without them
+        (or a valid index) the index is rebuilt from every part's day table.
         """
         users = [p for p in parts if p.scope == scope and p.kind == USERS]
         old = [q.sha256 for q in self.store.scope_parts(scope)]
         built = self.store.indexes().get(scope)
         path = self.root / index_path(scope)
-        if new and built is not None and sorted(built) == sorted(old):
+        if new and not old:  # the scope's first parts: their aliases are the whole index
+            frames = new
+        elif new and built is not None and sorted(built) == sorted(old):
             frames = [read_index(path), *new] if path.is_file() else new
         else:
             frames = [
