@@ -102,12 +102,14 @@ def ingest_files(
     with store.writing(on_wait) as writer:
         usage = _UsageRun(writer)
         known = {i.sha256 for i in writer.infos} | usage.stored_before()
-        for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known):
-            outcome = _ingest_one(writer, usage, loaded, as_of, scope, now)
-            outcomes.append(outcome)
-            if on_file:
-                on_file(outcome)
-        usage.commit()
+        try:
+            for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known):
+                outcome = _ingest_one(writer, usage, loaded, as_of, scope, now)
+                outcomes.append(outcome)
+                if on_file:
+                    on_file(outcome)
+        finally:  # even a run stopped midway lists the usage files it wrote whole
+            usage.commit()
     return outcomes
 
 

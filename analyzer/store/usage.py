@@ -184,15 +184,18 @@ class UsageStore:
             )
         return frame.collect().sort("day", "user_id")
 
-    def breakdowns(self, scope: str, start: date, end: date) -> pl.DataFrame:
-        """Return the breakdown rows of the winning record of each (user_id, day)."""
+    def breakdowns(
+        self, scope: str, start: date, end: date, kinds: tuple[str, ...] = BREAKDOWN_KINDS
+    ) -> pl.DataFrame:
+        """Return the breakdown rows of `kinds` of the winning record of each (user_id, day)."""
         parts = [p for p in self.scope_parts(scope) if p.overlaps(start, end)]
         # Stores written before the breakdowns were narrowed name two kinds differently.
+        wanted = [k for k in BREAKDOWN_KINDS if k in kinds]
+        wanted += [old for old, new in _OLD_KINDS.items() if new in wanted]
         rows = (
             self._scan(parts, "breakdowns", breakdown_columns())
-            .filter(pl.col("day").is_between(start, end))
+            .filter(pl.col("day").is_between(start, end) & pl.col("kind").is_in(wanted))
             .with_columns(pl.col("kind").replace(_OLD_KINDS))
-            .filter(pl.col("kind").is_in(BREAKDOWN_KINDS))
         )
         if _overlap(parts):
             winners = (
