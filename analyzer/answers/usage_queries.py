@@ -113,7 +113,7 @@ def get_usage(
     first, last = month_days(month)[0], month_days(month)[-1]
     start = min(first, coverage.window.start) if coverage.window else first
     days = usage.days(scope, start, last)
-    breakdowns = usage.breakdowns(scope, first, last)
+    breakdowns = usage.breakdowns(scope, first, last, ("ide", "language"))  # the tops
     aliases = usage.logins(scope, last)
     timeline = _snapshot_for(
         store, scope, settings, last, coverage.window.end if coverage.window else None

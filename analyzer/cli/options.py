@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -254,3 +255,23 @@ def open_store(store_dir: Path) -> Store:
     from analyzer.store.folder import Store
 
     return Store(store_dir)
+
+
+_SCALARS = {str, int, float, bool, type(None)}
+# Between the items of a row, as `json.dumps(rows, indent=2)` writes them (and, at first,
+# between the rows too: a literal line break is never inside an encoded string).
+_ROWS_ENCODER = json.JSONEncoder(separators=(",\n    ", ": "))
+
+
+def json_rows(rows: list[dict[str, Any]]) -> str:
+    """Return `json.dumps(rows, indent=2)` for a list of rows, several times faster.
+
+    Python's indenting encoder is written in Python. When every row is a non-empty object
+    of scalars, the C encoder writes the whole list instead, its item separator carrying
+    the rows' indentation; the rows' own separators are then indented one level less.
+    """
+    flat = all(rows) and set().union(*(map(type, row.values()) for row in rows)) <= _SCALARS
+    if not rows or not flat:
+        return json.dumps(rows, indent=2)
+    body = _ROWS_ENCODER.encode(rows)[2:-2].replace("},\n    {", "\n  },\n  {\n    ")
+    return "[\n  {\n    " + body + "\n  }\n]"

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from analyzer.cli.options import CONTEXT, plural, say, scope_option, settings_options, store_option
+from analyzer.cli.options import (
+    CONTEXT,
+    json_rows,
+    plural,
+    say,
+    scope_option,
+    settings_options,
+    store_option,
+)
 from analyzer.model import Settings
 
 
@@ -50,7 +57,7 @@ def usage(
     answer = get_usage(Store(store_dir), scope, month, settings)
     rows = usage_rows(answer)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json_rows(rows))
     elif as_csv:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(USAGE_FIELDS), lineterminator="\n")

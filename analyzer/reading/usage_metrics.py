@@ -227,7 +227,14 @@ def _normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _dedupe(days: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
-    """Keep one record per (user_id, day), warning once when a file repeats one."""
+    """Keep one record per (user_id, day), sorted by both, warning once for a repeated one.
+
+    A 1-day file lists each user once, in user order as GitHub writes it: then there is
+    nothing to drop or sort, which one pass over user_id proves.
+    """
+    ordered = days.select(pl.col("user_id").diff().fill_null(1).min() > 0).item()
+    if ordered or days.is_empty():
+        return days
     unique = days.unique(subset=["user_id", "day"], keep="last", maintain_order=True)
     repeated = days.height - unique.height
     if repeated:
@@ -236,7 +243,7 @@ def _dedupe(days: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
             f"{repeated:,} records repeat a (user_id, day) already in the file; kept the last",
             severity="warning",
         )
-    return unique
+    return unique.sort("user_id", "day")
 
 
 def _coverage(raw: pl.DataFrame, days: pl.DataFrame) -> tuple[date, ...]:

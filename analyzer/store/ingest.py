@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
 from analyzer.store.derived import remove_derived
 from analyzer.store.folder import Store, StoreWriter
+from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, read_ahead
+
+if TYPE_CHECKING:
+    from analyzer.reading.usage_metrics import ParsedUsage
+    from analyzer.store.usage_writer import UsageWriter
 
 # Files in a folder that may be reports; a file named on the command line is always read.
 REPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl")
@@ -86,19 +92,64 @@ def ingest_files(
     `now` is the caller's clock: a snapshot time more than a day after it is refused (without
     it, no time counts as being in the future).
     """
+    from analyzer.reading.limits import MAX_FILE_BYTES
+    from analyzer.reading.usage_metrics import read_usage
+
+    def parse(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
+        return read_usage(path.name, data, sha256, kind, scope)
+
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
-        for path in files:
-            outcome = _ingest_one(writer, path, as_of, scope, now)
-            outcomes.append(outcome)
-            if on_file:
-                on_file(outcome)
+        usage = _UsageRun(writer)
+        known = {i.sha256 for i in writer.infos} | usage.stored_before()
+        try:
+            for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known):
+                outcome = _ingest_one(writer, usage, loaded, as_of, scope, now)
+                outcomes.append(outcome)
+                if on_file:
+                    on_file(outcome)
+        finally:  # even a run stopped midway lists the usage files it wrote whole
+            usage.commit()
     return outcomes
+
+
+class _UsageRun:
+    """The usage-metrics writer of one ingest run: made at the first usage file, committed
+    once at the end (and every few dozen files), so the manifest is not rewritten per file."""
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.store_writer = writer
+        self._writer: UsageWriter | None = None
+
+    @property
+    def writer(self) -> UsageWriter:
+        if self._writer is None:
+            from analyzer.store.usage_writer import UsageWriter
+
+            self._writer = UsageWriter(self.store_writer.root)
+        return self._writer
+
+    def stored_before(self) -> set[str]:
+        """Return the sha256 of the usage files stored before the run (none if unreadable)."""
+        from analyzer.store.usage import UsageStore
+
+        try:
+            return {p.sha256 for p in UsageStore(self.store_writer.root).parts()}
+        except StoreError:  # a damaged manifest stops the run at its first usage file
+            return set()
+
+    def commit(self) -> None:
+        """List the usage files added; a store holding only usage data gets its marker too."""
+        if self._writer is not None and self._writer.commit():
+            # A store that holds only usage data still needs its marker and (empty) seat
+            # manifest, or its kept originals read as a damaged store.
+            self.store_writer.note_stored()
 
 
 def _ingest_one(
     writer: StoreWriter,
-    path: Path,
+    usage_run: _UsageRun,
+    loaded: Loaded,
     as_of: datetime | None,
     scope: str | None,
     now: datetime | None,
@@ -108,20 +159,18 @@ def _ingest_one(
     from analyzer.reading.reader import ReadHints, read_report
     from analyzer.store.billing import ingest_billing
 
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:  # refused before a byte is read into memory
-            log = ProblemLog(path.name)
-            log.file(
-                "file-too-large",
-                f"the file is over {MAX_FILE_BYTES >> 30} GiB, more than "
-                "any seat report; check that this is the file you meant",
-            )
-            return FileOutcome(path, "refused", "file-too-large", log.finish())
-        data = path.read_bytes()
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)
-    except OSError as exc:
-        return FileOutcome(path, "refused", f"cannot read the file: {exc.strerror}")
-    sha256 = hashlib.sha256(data).hexdigest()
+    path, data, sha256, before = loaded.path, loaded.data, loaded.sha256, loaded.before
+    if loaded.refused == TOO_LARGE:
+        log = ProblemLog(path.name)
+        log.file(
+            "file-too-large",
+            f"the file is over {MAX_FILE_BYTES >> 30} GiB, more than "
+            "any seat report; check that this is the file you meant",
+        )
+        return FileOutcome(path, "refused", "file-too-large", log.finish())
+    if loaded.refused is not None or before is None:
+        return FileOutcome(path, "refused", loaded.refused or "cannot read the file")
+    mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
     known = writer.already_stored(sha256)
     if known:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
@@ -134,10 +183,8 @@ def _ingest_one(
             if billing.status == "stored":
                 writer.note_stored()
             return FileOutcome(path, billing.status, billing.message, billing.problems)
-        usage = _ingest_usage(writer, path, data, sha256, scope)
+        usage = _ingest_usage(usage_run, loaded, scope)
         if usage is not None:
-            if usage.status == "stored":
-                writer.note_stored()
             return usage
         parsed = read_report(path.name, data, hints, sha256)
     except Exception as exc:  # a reader bug: this file's refusal, never the run's end
@@ -160,21 +207,23 @@ def internal_error(name: str, exc: Exception) -> Problem:
     return Problem(name, 0, "", "internal-error", message)
 
 
-def _ingest_usage(
-    writer: StoreWriter, path: Path, data: bytes, sha256: str, scope: str | None
-) -> FileOutcome | None:
-    """Store a usage-metrics report (which the seat reader refuses by name), else None."""
-    from analyzer.reading.usage_metrics import usage_kind
-    from analyzer.store.usage import store_usage_file
+def _ingest_usage(run: _UsageRun, loaded: Loaded, scope: str | None) -> FileOutcome | None:
+    """Add a usage-metrics report (which the seat reader refuses by name) to the run, else None.
 
-    kind = usage_kind(data)
+    The run commits it with the others (`_UsageRun.commit`).
+    """
+    from analyzer.reading.usage_metrics import usage_kind
+    from analyzer.store.usage_writer import Source, read_and_add
+
+    path, data, ahead = loaded.path, loaded.data, loaded.usage
+    if isinstance(ahead, Exception):
+        raise ahead  # the reader failed in the worker: the file's internal-error
+    kind = ahead.kind if ahead is not None else usage_kind(data)
     if kind is None:
         return None
-    done = store_usage_file(writer.root, path.name, data, sha256, kind, scope)
-    if done.status == "stored" and not writer.infos and not writer.committed:
-        # A store that holds only usage data still needs its marker and (empty) seat
-        # manifest, or its kept originals read as a damaged store.
-        writer._write_manifest(writer.infos)
+    assert loaded.before is not None
+    source = Source(path, loaded.before)
+    done = read_and_add(run.writer, path.name, data, loaded.sha256, kind, scope, source, ahead)
     return FileOutcome(path, done.status, done.message, done.problems)
 
 
@@ -194,7 +243,8 @@ def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> Re
     originals are in the attic, stay forgotten.
     """
     from analyzer.store.billing import is_billing_original, rebuild_billing
-    from analyzer.store.usage import UsageWriter, is_usage_original
+    from analyzer.store.usage import is_usage_original
+    from analyzer.store.usage_writer import UsageWriter
 
     rebuilt: list[SnapshotInfo] = []
     kept: list[SnapshotInfo] = []

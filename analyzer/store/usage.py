@@ -9,7 +9,7 @@ Layout (beside the seat snapshots, under the same store lock):
 - `usage/<scope>/logins.parquet`: each login a user_id had (see store/usage_index.py);
 - `usage/manifest.json`: every stored part, its scope, kind, covered days and day range, and
   the parts each login index was built from. It is the commit point: a part exists once the
-  manifest lists it; it is replaced atomically.
+  manifest lists it; it is replaced atomically (writing: store/usage_writer.py).
 Queries read only the parts whose day range meets the days asked for. Overlapping downloads
 are de-duplicated when read, by (user_id, day): the record of the file whose covered days end
 latest wins (ties: the larger sha256), so the answer does not depend on the order files were
@@ -19,10 +19,7 @@ ingested in; parts that share no day need no de-duplication.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,26 +27,16 @@ from typing import Any
 import polars as pl
 
 from analyzer.errors import StoreError
-from analyzer.fsutil import write_bytes_atomic
 from analyzer.reading.usage_metrics import (
     AGGREGATE,
     USERS,
-    ParsedUsage,
     aggregate_columns,
     breakdown_columns,
     day_columns,
-    read_usage,
 )
 from analyzer.reading.usage_schema import BREAKDOWN_KINDS
 from analyzer.schema import Problem
-from analyzer.store.usage_index import (
-    EMPTY_ALIASES,
-    aliases_of,
-    aliases_until,
-    index_path,
-    merge_aliases,
-    read_index,
-)
+from analyzer.store.usage_index import EMPTY_ALIASES, aliases_until, index_path, read_index
 
 MANIFEST = "usage/manifest.json"
 FORMAT_VERSION = 1
@@ -95,7 +82,7 @@ class UsageOutcome:
     part: UsagePart | None = None
 
 
-def _runs(days: tuple[date, ...]) -> list[list[str]]:
+def day_runs(days: tuple[date, ...]) -> list[list[str]]:
     """Return sorted days as runs of consecutive days."""
     runs: list[list[date]] = []
     for day in sorted(days):
@@ -108,7 +95,7 @@ def _runs(days: tuple[date, ...]) -> list[list[str]]:
 
 def describe_days(days: set[date] | list[date]) -> str:
     """Return `2026-10-01..2026-10-28` style text for a set of days."""
-    runs = _runs(tuple(days))
+    runs = day_runs(tuple(days))
     return ", ".join(a if a == b else f"{a}..{b}" for a, b in runs) or "no days"
 
 
@@ -197,15 +184,18 @@ class UsageStore:
             )
         return frame.collect().sort("day", "user_id")
 
-    def breakdowns(self, scope: str, start: date, end: date) -> pl.DataFrame:
-        """Return the breakdown rows of the winning record of each (user_id, day)."""
+    def breakdowns(
+        self, scope: str, start: date, end: date, kinds: tuple[str, ...] = BREAKDOWN_KINDS
+    ) -> pl.DataFrame:
+        """Return the breakdown rows of `kinds` of the winning record of each (user_id, day)."""
         parts = [p for p in self.scope_parts(scope) if p.overlaps(start, end)]
         # Stores written before the breakdowns were narrowed name two kinds differently.
+        wanted = [k for k in BREAKDOWN_KINDS if k in kinds]
+        wanted += [old for old, new in _OLD_KINDS.items() if new in wanted]
         rows = (
             self._scan(parts, "breakdowns", breakdown_columns())
-            .filter(pl.col("day").is_between(start, end))
+            .filter(pl.col("day").is_between(start, end) & pl.col("kind").is_in(wanted))
             .with_columns(pl.col("kind").replace(_OLD_KINDS))
-            .filter(pl.col("kind").is_in(BREAKDOWN_KINDS))
         )
         if _overlap(parts):
             winners = (
@@ -257,161 +247,6 @@ class UsageStore:
         )
 
 
-class UsageWriter:
-    """Stores usage-metrics files in a store whose lock the caller holds."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.store = UsageStore(root)
-        self.parts = self.store.parts()
-        self._sweep()
-
-    def _sweep(self) -> None:
-        """Remove parts a killed writer renamed into place but never listed."""
-        listed = {path for p in self.parts for path in p.parquet.values()}
-        listed |= {index_path(p.scope) for p in self.parts if p.kind == USERS}
-        for path in (self.root / "usage").glob("*/*.parquet"):
-            if path.relative_to(self.root).as_posix() not in listed:
-                path.unlink(missing_ok=True)
-
-    def _stage(self) -> Path:
-        staging = self.root / ".tmp"
-        staging.mkdir(parents=True, exist_ok=True)
-        return staging / uuid.uuid4().hex
-
-    def _write_manifest(self, parts: list[UsagePart], logins: dict[str, list[str]]) -> None:
-        ordered = sorted(parts, key=lambda p: (p.scope, p.first_day, p.sha256))
-        body = {
-            "format_version": FORMAT_VERSION,
-            "parts": [asdict(p) for p in ordered],
-            "logins": {scope: sorted(shas) for scope, shas in sorted(logins.items())},
-        }
-        target = self.root / MANIFEST
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(target, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode())
-        self.parts = ordered
-        self.store = UsageStore(self.root)
-
-    def _write_index(self, scope: str, parts: list[UsagePart], new: pl.DataFrame | None) -> None:
-        """Write the scope's login index over `parts` (its users parts), before the manifest.
-
-        `new` holds the aliases of the one part added, merged into a valid index; without
-        one (or a valid index) the index is rebuilt from every part's day table.
-        """
-        users = [p for p in parts if p.scope == scope and p.kind == USERS]
-        old = [q.sha256 for q in self.store.scope_parts(scope)]
-        built = self.store.indexes().get(scope)
-        path = self.root / index_path(scope)
-        if new is not None and built is not None and sorted(built) == sorted(old):
-            frames = [read_index(path), new] if path.is_file() else [new]
-        else:
-            frames = [
-                aliases_of(
-                    pl.scan_parquet(self.root / p.parquet["days"]).select("user_id", "login", "day")
-                )
-                for p in users
-            ]
-        staged = self._stage()
-        merge_aliases(frames).write_parquet(staged, compression="zstd")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, path)
-
-    def _logins(self, parts: list[UsagePart]) -> dict[str, list[str]]:
-        """Return scope -> users parts for every scope with a login index written."""
-        out: dict[str, list[str]] = {}
-        for p in parts:
-            if p.kind == USERS:
-                out.setdefault(p.scope, []).append(p.sha256)
-        return out
-
-    def known(self, sha256: str) -> UsagePart | None:
-        """Return the stored part of these exact bytes, if any."""
-        return next((p for p in self.parts if p.sha256 == sha256), None)
-
-    def _keep_original(self, parsed: ParsedUsage, data: bytes) -> None:
-        folder = self.root / "originals" / parsed.sha256
-        if (folder / "ingest.json").is_file():
-            return
-        staged = self._stage()
-        staged.mkdir()
-        (staged / parsed.name).write_bytes(data)
-        how = {"name": parsed.name, "kind": parsed.kind, "scope": parsed.scope}
-        how["scope_source"] = parsed.scope_source
-        (staged / "ingest.json").write_text(json.dumps(how, indent=1, sort_keys=True))
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(staged, folder)
-
-    def _write_part(self, parsed: ParsedUsage) -> UsagePart:
-        assert parsed.scope is not None and parsed.covered
-        tables = {"days": parsed.days, "breakdowns": parsed.breakdowns}
-        if parsed.kind == AGGREGATE:
-            tables = {"aggregate": parsed.aggregate}
-        written: dict[str, str] = {}
-        for table, frame in tables.items():
-            if frame is None:
-                continue
-            rel = f"usage/{parsed.scope}/{parsed.sha256[:12]}-{table}.parquet"
-            staged = self._stage()
-            frame.sort(frame.columns[:2]).write_parquet(staged, compression="zstd")
-            with open(staged, "rb+") as handle:
-                os.fsync(handle.fileno())
-            (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, self.root / rel)
-            written[table] = rel
-        return UsagePart(
-            sha256=parsed.sha256,
-            source_name=parsed.name,
-            scope=parsed.scope,
-            kind=parsed.kind,
-            level=parsed.level or "",
-            records=parsed.records,
-            first_day=parsed.covered[0].isoformat(),
-            last_day=parsed.covered[-1].isoformat(),
-            covered=_runs(parsed.covered),
-            parquet=written,
-        )
-
-    def add(self, parsed: ParsedUsage, data: bytes) -> UsageOutcome:
-        """Store an accepted file: original, Parquet parts, then the manifest (the commit)."""
-        known = self.known(parsed.sha256)
-        if known:
-            return UsageOutcome("already-stored", f"already stored (as {known.source_name})")
-        self._keep_original(parsed, data)
-        part = self._write_part(parsed)
-        parts = [*self.parts, part]
-        if parsed.kind == USERS and parsed.days is not None:
-            self._write_index(part.scope, parts, aliases_of(parsed.days))
-        self._write_manifest(parts, self._logins(parts))
-        return UsageOutcome("stored", describe_part(part), part=part)
-
-    def rebuild(self) -> list[tuple[str, tuple[Problem, ...]]]:
-        """Re-read every kept usage-metrics original and replace the usage manifest."""
-        parts: list[UsagePart] = []
-        failures: list[tuple[str, tuple[Problem, ...]]] = []
-        for folder in sorted((self.root / "originals").glob("*")):
-            how_path = folder / "ingest.json"
-            if not how_path.is_file():
-                continue
-            how = json.loads(how_path.read_text(encoding="utf-8"))
-            if how.get("kind") not in (USERS, AGGREGATE):
-                continue
-            data = (folder / how["name"]).read_bytes()
-            parsed = read_usage(how["name"], data, folder.name, how["kind"], how["scope"])
-            if parsed.accepted:
-                parts.append(self._write_part(parsed))
-            else:
-                failures.append((folder.name, parsed.problems))
-                old = self.known(folder.name)
-                if old:
-                    parts.append(old)
-        for scope in sorted({p.scope for p in parts if p.kind == USERS}):
-            self._write_index(scope, parts, None)
-        self._write_manifest(parts, self._logins(parts))
-        self._sweep()
-        return failures
-
-
 def is_usage_original(folder: Path) -> bool:
     """Return True when a kept original is a usage-metrics file (seat rebuild skips it)."""
     try:
@@ -428,19 +263,3 @@ def describe_part(part: UsagePart) -> str:
         f"{part.scope} usage metrics {describe_days(part.days())}, "
         f"{part.records:,} {what}, {part.kind}"
     )
-
-
-def store_usage_file(
-    root: Path, name: str, data: bytes, sha256: str, kind: str, scope: str | None
-) -> UsageOutcome:
-    """Read and store one usage-metrics file; the caller holds the store's lock."""
-    writer = UsageWriter(root)
-    known = writer.known(sha256)
-    if known:
-        return UsageOutcome("already-stored", f"already stored (as {known.source_name})")
-    parsed = read_usage(name, data, sha256, kind, scope)
-    if not parsed.accepted:
-        codes = sorted({p.code for p in parsed.problems if p.severity == "error"})
-        return UsageOutcome("refused", ", ".join(codes), parsed.problems)
-    outcome = writer.add(parsed, data)
-    return UsageOutcome(outcome.status, outcome.message, parsed.problems, outcome.part)

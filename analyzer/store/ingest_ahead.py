@@ -1,0 +1,105 @@
+"""Read the next input file while the current one is stored: bytes, sha256, usage parse.
+
+Reading a file's bytes, hashing them and parsing a usage-metrics report all release the
+GIL, so a worker thread does them one file ahead of the storing thread, which meanwhile
+copies the original and writes the Parquet parts. Only the reading is moved: what is stored,
+and in which order, is decided by the storing thread exactly as without it. A file whose
+bytes are already stored is not parsed ahead; a file over AHEAD_MAX_BYTES is read only when
+its turn comes, so two large files are never held at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from analyzer.reading.usage_metrics import ParsedUsage
+
+AHEAD_MAX_BYTES = 256 << 20  # larger files are read in turn, not ahead
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One input file read: its bytes and sha256, or why it could not be read."""
+
+    path: Path
+    before: os.stat_result | None = None  # the file's status before its bytes were read
+    data: bytes = b""
+    sha256: str = ""
+    refused: str | None = None  # TOO_LARGE, or why the file could not be read
+    usage: ParsedUsage | Exception | None = None  # parsed ahead (an exception is a bug)
+
+
+TOO_LARGE = "file-too-large"
+Parse = Callable[[Path, str, bytes, str], "ParsedUsage"]
+
+
+def load(path: Path, max_bytes: int, parse: Parse | None = None) -> Loaded:
+    """Read and hash one file; parse it too when `parse` is given and it is usage metrics."""
+    try:
+        before = path.stat()
+        if before.st_size > max_bytes:  # refused before a byte is read into memory
+            return Loaded(path, before, refused=TOO_LARGE)
+        data = path.read_bytes()
+    except OSError as exc:
+        return Loaded(path, refused=f"cannot read the file: {exc.strerror}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if parse is None:
+        return Loaded(path, before, data, sha256)
+    from analyzer.reading.usage_metrics import usage_kind
+
+    kind = usage_kind(data)
+    if kind is None:
+        return Loaded(path, before, data, sha256)
+    try:
+        parsed: ParsedUsage | Exception = parse(path, kind, data, sha256)
+    except Exception as exc:  # raised again where the file is stored: its refusal
+        parsed = exc
+    return Loaded(path, before, data, sha256, usage=parsed)
+
+
+def read_ahead(
+    files: list[Path], max_bytes: int, parse: Parse, known: set[str]
+) -> Iterator[Loaded]:
+    """Yield each file loaded, in order, while a worker reads the next one.
+
+    The worker also parses a usage-metrics file (`parse(path, kind, data, sha256)`) unless
+    its sha256 is in `known`, the files stored before the run began.
+    """
+
+    def ahead(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
+        if sha256 in known:
+            raise _Known
+        return parse(path, kind, data, sha256)
+
+    def task(path: Path) -> Loaded:
+        loaded = load(path, max_bytes, ahead)
+        if isinstance(loaded.usage, _Known):
+            return Loaded(loaded.path, loaded.before, loaded.data, loaded.sha256)
+        return loaded
+
+    def small(path: Path) -> bool:
+        try:
+            return path.stat().st_size <= AHEAD_MAX_BYTES
+        except OSError:
+            return True  # load() says why it cannot be read
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        pending: Future[Loaded] | None = None
+        for i, path in enumerate(files):
+            current = pending.result() if pending is not None else task(path)
+            following = files[i + 1] if i + 1 < len(files) else None
+            pending = None
+            if following is not None and small(following):
+                pending = pool.submit(task, following)
+            yield current
+
+
+class _Known(Exception):
+    """The bytes are stored already: not parsed ahead."""
