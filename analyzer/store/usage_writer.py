@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analyzer.fsutil import write_bytes_atomic
+from analyzer.fsutil import fsync_folder, write_bytes_atomic
 from analyzer.reading.usage_metrics import AGGREGATE, USERS, ParsedUsage, read_usage
 from analyzer.schema import Problem
 from analyzer.store.manifest import STAGE_PREFIX
@@ -175,9 +175,13 @@ class UsageWriter:
         how = {"name": parsed.name, "kind": parsed.kind, "scope": parsed.scope}
         how["scope_source"] = parsed.scope_source
         (staged / "ingest.json").write_text(json.dumps(how, indent=1, sort_keys=True))
+        for kept in (staged / parsed.name, staged / "ingest.json"):  # on disk before listed
+            with open(kept, "rb+") as handle:
+                os.fsync(handle.fileno())
         folder.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staged, folder)
+        fsync_folder(folder.parent)
 
     def _write_part(self, parsed: ParsedUsage) -> UsagePart:
         assert parsed.scope is not None and parsed.covered
