@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from analyzer.cli.options import CONTEXT, plural, say, scope_option, settings_options, store_option
+from analyzer.cli.options import (
+    CONTEXT,
+    echo_line,
+    plural,
+    say,
+    scope_option,
+    settings_options,
+    store_option,
+    write_csv,
+)
 
 if TYPE_CHECKING:
     from analyzer.model import BillData, Settings
@@ -97,12 +104,10 @@ def bill(
     if as_json:
         click.echo(json.dumps(bill_json(data), indent=2))
     elif as_csv:
-        out = io.StringIO()
-        data.people.write_csv(out)
-        sys.stdout.write(out.getvalue())
+        write_csv(data.people.to_dicts(), data.people.columns)  # cells safe for a spreadsheet
     else:
         for line in _text_lines(data):
-            click.echo(line)
+            echo_line(line)
     say(
         f"{data.scope} {data.month}: total billed "
         f"{_money(data.total_billed, data.currency, 'unknown')}, "
@@ -138,9 +143,10 @@ def billing_files_command(store_dir: Path, as_json: bool) -> None:
         ]
         click.echo(json.dumps(body, indent=2))
     else:
-        click.echo(f"{'KIND':<34}{'PERIOD':<24}{'ROWS':>10}  {'SHA256':<14}SOURCE")
+        if files:
+            echo_line(f"{'KIND':<34}{'PERIOD':<24}{'ROWS':>10}  {'SHA256':<14}SOURCE")
         for f in files:
-            click.echo(
+            echo_line(
                 f"{KIND_LABELS[f.kind]:<34}{f.period():<24}{f.rows:>10,}  "
                 f"{f.sha256[:12]:<14}{f.source_name}"
             )

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import sys
 from pathlib import Path
 
 import click
 
 from analyzer.cli.options import (
     CONTEXT,
+    echo_line,
     json_rows,
     plural,
     say,
     scope_option,
     settings_options,
     store_option,
+    write_csv,
 )
 from analyzer.model import Settings
 
@@ -59,38 +58,34 @@ def usage(
     if as_json:
         click.echo(json_rows(rows))
     elif as_csv:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(USAGE_FIELDS), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(out.getvalue())
+        write_csv(rows, list(USAGE_FIELDS))  # every cell made safe for a spreadsheet
     else:
-        click.echo(f"{answer.scope} {answer.month}: {answer.coverage.describe()}")
+        echo_line(f"{answer.scope} {answer.month}: {answer.coverage.describe()}")
         window = answer.coverage.window
         if window is not None:
-            click.echo(f"tiers over the {window.describe()}")
-        click.echo(
+            echo_line(f"tiers over the {window.describe()}")
+        echo_line(
             f"{'LOGIN':<24}{'STATE':<14}{'DAYS':>5}{'CHAT':>5}{'AGENT':>6}{'CLI':>4}"
             f"{'PROMPTS':>9}{'ACCEPTS':>9}{'CREDITS':>9}  {'TIER':<11}TOP IDE"
         )
         for r in rows:
             credits = "unknown" if r["credits_used"] is None else f"{r['credits_used']:.2f}"
-            click.echo(
+            echo_line(
                 f"{r['login']:<24}{_cell(r['state']):<14}{_cell(r['days_active']):>5}"
                 f"{_cell(r['days_chat']):>5}{_cell(r['days_agent']):>6}{_cell(r['days_cli']):>4}"
                 f"{_cell(r['interactions']):>9}{_cell(r['acceptances']):>9}{credits:>9}  "
                 f"{r['tier'] or 'unknown':<11}{r['top_ide'] or '-'}"
             )
         if answer.tiers is not None:
-            click.echo("tiers: " + ", ".join(f"{t} {answer.tiers[t]:,}" for t in TIERS))
+            echo_line("tiers: " + ", ".join(f"{t} {answer.tiers[t]:,}" for t in TIERS))
         if answer.light_use.height:
             cost = float(answer.light_use["monthly_cost"].sum() or 0.0)
-            click.echo(
+            echo_line(
                 f"light use: {plural(answer.light_use.height, 'seat')} on 1-3 days "
                 f"({cost:,.2f} {settings.currency} a month)"
             )
         for finding in answer.findings:
-            click.echo(f"{finding.severity}: {finding.message} [{finding.code}]")
+            echo_line(f"{finding.severity}: {finding.message} [{finding.code}]")
     active = sum(1 for r in rows if r["days_active"])
     say(f"{answer.scope} {answer.month}: {plural(len(rows), 'seat')}, {active:,} used Copilot")
 

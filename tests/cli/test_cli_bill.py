@@ -107,3 +107,18 @@ def test_a_scope_without_rows_in_the_billing_files_is_unknown_not_zero(tmp_path:
     assert body["seat_cost_billed"] is None and body["total_billed"] is None
     assert body["credits_used"] is None and body["credit_overage_cost"] is None
     assert not [e for e in body["exceptions"] if e["kind"] == "not-in-enterprise"]
+
+
+def test_bill_csv_has_one_row_per_person_and_is_safe_for_a_spreadsheet(tmp_path: Path) -> None:
+    """`bill --csv` lists the bill's people, every text cell neutralised like every --csv."""
+    import csv
+    import io
+
+    store = _demo_store(tmp_path)
+    args = ["bill", "--store", str(store), "--month", "2026-10", "--csv"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    data = build_bill(Store(store), None, "2026-10", Settings())
+    assert [r["login"] for r in rows] == data.people["login"].to_list()
+    assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values() if v)
