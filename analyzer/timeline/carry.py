@@ -96,7 +96,8 @@ def carry_forward(
         .filter(pl.col("snapshot_at") == info.as_of)
         .drop("snapshot_at")
     )
-    seats = _per_login(rows, info.rows != info.seats)
+    multi_row = info.rows != info.seats
+    seats = _per_login(rows, multi_row)
     prev = (
         (before if before is not None else empty_carried())
         .lazy()
@@ -106,7 +107,7 @@ def carry_forward(
             pl.lit(True).alias("continues"),
         )
     )
-    joined = seats.join(prev, on="login", how="left").with_columns(
+    joined = seats.join(prev, on="login", how="left", maintain_order="left").with_columns(
         pl.col("continues").fill_null(False)
     )
     known = pl.max_horizontal("prev_known_activity", "activity")
@@ -134,7 +135,9 @@ def carry_forward(
             pl.col("created_at").fill_null(pl.col("prev_created_at")),
         )
         .drop(cs.starts_with("prev_"))
-        .sort("login")
+        # One row per login of the file, in the file's order; the grouping of a file with a
+        # login on several rows gives no order, so its logins are sorted (a stable result).
+        .pipe(lambda frame: frame.sort("login") if multi_row else frame)
         .collect()
         .cast(CARRIED)  # type: ignore[arg-type]
     )
