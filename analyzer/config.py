@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analyzer.errors import ConfigError
 from analyzer.model import BillingSettings, PeopleSource, Settings
+from analyzer.times import MAX_DAYS
 
 if TYPE_CHECKING:
     import polars as pl
 
 CONFIG_NAME = "copilot-seats.toml"
 # Plausible ranges: anything outside is a typo (or an attack), never a setting.
-MAX_DAYS = 3650  # stale_days and grace_days: 0 .. ten years
 MAX_PRICE = 100_000.0  # a seat's monthly price: 0 .. 100,000 (finite)
 _TOP_KEYS = {
     "stale_days",

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 # The form GitHub writes and every output shows (the `as_of` JSON contract): seconds, UTC.
 DISPLAY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The longest threshold (stale or grace days) a setting may ask for: ten years.
+MAX_DAYS = 3650
 # The same form for a file name (no colons).
 NAME_FORMAT = "%Y%m%dT%H%M%SZ"
 

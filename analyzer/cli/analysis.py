@@ -25,7 +25,6 @@ from analyzer.cli.options import (
     store_option,
     write_csv,
 )
-from analyzer.model import comparison_label, state_label
 from analyzer.times import DISPLAY_FORMAT, iso
 
 if TYPE_CHECKING:
@@ -95,6 +94,8 @@ def status(
 
 
 def _print_status(result: Status) -> None:
+    from analyzer.model import state_label  # not paid by --help
+
     s = result.summary
     first = result.first_snapshot
     states = [(f"  {lower_first(state_label(key, first))}", key) for key in s.states]
@@ -140,6 +141,8 @@ def _print_status(result: Status) -> None:
 
 
 def _print_scopes(results: list[Status]) -> None:
+    from analyzer.model import state_label  # not paid by --help
+
     echo_line(
         f"{'SCOPE':<21}{'AS OF (UTC)':<22}{'SEATS':>6}{'ACTIVE':>8}{'STALE':>7}{'NEVER':>7}"
         f"{'NEW':>5}{'PEND':>6}{'RECLAIM':>9}{'CHECK':>7}{'COST':>12}{'SAVINGS':>12}"
@@ -200,6 +203,7 @@ def diff(
     Example: copilot-seats diff --scope octo-demo --json
     """
     from analyzer.answers.queries import diff_json, get_diff
+    from analyzer.model import comparison_label  # not paid by --help
 
     fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
     result = get_diff(open_store(store_dir), scope, settings, at_from, at_to)

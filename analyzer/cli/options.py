@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from analyzer.config import MAX_DAYS
-from analyzer.times import parse_iso
+from analyzer.times import MAX_DAYS, parse_iso
 
 if TYPE_CHECKING:
     from analyzer.model import Settings

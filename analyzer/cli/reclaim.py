@@ -24,7 +24,6 @@ from analyzer.cli.options import (
     store_option,
     write_csv,
 )
-from analyzer.model import comparison_label, state_label
 
 if TYPE_CHECKING:
     from analyzer.answers.queries import Reclaim
@@ -91,6 +90,7 @@ def reclaim(
 
 def _print_table(result: Reclaim) -> None:
     from analyzer.answers.queries import reclaim_rows
+    from analyzer.model import state_label  # not paid by --help
 
     first = result.first_snapshot
     rows = reclaim_rows(result.candidates)
@@ -147,6 +147,8 @@ def _cost(row: dict[str, Any]) -> str:
 
 def _follow_through_line(as_of: datetime, ft: FollowThrough | None) -> str:
     """Return what became of the previous snapshot's candidates, naming that snapshot."""
+    from analyzer.model import comparison_label  # not paid by --help
+
     if ft is None:
         return comparison_label(as_of, None)
     label = comparison_label(as_of, ft.previous_as_of)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,7 +18,9 @@ from analyzer.cli.options import (
     store_option,
     write_csv,
 )
-from analyzer.model import Settings
+
+if TYPE_CHECKING:
+    from analyzer.model import Settings
 
 
 def _cell(value: object) -> str:
