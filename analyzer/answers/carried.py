@@ -18,10 +18,11 @@ import polars as pl
 from analyzer.errors import OutputError
 from analyzer.model import SnapshotInfo
 from analyzer.store.derived import CarriedFiles, read_chain
-from analyzer.store.folder import Store
+from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.lock import store_lock
 from analyzer.timeline.build import CarriedState
 from analyzer.timeline.carry import carry_all, carry_forward
+from analyzer.timeline.source import MemorySource
 
 
 def carried_state(store: Store, infos: list[SnapshotInfo], upto: int) -> CarriedState:
@@ -126,3 +127,37 @@ def check_carried(store: Store) -> list[CarriedMismatch]:
             elif not kept.equals(truth):
                 found.append(CarriedMismatch(scope, mine[k], "differs"))
     return found
+
+
+class CarryAlong:
+    """Keeps each new snapshot's carried state while ingest stores it, from its rows in memory.
+
+    Passed as ingest's `on_stored`: it runs under the writer's lock right after a snapshot is
+    committed, while the next file is read and parsed in the background, so the state costs
+    no re-read of the snapshot. A snapshot stored out of order, or after a chain that is not
+    kept, is left to `refresh_carried` after the run.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.files = CarriedFiles(store.root)
+        self.last: dict[str, tuple[str, pl.DataFrame]] = {}  # scope -> (snapshot id, state)
+
+    def __call__(self, writer: StoreWriter, info: SnapshotInfo, seats: pl.DataFrame) -> None:
+        infos = [i for i in writer.infos if i.scope == info.scope]
+        k = next(n for n, i in enumerate(infos) if i.id == info.id)
+        if k != len(infos) - 1:
+            return  # an older download found later: recomputed forward after the run
+        before: pl.DataFrame | None = None
+        if k:
+            previous = infos[k - 1]
+            held = self.last.get(info.scope)
+            if held is not None and held[0] == previous.id:
+                before = held[1]
+            else:
+                chain, valid = self.files.valid_prefix(infos[:k])
+                before = self.files.read(previous, chain[previous.id]) if valid == k else None
+                if before is None:
+                    return  # the states before are not kept: refresh_carried computes them
+        frame = carry_forward(MemorySource({info.id: seats}), info, before)
+        self.files.write(info.scope, infos, [(k, frame)])  # the writer holds the lock
+        self.last[info.scope] = (info.id, frame)

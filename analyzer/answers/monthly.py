@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from analyzer.answers.carried import refresh_carried
+from analyzer.answers.carried import CarryAlong, refresh_carried
 from analyzer.errors import AnalyzerError
 from analyzer.model import ReportData, Settings, SnapshotSummary
 from analyzer.store.folder import Store
@@ -122,6 +122,7 @@ def run_monthly(
         as_of=as_of,
         scope=scope,
         now=now,
+        on_stored=CarryAlong(store),
         on_wait=progress.on_wait,
         on_file=progress.on_file,
     )

@@ -70,6 +70,7 @@ def ingest(
 
     Example: copilot-seats ingest sample_reports/
     """
+    from analyzer.answers.carried import CarryAlong
     from analyzer.store.folder import Store
     from analyzer.store.ingest import collect_files, ingest_files
 
@@ -86,6 +87,7 @@ def ingest(
             now=now_utc(),
             on_wait=waiting_note(store_dir),
             on_file=bar.step,
+            on_stored=CarryAlong(store),
         )
     finally:
         bar.close()

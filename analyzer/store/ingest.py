@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,8 +20,14 @@ from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, read_ahead
 
 if TYPE_CHECKING:
+    import polars as pl
+
+    from analyzer.reading.reader import ParsedReport
     from analyzer.reading.usage_metrics import ParsedUsage
     from analyzer.store.usage_writer import UsageWriter
+
+# Called with the writer, each new snapshot and its seat rows, right after it is committed.
+OnStored = Callable[[StoreWriter, SnapshotInfo, "pl.DataFrame"], None]
 
 # Files in a folder that may be reports; a file named on the command line is always read.
 REPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl")
@@ -86,25 +93,36 @@ def ingest_files(
     now: datetime | None = None,
     on_wait: Callable[[], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    on_stored: OnStored | None = None,
 ) -> list[FileOutcome]:
     """Read each file and store the good ones; a refused file never stops the others.
+
+    `on_stored(writer, info, seats)` is called, under the store's lock, right after each new
+    snapshot is committed, with its seat rows (the carried state is kept this way while the
+    next file is read and parsed).
 
     `now` is the caller's clock: a snapshot time more than a day after it is refused (without
     it, no time counts as being in the future).
     """
     from analyzer.reading.limits import MAX_FILE_BYTES
+    from analyzer.reading.reader import ReadHints, read_report
     from analyzer.reading.usage_metrics import read_usage
 
     def parse(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
         return read_usage(path.name, data, sha256, kind, scope)
+
+    def parse_seats(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedReport:
+        mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
+        hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
+        return read_report(path.name, data, hints, sha256)
 
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
         usage = _UsageRun(writer)
         known = {i.sha256 for i in writer.infos} | usage.stored_before()
         try:
-            for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known):
-                outcome = _ingest_one(writer, usage, loaded, as_of, scope, now)
+            for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known, parse_seats):
+                outcome = _ingest_one(writer, usage, loaded, as_of, scope, now, on_stored)
                 outcomes.append(outcome)
                 if on_file:
                     on_file(outcome)
@@ -153,6 +171,7 @@ def _ingest_one(
     as_of: datetime | None,
     scope: str | None,
     now: datetime | None,
+    on_stored: OnStored | None = None,
 ) -> FileOutcome:
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
@@ -186,7 +205,9 @@ def _ingest_one(
         usage = _ingest_usage(usage_run, loaded, scope)
         if usage is not None:
             return usage
-        parsed = read_report(path.name, data, hints, sha256)
+        if isinstance(loaded.seats, Exception):
+            raise loaded.seats
+        parsed = loaded.seats or read_report(path.name, data, hints, sha256)
     except Exception as exc:  # a reader bug: this file's refusal, never the run's end
         return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
     if not parsed.accepted:
@@ -194,6 +215,9 @@ def _ingest_one(
         return FileOutcome(path, "refused", ", ".join(codes), parsed.problems)
     stored = writer.add(parsed, data)
     problems = parsed.problems + stored.problems
+    if on_stored is not None and stored.status == "stored" and stored.snapshot is not None:
+        assert parsed.seats is not None
+        on_stored(writer, stored.snapshot, parsed.seats)
     return FileOutcome(path, stored.status, stored.message, problems, stored.snapshot)
 
 

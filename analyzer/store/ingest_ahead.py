@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from analyzer.reading.reader import ParsedReport
     from analyzer.reading.usage_metrics import ParsedUsage
 
 AHEAD_MAX_BYTES = 256 << 20  # larger files are read in turn, not ahead
@@ -34,14 +35,26 @@ class Loaded:
     sha256: str = ""
     refused: str | None = None  # TOO_LARGE, or why the file could not be read
     usage: ParsedUsage | Exception | None = None  # parsed ahead (an exception is a bug)
+    seats: ParsedReport | Exception | None = None  # a seat report parsed ahead
 
 
 TOO_LARGE = "file-too-large"
 Parse = Callable[[Path, str, bytes, str], "ParsedUsage"]
+# Parses a seat report: (path, its status before reading, bytes, sha256) -> the parse.
+ParseSeats = Callable[[Path, os.stat_result, bytes, str], "ParsedReport"]
 
 
-def load(path: Path, max_bytes: int, parse: Parse | None = None) -> Loaded:
-    """Read and hash one file; parse it too when `parse` is given and it is usage metrics."""
+def load(
+    path: Path,
+    max_bytes: int,
+    parse: Parse | None = None,
+    parse_seats: ParseSeats | None = None,
+) -> Loaded:
+    """Read and hash one file; parse it too when a parser for its kind is given.
+
+    Usage metrics go to `parse`; anything else to `parse_seats` (the storing thread still
+    asks the billing reader first, and ignores a seat parse of a billing file).
+    """
     try:
         before = path.stat()
         if before.st_size > max_bytes:  # refused before a byte is read into memory
@@ -56,7 +69,13 @@ def load(path: Path, max_bytes: int, parse: Parse | None = None) -> Loaded:
 
     kind = usage_kind(data)
     if kind is None:
-        return Loaded(path, before, data, sha256)
+        if parse_seats is None:
+            return Loaded(path, before, data, sha256)
+        try:
+            seats: ParsedReport | Exception = parse_seats(path, before, data, sha256)
+        except Exception as exc:  # raised again where the file is stored: its refusal
+            seats = exc
+        return Loaded(path, before, data, sha256, seats=seats)
     try:
         parsed: ParsedUsage | Exception = parse(path, kind, data, sha256)
     except Exception as exc:  # raised again where the file is stored: its refusal
@@ -65,7 +84,11 @@ def load(path: Path, max_bytes: int, parse: Parse | None = None) -> Loaded:
 
 
 def read_ahead(
-    files: list[Path], max_bytes: int, parse: Parse, known: set[str]
+    files: list[Path],
+    max_bytes: int,
+    parse: Parse,
+    known: set[str],
+    parse_seats: ParseSeats | None = None,
 ) -> Iterator[Loaded]:
     """Yield each file loaded, in order, while a worker reads the next one.
 
@@ -78,8 +101,15 @@ def read_ahead(
             raise _Known
         return parse(path, kind, data, sha256)
 
+    def seats_ahead(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedReport:
+        if sha256 in known or parse_seats is None:
+            raise _Known
+        return parse_seats(path, before, data, sha256)
+
     def task(path: Path) -> Loaded:
-        loaded = load(path, max_bytes, ahead)
+        loaded = load(path, max_bytes, ahead, seats_ahead)
+        if isinstance(loaded.seats, _Known):
+            return Loaded(loaded.path, loaded.before, loaded.data, loaded.sha256)
         if isinstance(loaded.usage, _Known):
             return Loaded(loaded.path, loaded.before, loaded.data, loaded.sha256)
         return loaded

@@ -74,6 +74,7 @@ def test_ingest_keeps_the_state_of_every_new_snapshot(tmp_path: Path) -> None:
     chain = chain_files(store)
     assert list(chain) == ids
     assert [after for after, _ in chain.values()] == [None, *ids[:-1]]
+    assert check_carried(store) == []  # kept along the ingest, equal to a full pass
 
 
 def test_an_older_download_found_later_recomputes_from_it_forward_only(tmp_path: Path) -> None:
