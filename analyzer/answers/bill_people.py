@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from analyzer.answers.scope import stored_timeline
 from analyzer.billing_schema import CREDIT_UNIT, REQUEST_UNIT
 from analyzer.config import load_people
 from analyzer.model import IDLE_STATES, UNMAPPED, Settings, SnapshotInfo
 from analyzer.store.folder import Store
-from analyzer.timeline.build import build_timeline
 from analyzer.timeline.seat_days import month_bounds
 from analyzer.timeline.seats import seat_table
 
@@ -62,7 +62,7 @@ def _seat_states(
         return None
     k = upto[-1]
     people = load_people(settings.people) if settings.people else None
-    table = seat_table(build_timeline(store, infos[: k + 1], settings), k, people)
+    table = seat_table(stored_timeline(store, infos, k, settings), k, people)
     return table.select(
         "login",
         "state",

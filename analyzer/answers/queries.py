@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from analyzer.answers.history import stored_history
+from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import (
     open_timeline,
     pick_snapshot,
@@ -23,7 +24,6 @@ from analyzer.answers.usage_queries import (
     engagement_json,
     with_history_engagement,
 )
-from analyzer.config import load_people
 from analyzer.errors import SelectionError
 from analyzer.model import (
     STATES,
@@ -206,7 +206,7 @@ def get_reclaim(
 ) -> Reclaim:
     """Return the reclaim candidates of the snapshot at or before `at`."""
     timeline, k = timeline_until(store, scope, settings, at)
-    people = load_people(settings.people) if settings.people else None
+    people = people_of(store, settings, timeline.scope, timeline.snapshots[k].as_of + MONTH)
     seats = seat_table(timeline, k, people)
     summary = summarize(timeline, k)
     engagement = engagement_at(store, timeline, k, summary, seats)

@@ -11,9 +11,9 @@ import polars as pl
 from analyzer import __version__
 from analyzer.answers.bill_report import pseudonymize_bill, report_bill
 from analyzer.answers.history import stored_history
+from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
 from analyzer.answers.usage_queries import report_engagement
-from analyzer.config import load_people
 from analyzer.model import LAST_MONTH_DAYS, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
 from analyzer.timeline.diff import diff_snapshots
@@ -183,7 +183,7 @@ def build_report_data(
     k, k_prev = pick_month(infos, month)
     timeline = stored_timeline(store, infos, k, settings)
     history = stored_history(store, timeline, infos)
-    people = load_people(settings.people) if settings.people else None
+    people = people_of(store, settings, scope, infos[k].as_of + MONTH)
     seats = seat_table(timeline, k, people)
     bill, billing_months = report_bill(store, scope, infos, month_of(infos[k]), settings)
     data = ReportData(

@@ -104,6 +104,7 @@ def ingest_files(
     `now` is the caller's clock: a snapshot time more than a day after it is refused (without
     it, no time counts as being in the future).
     """
+    from analyzer.reading.billing import billing_kind
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.reader import ReadHints, read_report
     from analyzer.reading.usage_metrics import read_usage
@@ -111,7 +112,11 @@ def ingest_files(
     def parse(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
         return read_usage(path.name, data, sha256, kind, scope)
 
-    def parse_seats(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedReport:
+    def parse_seats(
+        path: Path, before: os.stat_result, data: bytes, sha256: str
+    ) -> ParsedReport | None:
+        if billing_kind(data) is not None:
+            return None  # a billing file: its own reader takes it in turn
         mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
         hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
         return read_report(path.name, data, hints, sha256)

@@ -41,7 +41,7 @@ class Loaded:
 TOO_LARGE = "file-too-large"
 Parse = Callable[[Path, str, bytes, str], "ParsedUsage"]
 # Parses a seat report: (path, its status before reading, bytes, sha256) -> the parse.
-ParseSeats = Callable[[Path, os.stat_result, bytes, str], "ParsedReport"]
+ParseSeats = Callable[[Path, os.stat_result, bytes, str], "ParsedReport | None"]
 
 
 def load(
@@ -72,7 +72,7 @@ def load(
         if parse_seats is None:
             return Loaded(path, before, data, sha256)
         try:
-            seats: ParsedReport | Exception = parse_seats(path, before, data, sha256)
+            seats: ParsedReport | Exception | None = parse_seats(path, before, data, sha256)
         except Exception as exc:  # raised again where the file is stored: its refusal
             seats = exc
         return Loaded(path, before, data, sha256, seats=seats)
@@ -101,7 +101,9 @@ def read_ahead(
             raise _Known
         return parse(path, kind, data, sha256)
 
-    def seats_ahead(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedReport:
+    def seats_ahead(
+        path: Path, before: os.stat_result, data: bytes, sha256: str
+    ) -> ParsedReport | None:
         if sha256 in known or parse_seats is None:
             raise _Known
         return parse_seats(path, before, data, sha256)
