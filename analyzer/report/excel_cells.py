@@ -44,8 +44,9 @@ _CHUNK_ROWS = 5_000  # rows rendered per polars pass, to bound memory
 _EMPTY_SHEET_DATA = (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />")
 EMPTY_CELL = "<c/>"
 # Deflate level of every part. On the 100,000-seat benchmark (measured in one session):
-# level 1 wrote 6.5 MB, level 4 5.6 MB in the same time, level 6 4.7 MB for 12 % more time.
-COMPRESS_LEVEL = 4
+# level 1 wrote 6.5 MB, level 2 6.1 MB, level 3 5.6 MB (zlib's fast strategy still), level 4
+# 5.6 MB (its slow one), level 6 4.7 MB for 12 % more time.
+COMPRESS_LEVEL = 3
 # Zip entry time of every part, so the same data gives the same bytes (DOS time starts 1980).
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # A part larger than this (uncompressed) is written with zip64 sizes; zip's own limit is 4 GiB.
