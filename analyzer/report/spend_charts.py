@@ -160,47 +160,57 @@ def _top_bars(frame: pl.DataFrame, key: str, value: str, noun: str, colors: list
     )
 
 
-def models_chart(bill: BillData) -> Chart:
-    """The models that used most: shown when at least two models were used."""
+def _top_used(
+    bill: BillData, frame: pl.DataFrame, key: str, chart: tuple[str, str, str], one: str
+) -> pl.DataFrame | Chart:
+    """Return the TOP rows of `frame` that used most, or the Chart that says why none shows.
+
+    `chart` is (id, title, note); `one` the sentence when only one row used any, with
+    `{name}` and `{noun}` filled in.
+    """
     column, noun = _usage_column(bill)
-    title = f"Top models by {noun}"
-    note = f"The {TOP} models with most {noun} this month."
     if (bill.credits_used if credits_era(bill) else bill.premium_requests) is None:
-        return Chart("chart-spend-models", title, note, None, ai_missing(bill) + ".")
-    used = bill.models.filter(pl.col(column) > 0).sort([column, "model"], descending=[True, False])
+        return Chart(*chart, None, ai_missing(bill) + ".")
+    used = frame.filter(pl.col(column) > 0).sort([column, key], descending=[True, False])
     if used.height < 2:
         text = (
-            f"Only one model was used: {used['model'][0]}."
+            one.format(name=used[key][0], noun=noun)
             if used.height
             else f"No {noun} were used this month."
         )
-        return Chart("chart-spend-models", title, note, None, text)
-    top = used.head(TOP)
-    figure = _top_bars(top, "model", column, noun, [SPEND_COLORS["credits"]] * top.height)
-    return Chart("chart-spend-models", title, note, figure)
+        return Chart(*chart, None, text)
+    return used.head(TOP)
+
+
+def models_chart(bill: BillData) -> Chart:
+    """The models that used most: shown when at least two models were used."""
+    column, noun = _usage_column(bill)
+    chart = (
+        "chart-spend-models",
+        f"Top models by {noun}",
+        f"The {TOP} models with most {noun} this month.",
+    )
+    top = _top_used(bill, bill.models, "model", chart, "Only one model was used: {name}.")
+    if isinstance(top, Chart):
+        return top
+    return Chart(
+        *chart, _top_bars(top, "model", column, noun, [SPEND_COLORS["credits"]] * top.height)
+    )
 
 
 def users_chart(bill: BillData) -> Chart:
     """The users who used most: shown when at least two users used any."""
     column, noun = _usage_column(bill)
-    title = f"Top users by {noun}"
     note = f"The {TOP} users with most {noun}; heavy users (the top 1 %) in a darker colour."
-    if (bill.credits_used if credits_era(bill) else bill.premium_requests) is None:
-        return Chart("chart-spend-users", title, note, None, ai_missing(bill) + ".")
-    used = bill.people.filter(pl.col(column) > 0).sort([column, "login"], descending=[True, False])
-    if used.height < 2:
-        text = (
-            f"Only one user used {noun}: {used['login'][0]}."
-            if used.height
-            else f"No {noun} were used this month."
-        )
-        return Chart("chart-spend-users", title, note, None, text)
-    top = used.head(TOP)
+    chart = ("chart-spend-users", f"Top users by {noun}", note)
+    top = _top_used(bill, bill.people, "login", chart, "Only one user used {noun}: {name}.")
+    if isinstance(top, Chart):
+        return top
     colors = [
         SPEND_COLORS["heavy"] if heavy else SPEND_COLORS["credits"]
         for heavy in top["heavy"].to_list()
     ]
-    return Chart("chart-spend-users", title, note, _top_bars(top, "login", column, noun, colors))
+    return Chart(*chart, _top_bars(top, "login", column, noun, colors))
 
 
 def spend_charts(bill: BillData) -> list[Chart]:
