@@ -46,7 +46,11 @@ def check_owned(root: Path) -> None:
     if (root / MARKER).is_file() or (root / MANIFEST).is_file():
         return  # its content is checked by whoever reads it
     names = top_entries(root)
-    if not names or (names <= OWN_ENTRIES and names & {"originals", "snapshots"}):
+    # Its own folders only: a store whose manifest was lost, or one another writer is
+    # creating this instant (nothing but its staging area yet).
+    if not names or (
+        names <= OWN_ENTRIES and (names & {"originals", "snapshots"} or names <= {".tmp"})
+    ):
         return
     shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
     raise StoreError(

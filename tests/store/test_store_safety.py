@@ -279,3 +279,13 @@ def test_forget_refuses_an_ambiguous_or_empty_choice(tmp_path: Path) -> None:
     with pytest.raises(SelectionError, match="no stored snapshot matches"):
         forget_snapshot(store, lambda infos: select_snapshot(infos, start=T1, end=T1, scope="x"))
     assert files_of(store.root) == before
+
+
+def test_a_store_another_writer_is_creating_is_not_a_foreign_folder(tmp_path: Path) -> None:
+    """A folder holding only a lock and a staging area (a store being made) is waited for."""
+    from analyzer.store.layout import check_owned
+
+    root = tmp_path / "store"
+    (root / ".tmp").mkdir(parents=True)
+    (root / ".lock").write_text("")
+    check_owned(root)  # no StoreError: the second writer queues on the lock
