@@ -6,8 +6,6 @@ bundle the page embeds (see html.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import plotly.graph_objects as go
@@ -22,9 +20,17 @@ from analyzer.model import (
     SeatDiff,
     comparison_label,
 )
+from analyzer.report.figures import (
+    DATE_AXIS,
+    TRACE_TYPES,
+    Chart,
+    base_figure,
+    plot_text,
+    plot_times,
+    stacked_over_time,
+)
 from analyzer.report.palette import (
     GRID,
-    INK,
     NEUTRAL,
     OTHER_COLOR,
     STATE_COLORS,
@@ -34,11 +40,17 @@ from analyzer.report.palette import (
 )
 from analyzer.surfaces import OTHER, UNKNOWN
 
-__all__ = ["NEUTRAL", "STATE_COLORS", "Chart", "build_charts", "family_color"]
+__all__ = [
+    "NEUTRAL",
+    "STATE_COLORS",
+    "TRACE_TYPES",
+    "Chart",
+    "build_charts",
+    "family_color",
+    "plot_text",
+    "plot_times",
+]
 
-FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
-TRACE_TYPES = frozenset({"bar", "scatter"})  # what the embedded plotly.js bundle can draw
-MIN_HEIGHT = 260  # px: readable on a phone, legend below
 MAX_GROUP_KEYS = 25  # a breakdown with more keys keeps the largest and folds the rest
 MAX_TICK = 32  # characters of a group's name shown as its axis label
 BREAKDOWN_LABELS: dict[str, str] = {
@@ -57,72 +69,6 @@ MOVEMENT: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A figure with its fixed element id and heading, or the sentence shown instead of it."""
-
-    div_id: str
-    title: str
-    note: str
-    figure: go.Figure | None
-    absent: str = ""  # why there is no chart, when figure is None
-
-    @property
-    def shown(self) -> bool:
-        """Return whether the chart is drawn (else its `absent` sentence is shown)."""
-        return self.figure is not None
-
-
-def plot_text(value: object) -> str:
-    """Return `value` as label text plotly shows literally (plotly parses tags in labels)."""
-    text = "" if value is None else str(value)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def plot_times(times: list[datetime]) -> list[str]:
-    """Return snapshot times as plotly date strings (UTC), for a real time axis with gaps."""
-    utc = [t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC) for t in times]
-    return [t.strftime("%Y-%m-%d %H:%M:%S") for t in utc]
-
-
-def base_figure(
-    traces: list[Any],
-    *,
-    xaxis: dict[str, Any],
-    yaxis: dict[str, Any],
-    height: int = 320,
-    legend: bool = True,
-    **layout: Any,
-) -> go.Figure:
-    """Build a figure in the report's small, template-free look, legend below the plot."""
-    axis = {"linecolor": GRID, "zeroline": False, "automargin": True, "tickangle": 0}
-    return go.Figure(
-        data=traces,
-        layout={
-            "template": "none",
-            "height": max(height, MIN_HEIGHT),
-            "margin": {"l": 48, "r": 12, "t": 12, "b": 36},
-            "font": {"family": FONT, "size": 12, "color": INK},
-            "paper_bgcolor": "#ffffff",
-            "plot_bgcolor": "#ffffff",
-            "showlegend": legend,
-            "legend": {
-                "orientation": "h",
-                "x": 0,
-                "xanchor": "left",
-                "y": -0.12,
-                "yanchor": "top",
-                "traceorder": "normal",
-            },
-            "hoverlabel": {"font": {"family": FONT}},
-            "bargap": 0.3,
-            "xaxis": {**axis, "showgrid": False, **xaxis},
-            "yaxis": {**axis, "gridcolor": GRID, **yaxis},
-            **layout,
-        },
-    )
-
-
 def bucket_ticks(labels: list[str]) -> dict[str, Any]:
     """Return category-axis ticks that break long bucket labels over two lines (phones)."""
     x = [plot_text(b) for b in labels]
@@ -136,35 +82,9 @@ def bucket_ticks(labels: list[str]) -> dict[str, Any]:
     return {"tickvals": x, "ticktext": text}
 
 
-# Ticks name the day: a bar on 28 March must not read as April under a month-start tick.
-_DATE_AXIS: dict[str, Any] = {
-    "type": "date",
-    "nticks": 6,
-    "tickformat": "%-d %b %Y",
-    "hoverformat": "%Y-%m-%d %H:%M UTC",
-}
-
-
 def states_over_time(history: pl.DataFrame) -> go.Figure:
     """Build stacked bars of the four seat states per snapshot, on a real time axis."""
-    x = plot_times(history["as_of"].to_list())
-    traces = [
-        go.Bar(
-            x=x,
-            y=history[state].to_list(),
-            name=STATE_LABELS[state],
-            marker={"color": STATE_COLORS[state]},
-            hovertemplate="%{y:,} seats<extra>" + STATE_LABELS[state] + "</extra>",
-        )
-        for state in STATES
-    ]
-    return base_figure(
-        traces,
-        xaxis=_DATE_AXIS,
-        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
-        barmode="stack",
-        hovermode="x unified",
-    )
+    return stacked_over_time(history, [(s, STATE_LABELS[s], STATE_COLORS[s]) for s in STATES])
 
 
 def movement_counts(changes: SeatDiff) -> list[tuple[str, int, str]]:
@@ -319,7 +239,7 @@ def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
         )
     return base_figure(
         traces,
-        xaxis=_DATE_AXIS,
+        xaxis=DATE_AXIS,
         yaxis={"title": {"text": "share of seats"}, "ticksuffix": "%", "range": [0, 100]},
         height=340,
         barmode="stack",

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, EngagementData, ReportData
-from analyzer.report.charts import _DATE_AXIS, Chart, base_figure, plot_text, plot_times
+from analyzer.report.figures import Chart, base_figure, plot_text, stacked_over_time
 from analyzer.report.palette import NEUTRAL, TIER_COLORS
 from analyzer.report.tables import Cell, Table, number, seat_list, table
 from analyzer.report.text import count, fmt_date, fmt_money
@@ -52,24 +52,8 @@ def window_text(e: EngagementData) -> str:
 def tiers_chart(tiers: pl.DataFrame) -> go.Figure:
     """Build stacked bars of seats per tier at each snapshot whose tiers are known."""
     known = tiers.filter(pl.col(ENGAGEMENT_TIERS[0]).is_not_null())
-    x = plot_times(known["as_of"].to_list())
-    traces = [
-        go.Bar(
-            x=x,
-            y=known[tier].to_list(),
-            name=plot_text(TIER_LABELS[tier]),
-            marker={"color": TIER_COLORS[tier]},
-            hovertemplate="%{y:,} seats<extra>" + plot_text(TIER_LABELS[tier]) + "</extra>",
-        )
-        for tier in ENGAGEMENT_TIERS
-    ]
-    return base_figure(
-        traces,
-        xaxis=_DATE_AXIS,
-        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
-        barmode="stack",
-        hovermode="x unified",
-    )
+    groups = [(t, TIER_LABELS[t], TIER_COLORS[t]) for t in ENGAGEMENT_TIERS]
+    return stacked_over_time(known, groups)
 
 
 def days_chart(days: pl.DataFrame) -> go.Figure:

@@ -17,7 +17,7 @@ from analyzer.report.bill_facts import (
     usage_missing,
     with_known_zeros,
 )
-from analyzer.report.charts import Chart
+from analyzer.report.figures import Chart
 from analyzer.report.spend_charts import spend_charts
 from analyzer.report.tables import Cell, Table, cells, login, state_badge, table, text
 from analyzer.report.text import count, fmt_money

@@ -9,7 +9,7 @@ import polars as pl
 
 from analyzer.model import BillData
 from analyzer.report.bill_facts import ai_missing, credits_era, pool_missing, usage_missing
-from analyzer.report.charts import Chart, base_figure, plot_text
+from analyzer.report.figures import Chart, base_figure, plot_text
 from analyzer.report.palette import SPEND_COLORS
 from analyzer.report.text import fmt_money
 
