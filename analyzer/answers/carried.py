@@ -10,18 +10,23 @@ derived data: `verify` compares them with a full recomputation, `rebuild` drops 
 
 from __future__ import annotations
 
+import contextlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
 
+from analyzer.answers.history import identified, keep_rows, settings_fingerprint
 from analyzer.errors import OutputError
-from analyzer.model import SnapshotInfo
+from analyzer.model import Settings, SnapshotInfo
 from analyzer.store.derived import CarriedFiles, read_chain
 from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.lock import store_lock
-from analyzer.timeline.build import CarriedState
+from analyzer.timeline.build import CarriedState, state_frame
 from analyzer.timeline.carry import carry_all, carry_forward
+from analyzer.timeline.figures import rows_of_states
 from analyzer.timeline.source import MemorySource
 
 
@@ -132,21 +137,57 @@ def check_carried(store: Store) -> list[CarriedMismatch]:
 class CarryAlong:
     """Keeps each new snapshot's carried state while ingest stores it, from its rows in memory.
 
-    Passed as ingest's `on_stored`: it runs under the writer's lock right after a snapshot is
-    committed, while the next file is read and parsed in the background, so the state costs
-    no re-read of the snapshot. A snapshot stored out of order, or after a chain that is not
-    kept, is left to `refresh_carried` after the run.
+    Passed as ingest's `on_stored`, called under the writer's lock right after a snapshot is
+    committed. The state is computed and written by a worker thread while the storing thread
+    goes on with the next file (and the read-ahead thread parses the one after), so it costs
+    no re-read of the snapshot and little time; `close`, called before the lock is released,
+    waits for it. With `settings` (a monthly run), the snapshot's history row under them is
+    computed from the state in memory too, and kept at `close`: the report then reads it.
+
+    A snapshot stored out of order, or after a chain that is not kept, is left to
+    `refresh_carried` after the run.
     """
 
-    def __init__(self, store: Store) -> None:
+    PENDING = 2  # snapshots waiting for the worker at most (each holds its seat rows)
+
+    def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.files = CarriedFiles(store.root)
+        self.root = store.root
+        self.settings = settings
         self.last: dict[str, tuple[str, pl.DataFrame]] = {}  # scope -> (snapshot id, state)
+        self.rows: dict[str, list[pl.DataFrame]] = {}  # scope -> history rows computed
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carry-along")
+        self._pending: deque[Future[None]] = deque()
 
     def __call__(self, writer: StoreWriter, info: SnapshotInfo, seats: pl.DataFrame) -> None:
         infos = [i for i in writer.infos if i.scope == info.scope]
         k = next(n for n, i in enumerate(infos) if i.id == info.id)
         if k != len(infos) - 1:
             return  # an older download found later: recomputed forward after the run
+        while len(self._pending) >= self.PENDING:  # the worker is behind: wait for it
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(self._carry, infos, k, seats))
+
+    def close(self) -> None:
+        """Wait until every state is written, then keep the history rows computed.
+
+        Raises what the worker raised (a bug: an unwritable store only leaves states to be
+        computed later). The caller still holds the store's lock.
+        """
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+            if self.settings is not None:
+                fingerprint = settings_fingerprint(self.settings)
+                for scope, rows in self.rows.items():
+                    with contextlib.suppress(OSError, OutputError):  # derived: kept next time
+                        keep_rows(self.root, scope, fingerprint, pl.concat(rows))
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pending.clear()
+
+    def _carry(self, infos: list[SnapshotInfo], k: int, seats: pl.DataFrame) -> None:
+        info = infos[k]
         before: pl.DataFrame | None = None
         if k:
             previous = infos[k - 1]
@@ -159,5 +200,14 @@ class CarryAlong:
                 if before is None:
                     return  # the states before are not kept: refresh_carried computes them
         frame = carry_forward(MemorySource({info.id: seats}), info, before)
-        self.files.write(info.scope, infos, [(k, frame)])  # the writer holds the lock
+        try:
+            entry = self.files.write(info.scope, infos, [(k, frame)])[k]
+        except (OSError, OutputError):
+            self.last.pop(info.scope, None)  # not kept: refresh_carried computes it
+            return
         self.last[info.scope] = (info.id, frame)
+        if self.settings is not None:
+            states = state_frame(frame, k, tuple(infos), self.settings)
+            rows = rows_of_states([(k, states)], infos, list(self.settings.prices))
+            found = identified(rows, infos, {k: entry.sha256}, infos[0].id)
+            self.rows.setdefault(info.scope, []).append(found.drop("k"))

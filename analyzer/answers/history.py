@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -74,38 +76,48 @@ def stored_history(store: Store, timeline: Timeline, infos: list[SnapshotInfo]) 
     have = set(usable["id"].to_list()) if usable.height else set()
     missing = [k for row_id, (_, k) in wanted.items() if row_id not in have]
     if missing:
-        fresh = history_rows(timeline, missing).with_columns(
-            pl.col("k")
-            .replace_strict(
-                missing, [timeline.snapshots[k].id for k in missing], return_dtype=pl.String
-            )
-            .alias("id"),
-            pl.col("k")
-            .replace_strict(
-                missing,
-                [wanted[timeline.snapshots[k].id][0] for k in missing],
-                return_dtype=pl.String,
-            )
-            .alias("carried_sha256"),
-            pl.lit(first).alias("first_id"),
-        )
+        shas = {k: wanted[timeline.snapshots[k].id][0] for k in missing}
+        fresh = identified(history_rows(timeline, missing), timeline.snapshots, shas, first)
         usable = pl.concat([usable, fresh], how="diagonal_relaxed") if usable.height else fresh
-        _keep(store, scope, fingerprint, kept, usable)
+        try:
+            with store_lock(store.root / ".lock"):
+                keep_rows(store.root, scope, fingerprint, usable)
+        except (OSError, OutputError):
+            pass  # answers stay right without the kept rows
     index = {row_id: k for row_id, (_, k) in wanted.items()}
     rows = usable.with_columns(pl.col("id").replace_strict(index, return_dtype=pl.Int32).alias("k"))
     return finish_history(rows, list(settings.prices))
 
 
-def _keep(
-    store: Store, scope: str, fingerprint: str, kept: pl.DataFrame | None, rows: pl.DataFrame
-) -> None:
-    """Keep the rows (and kept rows of other snapshots), unless the store cannot be written."""
+def identified(
+    rows: pl.DataFrame,
+    snapshots: Sequence[SnapshotInfo],
+    shas: dict[int, str | None],
+    first: str,
+) -> pl.DataFrame:
+    """Return history rows (by k) with what says when they may be reused.
+
+    That is the snapshot's id, the checksum of the carried state they were computed from
+    (`shas[k]`; None for a state not kept, whose row is then not kept either) and the id of
+    the scope's first snapshot.
+    """
+    ks = list(shas)
+    return rows.with_columns(
+        pl.col("k")
+        .replace_strict(ks, [snapshots[k].id for k in ks], return_dtype=pl.String)
+        .alias("id"),
+        pl.col("k")
+        .replace_strict(ks, list(shas.values()), return_dtype=pl.String)
+        .alias("carried_sha256"),
+        pl.lit(first).alias("first_id"),
+    )
+
+
+def keep_rows(root: Path, scope: str, fingerprint: str, rows: pl.DataFrame) -> None:
+    """Keep these rows, and the kept rows of other snapshots (the caller holds the lock)."""
     keep = rows.filter(pl.col("carried_sha256").is_not_null())
+    kept = read_history(root, scope, fingerprint)
     if kept is not None and "id" in kept.columns:
         others = kept.filter(~pl.col("id").is_in(keep["id"].implode()))
         keep = pl.concat([others, keep], how="diagonal_relaxed")
-    try:
-        with store_lock(store.root / ".lock"):
-            write_history(store.root, scope, fingerprint, keep.drop("k", strict=False))
-    except (OSError, OutputError):
-        return  # answers stay right without the kept rows
+    write_history(root, scope, fingerprint, keep.drop("k", strict=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,15 +53,24 @@ class Progress:
 
 
 def write_reports(data: ReportData, html: Path | None, xlsx: Path | None) -> ReportFiles:
-    """Write the page and/or the workbook of one computed report."""
-    if html is not None:
-        from analyzer.report.html import write_html
+    """Write the page and/or the workbook of one computed report.
 
-        write_html(data, html)
-    if xlsx is not None:
-        from analyzer.report.excel import write_workbook
+    Both at once: the page in a second thread while the workbook is written. The page is
+    Python (templates, chart JSON) and the workbook mostly polars and zlib, which let go of
+    the interpreter, so the two overlap instead of queueing.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page") as pool:
+        page = None
+        if html is not None:
+            from analyzer.report.html import write_html
 
-        write_workbook(data, xlsx)
+            page = pool.submit(write_html, data, html)
+        if xlsx is not None:
+            from analyzer.report.excel import write_workbook
+
+            write_workbook(data, xlsx)  # its error first: the page is waited for on the way
+        if page is not None:
+            page.result()
     return ReportFiles(data.scope, data.month, data.current, html, xlsx)
 
 
@@ -122,7 +132,7 @@ def run_monthly(
         as_of=as_of,
         scope=scope,
         now=now,
-        on_stored=CarryAlong(store),
+        on_stored=CarryAlong(store, settings),
         on_wait=progress.on_wait,
         on_file=progress.on_file,
     )

@@ -10,8 +10,6 @@ whole folder. The chain file is replaced atomically after the files it names are
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import shutil
@@ -114,29 +112,29 @@ class CarriedFiles:
         scope: str,
         infos: list[SnapshotInfo],
         computed: Iterable[tuple[int, pl.DataFrame]],
-    ) -> None:
+    ) -> dict[int, ChainEntry]:
         """Store the carried states computed for `infos[k]`, then commit the chain.
 
         `infos` is the scope's whole list of snapshots, oldest first; entries of snapshots no
         longer in it (forgotten) are dropped, and their files removed. The caller holds the
-        store's lock.
+        store's lock. Returns the entries written, by k.
         """
         folder = _folder(self.root, scope)
         folder.mkdir(parents=True, exist_ok=True)
         chain = read_chain(self.root, scope)
+        written: dict[int, ChainEntry] = {}
         for k, frame in computed:
             info = infos[k]
             name = _file_name(info)
             staged = folder / f".{name}.{uuid.uuid4().hex}.tmp"
-            buffer = io.BytesIO()
-            frame.write_parquet(buffer, compression="zstd", compression_level=1)
-            data = buffer.getvalue()
-            staged.write_bytes(data)
+            # To the path (twice as fast as through a Python file), without statistics:
+            # nothing filters a carried state by them, and they cost a third.
+            frame.write_parquet(staged, compression="zstd", compression_level=1, statistics=False)
+            digest = file_sha256(staged)
             os.replace(staged, folder / name)
             self._verified.add(folder / name)  # whole by construction
             after = infos[k - 1].id if k else None
-            digest = hashlib.sha256(data).hexdigest()
-            chain[info.id] = ChainEntry(info.id, after, name, digest)
+            chain[info.id] = written[k] = ChainEntry(info.id, after, name, digest)
         wanted = [chain[i.id] for i in infos if i.id in chain]
         body = {"format": FORMAT_VERSION, "entries": [_entry_json(e) for e in wanted]}
         text = json.dumps(body, indent=1, sort_keys=True) + "\n"
@@ -145,6 +143,7 @@ class CarriedFiles:
         for path in folder.iterdir():
             if path.name not in kept and path.name.endswith((".carried.parquet", ".tmp")):
                 path.unlink(missing_ok=True)
+        return written
 
 
 def _entry_json(entry: ChainEntry) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import re
@@ -310,15 +309,11 @@ class StoreWriter:
         rel = f"snapshots/{parsed.scope}/{stamp}-{parsed.sha256[:12]}.parquet"
         staged = self._stage()
         # zstd level 1: a quarter faster to write than the default level, 5% larger. Written
-        # from memory so its checksum is taken without reading the file back.
-        buffer = io.BytesIO()
-        parsed.seats.write_parquet(buffer, compression="zstd", compression_level=1)
-        data = buffer.getvalue()
-        with open(staged, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        # by polars to the path itself: through a Python file object it takes twice as long.
+        parsed.seats.write_parquet(staged, compression="zstd", compression_level=1)
+        with open(staged, "rb+") as handle:  # (writable: Windows flushes no read-only file)
             os.fsync(handle.fileno())
-        digest = hashlib.sha256(data).hexdigest()
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
         self.written.add(rel)  # whole by construction: no need to check it again
         (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, self.root / rel)

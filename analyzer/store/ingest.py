@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
@@ -26,8 +26,16 @@ if TYPE_CHECKING:
     from analyzer.reading.usage_metrics import ParsedUsage
     from analyzer.store.usage_writer import UsageWriter
 
-# Called with the writer, each new snapshot and its seat rows, right after it is committed.
-OnStored = Callable[[StoreWriter, SnapshotInfo, "pl.DataFrame"], None]
+
+class OnStored(Protocol):
+    """Told of each new snapshot and its seat rows right after it is committed."""
+
+    def __call__(self, writer: StoreWriter, info: SnapshotInfo, seats: pl.DataFrame) -> None:
+        """Take one new snapshot (called under the writer's lock)."""
+
+    def close(self) -> None:
+        """Finish what was taken; called once, before the writer's lock is released."""
+
 
 # Files in a folder that may be reports; a file named on the command line is always read.
 REPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl")
@@ -99,7 +107,7 @@ def ingest_files(
 
     `on_stored(writer, info, seats)` is called, under the store's lock, right after each new
     snapshot is committed, with its seat rows (the carried state is kept this way while the
-    next file is read and parsed).
+    next file is read and parsed); `on_stored.close()` at the end, still under the lock.
 
     `now` is the caller's clock: a snapshot time more than a day after it is refused (without
     it, no time counts as being in the future).
@@ -133,6 +141,8 @@ def ingest_files(
                     on_file(outcome)
         finally:  # even a run stopped midway lists the usage files it wrote whole
             usage.commit()
+            if on_stored is not None:
+                on_stored.close()
     return outcomes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -158,10 +159,16 @@ def read_manifest(root: Path) -> list[SnapshotInfo]:
 def manifest_bytes(infos: list[SnapshotInfo]) -> bytes:
     """Return the manifest listing these snapshots, in the current format."""
     ordered = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
-    entries = []
-    for info in ordered:
-        values = asdict(info)
-        values["as_of"] = iso_exact(info.as_of)
-        entries.append(values)
-    body = {"format_version": FORMAT_VERSION, "snapshots": entries}
-    return (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    # Written whole after every snapshot an ingest stores: each entry is made once.
+    entries = ",\n".join(_entry_text(info) for info in ordered)
+    listed = f"[\n{entries}\n ]" if entries else "[]"
+    return f'{{\n "format_version": {FORMAT_VERSION},\n "snapshots": {listed}\n}}\n'.encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _entry_text(info: SnapshotInfo) -> str:
+    """Return one snapshot's manifest entry, as `json.dumps(..., indent=1)` lays it out."""
+    values = asdict(info)
+    values["as_of"] = iso_exact(info.as_of)
+    text = json.dumps([values], indent=1, sort_keys=True)
+    return "\n".join(" " + line for line in text.splitlines()[1:-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -28,9 +29,17 @@ def _same_moment(info: SnapshotInfo, parsed: ParsedReport) -> bool:
     """Compare times at the coarser precision of the two (a re-save may drop seconds)."""
     if parsed.as_of is None:
         return False
-    unit = _UNITS[coarser(info.time_precision, parsed.time_precision)]
-    times = pl.Series([info.as_of, parsed.as_of]).dt.truncate(unit)
-    return bool(times[0] == times[1])
+    precision = coarser(info.time_precision, parsed.time_precision)
+    return _truncated(info.as_of, precision) == _truncated(parsed.as_of, precision)
+
+
+def _truncated(moment: datetime, precision: str) -> datetime:
+    """Return a UTC time cut to a precision (plain Python: it runs per stored snapshot)."""
+    if precision == "day":
+        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if precision == "minute":
+        return moment.replace(second=0, microsecond=0)
+    return moment.replace(microsecond=0)
 
 
 def _keyed(seats: pl.DataFrame) -> pl.DataFrame:

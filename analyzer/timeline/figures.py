@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import polars as pl
 
@@ -10,6 +10,7 @@ from analyzer.model import (
     ACTIVATION_BUCKETS,
     IDLE_STATES,
     STATES,
+    SnapshotInfo,
     SnapshotSummary,
     idle_bucket_spec,
 )
@@ -60,7 +61,7 @@ def summarize(timeline: Timeline, k: int | None = None) -> SnapshotSummary:
     )
 
 
-def plan_counts(plans: list[str]) -> list[pl.Expr]:
+def plan_counts(plans: Sequence[str]) -> list[pl.Expr]:
     """Return per-plan seats, idle seats and reclaim candidates: what costs are rebuilt from.
 
     With them a workbook prices any month from its price cells (seats x price), so a price
@@ -86,15 +87,25 @@ def history_rows(timeline: Timeline, ks: Sequence[int] | None = None) -> pl.Data
     row before (seats removed since it).
     """
     ks = list(timeline.indexes if ks is None else ks)
-    plans = list(timeline.settings.prices)
+    return rows_of_states(timeline.each(ks), timeline.snapshots, list(timeline.settings.prices))
+
+
+def rows_of_states(
+    states: Iterable[tuple[int, pl.DataFrame]],
+    snapshots: Sequence[SnapshotInfo],
+    plans: Sequence[str],
+) -> pl.DataFrame:
+    """Return the history row of each (k, states of snapshot k) (see `history_rows`)."""
     aggs = [
         *state_counts(),
         *plan_counts(plans),
         # A login whose run starts at k was not in snapshot k-1; the others continue a run.
         (pl.col("run_start_k") == pl.col("k")).sum().cast(pl.Int64).alias("added"),
     ]
+    ks: list[int] = []
     counts, families = [], []
-    for _, frame in timeline.each(ks):  # one snapshot's states at a time
+    for k, frame in states:  # one snapshot's states at a time
+        ks.append(k)
         counts.append(frame.group_by("k").agg(*aggs))
         families.append(frame.group_by("k", "surface_family").agg(pl.len().alias("n")))
     per_k = pl.concat(counts)
@@ -109,7 +120,7 @@ def history_rows(timeline: Timeline, ks: Sequence[int] | None = None) -> pl.Data
         )
     )
     times = pl.DataFrame(
-        {"k": ks, "as_of": [timeline.snapshots[k].as_of for k in ks]},
+        {"k": ks, "as_of": [snapshots[k].as_of for k in ks]},
         schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
     )
     return times.join(per_k, on="k", how="left").join(mix, on="k", how="left").sort("k")
