@@ -24,7 +24,7 @@ from analyzer.model import Settings, SnapshotInfo
 from analyzer.store.derived import CarriedFiles, read_chain
 from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.lock import store_lock
-from analyzer.timeline.build import CarriedState, state_frame
+from analyzer.timeline.build import CarriedState, state_query
 from analyzer.timeline.carry import carry_all, carry_forward
 from analyzer.timeline.figures import rows_of_states
 from analyzer.timeline.source import MemorySource
@@ -207,7 +207,7 @@ class CarryAlong:
             return
         self.last[info.scope] = (info.id, frame)
         if self.settings is not None:
-            states = state_frame(frame, k, tuple(infos), self.settings)
+            states = state_query(frame, k, infos, self.settings)
             rows = rows_of_states([(k, states)], infos, list(self.settings.prices))
             found = identified(rows, infos, {k: entry.sha256}, infos[0].id)
             self.rows.setdefault(info.scope, []).append(found.drop("k"))

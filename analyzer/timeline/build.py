@@ -197,6 +197,13 @@ def state_frame(
     carried: pl.DataFrame, k: int, infos: tuple[SnapshotInfo, ...], settings: Settings
 ) -> pl.DataFrame:
     """Return snapshot k's seats with their states, from its carried state and the settings."""
+    return state_query(carried, k, infos, settings).collect()
+
+
+def state_query(
+    carried: pl.DataFrame, k: int, infos: Sequence[SnapshotInfo], settings: Settings
+) -> pl.LazyFrame:
+    """Return `state_frame` as a query, for a caller that only aggregates it."""
     starts = pl.DataFrame(
         {"first_seen": [i.as_of for i in infos[: k + 1]], "run_start_k": range(k + 1)},
         schema={"first_seen": UTC_TYPE, "run_start_k": pl.Int32},
@@ -207,15 +214,16 @@ def state_frame(
         .with_columns(pl.lit(k, pl.Int32).alias("k"), _billed_plan(settings))
         .drop("plans")
     )
-    frame = _with_states(seats, infos[k].as_of, settings).collect()
     idle = (
         pl.col("state").is_in(IDLE_STATES) & ~pl.col("pending_cancellation") & ~pl.col("excluded")
     )
-    return frame.with_columns(
-        _excluded(settings, frame["login"]), _families(frame["known_surface"])
-    ).with_columns(
-        (idle & ~pl.col("signed_in_recently")).alias("reclaim"),
-        (idle & pl.col("signed_in_recently")).alias("check_first"),
+    return (
+        _with_states(seats, infos[k].as_of, settings)
+        .with_columns(_excluded(settings, carried["login"]), _families(carried["known_surface"]))
+        .with_columns(
+            (idle & ~pl.col("signed_in_recently")).alias("reclaim"),
+            (idle & pl.col("signed_in_recently")).alias("check_first"),
+        )
     )
 
 

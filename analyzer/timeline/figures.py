@@ -91,39 +91,34 @@ def history_rows(timeline: Timeline, ks: Sequence[int] | None = None) -> pl.Data
 
 
 def rows_of_states(
-    states: Iterable[tuple[int, pl.DataFrame]],
+    states: Iterable[tuple[int, pl.DataFrame | pl.LazyFrame]],
     snapshots: Sequence[SnapshotInfo],
     plans: Sequence[str],
 ) -> pl.DataFrame:
-    """Return the history row of each (k, states of snapshot k) (see `history_rows`)."""
+    """Return the history row of each (k, states of snapshot k) (see `history_rows`).
+
+    The states may be a query (`state_query`): only its row is then computed, in one pass.
+    """
     aggs = [
         *state_counts(),
         *plan_counts(plans),
         # A login whose run starts at k was not in snapshot k-1; the others continue a run.
         (pl.col("run_start_k") == pl.col("k")).sum().cast(pl.Int64).alias("added"),
+        *[
+            (pl.col("surface_family") == family).sum().cast(pl.Int64).alias(f"surface_{family}")
+            for family in FAMILY_ORDER
+        ],
     ]
     ks: list[int] = []
-    counts, families = [], []
+    counts = []
     for k, frame in states:  # one snapshot's states at a time
         ks.append(k)
-        counts.append(frame.group_by("k").agg(*aggs))
-        families.append(frame.group_by("k", "surface_family").agg(pl.len().alias("n")))
-    per_k = pl.concat(counts)
-    mix = (
-        pl.DataFrame({"k": ks}, schema={"k": pl.Int32})
-        .join(pl.DataFrame({"surface_family": list(FAMILY_ORDER)}), how="cross")
-        .join(pl.concat(families), on=["k", "surface_family"], how="left")
-        .pivot(on="surface_family", index="k", values="n")
-        .select(
-            "k",
-            *[pl.col(f).fill_null(0).cast(pl.Int64).alias(f"surface_{f}") for f in FAMILY_ORDER],
-        )
-    )
+        counts.append(frame.lazy().group_by("k").agg(*aggs).collect())
     times = pl.DataFrame(
         {"k": ks, "as_of": [snapshots[k].as_of for k in ks]},
         schema={"k": pl.Int32, "as_of": pl.Datetime("us", "UTC")},
     )
-    return times.join(per_k, on="k", how="left").join(mix, on="k", how="left").sort("k")
+    return times.join(pl.concat(counts), on="k", how="left").sort("k")
 
 
 def finish_history(rows: pl.DataFrame, plans: Sequence[str]) -> pl.DataFrame:
