@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -11,13 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from analyzer.errors import StoreError
+from analyzer.errors import OutputError, StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
 from analyzer.store.derived import remove_derived
 from analyzer.store.folder import Store, StoreWriter
-from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, read_ahead
+from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, load, read_ahead
+from analyzer.store.seen import SeenFiles
 
 if TYPE_CHECKING:
     import polars as pl
@@ -132,18 +134,37 @@ def ingest_files(
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
         usage = _UsageRun(writer)
-        known = {i.sha256 for i in writer.infos} | usage.stored_before()
+        snapshots = {i.sha256 for i in writer.infos}
+        known = snapshots | usage.stored_before()
+        seen = SeenFiles(writer.root)
+
+        def stored_as_is(path: Path, stat: os.stat_result) -> str | None:
+            sha256 = seen.known(path, stat)
+            return sha256 if sha256 in snapshots else None  # (a forgotten one is read)
+
         try:
-            for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known, parse_seats):
+            for loaded in read_ahead(
+                files, MAX_FILE_BYTES, parse, known, parse_seats, stored_as_is
+            ):
                 outcome = _ingest_one(writer, usage, loaded, as_of, scope, now, on_stored)
                 outcomes.append(outcome)
+                _note_seen(seen, loaded, outcome)
                 if on_file:
                     on_file(outcome)
         finally:  # even a run stopped midway lists the usage files it wrote whole
             usage.commit()
             if on_stored is not None:
                 on_stored.close()
+            with contextlib.suppress(OSError, OutputError):  # derived: rebuilt next time
+                seen.save()
     return outcomes
+
+
+def _note_seen(seen: SeenFiles, loaded: Loaded, outcome: FileOutcome) -> None:
+    """Note a seat report whose very bytes are stored: the next run need not read it."""
+    stored = outcome.snapshot
+    if stored is not None and loaded.before is not None and stored.sha256 == loaded.sha256:
+        seen.note(loaded.path, loaded.before, loaded.sha256)
 
 
 class _UsageRun:
@@ -193,6 +214,8 @@ def _ingest_one(
     from analyzer.reading.reader import ReadHints, read_report
     from analyzer.store.billing import ingest_billing
 
+    if loaded.unread and not writer.already_stored(loaded.sha256):
+        loaded = load(loaded.path, MAX_FILE_BYTES)  # (cannot happen: a known file is stored)
     path, data, sha256, before = loaded.path, loaded.data, loaded.sha256, loaded.before
     if loaded.refused == TOO_LARGE:
         log = ProblemLog(path.name)

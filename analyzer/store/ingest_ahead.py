@@ -36,12 +36,15 @@ class Loaded:
     refused: str | None = None  # TOO_LARGE, or why the file could not be read
     usage: ParsedUsage | Exception | None = None  # parsed ahead (an exception is a bug)
     seats: ParsedReport | Exception | None = None  # a seat report parsed ahead
+    unread: bool = False  # a file known stored as it is (analyzer.store.seen): not read
 
 
 TOO_LARGE = "file-too-large"
 Parse = Callable[[Path, str, bytes, str], "ParsedUsage"]
 # Parses a seat report: (path, its status before reading, bytes, sha256) -> the parse.
 ParseSeats = Callable[[Path, os.stat_result, bytes, str], "ParsedReport | None"]
+# The sha256 of a file known to be stored as it is (path, its status), else None.
+Seen = Callable[[Path, os.stat_result], str | None]
 
 
 def load(
@@ -49,16 +52,21 @@ def load(
     max_bytes: int,
     parse: Parse | None = None,
     parse_seats: ParseSeats | None = None,
+    seen: Seen | None = None,
 ) -> Loaded:
     """Read and hash one file; parse it too when a parser for its kind is given.
 
     Usage metrics go to `parse`; anything else to `parse_seats` (the storing thread still
-    asks the billing reader first, and ignores a seat parse of a billing file).
+    asks the billing reader first, and ignores a seat parse of a billing file). A file
+    `seen` knows is not read at all.
     """
     try:
         before = path.stat()
         if before.st_size > max_bytes:  # refused before a byte is read into memory
             return Loaded(path, before, refused=TOO_LARGE)
+        known = seen(path, before) if seen is not None else None
+        if known is not None:
+            return Loaded(path, before, sha256=known, unread=True)
         data = path.read_bytes()
     except OSError as exc:
         return Loaded(path, refused=f"cannot read the file: {exc.strerror}")
@@ -89,11 +97,13 @@ def read_ahead(
     parse: Parse,
     known: set[str],
     parse_seats: ParseSeats | None = None,
+    seen: Seen | None = None,
 ) -> Iterator[Loaded]:
     """Yield each file loaded, in order, while a worker reads the next one.
 
     The worker also parses a usage-metrics file (`parse(path, kind, data, sha256)`) unless
-    its sha256 is in `known`, the files stored before the run began.
+    its sha256 is in `known`, the files stored before the run began. A file `seen` knows
+    is not read.
     """
 
     def ahead(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
@@ -109,7 +119,7 @@ def read_ahead(
         return parse_seats(path, before, data, sha256)
 
     def task(path: Path) -> Loaded:
-        loaded = load(path, max_bytes, ahead, seats_ahead)
+        loaded = load(path, max_bytes, ahead, seats_ahead, seen)
         if isinstance(loaded.seats, _Known):
             return Loaded(loaded.path, loaded.before, loaded.data, loaded.sha256)
         if isinstance(loaded.usage, _Known):

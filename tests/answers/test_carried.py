@@ -185,3 +185,67 @@ def test_kept_history_rows_equal_the_full_history_table(tmp_path: Path) -> None:
     kept = stored_history(store, timeline, store.snapshots())
     assert kept.height == 5
     assert_frame_equal(kept, history_table(build_timeline(store, store.snapshots(), Settings())))
+
+
+def test_a_monthly_ingest_keeps_each_history_row_as_it_stores_the_snapshot(
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """With the run's settings, ingest keeps every new snapshot's history row: the report
+    then computes none, and the rows equal a full computation. An older download found
+    later invalidates the rows after it, which are computed again."""
+    import analyzer.answers.history as history_module
+    from analyzer.answers.carried import CarryAlong
+    from analyzer.answers.history import stored_history
+    from analyzer.timeline.figures import history_table
+
+    paths = [
+        write_activity(tmp_path / "in", "acme", t, seats)  # type: ignore[arg-type]
+        for t, seats in snapshots(5)
+    ]
+    store = Store(tmp_path / "store")
+    settings_ = Settings(stale_days=14, prices={"business": 21.0, "enterprise": 40.0})
+    ingest_files(
+        store, [paths[0], paths[2], paths[3], paths[4]], on_stored=CarryAlong(store, settings_)
+    )
+
+    def computed_again(*args: object) -> pl.DataFrame:
+        raise AssertionError("a history row was computed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(history_module, "history_rows", computed_again)
+        kept = stored_history(store, open_timeline(store, "acme", settings_), store.snapshots())
+    full = history_table(build_timeline(store, store.snapshots(), settings_))
+    assert_frame_equal(kept, full)
+    assert check_carried(store) == []
+
+    ingest_files(store, [paths[1]], on_stored=CarryAlong(store, settings_))  # out of order
+    refresh_carried(store)
+    kept = stored_history(store, open_timeline(store, "acme", settings_), store.snapshots())
+    assert kept.height == 5
+    assert_frame_equal(kept, history_table(build_timeline(store, store.snapshots(), settings_)))
+
+
+def test_a_failing_carry_worker_fails_the_ingest_loudly(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A bug in the worker that keeps carried states is raised, not swallowed; the snapshot
+    itself is stored, and the states are computed by the next answer."""
+    import analyzer.answers.carried as carried_module
+    from analyzer.answers.carried import CarryAlong
+
+    path = write_activity(tmp_path / "in", "acme", T0, snapshots(1)[0][1])  # type: ignore[arg-type]
+    store = Store(tmp_path / "store")
+
+    def broken(*args: object) -> pl.DataFrame:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(carried_module, "carry_forward", broken)
+    try:
+        ingest_files(store, [path], on_stored=CarryAlong(store))
+    except RuntimeError as exc:
+        assert str(exc) == "bug"
+    else:
+        raise AssertionError("the worker's error was lost")
+    monkeypatch.undo()
+    assert [i.source_name for i in store.snapshots()] == [path.name]
+    refresh_carried(store)
+    assert check_carried(store) == []
