@@ -101,3 +101,28 @@ def test_store_refuses_a_same_day_change_as_a_conflict(tmp_path: Path) -> None:
     assert [o.status for o in outcomes] == ["stored", "refused", "already-stored"]
     assert [p.code for p in outcomes[1].errors] == ["conflicting-snapshot"]
     assert isinstance(store.snapshots()[0].as_of, datetime)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "precision", "expected"),
+    [
+        ("2026-03-28T06:54:33.250000", "2026-03-28T06:54:33", "second", True),
+        ("2026-03-28T06:54:33", "2026-03-28T06:54:34", "second", False),
+        ("2026-03-28T06:54:33", "2026-03-28T06:54:00", "minute", True),
+        ("2026-03-28T06:54:33", "2026-03-28T06:55:00", "minute", False),
+        ("2026-03-28T06:54:33", "2026-03-28T00:00:00", "day", True),
+        ("2026-03-28T23:59:59", "2026-03-29T00:00:00", "day", False),
+    ],
+)
+def test_report_times_are_compared_at_the_coarser_precision(
+    a: str, b: str, precision: str, expected: bool
+) -> None:
+    """The same moment at a precision is what polars' dt.truncate would say, in UTC."""
+    import polars as pl
+
+    from analyzer.store.match import _truncated
+
+    assert (_truncated(ts(a), precision) == _truncated(ts(b), precision)) is expected
+    unit = {"second": "1s", "minute": "1m", "day": "1d"}[precision]
+    truncated = pl.Series([ts(a), ts(b)]).dt.truncate(unit).to_list()
+    assert [_truncated(ts(a), precision), _truncated(ts(b), precision)] == truncated

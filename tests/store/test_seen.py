@@ -31,6 +31,14 @@ def reports(folder: Path, count: int = 3) -> list[Path]:
     ]
 
 
+def stored(tmp_path: Path, count: int = 3) -> tuple[list[Path], Store]:
+    """Write `count` reports and ingest them into a new store; return their paths and it."""
+    paths = reports(tmp_path / "in", count)
+    store = Store(tmp_path / "store")
+    assert [o.status for o in ingest_files(store, paths)] == ["stored"] * count
+    return paths, store
+
+
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the name of every file whose bytes are read from now on."""
     names: list[str] = []
@@ -47,9 +55,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_stored_file_is_not_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
 ) -> None:
-    paths = reports(tmp_path / "in")
-    store = Store(tmp_path / "store")
-    assert [o.status for o in ingest_files(store, paths)] == ["stored"] * 3
+    paths, store = stored(tmp_path)
     names = reads(monkeypatch)
     again = ingest_files(store, paths)
     assert [o.status for o in again] == ["already-stored"] * 3
@@ -61,9 +67,7 @@ def test_a_file_changed_in_place_is_read_again_even_with_its_old_times(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
 ) -> None:
     """Same size, modification time set back: the change time still tells it changed."""
-    path = reports(tmp_path / "in", 1)[0]
-    store = Store(tmp_path / "store")
-    ingest_files(store, [path])
+    (path,), store = stored(tmp_path, 1)
     before = path.stat()
     data = path.read_bytes()
     changed = data.replace(b"u0", b"u9")
@@ -78,18 +82,14 @@ def test_a_file_changed_in_place_is_read_again_even_with_its_old_times(
 
 def test_a_file_changed_a_moment_before_it_was_read_is_not_noted(tmp_path: Path) -> None:
     """A write in the same clock tick as the read could leave every time unchanged."""
-    path = reports(tmp_path / "in", 1)[0]
-    store = Store(tmp_path / "store")
-    ingest_files(store, [path])  # the file is milliseconds old
+    _, store = stored(tmp_path, 1)  # the file is milliseconds old
     assert SeenFiles(store.root).entries == {}
 
 
 def test_a_damaged_index_is_ignored_and_written_anew(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
 ) -> None:
-    paths = reports(tmp_path / "in")
-    store = Store(tmp_path / "store")
-    ingest_files(store, paths)
+    paths, store = stored(tmp_path)
     index = store.root / "derived" / SEEN
     for damage in (b"{not json", b'{"format": 1, "files": [["x", [1], 5]]}', b"[]"):
         index.write_bytes(damage)
@@ -104,9 +104,7 @@ def test_a_damaged_index_is_ignored_and_written_anew(
 def test_a_forgotten_snapshot_is_read_and_stored_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
 ) -> None:
-    paths = reports(tmp_path / "in")
-    store = Store(tmp_path / "store")
-    ingest_files(store, paths)
+    paths, store = stored(tmp_path)
     forget_snapshot(store, lambda infos: infos[1])
     names = reads(monkeypatch)
     statuses = [o.status for o in ingest_files(store, paths)]
@@ -116,9 +114,7 @@ def test_a_forgotten_snapshot_is_read_and_stored_again(
 
 
 def test_rebuild_drops_the_index(tmp_path: Path, settled: None) -> None:
-    paths = reports(tmp_path / "in")
-    store = Store(tmp_path / "store")
-    ingest_files(store, paths)
+    _, store = stored(tmp_path)
     assert (store.root / "derived" / SEEN).is_file()
     rebuild_store(store)
     assert not (store.root / "derived" / SEEN).exists()

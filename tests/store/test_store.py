@@ -254,3 +254,28 @@ def test_a_report_time_with_fractions_is_kept_exactly_and_answered(tmp_path: Pat
     assert manifest["snapshots"][0]["as_of"] == "2026-03-28T06:54:33.123456Z"
     status = get_status(store, None, Settings(), None, info.as_of)
     assert status.summary.seats == 2 and status.summary.states["active"] == 1
+
+
+def test_the_manifest_is_laid_out_as_json_dumps_would(tmp_path: Path) -> None:
+    """Entries made once per snapshot still give the very bytes of one json.dumps call."""
+    from dataclasses import asdict
+
+    from analyzer.store.manifest import FORMAT_VERSION, manifest_bytes
+    from analyzer.times import iso_exact
+
+    inbox = tmp_path / "in"
+    paths = [
+        write_activity(inbox, scope, ts(f"2026-0{m}-01T06:00:00"), [Seat("ann")])
+        for m in (1, 2, 3)
+        for scope in ("acme", "beta")
+    ]
+    store = Store(tmp_path / "store")
+    ingest_files(store, paths)
+    infos = store.snapshots()
+    for chosen in ([], infos[:1], infos, list(reversed(infos))):
+        ordered = sorted(chosen, key=lambda i: (i.scope, i.as_of, i.id))
+        entries = [asdict(i) | {"as_of": iso_exact(i.as_of)} for i in ordered]
+        body = {"format_version": FORMAT_VERSION, "snapshots": entries}
+        expected = (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
+        assert manifest_bytes(chosen) == expected
+    assert (store.root / "manifest.json").read_bytes() == manifest_bytes(infos)
