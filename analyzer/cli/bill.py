@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from analyzer.cli.options import (
     CONTEXT,
     echo_line,
+    month_option,
     plural,
     say,
     scope_option,
@@ -21,8 +22,6 @@ from analyzer.cli.options import (
 
 if TYPE_CHECKING:
     from analyzer.model import BillData, Settings
-
-_MONTH = click.DateTime(formats=["%Y-%m"])
 
 
 def _money(value: float | None, currency: str, unknown: str) -> str:
@@ -79,14 +78,14 @@ def _text_lines(data: BillData) -> list[str]:
 @click.command(context_settings=CONTEXT)
 @store_option
 @scope_option
-@click.option("--month", type=_MONTH, default=None, help="Month YYYY-MM (default: the latest).")
+@month_option("Month YYYY-MM (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per person.")
 @settings_options
 def bill(
     store_dir: Path,
     scope: str | None,
-    month: Any,
+    month: str | None,
     as_json: bool,
     as_csv: bool,
     settings: Settings,
@@ -100,7 +99,7 @@ def bill(
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    data = build_bill(Store(store_dir), scope, month.strftime("%Y-%m") if month else None, settings)
+    data = build_bill(Store(store_dir), scope, month, settings)
     if as_json:
         click.echo(json.dumps(bill_json(data), indent=2))
     elif as_csv:

@@ -274,3 +274,18 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
         return json.dumps(rows, indent=2)
     body = _ROWS_ENCODER.encode(rows)[2:-2].replace("},\n    {", "\n  },\n  {\n    ")
     return "[\n  {\n    " + body + "\n  }\n]"
+
+
+def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM, e.g. 2026-03")
+    return value
+
+
+def month_option(help_text: str) -> Callable[[F], F]:
+    """Add `--month YYYY-MM`, checked before anything is read."""
+
+    def add(func: F) -> F:
+        return click.option("--month", callback=_month, default=None, help=help_text)(func)
+
+    return add

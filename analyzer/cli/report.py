@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from analyzer.cli.feedback import Bar, print_outcomes, summarize_ingest, waiting
 from analyzer.cli.options import (
     CONTEXT,
     TIME,
-    F,
+    month_option,
     now_utc,
     plural,
     quiet_option,
@@ -27,22 +26,6 @@ if TYPE_CHECKING:
     from analyzer.answers.monthly import ReportFiles
     from analyzer.model import Settings
     from analyzer.store.ingest import FileOutcome
-
-
-def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM, e.g. 2026-03")
-    return value
-
-
-def month_option(func: F) -> F:
-    """Add `--month YYYY-MM`."""
-    return click.option(
-        "--month",
-        callback=_month,
-        default=None,
-        help="Report month YYYY-MM (default: the month of the latest snapshot).",
-    )(func)
 
 
 def _summary_line(files: ReportFiles) -> str:
@@ -59,7 +42,7 @@ def _summary_line(files: ReportFiles) -> str:
 @click.command(context_settings=CONTEXT)
 @store_option
 @scope_option
-@month_option
+@month_option("Report month YYYY-MM (default: the month of the latest snapshot).")
 @click.option(
     "--html",
     "html_path",
@@ -115,7 +98,7 @@ def report(
     help="Folder for the reports.",
 )
 @store_option
-@month_option
+@month_option("Report month YYYY-MM (default: the month of the latest snapshot).")
 @scope_option
 @click.option("-r", "--recursive", is_flag=True, help="Also read files in subfolders of INBOX.")
 @click.option(

@@ -11,6 +11,7 @@ from analyzer.cli.options import (
     CONTEXT,
     echo_line,
     json_rows,
+    month_option,
     plural,
     say,
     scope_option,
@@ -30,7 +31,7 @@ def _cell(value: object) -> str:
 @click.command(context_settings=CONTEXT)
 @store_option
 @scope_option
-@click.option("--month", default=None, help="Month YYYY-MM (default: the latest with usage data).")
+@month_option("Month YYYY-MM (default: the latest with usage data).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per seat.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per seat.")
 @settings_options

@@ -35,6 +35,19 @@ def usage_store(tmp: Path, rows: str, name: str = "acme-seat-usage-1772323200.cs
     return tmp / "s"
 
 
+@pytest.mark.parametrize("month", ["garbage", "2026-13", "2026-1", "26-01", "2026-00"])
+@pytest.mark.parametrize("command", ["report", "monthly", "usage", "bill"])
+def test_a_month_that_is_no_month_is_a_usage_error_before_the_store_is_read(
+    tmp_path: Path, command: str, month: str
+) -> None:
+    """Every --month is checked alike, before a store (here none) is looked at."""
+    extra = [tmp_path] if command == "monthly" else []
+    result = run(command, *extra, "--month", month, "--store", tmp_path / "none")
+    assert result.exit_code == 2, result.output
+    assert f"'{month}' is not a month; use YYYY-MM" in result.output
+    assert not (tmp_path / "none").exists()
+
+
 @pytest.mark.parametrize("scope", ["é", "..", "///", "日本", "-acme", "a" * 101, " "])
 @pytest.mark.parametrize("command", ["status", "ingest", "report", "reclaim"])
 def test_scope_that_slugs_to_nothing_is_a_usage_error(
