@@ -22,6 +22,7 @@ from harness import (
     machine,
     markdown,
     measure,
+    measure_pair,
     text_table,
 )
 from history_bench import bench_huge, bench_peer, bench_scaling
@@ -56,6 +57,17 @@ def ensure_data() -> None:
     print("generating benchmark data ...", file=sys.stderr, flush=True)
     generator: Command = [PYTHON, BENCH / "generate.py", "--out", DATA]
     subprocess.run(generator, check=True, stdout=sys.stderr)
+
+
+def compile_package() -> None:
+    """Compile the package's bytecode, as `pip install` does for the installed package.
+
+    An editable install has none, and with PYTHONDONTWRITEBYTECODE set (as on some CI
+    machines) none is ever written: every run would then compile every module it imports,
+    about 40 ms of a 0.6 s ingest here, which no installed copy pays.
+    """
+    package = BENCH.parent / "analyzer"
+    subprocess.run([PYTHON, "-m", "compileall", "-q", package], check=True)
 
 
 def reset(*folders: Path) -> None:
@@ -108,11 +120,21 @@ def cli(*args: str | os.PathLike[str]) -> Command:
 def bench_ingest_one(bench: Bench) -> list[Row]:
     """Ingest one 100k-seat report into an empty store, against a bare polars read."""
     (report,) = csv_files("one")
-    baseline = bench.run([PYTHON, "-c", BASELINE, report])
     store = bench.work / "one-store"
-    result = bench.run(cli("ingest", report, "--store", store), setup=lambda: reset(store))
-    ratio = result.seconds / baseline.seconds
-    within, note = ratio <= 2.0, f"ingest-one / read_csv-baseline = {ratio:.2f}x"
+    pair = measure_pair(  # in turn, A B A B: a drift in the machine's speed hits both alike
+        cli("ingest", report, "--store", store),
+        [PYTHON, "-c", BASELINE, report],
+        1 if bench.quick else FAST_RUNS,
+        setup_a=lambda: reset(store),
+        cwd=bench.work,
+    )
+    result, baseline, ratio = pair.a, pair.b, pair.ratio
+    within = ratio <= 2.0
+    note = (
+        f"ingest-one / read_csv-baseline = {ratio:.2f}x (pairs: "
+        + ", ".join(f"{r:.2f}" for r in pair.ratios)
+        + ")"
+    )
     return [
         judge("read_csv-baseline", baseline, extra=("ingest-one <= 2x this", within), note=note),
         judge(
@@ -281,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks, print the table, write bench/results.md."""
     args = parse_args(argv)
     ensure_data()
+    compile_package()
     info = machine()
     selected = [
         name
