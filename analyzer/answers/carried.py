@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -25,9 +27,12 @@ from analyzer.store.derived import CarriedFiles, read_chain
 from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.lock import store_lock
 from analyzer.timeline.build import CarriedState, state_query
-from analyzer.timeline.carry import carry_all, carry_forward
+from analyzer.timeline.carry import CORE_COLUMNS, carry_all, carry_forward, carry_rows
 from analyzer.timeline.figures import rows_of_states
 from analyzer.timeline.source import MemorySource
+
+if TYPE_CHECKING:
+    from analyzer.reading.reader import ParsedReport
 
 
 def carried_state(store: Store, infos: list[SnapshotInfo], upto: int) -> CarriedState:
@@ -156,17 +161,38 @@ class CarryAlong:
         self.settings = settings
         self.last: dict[str, tuple[str, pl.DataFrame]] = {}  # scope -> (snapshot id, state)
         self.rows: dict[str, list[pl.DataFrame]] = {}  # scope -> history rows computed
+        # The state computed while its report was being stored: (its sha256, the ids of the
+        # snapshots it continues, the state); see `prepare`.
+        self._prepared: tuple[str, list[str], pl.DataFrame] | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carry-along")
         self._pending: deque[Future[None]] = deque()
+
+    def prepare(self, writer: StoreWriter, parsed: ParsedReport) -> None:
+        """Start the carried state of a report about to be stored, while it is written.
+
+        Only a report later than every stored snapshot of its scope continues a run; the
+        state is used once the snapshot is committed (`__call__`) if it was stored after
+        those very snapshots, and dropped otherwise.
+        """
+        if parsed.seats is None or parsed.as_of is None or not parsed.scope:
+            return
+        earlier = [i for i in writer.infos if i.scope == parsed.scope]
+        if earlier and parsed.as_of <= earlier[-1].as_of:
+            return  # an older download found later, or the same moment: not the last
+        self._submit(self._ahead, earlier, parsed.sha256, parsed.as_of, parsed.seats)
 
     def __call__(self, writer: StoreWriter, info: SnapshotInfo, seats: pl.DataFrame) -> None:
         infos = [i for i in writer.infos if i.scope == info.scope]
         k = next(n for n, i in enumerate(infos) if i.id == info.id)
         if k != len(infos) - 1:
             return  # an older download found later: recomputed forward after the run
-        while len(self._pending) >= self.PENDING:  # the worker is behind: wait for it
+        self._submit(self._carry, infos, k, seats)
+
+    def _submit(self, task: Callable[..., None], *args: object) -> None:
+        """Queue a task for the worker (in order), waiting when it is too far behind."""
+        while len(self._pending) >= self.PENDING:
             self._pending.popleft().result()
-        self._pending.append(self._pool.submit(self._carry, infos, k, seats))
+        self._pending.append(self._pool.submit(task, *args))
 
     def close(self) -> None:
         """Wait until every state is written, then keep the history rows computed.
@@ -186,20 +212,38 @@ class CarryAlong:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pending.clear()
 
+    def _before(self, earlier: list[SnapshotInfo]) -> tuple[bool, pl.DataFrame | None]:
+        """Return whether the state of the last of `earlier` is at hand, and that state."""
+        if not earlier:
+            return True, None
+        previous = earlier[-1]
+        held = self.last.get(previous.scope)
+        if held is not None and held[0] == previous.id:
+            return True, held[1]
+        chain, valid = self.files.valid_prefix(earlier)
+        state = self.files.read(previous, chain[previous.id]) if valid == len(earlier) else None
+        return state is not None, state
+
+    def _ahead(
+        self, earlier: list[SnapshotInfo], sha256: str, as_of: datetime, seats: pl.DataFrame
+    ) -> None:
+        self._prepared = None
+        known, before = self._before(earlier)
+        if known:
+            multi_row = seats.height != seats["login"].n_unique()
+            frame = carry_rows(seats.lazy().select(CORE_COLUMNS), as_of, multi_row, before)
+            self._prepared = (sha256, [i.id for i in earlier], frame)
+
     def _carry(self, infos: list[SnapshotInfo], k: int, seats: pl.DataFrame) -> None:
         info = infos[k]
-        before: pl.DataFrame | None = None
-        if k:
-            previous = infos[k - 1]
-            held = self.last.get(info.scope)
-            if held is not None and held[0] == previous.id:
-                before = held[1]
-            else:
-                chain, valid = self.files.valid_prefix(infos[:k])
-                before = self.files.read(previous, chain[previous.id]) if valid == k else None
-                if before is None:
-                    return  # the states before are not kept: refresh_carried computes them
-        frame = carry_forward(MemorySource({info.id: seats}), info, before)
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and prepared[:2] == (info.sha256, [i.id for i in infos[:k]]):
+            frame = prepared[2]  # computed while the snapshot was written
+        else:
+            known, before = self._before(infos[:k])
+            if not known:
+                return  # the states before are not kept: refresh_carried computes them
+            frame = carry_forward(MemorySource({info.id: seats}), info, before)
         try:
             entry = self.files.write(info.scope, infos, [(k, frame)])[k]
         except (OSError, OutputError):

@@ -35,6 +35,9 @@ class OnStored(Protocol):
     def __call__(self, writer: StoreWriter, info: SnapshotInfo, seats: pl.DataFrame) -> None:
         """Take one new snapshot (called under the writer's lock)."""
 
+    def prepare(self, writer: StoreWriter, parsed: ParsedReport) -> None:
+        """Take an accepted report about to be stored (it may yet be found stored already)."""
+
     def close(self) -> None:
         """Finish what was taken; called once, before the writer's lock is released."""
 
@@ -251,6 +254,8 @@ def _ingest_one(
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.errors})
         return FileOutcome(path, "refused", ", ".join(codes), parsed.problems)
+    if on_stored is not None:
+        on_stored.prepare(writer, parsed)
     stored = writer.add(parsed, data)
     problems = parsed.problems + stored.problems
     if on_stored is not None and stored.status == "stored" and stored.snapshot is not None:

@@ -9,6 +9,7 @@ when the snapshot is stored, and every answer about snapshot k starts from it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import polars as pl
 import polars.selectors as cs
@@ -91,12 +92,18 @@ def carry_forward(
     Authenticated At any report showed; team and created_at are the last ones a report named
     (the activity report has no team).
     """
-    rows = (
-        source.scan([info], CORE_COLUMNS)
-        .filter(pl.col("snapshot_at") == info.as_of)
-        .drop("snapshot_at")
-    )
-    multi_row = info.rows != info.seats
+    rows = source.scan([info], CORE_COLUMNS)
+    return carry_rows(rows, info.as_of, info.rows != info.seats, before)
+
+
+def carry_rows(
+    rows: pl.LazyFrame, as_of: datetime, multi_row: bool, before: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Return the carried state of the seat rows (CORE_COLUMNS) of the snapshot at `as_of`.
+
+    See `carry_forward`; `multi_row` says that a login has several rows (one per org).
+    """
+    rows = rows.filter(pl.col("snapshot_at") == as_of).drop("snapshot_at")
     seats = _per_login(rows, multi_row)
     prev = (
         (before if before is not None else empty_carried())
@@ -124,7 +131,7 @@ def carry_forward(
             "pending_cancellation",
             pl.when("continues")
             .then("prev_first_seen")
-            .otherwise(pl.lit(info.as_of, UTC_TYPE))
+            .otherwise(pl.lit(as_of, UTC_TYPE))
             .alias("first_seen"),
             known.alias("known_activity"),
             pl.col("prev_first_activity").fill_null(known).alias("first_activity"),

@@ -49,6 +49,29 @@ def chain_files(store: Store, scope: str = "acme") -> dict[str, tuple[str | None
     return {i: (e.after, e.sha256) for i, e in read_chain(store.root, scope).items()}
 
 
+@settings(max_examples=15, deadline=None)
+@given(histories())
+def test_states_kept_along_an_ingest_equal_a_full_recomputation(history: History) -> None:
+    """Each state computed while its report is stored (the monthly and ingest path, one org
+    row per login or several) equals the full pass, and so do the history rows."""
+    from analyzer.answers.carried import CarryAlong
+    from analyzer.answers.history import stored_history
+    from analyzer.timeline.figures import history_table
+
+    with tempfile.TemporaryDirectory() as tmp:
+        inbox = Path(tmp) / "in"
+        paths = [
+            write_activity(inbox, "acme", t, seats, history.enterprise)
+            for t, seats in history.snapshots
+        ]
+        store = Store(Path(tmp) / "store")
+        ingest_files(store, paths, on_stored=CarryAlong(store, Settings()))
+        assert check_carried(store) == []
+        infos = store.snapshots()
+        kept = stored_history(store, open_timeline(store, "acme", Settings()), infos)
+        assert_frame_equal(kept, history_table(build_timeline(store, infos, Settings())))
+
+
 @settings(max_examples=25, deadline=None)
 @given(histories())
 def test_kept_carried_states_equal_a_full_recomputation(history: History) -> None:
@@ -239,6 +262,7 @@ def test_a_failing_carry_worker_fails_the_ingest_loudly(tmp_path: Path, monkeypa
         raise RuntimeError("bug")
 
     monkeypatch.setattr(carried_module, "carry_forward", broken)
+    monkeypatch.setattr(carried_module, "carry_rows", broken)
     try:
         ingest_files(store, [path], on_stored=CarryAlong(store))
     except RuntimeError as exc:
