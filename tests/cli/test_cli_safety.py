@@ -35,17 +35,24 @@ def usage_store(tmp: Path, rows: str, name: str = "acme-seat-usage-1772323200.cs
     return tmp / "s"
 
 
+def usage_error(tmp_path: Path, command: str, option: str, value: str, expected: str) -> None:
+    """Check `command OPTION VALUE` is exit 2 with `expected` on stderr, before any store is
+    made or read, never an AssertionError."""
+    extra = [tmp_path] if command in ("ingest", "monthly") else []
+    result = run(command, *extra, option, value, "--store", tmp_path / "s")
+    assert result.exit_code == 2, result.output
+    assert option in result.stderr and expected in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "s").exists()
+
+
 @pytest.mark.parametrize("month", ["garbage", "2026-13", "2026-1", "26-01", "2026-00"])
 @pytest.mark.parametrize("command", ["report", "monthly", "usage", "bill"])
-def test_a_month_that_is_no_month_is_a_usage_error_before_the_store_is_read(
+def test_a_month_that_is_no_month_is_a_usage_error(
     tmp_path: Path, command: str, month: str
 ) -> None:
-    """Every --month is checked alike, before a store (here none) is looked at."""
-    extra = [tmp_path] if command == "monthly" else []
-    result = run(command, *extra, "--month", month, "--store", tmp_path / "none")
-    assert result.exit_code == 2, result.output
-    assert f"'{month}' is not a month; use YYYY-MM" in result.output
-    assert not (tmp_path / "none").exists()
+    """Every --month is checked alike."""
+    usage_error(tmp_path, command, "--month", month, f"'{month}' is not a month; use YYYY-MM")
 
 
 @pytest.mark.parametrize("scope", ["é", "..", "///", "日本", "-acme", "a" * 101, " "])
@@ -53,13 +60,8 @@ def test_a_month_that_is_no_month_is_a_usage_error_before_the_store_is_read(
 def test_scope_that_slugs_to_nothing_is_a_usage_error(
     tmp_path: Path, command: str, scope: str
 ) -> None:
-    """A --scope that is no slug is exit 2 naming --scope, never an AssertionError."""
-    extra = [tmp_path] if command == "ingest" else []
-    result = run(command, *extra, "--scope", scope, "--store", tmp_path / "s")
-    assert result.exit_code == 2, result.output
-    assert "--scope" in result.stderr and "not an org or enterprise slug" in result.stderr
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert not (tmp_path / "s").exists()
+    """A --scope that is no slug is exit 2 naming --scope."""
+    usage_error(tmp_path, command, "--scope", scope, "not an org or enterprise slug")
 
 
 def test_scope_is_lower_cased(tmp_path: Path) -> None:
