@@ -66,7 +66,9 @@ FINDINGS: dict[str, str] = {
 
 # Problems `copilot-seats verify` (and every command reading the store) finds in the store.
 STORE: dict[str, str] = {
-    "derived-damaged": "note: a kept carried state that fails its checksum; recomputed when read",
+    "derived-damaged": (
+        "note: a kept carried state or history table that fails its checksum; recomputed when read"
+    ),
     "derived-differs": "a kept carried state unlike a recomputation; rebuild recomputes it",
     "derived-missing": "note: a snapshot whose carried state is not kept yet; kept on next use",
     "damaged-manifest": "manifest.json is not valid JSON or has a wrong or missing field",

@@ -18,18 +18,27 @@ if TYPE_CHECKING:
 
 
 def _derived_problems(store_dir: Path) -> list[StoreProblem]:
-    """Compare the kept carried states with a full recomputation from the snapshots."""
+    """Compare the kept carried states with a full recomputation from the snapshots, and
+    check each kept history table against its checksum."""
     from analyzer.answers.carried import check_carried
+    from analyzer.store.derived import damaged_histories
     from analyzer.store.folder import Store
     from analyzer.store.verify import StoreProblem
 
     codes = {p: f"derived-{p}" for p in ("missing", "damaged", "differs")}
-    return [
+    problems = [
         StoreProblem(
             f"derived/{m.scope}", codes[m.problem], f"the carried state of {m.snapshot.id}"
         )
         for m in check_carried(Store(store_dir))
     ]
+    problems += [
+        StoreProblem(
+            f"derived/{scope}", "derived-damaged", f"the history rows kept under settings {key}"
+        )
+        for scope, key in damaged_histories(store_dir)
+    ]
+    return problems
 
 
 @click.command(context_settings=CONTEXT)

@@ -160,22 +160,56 @@ def history_path(root: Path, scope: str, fingerprint: str) -> Path:
     return _folder(root, scope) / f"history-{fingerprint}.parquet"
 
 
+def _checksum_path(path: Path) -> Path:
+    """Return where the sha256 of a kept history table is written, beside it."""
+    return path.with_suffix(".sha256")
+
+
+def _history_whole(path: Path) -> bool:
+    """Return True when a kept history table is there and matches its checksum."""
+    try:
+        expected = _checksum_path(path).read_text(encoding="ascii").strip()
+        return file_sha256(path) == expected
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def read_history(root: Path, scope: str, fingerprint: str) -> pl.DataFrame | None:
-    """Return the kept history rows of a scope under these settings; None when absent or bad."""
+    """Return the kept history rows of a scope under these settings; None when absent or bad.
+
+    A table that fails its checksum is never believed: derived, it is computed again.
+    """
     import polars as pl
 
     path = history_path(root, scope, fingerprint)
+    if not _history_whole(path):
+        return None
     try:
-        return pl.read_parquet(path) if path.is_file() else None
+        return pl.read_parquet(path)
     except (OSError, pl.exceptions.PolarsError):
-        return None  # derived: a damaged file is computed again
+        return None
 
 
 def write_history(root: Path, scope: str, fingerprint: str, rows: pl.DataFrame) -> None:
-    """Keep a scope's history rows under these settings (the caller holds the store's lock)."""
+    """Keep a scope's history rows under these settings (the caller holds the store's lock).
+
+    The table is renamed into place, then its checksum: a run stopped between the two
+    leaves a table that fails its check, computed again on next use.
+    """
     folder = _folder(root, scope)
     folder.mkdir(parents=True, exist_ok=True)
     target = history_path(root, scope, fingerprint)
     staged = folder / f".{target.name}.{uuid.uuid4().hex}.tmp"
     rows.write_parquet(staged, compression="zstd", compression_level=1)
+    digest = file_sha256(staged)
     os.replace(staged, target)
+    write_bytes_atomic(_checksum_path(target), f"{digest}\n".encode("ascii"))
+
+
+def damaged_histories(root: Path) -> list[tuple[str, str]]:
+    """Return (scope, settings fingerprint) of every kept history table failing its checksum."""
+    found: list[tuple[str, str]] = []
+    for path in sorted((root / DERIVED).glob("*/history-*.parquet")):
+        if not _history_whole(path):
+            found.append((path.parent.name, path.stem.removeprefix("history-")))
+    return found

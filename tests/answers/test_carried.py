@@ -273,3 +273,34 @@ def test_a_failing_carry_worker_fails_the_ingest_loudly(tmp_path: Path, monkeypa
     assert [i.source_name for i in store.snapshots()] == [path.name]
     refresh_carried(store)
     assert check_carried(store) == []
+
+
+def test_kept_history_rows_that_fail_their_checksum_are_never_believed(tmp_path: Path) -> None:
+    """A history table edited or damaged after it was kept is computed again, and verify
+    names it; one without its checksum (an older store, a run stopped midway) is too."""
+    from analyzer.answers.history import stored_history
+    from analyzer.timeline.figures import history_table
+
+    paths = [
+        write_activity(tmp_path / "in", "acme", t, seats)  # type: ignore[arg-type]
+        for t, seats in snapshots(3)
+    ]
+    store = Store(tmp_path / "store")
+    ingest_files(store, paths)
+    truth = history_table(build_timeline(store, store.snapshots(), Settings()))
+    stored_history(store, open_timeline(store, "acme", Settings()), store.snapshots())
+    (table,) = (store.root / "derived" / "acme").glob("history-*.parquet")
+    edited = pl.read_parquet(table).with_columns(pl.col("active") + 1000)
+    edited.write_parquet(table)  # valid Parquet, wrong figures
+    result = run("verify", "--store", store.root)
+    assert result.exit_code == 0, result.output
+    assert "the history rows kept under settings" in result.output
+    assert "[derived-damaged]" in result.output
+    for _ in range(2):  # computed again (and kept anew), then read back
+        kept = stored_history(store, open_timeline(store, "acme", Settings()), store.snapshots())
+        assert_frame_equal(kept, truth)
+    assert "history rows" not in run("verify", "--store", store.root).output
+    table.with_suffix(".sha256").unlink()
+    kept = stored_history(store, open_timeline(store, "acme", Settings()), store.snapshots())
+    assert_frame_equal(kept, truth)
+    assert table.with_suffix(".sha256").is_file()
