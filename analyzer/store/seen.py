@@ -26,6 +26,7 @@ SEEN = "seen-files.json"
 FORMAT_VERSION = 1
 SETTLE_NS = 2_000_000_000  # a file changed this recently is read again next time
 MAX_ENTRIES = 100_000  # a bound on the index: the oldest entries beyond it are dropped
+MAX_INDEX_BYTES = 64 << 20  # a larger file is not read (MAX_ENTRIES take about 30 MB)
 
 Status = tuple[int, int, int, int, int]  # device, inode, size, mtime_ns, ctime_ns
 
@@ -43,6 +44,8 @@ class SeenFiles:
         self.entries: dict[str, tuple[Status, str]] = {}
         self.changed = False
         try:
+            if self.path.stat().st_size > MAX_INDEX_BYTES:
+                raise ValueError("larger than any index this program writes")
             body = json.loads(self.path.read_text(encoding="utf-8"))
             if body.get("format") == FORMAT_VERSION:
                 for name, status, sha256 in body["files"]:
