@@ -12,6 +12,15 @@ from pathlib import Path
 
 from analyzer.errors import OutputError
 
+# What tells one state of a file from another: device, inode, size, modification and change
+# times in nanoseconds. Any write moves the change time, which no user can set back.
+FileStatus = tuple[int, int, int, int, int]
+
+
+def file_status(stat: os.stat_result) -> FileStatus:
+    """Return the identity of a file's state from its `os.stat` result."""
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
 
 def _umask() -> int:
     mask = os.umask(0)

@@ -157,7 +157,6 @@ class CarryAlong:
 
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.files = CarriedFiles(store.root)
-        self.root = store.root
         self.settings = settings
         self.last: dict[str, tuple[str, pl.DataFrame]] = {}  # scope -> (snapshot id, state)
         self.rows: dict[str, list[pl.DataFrame]] = {}  # scope -> history rows computed
@@ -207,7 +206,7 @@ class CarryAlong:
                 fingerprint = settings_fingerprint(self.settings)
                 for scope, rows in self.rows.items():
                     with contextlib.suppress(OSError, OutputError):  # derived: kept next time
-                        keep_rows(self.root, scope, fingerprint, pl.concat(rows))
+                        keep_rows(self.files.root, scope, fingerprint, pl.concat(rows))
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pending.clear()

@@ -19,7 +19,7 @@ import os
 import time
 from pathlib import Path
 
-from analyzer.fsutil import write_bytes_atomic
+from analyzer.fsutil import FileStatus, file_status, write_bytes_atomic
 from analyzer.store.derived import DERIVED
 
 SEEN = "seen-files.json"
@@ -28,20 +28,13 @@ SETTLE_NS = 2_000_000_000  # a file changed this recently is read again next tim
 MAX_ENTRIES = 100_000  # a bound on the index: the oldest entries beyond it are dropped
 MAX_INDEX_BYTES = 64 << 20  # a larger file is not read (MAX_ENTRIES take about 30 MB)
 
-Status = tuple[int, int, int, int, int]  # device, inode, size, mtime_ns, ctime_ns
-
-
-def status_of(stat: os.stat_result) -> Status:
-    """Return what identifies a file's state (see the module's docstring)."""
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-
 
 class SeenFiles:
     """The inbox files whose bytes are stored, by path, with the status they had then."""
 
     def __init__(self, root: Path) -> None:
         self.path = root / DERIVED / SEEN
-        self.entries: dict[str, tuple[Status, str]] = {}
+        self.entries: dict[str, tuple[FileStatus, str]] = {}
         self.changed = False
         try:
             if self.path.stat().st_size > MAX_INDEX_BYTES:
@@ -58,7 +51,7 @@ class SeenFiles:
     def known(self, path: Path, stat: os.stat_result) -> str | None:
         """Return the sha256 of the file's bytes when its status is the one noted."""
         entry = self.entries.get(_key(path))
-        if entry is not None and entry[0] == status_of(stat):
+        if entry is not None and entry[0] == file_status(stat):
             return entry[1]
         return None
 
@@ -66,7 +59,7 @@ class SeenFiles:
         """Note that the file, with this status (taken before its bytes were read), is stored."""
         if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) < SETTLE_NS:
             return  # changed a moment ago: a write in the same tick would go unseen
-        key, value = _key(path), (status_of(stat), sha256)
+        key, value = _key(path), (file_status(stat), sha256)
         if self.entries.get(key) != value:
             self.entries.pop(key, None)  # (re-inserted last: the newest entries are kept)
             self.entries[key] = value

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analyzer.fsutil import fsync_folder, write_bytes_atomic
+from analyzer.fsutil import file_status, fsync_folder, write_bytes_atomic
 from analyzer.reading.usage_metrics import AGGREGATE, USERS, ParsedUsage, read_usage
 from analyzer.schema import Problem
 from analyzer.store.manifest import STAGE_PREFIX
@@ -52,14 +52,7 @@ class Source:
             now = os.stat(self.path)
         except OSError:
             return False
-        before = self.stat
-        return (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns, now.st_ctime_ns) == (
-            before.st_dev,
-            before.st_ino,
-            before.st_size,
-            before.st_mtime_ns,
-            before.st_ctime_ns,
-        )
+        return file_status(now) == file_status(self.stat)
 
 
 def keep_bytes(target: Path, data: bytes, source: Source | None) -> None:
