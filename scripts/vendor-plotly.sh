@@ -6,7 +6,7 @@
 set -eu
 VERSION=4.1.1
 SHA256=99784e3abfb07b142a15e521a439e6d9addceadb3f79553fd24c72774f0649ba
-DEST=analyzer/report/vendor
+DEST=analyzer/report/page/vendor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack --silent "plotly.js-basic-dist-min@$VERSION" >/dev/null)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
-STAGES = ("cli", "answers", "reading", "store", "timeline", "report")
+STAGES = ("cli", "answers", "reading", "store", "timeline", "metering", "report")
 # What each stage may import besides itself; "shared" is the vocabulary at the top
 # (model, schema, config, errors, codes, times, fsutil, surfaces).
 ALLOWED: dict[str, set[str]] = {
@@ -16,10 +16,14 @@ ALLOWED: dict[str, set[str]] = {
     "reading": {"shared"},
     "store": {"shared", "reading"},
     "timeline": {"shared"},
+    "metering": {"shared", "timeline"},
     "report": {"shared"},
-    "answers": {"shared", "reading", "store", "timeline", "report"},
-    "cli": {"shared", "reading", "store", "timeline", "report", "answers"},
+    "answers": {"shared", "reading", "store", "timeline", "metering", "report"},
+    "cli": {"shared", "reading", "store", "timeline", "metering", "report", "answers"},
 }
+# Inside report/: the page and the workbook are two renderers; neither imports the other, and
+# what both need (the palette, what is said of the bill) sits at report/'s top.
+REPORT_PARTS = ("page", "workbook")
 # The CLI's shared kit; every other cli module declares commands and imports no other one.
 CLI_KIT = {"analyzer.cli.options", "analyzer.cli.feedback"}
 
@@ -76,6 +80,31 @@ def test_imports_point_down_the_pipeline(module: str) -> None:
     for target in GRAPH[module]:
         other = stage_of(target)
         assert other == stage or other in ALLOWED[stage], f"{module} imports {target}"
+
+
+def report_part(module: str) -> str | None:
+    """Return "page" or "workbook" for a module of those report folders, else None."""
+    parts = module.split(".")
+    if len(parts) > 2 and parts[1] == "report" and parts[2] in REPORT_PARTS:
+        return parts[2]
+    return None
+
+
+def test_report_has_a_page_and_a_workbook_folder() -> None:
+    """report/ holds page/ and workbook/, and only shared modules sit at its top."""
+    for part in REPORT_PARTS:
+        assert (PACKAGE / "report" / part / "__init__.py").is_file(), part
+    top = sorted(p.stem for p in (PACKAGE / "report").glob("*.py") if p.stem != "__init__")
+    assert len(top) <= 4, top
+
+
+@pytest.mark.parametrize("module", sorted(n for n in GRAPH if report_part(n)))
+def test_the_workbook_and_the_page_do_not_import_each_other(module: str) -> None:
+    """A page module imports no workbook module and a workbook module no page module."""
+    part = report_part(module)
+    for target in GRAPH[module]:
+        other = report_part(target)
+        assert other is None or other == part, f"{module} imports {target}"
 
 
 def test_no_module_outside_cli_imports_click_or_cli() -> None:

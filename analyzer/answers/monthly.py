@@ -62,11 +62,11 @@ def write_reports(data: ReportData, html: Path | None, xlsx: Path | None) -> Rep
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page") as pool:
         page = None
         if html is not None:
-            from analyzer.report.html import write_html
+            from analyzer.report.page.html import write_html
 
             page = pool.submit(write_html, data, html)
         if xlsx is not None:
-            from analyzer.report.excel import write_workbook
+            from analyzer.report.workbook.book import write_workbook
 
             write_workbook(data, xlsx)  # its error first: the page is waited for on the way
         if page is not None:

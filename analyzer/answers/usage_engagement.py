@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from analyzer.answers.usage import WINDOW_DAYS, Window, match_users, tier_counts, tier_expr
+from analyzer.metering.usage import WINDOW_DAYS, Window, match_users, tier_counts, tier_expr
 from analyzer.model import ENGAGEMENT_TIERS, EngagementData
 from analyzer.store.usage import UsageStore, describe_days
 

@@ -10,7 +10,9 @@ from typing import Any
 import polars as pl
 
 from analyzer.answers.scope import scope_snapshots, stored_timeline
-from analyzer.answers.usage import (
+from analyzer.answers.usage_engagement import build_engagement
+from analyzer.errors import SelectionError
+from analyzer.metering.usage import (
     TIERS,
     Coverage,
     Window,
@@ -24,8 +26,6 @@ from analyzer.answers.usage import (
     window_days_for,
     window_ending,
 )
-from analyzer.answers.usage_engagement import build_engagement
-from analyzer.errors import SelectionError
 from analyzer.model import EngagementData, Finding, Settings, SnapshotInfo, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.store.usage import UsageStore

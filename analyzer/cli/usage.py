@@ -51,8 +51,8 @@ def usage(
 
     Example: copilot-seats usage --scope octo-demo --month 2026-10
     """
-    from analyzer.answers.usage import TIERS
     from analyzer.answers.usage_queries import USAGE_FIELDS, get_usage, usage_rows
+    from analyzer.metering.usage import TIERS
     from analyzer.store.folder import Store
 
     if as_json and as_csv:

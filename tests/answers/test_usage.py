@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.answers.queries import get_reclaim, get_status
-from analyzer.answers.usage import month_coverage, seat_usage, tier_of
 from analyzer.answers.usage_queries import get_usage, usage_rows
 from analyzer.cli import main
+from analyzer.metering.usage import month_coverage, seat_usage, tier_of
 from analyzer.model import Settings
 from analyzer.store.folder import Store
 from analyzer.store.ingest import ingest_files, rebuild_store

@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 
 from analyzer.model import ReportData
-from analyzer.report.charts import build_charts
-from analyzer.report.html import write_html
+from analyzer.report.page.charts import build_charts
+from analyzer.report.page.html import write_html
 from tests.helpers import CHROMIUM_ARGS
 from tests.paths import ARTIFACTS
 from tests.report_fixture import XSS, make_report_data

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from analyzer.report.html import write_html
+from analyzer.report.page.html import write_html
 from tests.bill_report_fixture import with_bill
 from tests.helpers import CHROMIUM_ARGS
 from tests.report.test_browser import CHROMIUM, HAS_PLAYWRIGHT, SIZES, _visible_rows

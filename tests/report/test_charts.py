@@ -17,7 +17,8 @@ from analyzer.model import (
     UNMAPPED,
     ReportData,
 )
-from analyzer.report import charts, palette
+from analyzer.report import palette
+from analyzer.report.page import charts
 from analyzer.surfaces import FAMILY_ORDER, OTHER, UNKNOWN
 from tests.report_fixture import XSS, make_report_data
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from analyzer.report.engagement import build_section
-from analyzer.report.excel import write_workbook
-from analyzer.report.html import render_html
+from analyzer.report.page.engagement import build_section
+from analyzer.report.page.html import render_html
+from analyzer.report.page.story import build_story
 from analyzer.report.palette import TIER_COLORS
-from analyzer.report.story import build_story
+from analyzer.report.workbook.book import write_workbook
 from tests.engagement_fixture import engaged_report, keys
 from tests.report_fixture import make_report_data
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from analyzer.report.html import write_html
+from analyzer.report.page.html import write_html
 from tests.engagement_fixture import engaged_report
 from tests.helpers import CHROMIUM_ARGS
 from tests.report.test_browser import CHROMIUM, HAS_PLAYWRIGHT

@@ -17,9 +17,9 @@ from openpyxl.writer.excel import ExcelWriter
 
 from analyzer.errors import OutputError
 from analyzer.model import STATE_LABELS, STATES, UNMAPPED, ReportData
-from analyzer.report.excel import write_workbook
-from analyzer.report.excel_summary import COST_FIGURES
 from analyzer.report.palette import STATE_COLORS
+from analyzer.report.workbook.book import write_workbook
+from analyzer.report.workbook.summary import COST_FIGURES
 from tests.report_fixture import FORMULA, make_report_data
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

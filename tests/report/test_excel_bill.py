@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from analyzer.report.excel import write_workbook
+from analyzer.report.workbook.book import write_workbook
 from tests.bill_report_fixture import OVERAGE, POOL, USED, with_bill
 from tests.report.test_excel import column, named_cell, table, write
 from tests.report_fixture import make_report_data

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from analyzer.model import ReportData
-from analyzer.report.excel_summary import (
+from analyzer.report.workbook.summary import (
     COST_FIGURES,
     TREND_CHANGE,
     TREND_COST,

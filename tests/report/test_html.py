@@ -16,8 +16,8 @@ import pytest
 
 import analyzer
 from analyzer.model import ReportData
-from analyzer.report import html
-from analyzer.report.charts import build_charts
+from analyzer.report.page import html
+from analyzer.report.page.charts import build_charts
 from analyzer.timeline.seats import check_first_list, reclaim_list
 from tests.report_fixture import XSS, make_report_data
 
@@ -349,7 +349,9 @@ def test_a_script_closing_name_cannot_break_out_of_a_chart() -> None:
 
 def test_only_the_partial_plotly_bundle_and_the_page_script_run(page: str, tree: Tree) -> None:
     """Two executable scripts: the vendored partial plotly.js and the page's; both by hash."""
-    bundle = (PACKAGE / "report" / "vendor" / html.PLOTLY_BUNDLE).read_text(encoding="utf-8")
+    bundle = (PACKAGE / "report" / "page" / "vendor" / html.PLOTLY_BUNDLE).read_text(
+        encoding="utf-8"
+    )
     full = plotly.offline.get_plotlyjs()
     assert full[-5000:] not in page  # not the full 4.8 MB bundle
     running = [s for s in tree.xpath("//script") if s.get("type") != "application/json"]
@@ -429,7 +431,7 @@ def test_a_failing_render_keeps_the_previous_page(
 
 def test_page_beyond_plotly_js_stays_small(page: str) -> None:
     """Apart from plotly.js the fixture's page is a few tens of kilobytes."""
-    bundle = (PACKAGE / "report" / "vendor" / html.PLOTLY_BUNDLE).read_bytes()
+    bundle = (PACKAGE / "report" / "page" / "vendor" / html.PLOTLY_BUNDLE).read_bytes()
     rest = len(page.encode()) - len(bundle)
     assert rest < 100_000
 

@@ -8,8 +8,8 @@ import lxml.html
 import pytest
 
 from analyzer.answers.report_data import pseudonymize
-from analyzer.report import html
-from analyzer.report.spend_charts import models_chart, pool_chart, split_chart, users_chart
+from analyzer.report.page import html
+from analyzer.report.page.spend_charts import models_chart, pool_chart, split_chart, users_chart
 from tests.bill_report_fixture import OVERAGE, POOL, USED, make_bill, with_bill
 from tests.report_fixture import XSS, make_report_data
 

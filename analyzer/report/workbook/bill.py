@@ -23,8 +23,8 @@ from analyzer.report.bill_facts import (
     usage_missing,
     with_known_zeros,
 )
-from analyzer.report.excel_cells import Kind
-from analyzer.report.excel_tables import Book, Column, Sheet, Styled, write_table
+from analyzer.report.workbook.cells import Kind
+from analyzer.report.workbook.tables import Book, Column, Sheet, Styled, write_table
 
 SHEET = "Bill"
 _WIDTHS = (44.0, 16.0, 18.0, 18.0, 16.0, 16.0, 16.0)

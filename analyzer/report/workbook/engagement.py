@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, ReportData
-from analyzer.report.excel_tables import Book, Column, Styled, widths_of, write_table
 from analyzer.report.palette import TIER_COLORS
+from analyzer.report.workbook.tables import Book, Column, Styled, widths_of, write_table
 
 # Per-seat columns added to Seats when the store has usage data; a column whose values are
 # all unknown is left out like every empty column, and an unknown value is a blank cell.

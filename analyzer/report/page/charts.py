@@ -20,7 +20,7 @@ from analyzer.model import (
     SeatDiff,
     comparison_label,
 )
-from analyzer.report.figures import (
+from analyzer.report.page.figures import (
     DATE_AXIS,
     TRACE_TYPES,
     Chart,

@@ -17,10 +17,10 @@ from analyzer.report.bill_facts import (
     usage_missing,
     with_known_zeros,
 )
-from analyzer.report.figures import Chart
-from analyzer.report.spend_charts import spend_charts
-from analyzer.report.tables import Cell, Table, cells, login, state_badge, table, text
-from analyzer.report.text import count, fmt_money
+from analyzer.report.page.figures import Chart
+from analyzer.report.page.spend_charts import spend_charts
+from analyzer.report.page.tables import Cell, Table, cells, login, state_badge, table, text
+from analyzer.report.page.text import count, fmt_money
 
 UNKNOWN = "unknown"
 # (breakdown key, element id part, heading noun)

@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, EngagementData, ReportData
-from analyzer.report.figures import Chart, base_figure, plot_text, stacked_over_time
+from analyzer.report.page.figures import Chart, base_figure, plot_text, stacked_over_time
+from analyzer.report.page.tables import Cell, Table, number, seat_list, table
+from analyzer.report.page.text import count, fmt_date, fmt_money
 from analyzer.report.palette import NEUTRAL, TIER_COLORS
-from analyzer.report.tables import Cell, Table, number, seat_list, table
-from analyzer.report.text import count, fmt_date, fmt_money
 
 MAX_BARS = 12  # features or IDEs drawn; the rest are in the workbook
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from analyzer.model import ReportData, comparison_label
-from analyzer.report.spend import bill_sentence
-from analyzer.report.text import count, fmt_date, fmt_delta, fmt_money
+from analyzer.report.page.spend import bill_sentence
+from analyzer.report.page.text import count, fmt_date, fmt_delta, fmt_money
 
 SEVERITY_ORDER = ("warning", "caution", "info")
 SEVERITY_NOUNS = {"warning": "warning", "caution": "caution", "info": "note"}

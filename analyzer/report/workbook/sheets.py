@@ -9,15 +9,15 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils import get_column_letter
 
 from analyzer.model import STATES, UNMAPPED, ReportData, SeatDiff, state_label
-from analyzer.report.excel_summary import (
+from analyzer.report.palette import STATE_COLORS
+from analyzer.report.workbook.summary import (
     TREND_CHANGE,
     TREND_COST,
     TREND_IDLE,
     TREND_RECLAIM,
     price_name,
 )
-from analyzer.report.excel_tables import Book, Column, Styled, TableSpan, widths_of, write_table
-from analyzer.report.palette import STATE_COLORS
+from analyzer.report.workbook.tables import Book, Column, Styled, TableSpan, widths_of, write_table
 
 _CHANGE_COLUMNS: tuple[Column, ...] = (
     Column("Change", "text", 20, "change"),

@@ -16,8 +16,9 @@ from analyzer.model import (
     comparison_label,
     state_label,
 )
-from analyzer.report.excel_cells import Kind
-from analyzer.report.excel_tables import (
+from analyzer.report.palette import STATE_COLORS
+from analyzer.report.workbook.cells import Kind
+from analyzer.report.workbook.tables import (
     Book,
     Column,
     Sheet,
@@ -26,7 +27,6 @@ from analyzer.report.excel_tables import (
     excel_datetime,
     write_table,
 )
-from analyzer.report.palette import STATE_COLORS
 from analyzer.times import iso
 
 PRICE_HEADER = "Price per seat per month"

@@ -24,7 +24,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
 from analyzer.fsutil import atomic_path
-from analyzer.report.excel_cells import (
+from analyzer.report.workbook.cells import (
     EMPTY_CELL,
     CellSpec,
     Kind,

@@ -9,9 +9,9 @@ import polars as pl
 
 from analyzer.model import BillData
 from analyzer.report.bill_facts import ai_missing, credits_era, pool_missing, usage_missing
-from analyzer.report.figures import Chart, base_figure, plot_text
+from analyzer.report.page.figures import Chart, base_figure, plot_text
+from analyzer.report.page.text import fmt_money
 from analyzer.report.palette import SPEND_COLORS
-from analyzer.report.text import fmt_money
 
 TOP = 10  # models and users a chart names
 

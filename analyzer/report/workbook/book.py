@@ -10,12 +10,13 @@ import polars as pl
 
 from analyzer.errors import OutputError
 from analyzer.model import IDLE_STATES, STATES, UNMAPPED, ReportData, state_label
-from analyzer.report.excel_bill import bill_seat_columns, with_bill_columns, write_bill
-from analyzer.report.excel_cells import ILLEGAL_XML
-from analyzer.report.excel_engagement import seat_columns, with_engagement, write_engagement
-from analyzer.report.excel_sheets import write_changes, write_sources, write_trend
-from analyzer.report.excel_summary import write_summary
-from analyzer.report.excel_tables import (
+from analyzer.report.palette import STATE_COLORS
+from analyzer.report.workbook.bill import bill_seat_columns, with_bill_columns, write_bill
+from analyzer.report.workbook.cells import ILLEGAL_XML
+from analyzer.report.workbook.engagement import seat_columns, with_engagement, write_engagement
+from analyzer.report.workbook.sheets import write_changes, write_sources, write_trend
+from analyzer.report.workbook.summary import write_summary
+from analyzer.report.workbook.tables import (
     Book,
     Column,
     TableSpan,
@@ -25,7 +26,6 @@ from analyzer.report.excel_tables import (
     widths_of,
     write_table,
 )
-from analyzer.report.palette import STATE_COLORS
 
 # (breakdown key, sheet, key header, table name, the Seats column the key is matched on)
 BREAKDOWNS: tuple[tuple[str, str, str, str, str], ...] = (

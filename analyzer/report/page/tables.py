@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from analyzer.model import STATE_LABELS, STATES, ReportData, state_label
-from analyzer.report.text import DASH, count, days_ago, fmt_date, fmt_money, fmt_time
+from analyzer.report.page.text import DASH, count, days_ago, fmt_date, fmt_money, fmt_time
 from analyzer.surfaces import surface_family
 
 MAX_ROWS = 200  # rows per table on the page; the workbook has them all

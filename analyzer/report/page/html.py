@@ -15,19 +15,19 @@ from markupsafe import Markup
 
 from analyzer.fsutil import atomic_path
 from analyzer.model import STATES, ReportData, SnapshotSummary
-from analyzer.report.charts import Chart, build_charts
-from analyzer.report.engagement import build_section
-from analyzer.report.palette import STATE_COLORS
-from analyzer.report.spend import build_spend
-from analyzer.report.story import build_story
-from analyzer.report.tables import (
+from analyzer.report.page.charts import Chart, build_charts
+from analyzer.report.page.engagement import build_section
+from analyzer.report.page.spend import build_spend
+from analyzer.report.page.story import build_story
+from analyzer.report.page.tables import (
     changes_tables,
     check_first_table,
     findings_table,
     reclaim_table,
     sources_table,
 )
-from analyzer.report.text import DASH, fmt_delta, fmt_local, fmt_money
+from analyzer.report.page.text import DASH, fmt_delta, fmt_local, fmt_money
+from analyzer.report.palette import STATE_COLORS
 
 # The partial plotly.js bundle embedded in the page: bar and scatter traces only, which is
 # every trace type charts.py draws (vendored by scripts/vendor-plotly.sh; MIT licence).
@@ -142,14 +142,16 @@ def _checked_script(js: str, name: str) -> str:
 @functools.cache
 def _plotly_js() -> str:
     """Return the embedded plotly.js bundle."""
-    js = resources.files("analyzer.report").joinpath("vendor", PLOTLY_BUNDLE).read_text("utf-8")
+    js = (
+        resources.files("analyzer.report.page").joinpath("vendor", PLOTLY_BUNDLE).read_text("utf-8")
+    )
     return _checked_script(js, PLOTLY_BUNDLE)
 
 
 @functools.cache
 def _page_js() -> str:
     """Return the page's own script (charts, table sorting, filter, CSV)."""
-    js = resources.files("analyzer.report").joinpath("templates", "page.js").read_text("utf-8")
+    js = resources.files("analyzer.report.page").joinpath("templates", "page.js").read_text("utf-8")
     return _checked_script(js, "page.js")
 
 
@@ -180,7 +182,7 @@ def content_security_policy(scripts: list[str]) -> str:
 def _environment() -> jinja2.Environment:
     """Return the template environment: package templates, autoescaping, strict names."""
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("analyzer", "report/templates"),
+        loader=jinja2.PackageLoader("analyzer", "report/page/templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -1,0 +1,1 @@
+"""Pure computations on billing and usage frames, no store and no files."""

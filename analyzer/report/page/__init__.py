@@ -1,0 +1,1 @@
+"""The monthly HTML page: template, charts, tables and the sections they fill."""

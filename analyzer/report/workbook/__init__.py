@@ -1,0 +1,1 @@
+"""The finance workbook: sheets of facts and formulas laid out from ReportData."""
