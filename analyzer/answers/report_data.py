@@ -125,6 +125,11 @@ def _alias(login: str) -> str:
     return "user-" + hashlib.sha256(login.encode("utf-8")).hexdigest()[:8]
 
 
+def _pattern_alias(pattern: str) -> str:
+    # A pattern such as `ann*` names people too: shown as a stable hash, like a login.
+    return "pattern-" + hashlib.sha256(pattern.encode("utf-8")).hexdigest()[:8]
+
+
 def _mask(frame: pl.DataFrame) -> pl.DataFrame:
     logins = [c for c in ("login", "display_login") if c in frame.columns]
     if not logins:
@@ -157,8 +162,14 @@ def pseudonymize(data: ReportData) -> ReportData:
             seats=_mask(engagement.seats),
             light_use=_mask(engagement.light_use),
         )
+    settings = dataclasses.replace(
+        data.settings,
+        exclude_logins=tuple(sorted(_alias(login) for login in data.settings.exclude_logins)),
+        exclude_patterns=tuple(_pattern_alias(p) for p in data.settings.exclude_patterns),
+    )
     return dataclasses.replace(
         data,
+        settings=settings,
         engagement=engagement,
         seats=_mask(data.seats),
         reclaim=_mask(data.reclaim),

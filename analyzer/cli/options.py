@@ -165,28 +165,44 @@ def echo_line(text: str, *, err: bool = False) -> None:
 
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# A spreadsheet skips these before it decides whether a cell is a formula.
+_LEADING_BLANKS = "\r\n\t "
+_FORMULA_START = ("=", "+", "-", "@")
 
 
 def csv_safe(value: Any) -> Any:
     """Return a CSV cell a spreadsheet will not run as a formula (OWASP CSV injection).
 
-    Text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`;
-    numbers, and text that is just a number such as `-5`, stay as they are.
+    Text whose first character after any carriage returns, line feeds, tabs and spaces is
+    `=`, `+`, `-` or `@` gets a leading `'` (so does text starting with a tab or a carriage
+    return); numbers, and text that is just a number such as `-5`, stay as they are.
     """
-    risky = isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r")
-    return "'" + value if risky and not _NUMBER.fullmatch(value) else value
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        return value
+    risky = value[:1] in ("\t", "\r") or value.lstrip(_LEADING_BLANKS)[:1] in _FORMULA_START
+    return "'" + value if risky else value
+
+
+def csv_field(value: Any) -> str:
+    """Return one CSV field: empty for None, quoted when it holds a comma, quote, CR or LF.
+
+    Python's csv module leaves a lone carriage return unquoted when lines end in LF, and a
+    spreadsheet then starts a new row there: every CR or LF is quoted here.
+    """
+    if value is None:
+        return ""
+    text = csv_safe(value) if isinstance(value, str) else value
+    text = str(text)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
     """Print rows as CSV to stdout, every cell made safe for a spreadsheet."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
-    sys.stdout.write(out.getvalue())
+    lines = [",".join(csv_field(c) for c in columns)]
+    lines.extend(",".join(csv_field(row.get(c)) for c in columns) for row in rows)
+    sys.stdout.write("".join(line + "\n" for line in lines))
 
 
 def interactive() -> bool:

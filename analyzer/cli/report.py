@@ -12,6 +12,7 @@ from analyzer.cli.feedback import Bar, print_outcomes, summarize_ingest, waiting
 from analyzer.cli.options import (
     CONTEXT,
     TIME,
+    echo_line,
     month_option,
     now_utc,
     plural,
@@ -84,7 +85,7 @@ def report(
         Store(store_dir), scope, month, settings, now_utc(), anonymous=pseudonymize
     )
     files = write_reports(data, html_path, xlsx_path)
-    click.echo(_summary_line(files))
+    echo_line(_summary_line(files))
 
 
 @click.command(context_settings=CONTEXT)
@@ -171,9 +172,9 @@ def monthly(
         reading.close()
         writing.close()
     for report_files in result.written:
-        click.echo(_summary_line(report_files))
+        echo_line(_summary_line(report_files))
     for failed_scope, message in result.failures:
-        click.echo(f"Error: {failed_scope}: {message}", err=True)
+        echo_line(f"Error: {failed_scope}: {message}", err=True)
     if result.refused:
         raise SystemExit(1)
 

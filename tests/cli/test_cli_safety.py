@@ -82,6 +82,10 @@ def test_scope_is_lower_cased(tmp_path: Path) -> None:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
+        ("\n=2+2", "'\n=2+2"),
+        (" \r\n @x", "' \r\n @x"),
+        ("  +1", "'  +1"),
+        ("a-b", "a-b"),
         ("-5", "-5"),
         ("-1.5e3", "-1.5e3"),
         ("alice", "alice"),
@@ -93,6 +97,23 @@ def test_scope_is_lower_cased(tmp_path: Path) -> None:
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell: object, safe: object) -> None:
     """Formula-looking text gets a leading quote; numbers (negative ones too) stay numbers."""
     assert csv_safe(cell) == safe
+
+
+def test_a_carriage_return_never_starts_a_row_in_a_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    """A CR or LF inside a field is quoted, so a spreadsheet cannot start a row at `=2+2`."""
+    import csv
+    import io
+
+    from analyzer.cli.options import write_csv
+
+    write_csv(
+        [{"team": "\r=2+2", "cost": 19.0, "note": None}, {"team": 'a,"b"\nc'}],
+        ["team", "cost", "note"],
+    )
+    out = capsys.readouterr().out
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert rows == [["team", "cost", "note"], ["'\r=2+2", "19.0", ""], ['a,"b"\nc', "", ""]]
+    assert out.splitlines()[1].startswith('"')  # the field holding the CR is quoted
 
 
 def test_reclaim_diff_and_history_csv_escape_formulas(tmp_path: Path) -> None:
@@ -168,6 +189,18 @@ def test_a_newline_in_a_file_name_cannot_forge_an_output_line(tmp_path: Path) ->
     lines = result.stdout.splitlines()
     assert not any(line.startswith("stored") for line in lines), lines
     assert any("x\\nstored          fake.csv" in line for line in lines)
+
+
+def test_an_output_path_with_escapes_prints_escaped(tmp_path: Path) -> None:
+    """An --out folder holding ESC and a newline prints escaped in monthly's summary line."""
+    store = make_store(tmp_path, "acme", [(T, [Seat("ann", T)])])
+    out = tmp_path / "o\x1b[2J\nforged"
+    (tmp_path / "empty-inbox").mkdir()
+    result = run("monthly", tmp_path / "empty-inbox", "--store", store.root, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "o\\x1b[2J\\nforged" in result.output
+    assert not any(line.startswith("forged") for line in result.output.splitlines())
 
 
 @pytest.mark.parametrize("option", ["--html", "--xlsx"])

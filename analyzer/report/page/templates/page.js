@@ -29,8 +29,10 @@
   function csvValue(cell) {
     var value = cell.getAttribute("data-csv");
     if (value === null) value = cell.textContent.trim();
-    // A leading = + - @ would make a spreadsheet run the cell as a formula.
-    if (/^[=+\-@\t\r]/.test(value)) value = "'" + value;
+    // A leading = + - @ (after any CR, LF, tab or space) would make a spreadsheet run the cell
+    // as a formula; numbers such as -5 stay numbers (the same rule as the command line's CSV).
+    var number = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value);
+    if (!number && /^([\t\r]|[\r\n\t ]*[=+\-@])/.test(value)) value = "'" + value;
     return /[",\n\r]/.test(value) ? '"' + value.replace(/"/g, '""') + '"' : value;
   }
 
