@@ -217,7 +217,9 @@ def build_report_data(
         changes=diff_snapshots(timeline, k_prev, k) if k_prev is not None else None,
         follow_through=follow_through(timeline, k_prev, k),
         breakdowns=breakdowns(seats, people is not None),
-        findings=find_issues(timeline, k, now),
+        findings=find_issues(
+            timeline, k, now, later_stored=k < len(infos) - 1, month=month_of(infos[k])
+        ),
         sources=tuple(infos[: k + 1]),
         definitions=definitions(settings),
         engagement=report_engagement(store, timeline, k, seats),

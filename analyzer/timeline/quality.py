@@ -10,6 +10,7 @@ import polars as pl
 from analyzer.model import Finding
 from analyzer.surfaces import OTHER
 from analyzer.timeline.build import Timeline
+from analyzer.timeline.seat_days import month_bounds
 
 GAP_DAYS = 45
 CHANGE_SHARE = 0.20
@@ -48,19 +49,36 @@ def _gaps(timeline: Timeline, k: int) -> list[Finding]:
     return found
 
 
-def find_issues(timeline: Timeline, k: int, now: datetime) -> tuple[Finding, ...]:
-    """Return the findings for snapshot k of a timeline, judged at `now`."""
+def find_issues(
+    timeline: Timeline,
+    k: int,
+    now: datetime,
+    *,
+    later_stored: bool = False,
+    month: str | None = None,
+) -> tuple[Finding, ...]:
+    """Return the findings for snapshot k of a timeline, judged at `now`.
+
+    A snapshot is called old only when it is the latest stored (`later_stored` is False) and
+    old at the report's moment: `now`, or the end of the report `month` when that is earlier,
+    so a past month's page does not blame its snapshot for the days since the month closed.
+    """
     found = _gaps(timeline, k)
     latest = timeline.snapshots[k]
-    if k == timeline.last and now - latest.as_of > timedelta(days=OLD_DAYS):
-        age = (now - latest.as_of) / timedelta(days=1)
+    judged_at = now if month is None else min(now, month_bounds(month)[1])
+    if (
+        k == timeline.last
+        and not later_stored
+        and judged_at - latest.as_of > timedelta(days=OLD_DAYS)
+    ):
+        age = (judged_at - latest.as_of) / timedelta(days=1)
+        when = "" if judged_at == now else f" at the end of {month}"
         found.append(
             Finding(
                 "old-snapshot",
                 "warning",
-                f"The latest snapshot is {age:.0f} days old (from {latest.as_of:%Y-%m-%d}): "
-                "download "
-                "a fresh seat report from GitHub.",
+                f"The latest snapshot is {age:.0f} days old{when} (from "
+                f"{latest.as_of:%Y-%m-%d}): download a fresh seat report from GitHub.",
                 1,
             )
         )
