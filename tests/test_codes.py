@@ -1,4 +1,4 @@
-"""Every problem and finding code is registered once, with its meaning, and the README agrees."""
+"""Every problem and finding code is registered once, with its meaning, and the docs agree."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from tests.paths import ROOT
 
 
 def test_readme_table_is_the_registry() -> None:
-    """The README's code table is exactly what `python -m analyzer.codes` prints."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """docs/problem-codes.md's table is exactly what `python -m analyzer.codes` prints."""
+    readme = (ROOT / "docs" / "problem-codes.md").read_text(encoding="utf-8")
     assert markdown_table() in readme, "regenerate it: python -m analyzer.codes"
 
 

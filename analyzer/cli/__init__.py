@@ -64,11 +64,12 @@ class Group(click.Group):
 @click.group(cls=Group, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="copilot-seats")
 def main() -> None:
-    """Keep a history of GitHub Copilot seat reports and find idle seats and their cost.
+    """Keep a history of GitHub Copilot seat reports and bills; find idle seats and costs.
 
-    Drop the seat report CSVs you download from GitHub into a folder, then run
-    `copilot-seats monthly FOLDER` for this month's HTML report and Excel workbook.
-    Everything runs offline on this machine.
+    Drop what you download from GitHub into a folder: seat reports (CSV) and API seat
+    lists (JSON), billing files (usage, premium request and AI usage reports, the licence
+    report) and usage-metrics exports (NDJSON). Then run `copilot-seats monthly FOLDER` for
+    each org's HTML report and Excel workbook. Everything runs offline on this machine.
     """
     # Every query here runs on frames already in memory, a snapshot at a time: polars'
     # in-memory engine does them with a tenth less work than its default streaming one

@@ -1,4 +1,4 @@
-"""The definitions the page and workbook footers show, as the README states them."""
+"""The definitions the page and workbook footers show, as docs/definitions.md states them."""
 
 from __future__ import annotations
 
@@ -40,8 +40,10 @@ def test_definitions_say_savings_start_next_cycle_and_name_the_compared_month() 
 
 
 def test_readme_states_the_same_definitions() -> None:
-    """The README's Definitions section states reclaim candidate and check first the same way."""
-    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text("utf-8").split())
+    """docs/definitions.md states reclaim candidate and check first the same way."""
+    readme = " ".join(
+        (Path(__file__).parents[2] / "docs" / "definitions.md").read_text("utf-8").split()
+    )
     for text in (
         "**reclaim candidate**: `stale` or `never_active`, not pending cancellation, not "
         "excluded by configuration, and not signed in recently.",
