@@ -23,7 +23,7 @@ from tests.report_fixture import XSS, make_report_data
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
 HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
 SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
-CANDIDATES = 30  # more than the 25 rows shown before "show all"
+CANDIDATES = 30  # more than the 10 rows shown before "show all"
 
 pytestmark = [
     pytest.mark.browser,
@@ -200,10 +200,10 @@ def test_idle_age_totals_equal_the_cards(opened: dict[str, Any]) -> None:
     }
 
 
-def test_long_reclaim_list_shows_25_rows_until_show_all(opened: dict[str, Any]) -> None:
-    """The first 25 candidates show; "show all" reveals the other 5."""
-    assert len(opened["desktop"]["reclaim_first"]) == 25
-    assert len(opened["phone"]["reclaim_first"]) == 25
+def test_long_reclaim_list_shows_10_rows_until_show_all(opened: dict[str, Any]) -> None:
+    """The first 10 candidates show; "show all" reveals the other 20."""
+    assert len(opened["desktop"]["reclaim_first"]) == 10
+    assert len(opened["phone"]["reclaim_first"]) == 10
     assert opened["desktop"]["all_rows"] == CANDIDATES
 
 

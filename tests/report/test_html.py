@@ -94,10 +94,22 @@ def test_header_names_scope_month_snapshots_generation_and_version(tree: Tree) -
     assert _text(tree.get_element_by_id("previous-snapshot")) == "2026-02-28 06:54 UTC"
     assert _text(tree.get_element_by_id("generated-at")) == "2026-04-02 09:00 UTC"
     assert _text(tree.get_element_by_id("tool-version")) == "copilot-seats 0.1.0"
+    assert "5 seats costing USD 115.00 a month on 2026-03-28; 3 idle (USD 77.00)." in header
+    assert len(header) < 700  # the top reads in one glance, before the cards
+    story = _text(tree.get_element_by_id("story"))
     assert (
         "acme has 5 Copilot seats on 2026-03-28, costing USD 115.00 a month: +1 seat and "
         "+USD 19.00 since last month (2026-02-28)."
-    ) in header
+    ) in story
+
+
+def test_the_top_says_what_to_do_first_with_its_figure_in_bold(tree: Tree) -> None:
+    """At most five lines; the reclaim action first, its seats and saving in bold."""
+    lines = tree.xpath("//*[@id='top-findings']/li")
+    assert 1 <= len(lines) <= 5
+    assert lines[0].get("data-top") == "reclaim"
+    assert _text(lines[0]).startswith("Remove 2 seats: USD 38.00 a month from the next billing")
+    assert [_text(b) for b in lines[0].findall("strong")] == ["2 seats", "USD 38.00 a month"]
 
 
 def test_kpis_show_the_fixture_figures_and_their_changes(tree: Tree) -> None:
@@ -140,29 +152,29 @@ def test_reclaim_table_lists_the_candidates_in_order(tree: Tree) -> None:
     headers = [_text(th) for th in tree.xpath("//*[@id='reclaim']//table[1]/thead//th")]
     assert headers == [
         "Login",
-        "Name",
-        "Department",
-        "Cost centre",
         "State",
         "Idle days",
         "Last activity",
         "Signed in",
         "Surface",
+        "Name",
+        "Department",
+        "Cost centre",
         "Team",
     ]
     rows = _rows(tree, "reclaim")
     assert [row[0] for row in rows] == ["Cy", "bob"]
-    assert rows[0][4:6] == ["Never active", "never"]
+    assert rows[0][1:3] == ["Never active", "never"]
     assert rows[1] == [
         "bob",
-        "Bob Ray",
-        "R&D",
-        "CC-1",
         "Stale",
         "77",
         "2026-01-10",
         "never",
         "github.com",
+        "Bob Ray",
+        "R&D",
+        "CC-1",
         XSS,
     ]
     (surface,) = tree.xpath("//*[@id='reclaim']//td[@title='github.com']")
@@ -198,7 +210,7 @@ def test_check_first_table_has_its_sentence_sign_in_and_cost() -> None:
     section = _text(tree.get_element_by_id("check-first"))
     assert "no activity reported: Copilot telemetry may be off; ask before removing" in section
     assert _rows(tree, "check-first") == [
-        ["bob", "Bob Ray", "R&D", "CC-1", "3 days ago", "Stale", "2026-01-10"]
+        ["bob", "3 days ago", "Stale", "2026-01-10", "Bob Ray", "R&D", "CC-1"]
     ]
     assert "USD 19.00 a month each" in section
     assert [r[0] for r in _rows(tree, "reclaim")] == ["Cy"]

@@ -17,6 +17,7 @@ from analyzer.fsutil import atomic_path
 from analyzer.model import STATES, ReportData, SnapshotSummary
 from analyzer.report.page.charts import Chart, build_charts
 from analyzer.report.page.engagement import build_section
+from analyzer.report.page.headline import build_top, headline
 from analyzer.report.page.spend import build_spend
 from analyzer.report.page.story import build_story
 from analyzer.report.page.tables import (
@@ -217,6 +218,8 @@ def render_html(data: ReportData) -> str:
             ),
             generated=fmt_local(data.generated_at, zone),
             story=build_story(data),
+            headline=headline(data),
+            top=build_top(data),
             kpis=build_kpis(data.current, data.previous),
             charts=[(c, chart_json(c) if c.shown else None) for c in charts],
             engagement=engagement,

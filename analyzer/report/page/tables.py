@@ -14,7 +14,7 @@ from analyzer.report.page.text import DASH, count, days_ago, fmt_date, fmt_money
 from analyzer.surfaces import surface_family
 
 MAX_ROWS = 200  # rows per table on the page; the workbook has them all
-FIRST_ROWS = 25  # rows of a long list shown before "show all"
+FIRST_ROWS = 10  # rows of a long list shown before "show all"
 NEVER_SORT = "999999"  # sorts "never" after every number of days
 CAPTION_NOUNS = {"orgs": "org", "monthly_cost": "cost"}  # a folded column, in a caption
 PEOPLE = (("name", "Name"), ("department", "Department"), ("cost_center", "Cost centre"))
@@ -178,7 +178,9 @@ def seat_list(
     kept, folded = fold(frame, tail_cols)
     if "monthly_cost" not in kept and not frame.is_empty():
         folded[-1] = f"{fmt_money(float(frame['monthly_cost'][0] or 0), currency)} a month each"
-    names = ["Login", *[label for _, label in people], *[label for label, _, _ in columns]]
+    # The columns that decide (state, idle days, sign-in) come before the people's names, so
+    # a phone shows them without a sideways scroll.
+    names = ["Login", *[label for label, _, _ in columns], *[label for _, label in people]]
     names += [label + ("#" if c == "monthly_cost" else "") for c, label in tail_cols if c in kept]
 
     def row(r: dict[str, Any]) -> list[Cell]:
@@ -191,8 +193,8 @@ def seat_list(
         }
         return cells(
             login(r["display_login"]),
-            *[Cell(text(person.get(c)), "wrap") for c, _ in people],
             *[make({**person, **r}) for _, _, make in columns],
+            *[Cell(text(person.get(c)), "wrap") for c, _ in people],
             *[tail[c] for c in kept],
         )
 
