@@ -10,7 +10,7 @@ OTHER = "other"
 # segment is the text before the first "/" (`vscode/1.104.1/copilot-chat/0.31.2`).
 FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("VS Code", ("vscode", "vscode-insiders", "code")),
-    ("JetBrains", ("jetbrains",)),
+    ("JetBrains", ("jetbrains", "intellij")),
     ("Visual Studio", ("visualstudio", "visual studio")),
     ("Xcode", ("xcode",)),
     ("Eclipse", ("eclipse", "eclipse ide")),
@@ -56,3 +56,35 @@ def family_column(surfaces: pl.Series) -> pl.Series:
         .fill_null(UNKNOWN)
         .alias("surface_family")
     )
+
+
+# The usage-metrics export's feature keys in the words of GitHub's Copilot usage dashboard.
+FEATURE_LABELS: dict[str, str] = {
+    "code_completion": "Code completion",
+    "chat_panel_ask_mode": "Chat: ask mode",
+    "chat_panel_edit_mode": "Chat: edit mode",
+    "chat_panel_agent_mode": "Chat: agent mode",
+    "chat_panel_custom_mode": "Chat: custom mode",
+    "chat_panel_plan_mode": "Chat: plan mode",
+    "chat_panel_unknown_mode": "Chat: other mode",
+    "chat_inline": "Inline chat",
+    "agent_edit": "Agent edits",
+    "copilot_cli": "Copilot CLI",
+    "copilot_coding_agent": "Cloud agent",
+    "copilot_cloud_agent": "Cloud agent",
+    "code_review": "Code review",
+}
+
+
+def feature_label(key: str) -> str:
+    """Return a usage-metrics feature as people say it ("chat_inline" -> "Inline chat")."""
+    if key in FEATURE_LABELS:
+        return FEATURE_LABELS[key]
+    words = key.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else key
+
+
+def ide_label(key: str) -> str:
+    """Return a usage-metrics IDE in the surface chart's words ("vscode" -> "VS Code")."""
+    family = surface_family(key)
+    return key if family in (OTHER, UNKNOWN) else family

@@ -25,6 +25,7 @@ from analyzer.report.page.figures import (
     TRACE_TYPES,
     Chart,
     base_figure,
+    label_room,
     plot_text,
     plot_times,
     stacked_over_time,
@@ -105,6 +106,7 @@ def movement_counts(changes: SeatDiff) -> list[tuple[str, int, str]]:
 def seat_movement(changes: SeatDiff) -> go.Figure:
     """Build bars of the month's seat movements, each on the same scale of its own counts."""
     rows = movement_counts(changes)
+    rows_n = [n for _, n, _ in rows]
     trace = go.Bar(
         x=[n for _, n, _ in rows],
         y=[plot_text(label) for label, _, _ in rows],
@@ -117,7 +119,7 @@ def seat_movement(changes: SeatDiff) -> go.Figure:
     )
     return base_figure(
         [trace],
-        xaxis={"title": {"text": "seats"}, "rangemode": "tozero", "showgrid": True},
+        xaxis={"title": {"text": "seats"}, "range": label_room(rows_n), "showgrid": True},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
         height=90 + 34 * len(rows),
         legend=False,
@@ -158,7 +160,7 @@ def idle_age(idle_buckets: pl.DataFrame) -> go.Figure:
         [trace],
         xaxis={"type": "category", "title": {"text": "days since last known activity"}}
         | bucket_ticks(buckets),
-        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
+        yaxis={"title": {"text": "seats"}, "range": label_room(seats)},
         legend=False,
         shapes=shapes,
     )
@@ -190,7 +192,7 @@ def activation(buckets_frame: pl.DataFrame) -> go.Figure:
         [trace],
         xaxis={"type": "category", "title": {"text": "days from first seen to first activity"}}
         | bucket_ticks(buckets),
-        yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
+        yaxis={"title": {"text": "seats"}, "range": label_room(seats)},
         legend=False,
     )
 

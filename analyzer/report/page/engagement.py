@@ -14,10 +14,17 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, EngagementData, ReportData
-from analyzer.report.page.figures import Chart, base_figure, plot_text, stacked_over_time
+from analyzer.report.page.figures import (
+    Chart,
+    base_figure,
+    label_room,
+    plot_text,
+    stacked_over_time,
+)
 from analyzer.report.page.tables import Cell, Table, number, seat_list, table
 from analyzer.report.page.text import count, fmt_date, fmt_money
 from analyzer.report.palette import NEUTRAL, TIER_COLORS
+from analyzer.surfaces import feature_label, ide_label
 
 MAX_BARS = 12  # features or IDEs drawn; the rest are in the workbook
 
@@ -57,27 +64,41 @@ def tiers_chart(tiers: pl.DataFrame) -> go.Figure:
 
 
 def days_chart(days: pl.DataFrame) -> go.Figure:
-    """Build one bar per number of days active (0-28), coloured by its tier."""
-    tiers = days["tier"].to_list()
-    trace = go.Bar(
-        x=days["days"].to_list(),
-        y=days["seats"].to_list(),
-        marker={"color": [TIER_COLORS.get(t, NEUTRAL) for t in tiers]},
-        customdata=[TIER_LABELS.get(t, t) for t in tiers],
-        hovertemplate="%{x} days: %{y:,} seats (%{customdata})<extra></extra>",
-    )
+    """Build bars of seats per number of days active (0-28), one legend entry per tier."""
+    traces = []
+    for tier in dict.fromkeys(days["tier"].to_list()):
+        part = days.filter(pl.col("tier") == tier)
+        label = TIER_LABELS.get(tier, tier)
+        traces.append(
+            go.Bar(
+                x=part["days"].to_list(),
+                y=part["seats"].to_list(),
+                name=label,
+                marker={"color": TIER_COLORS.get(tier, NEUTRAL)},
+                hovertemplate=f"%{{x}} days: %{{y:,}} seats ({label})<extra></extra>",
+            )
+        )
     return base_figure(
-        [trace],
+        traces,
         xaxis={"title": {"text": "days active in the 28 days"}, "dtick": 7, "range": [-0.5, 28.5]},
         yaxis={"title": {"text": "seats"}, "rangemode": "tozero"},
-        legend=False,
+        barmode="overlay",
     )
 
 
-def keys_chart(keys: pl.DataFrame, color: str) -> go.Figure:
+def labelled(keys: pl.DataFrame, label: Callable[[str], str]) -> list[str]:
+    """Return each key in people's words; a word two keys share keeps its raw key beside."""
+    words = [label(k) for k in keys["key"].to_list()]
+    return [
+        f"{w} ({k})" if words.count(w) > 1 else w
+        for w, k in zip(words, keys["key"].to_list(), strict=True)
+    ]
+
+
+def keys_chart(keys: pl.DataFrame, color: str, label: Callable[[str], str] = str) -> go.Figure:
     """Build horizontal bars of users per key, most users on top (at most MAX_BARS)."""
     shown = keys.head(MAX_BARS)
-    names = [plot_text(k) for k in shown["key"].to_list()]
+    names = [plot_text(k) for k in labelled(shown, label)]
     users = shown["users"].to_list()
     trace = go.Bar(
         x=users,
@@ -92,7 +113,7 @@ def keys_chart(keys: pl.DataFrame, color: str) -> go.Figure:
     )
     return base_figure(
         [trace],
-        xaxis={"title": {"text": "users"}, "rangemode": "tozero", "showgrid": True},
+        xaxis={"title": {"text": "users"}, "range": label_room(users), "showgrid": True},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
         height=90 + 30 * len(names),
         legend=False,
@@ -130,13 +151,24 @@ def _days_chart(e: EngagementData) -> Chart:
     return Chart("chart-days-active", title, note, days_chart(e.days_active))
 
 
-def _keys_chart(div_id: str, title: str, noun: str, keys: pl.DataFrame, color: str) -> Chart:
+def _keys_chart(
+    div_id: str,
+    title: str,
+    noun: str,
+    keys: pl.DataFrame,
+    color: str,
+    label: Callable[[str], str],
+) -> Chart:
     """Users per feature or IDE: drawn when at least two were used."""
-    note = f"Users with a record per {noun} in the covered days of the 28 (hover: user-days)."
+    note = (
+        f"Users with a record per {noun} in the covered days of the 28 (hover: user-days). "
+        "The usage files count everyone with a Copilot licence that day, so people who left "
+        "a seat or hold one in another org are counted too: bars can exceed the seats here."
+    )
     if keys.height >= 2:
-        return Chart(div_id, title, note, keys_chart(keys, color))
+        return Chart(div_id, title, note, keys_chart(keys, color, label))
     if keys.height == 1:
-        text = f"Every user with a record used one {noun}: {keys['key'][0]}."
+        text = f"Every user with a record used one {noun}: {label(keys['key'][0])}."
     else:
         text = f"The usage files name no {noun}."
     return Chart(div_id, title, note, None, text)
@@ -145,15 +177,15 @@ def _keys_chart(div_id: str, title: str, noun: str, keys: pl.DataFrame, color: s
 def _keys_table(key: str, frame: pl.DataFrame, noun: str, empty: str) -> Table:
     """Lay out users, user-days and prompts per language or model."""
 
-    def row(r: dict[str, Any]) -> list[Cell]:
-        return [
-            Cell(str(r["key"]), "code"),
-            number(r["users"]),
-            number(r["user_days"]),
-            number(r["interactions"]),
-        ]
+    # The language breakdowns carry no prompt counts: a column of zeros there says nothing.
+    prompts = not frame.is_empty() and bool(frame["interactions"].fill_null(0).sum())
 
-    return table(key, frame, f"{noun}|Users#|User-days#|Prompts#", row, empty)
+    def row(r: dict[str, Any]) -> list[Cell]:
+        cells = [Cell(str(r["key"]), "code"), number(r["users"]), number(r["user_days"])]
+        return [*cells, number(r["interactions"])] if prompts else cells
+
+    names = f"{noun}|Users#|User-days#" + ("|Prompts#" if prompts else "")
+    return table(key, frame, names, row, empty)
 
 
 def tier_line(e: EngagementData) -> str:
@@ -168,14 +200,14 @@ def light_use_table(data: ReportData, e: EngagementData) -> Table:
     columns: list[tuple[str, str, Callable[[dict[str, Any]], Cell]]] = [
         ("Days active#", "", lambda r: number(r["days"])),
     ]
-    cost = fmt_money(e.light_use_monthly_cost, data.current.currency)
-    lead = f"{count(e.light_use.height, 'seat')}, {cost} a month, costliest first."
-    empty = (
-        "No active seat used Copilot on only 1-3 days."
-        if e.complete
-        else "Unknown: the 28 days are not fully covered."
-    )
-    return seat_list(data, "light-use", e.light_use, columns, empty, lead, 25)
+    if e.complete:
+        cost = fmt_money(e.light_use_monthly_cost, data.current.currency)
+        lead = f"{count(e.light_use.height, 'seat')}, {cost} a month, costliest first."
+        empty = "No active seat used Copilot on only 1-3 days."
+    else:  # unknown is never shown as 0 seats and USD 0.00
+        lead = ""
+        empty = "Unknown: the 28 days are not fully covered by the usage files."
+    return seat_list(data, "light-use", e.light_use, columns, empty, lead, 10)
 
 
 def build_section(data: ReportData) -> EngagementSection | None:
@@ -187,8 +219,10 @@ def build_section(data: ReportData) -> EngagementSection | None:
     charts = [
         _tiers_chart(e),
         _days_chart(e),
-        _keys_chart("chart-features", "Features used", "feature", e.features, "#8250df"),
-        _keys_chart("chart-ides", "IDEs used", "IDE", e.ides, "#3d1e8a"),
+        _keys_chart(
+            "chart-features", "Features used", "feature", e.features, "#8250df", feature_label
+        ),
+        _keys_chart("chart-ides", "IDEs used", "IDE", e.ides, "#3d1e8a", ide_label),
     ]
     languages = _keys_table("languages", e.languages, "Language", "No language recorded.")
     models = _keys_table("models", e.models, "Model", "No chat model recorded.")

@@ -52,6 +52,16 @@ def plot_times(times: list[datetime]) -> list[str]:
     return [t.strftime("%Y-%m-%d %H:%M:%S") for t in utc]
 
 
+def label_room(values: list[int] | list[float]) -> list[float]:
+    """Return an axis range from 0 with room past the largest bar for its value label.
+
+    Plotly draws an outside label beyond the plot area, where the card's edge cuts it
+    ("238" showing as "23" on a phone): the axis ends 18 % past the largest value instead.
+    """
+    top = max((float(v) for v in values), default=0.0)
+    return [0.0, (top or 1.0) * 1.18]
+
+
 def base_figure(
     traces: list[Any],
     *,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, ReportData
 from analyzer.report.palette import TIER_COLORS
 from analyzer.report.workbook.tables import Book, Column, Styled, widths_of, write_table
+from analyzer.surfaces import feature_label, ide_label
 
 # Per-seat columns added to Seats when the store has usage data; a column whose values are
 # all unknown is left out like every empty column, and an unknown value is a blank cell.
@@ -25,11 +26,25 @@ _TIER_COLUMNS: tuple[Column, ...] = (
     *(Column(TIER_LABELS[t], "count", 13, t) for t in ENGAGEMENT_TIERS),
 )
 _KEY_COLUMNS: tuple[Column, ...] = (
-    Column("Key", "text", 24, "key"),
+    Column("Name", "text", 24, "name"),
+    Column("As exported", "text", 24, "key"),
     Column("Users", "count", 9, "users"),
     Column("User-days", "count", 10, "user_days"),
     Column("Prompts", "count", 10, "interactions"),
 )
+
+
+def named_keys(frame: pl.DataFrame, label: Callable[[str], str]) -> pl.DataFrame:
+    """Return a key table with its keys in people's words; prompts blank where none are kept.
+
+    The language breakdowns carry no prompt counts: their zeros would read as no prompts, so
+    the column is left blank (and so out) when every row has none.
+    """
+    names = [label(k) for k in frame["key"].to_list()]  # a few dozen keys at most
+    named = frame.with_columns(pl.Series("name", names, dtype=pl.String))
+    if not named["interactions"].fill_null(0).sum():
+        named = named.with_columns(pl.lit(None, pl.Int64).alias("interactions"))
+    return named
 
 
 def with_engagement(seats: pl.DataFrame, data: ReportData) -> pl.DataFrame:
@@ -63,17 +78,27 @@ def write_engagement(
     sheet.append([])
     sheet.append([Styled("Seats per tier at each snapshot (blank: window not covered)", bold=True)])
     write_table(sheet, "EngagementTiersTable", e.tiers, _TIER_COLUMNS)
-    for title, name, frame in (
-        ("Features (users in the covered days)", "EngagementFeaturesTable", e.features),
-        ("IDEs", "EngagementIdesTable", e.ides),
-        ("Top languages", "EngagementLanguagesTable", e.languages),
-        ("Top models (chat only, as the export reports them)", "EngagementModelsTable", e.models),
+    for title, name, frame, label in (
+        (
+            "Features (users in the covered days)",
+            "EngagementFeaturesTable",
+            e.features,
+            feature_label,
+        ),
+        ("IDEs", "EngagementIdesTable", e.ides, ide_label),
+        ("Top languages", "EngagementLanguagesTable", e.languages, str),
+        (
+            "Top models (chat only, as the export reports them)",
+            "EngagementModelsTable",
+            e.models,
+            str,
+        ),
     ):
         if frame.is_empty():
             continue
         sheet.append([])
         sheet.append([Styled(title, bold=True)])
-        write_table(sheet, name, frame, _KEY_COLUMNS)
+        write_table(sheet, name, named_keys(frame, label), _KEY_COLUMNS)
     sheet.append([])
     sheet.append([Styled("Light use: active seats used on 1-3 of the 28 days", bold=True)])
     if not e.complete:
