@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import plotly.graph_objects as go
 import polars as pl
-import pytest
 
 from analyzer.model import (
     ACTIVATION_BUCKETS,
@@ -127,8 +126,8 @@ def test_surface_families_keep_one_colour_that_is_never_a_state_colour() -> None
     only_jetbrains = pl.DataFrame(
         {"as_of": [datetime(2026, 3, 1, tzinfo=UTC)], "family": ["JetBrains"], "seats": [3]}
     )
-    (trace,) = charts.surface_share_over_time(only_jetbrains).data
-    assert trace.marker.color == charts.family_color("JetBrains")
+    (trace,) = charts.surface_seats_over_time(only_jetbrains).data
+    assert trace.line.color == charts.family_color("JetBrains")
 
 
 def _chart(data: ReportData, div_id: str) -> charts.Chart:
@@ -237,7 +236,17 @@ def test_a_team_breakdown_that_is_only_unmapped_is_a_sentence() -> None:
     assert chart.absent == "No seat has a known team: every seat is (unmapped)."
 
 
-def test_surface_share_names_at_most_six_families_and_folds_the_rest() -> None:
+def test_team_bars_leave_unmapped_out_and_count_it_in_a_line() -> None:
+    """(unmapped) is not a bar: the note counts its seats instead."""
+    data = make_report_data()
+    chart = _chart(data, "chart-by-team")
+    assert chart.figure is not None
+    assert "(unmapped)" not in chart.figure.data[0].y
+    unmapped = data.breakdowns["team"].filter(pl.col("key") == UNMAPPED)["seats"].sum()
+    assert chart.note.endswith(f"{unmapped:,} seats without a team are left out.")
+
+
+def test_surface_lines_name_at_most_six_families_and_fold_the_rest() -> None:
     """Eight families with seats: the six largest are named, the rest summed as other."""
     day = datetime(2026, 3, 1, tzinfo=UTC)
     named = [f for f in FAMILY_ORDER if f not in (OTHER, UNKNOWN)][:8]
@@ -248,11 +257,11 @@ def test_surface_share_names_at_most_six_families_and_folds_the_rest() -> None:
             "seats": [80, 70, 60, 50, 40, 30, 20, 10, 5, 99],
         }
     )
-    fig = charts.surface_share_over_time(mix)
+    fig = charts.surface_seats_over_time(mix)
     assert [t.name for t in fig.data] == [*named[:6], OTHER]
-    assert fig.data[-1].customdata == (35,)  # 20 + 10 folded, plus 5 other
-    assert _stack_totals(fig) == pytest.approx([100.0])  # unknown is left out
-    assert {t.marker.color for t in fig.data[:6]} == {palette.family_color(f) for f in named[:6]}
+    assert fig.data[-1].y == (35,)  # 20 + 10 folded, plus 5 other
+    assert sum(t.y[0] for t in fig.data) == 365  # seats, unknown (99) left out
+    assert {t.line.color for t in fig.data[:6]} == {palette.family_color(f) for f in named[:6]}
 
 
 def test_surface_chart_with_one_family_is_a_sentence() -> None:

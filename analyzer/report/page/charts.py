@@ -205,46 +205,40 @@ def surface_families(surface_mix: pl.DataFrame) -> tuple[str, ...]:
     return top_families(totals)
 
 
-def surface_share_over_time(surface_mix: pl.DataFrame) -> go.Figure:
-    """Build stacked bars of each family's share (percent) of the seats with a known surface.
+def surface_seats_over_time(surface_mix: pl.DataFrame) -> go.Figure:
+    """Build one line per family: the seats whose last known surface was in it, per snapshot.
 
-    At most six families are named (those with most seats over the period); the others
-    are summed as "other"; seats without a known surface are left out of the shares.
+    At most six families are named (those with most seats over the period); the others are
+    summed as "other"; seats without a known surface are left out. Counts, not shares: a
+    share of 100 % looks the same every month, a line shows which surface grows.
     """
     shown = surface_families(surface_mix)
     times = surface_mix["as_of"].unique().sort().to_list()
-    totals = dict.fromkeys(times, 0)
     seats: dict[tuple[Any, str], int] = {}
     for as_of, family, count in surface_mix.select("as_of", "family", "seats").iter_rows():
         drawn = fold_family(family, shown)
         if drawn == UNKNOWN:
             continue
-        totals[as_of] += int(count or 0)
         seats[(as_of, drawn)] = seats.get((as_of, drawn), 0) + int(count or 0)
     families = [*shown, *([OTHER] if any(seats.get((t, OTHER)) for t in times) else [])]
     x = plot_times(times)
-    traces = []
-    for family in families:
-        counts = [seats.get((t, family), 0) for t in times]
-        traces.append(
-            go.Bar(
-                x=x,
-                y=[
-                    100.0 * n / totals[t] if totals[t] else 0.0
-                    for n, t in zip(counts, times, strict=True)
-                ],
-                name=plot_text(family),
-                marker={"color": family_color(family)},
-                customdata=counts,
-                hovertemplate="%{y:.1f}% (%{customdata:,} seats)<extra>%{fullData.name}</extra>",
-            )
+    traces = [
+        go.Scatter(
+            x=x,
+            y=[seats.get((t, family), 0) for t in times],
+            name=plot_text(family),
+            mode="lines+markers",
+            line={"color": family_color(family), "width": 2},
+            marker={"color": family_color(family), "size": 5},
+            hovertemplate="%{y:,} seats<extra>%{fullData.name}</extra>",
         )
+        for family in families
+    ]
     return base_figure(
         traces,
         xaxis=DATE_AXIS,
-        yaxis={"title": {"text": "share of seats"}, "ticksuffix": "%", "range": [0, 100]},
+        yaxis={"title": {"text": "seats (last surface)"}, "rangemode": "tozero"},
         height=340,
-        barmode="stack",
         hovermode="x unified",
     )
 
@@ -365,10 +359,10 @@ def _activation_chart(data: ReportData) -> Chart:
 
 def _surface_chart(data: ReportData) -> Chart:
     """Surfaces: shown when seats with a known surface used at least two families."""
-    title = "Where Copilot is used"
+    title = "Where Copilot is used, over time"
     note = (
-        "Share of the seats with a known surface, by the family of their last one "
-        "(at most six named; the rest are other). Hover a table's surface for the raw string."
+        "Seats by the family of their last known surface at each snapshot (at most six "
+        "named; the rest are other). Hover a table's surface for the raw string."
     )
     mix = data.surface_mix.filter(pl.col("family") != UNKNOWN)
     used = {
@@ -384,7 +378,7 @@ def _surface_chart(data: ReportData) -> Chart:
             else "No seat has a known surface yet."
         )
         return Chart("chart-surfaces", title, note, None, text)
-    return Chart("chart-surfaces", title, note, surface_share_over_time(data.surface_mix))
+    return Chart("chart-surfaces", title, note, surface_seats_over_time(data.surface_mix))
 
 
 def _group_chart(dimension: str, frame: pl.DataFrame) -> Chart:
@@ -398,7 +392,12 @@ def _group_chart(dimension: str, frame: pl.DataFrame) -> Chart:
         if n and k is not None and k != UNMAPPED
     ]
     if len(keys) >= 2:
-        return Chart(div_id, title, note, states_by_group(frame, noun))
+        # Seats without a group are one line under the chart, not a bar that dwarfs the rest.
+        unmapped = int(frame.filter(pl.col("key") == UNMAPPED)["seats"].sum() or 0)
+        if unmapped:
+            note += f" {unmapped:,} seats without a {noun} are left out."
+        named = frame.filter(pl.col("key").is_null() | (pl.col("key") != UNMAPPED))
+        return Chart(div_id, title, note, states_by_group(named, noun))
     if keys:
         key, rest = keys[0][0], int(frame["seats"].sum() or 0) - keys[0][1]
         text = f"All seats are in one {noun}, {key}" + (f" ({rest:,} {UNMAPPED})." if rest else ".")
