@@ -17,6 +17,7 @@ from analyzer.model import (
     state_label,
 )
 from analyzer.report.palette import STATE_COLORS
+from analyzer.report.workbook.bridge import write_bridge
 from analyzer.report.workbook.cells import Kind
 from analyzer.report.workbook.tables import (
     Book,
@@ -25,6 +26,7 @@ from analyzer.report.workbook.tables import (
     Styled,
     TableSpan,
     excel_datetime,
+    wrapped_height,
     write_table,
 )
 from analyzer.times import iso
@@ -54,12 +56,6 @@ PEOPLE_HINT = (
 )
 
 
-def wrapped_height(text: str, width: float = 50.0) -> float | None:
-    """Return the row height (points) that shows `text` wrapped in column A, None for one line."""
-    lines = -(-len(text) // int(width * 0.9 - 2))
-    return 15.0 * lines if lines > 1 else None
-
-
 def price_name(plan: str) -> str:
     """Return the defined name of a plan's price cell, e.g. `Price_business`."""
     return "Price_" + re.sub(r"[^A-Za-z0-9_]", "_", plan)
@@ -75,6 +71,7 @@ def write_summary(
 ) -> None:
     """Write the Summary sheet; its costs are formulas over Seats, Trend and the prices."""
     _write_facts(sheet, data)
+    write_bridge(book, sheet, data, {plan: price_name(plan) for plan in data.settings.prices})
     _write_assumptions(book, sheet, data)
     _write_plans(sheet, data)
     counts = _write_counts(sheet, data.current, data.previous, labels)
@@ -104,7 +101,8 @@ def _write_facts(sheet: Sheet, data: ReportData) -> None:
     )  # fmt: skip
     for label, value, kind in facts:
         sheet.append([label, Styled(value, kind)])
-    if "cost_center" not in data.breakdowns and data.settings.people is None:
+    named = "name" in data.seats.columns and data.seats["name"].drop_nulls().len() > 0
+    if "cost_center" not in data.breakdowns and data.settings.people is None and not named:
         sheet.append([Styled(PEOPLE_HINT, wrap=True)], height=wrapped_height(PEOPLE_HINT))
 
 

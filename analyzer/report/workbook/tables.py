@@ -483,3 +483,9 @@ def _total_cell(column: Column, span: TableSpan, frame: pl.DataFrame) -> Styled 
         total = frame[source].sum() if source and frame.height else 0
         return Styled(formula, kind, bold=True, formula=True, cached=total)
     return None
+
+
+def wrapped_height(text: str, width: float = 50.0) -> float | None:
+    """Return the row height (points) that shows `text` wrapped in column A, None for one line."""
+    lines = -(-len(text) // int(width * 0.9 - 2))
+    return 15.0 * lines if lines > 1 else None
