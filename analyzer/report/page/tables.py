@@ -285,9 +285,21 @@ def changes_tables(data: ReportData) -> dict[str, Any] | None:
     return {
         "from": fmt_time(diff.from_as_of),
         "to": fmt_time(diff.to_as_of),
-        "added": table("added", diff.added.sort("login"), seats, seat, "No seat was added."),
+        "added": table(
+            "added",
+            diff.added.sort("login"),
+            seats,
+            seat,
+            "No seat was added.",
+            first_rows=FIRST_ROWS,
+        ),
         "removed": table(
-            "removed", diff.removed.sort("login"), seats, seat, "No seat was removed."
+            "removed",
+            diff.removed.sort("login"),
+            seats,
+            seat,
+            "No seat was removed.",
+            first_rows=FIRST_ROWS,
         ),
         "matrix": transition_matrix(diff.transition_counts()),
         "transitions": table(
@@ -296,6 +308,7 @@ def changes_tables(data: ReportData) -> dict[str, Any] | None:
             "Login|From|To|Change",
             transition,
             "No seat changed state.",
+            first_rows=FIRST_ROWS,
         ),
         "moves": table(
             "moves",
@@ -303,6 +316,7 @@ def changes_tables(data: ReportData) -> dict[str, Any] | None:
             "Login|Field|Before|After",
             move,
             "No seat moved between organizations or teams.",
+            first_rows=FIRST_ROWS,
         ),
     }
 
