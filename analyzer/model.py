@@ -237,6 +237,12 @@ class BacktestStep:
     stayed_idle: int  # the rest
     saved_cost: float | None  # the idle ones' seat cost to next_as_of; None: a price unknown
     frozen_since: date | None = None  # no seat showed activity after this day (quality)
+    idle_by_plan: dict[str, int] = field(default_factory=dict)  # billed plan -> stayed idle
+
+    @property
+    def months(self) -> float:
+        """Return the time to the next snapshot in months of a year's days over twelve."""
+        return (self.next_as_of - self.as_of).total_seconds() / 86_400 / (365.25 / 12)
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,14 @@ class BacktestRow:
         """Return the share of candidates that came back, None without candidates."""
         candidates = self.total("candidates")
         return self.total("came_back") / candidates if candidates else None
+
+    def idle_months(self) -> dict[str, float]:
+        """Return, per billed plan, the seat-months the idle candidates held until the next."""
+        found: dict[str, float] = {}
+        for step in self.steps:
+            for plan, n in step.idle_by_plan.items():
+                found[plan] = found.get(plan, 0.0) + n * step.months
+        return dict(sorted(found.items()))
 
     @property
     def saved_cost(self) -> float | None:

@@ -9,6 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from analyzer import __version__
+from analyzer.answers.backtest import report_backtest
 from analyzer.answers.bill_report import pseudonymize_bill, report_bill
 from analyzer.answers.history import stored_history
 from analyzer.answers.people import MONTH, people_of
@@ -212,5 +213,6 @@ def build_report_data(
         engagement=report_engagement(store, timeline, k, seats),
         bill=bill,
         billing_months=billing_months,
+        backtest=report_backtest(timeline, k),
     )
     return pseudonymize(data) if anonymous else data

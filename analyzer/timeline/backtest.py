@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date
 
 import polars as pl
 
@@ -20,25 +20,44 @@ from analyzer.timeline.build import CarriedState, state_query
 from analyzer.timeline.carry import UTC_TYPE
 from analyzer.timeline.quality import frozen_since
 
-# A seat's monthly price covers this many days (a year's days over twelve): the seat cost of
-# the time between two snapshots is the price times their distance over it.
-MONTH_DAYS = 365.25 / 12
-
 
 def _outcome(candidates: pl.LazyFrame, after: pl.LazyFrame, info: SnapshotInfo) -> pl.LazyFrame:
-    """Return one row of counts: what became of `candidates` (login, price) by `after`."""
-    joined = candidates.join(after, on="login", how="left")
+    """Return, per billed plan, what became of `candidates` (login, plan) by `after`."""
     seated = pl.col("seated").fill_null(False)
     back = seated & (pl.col("next_activity") > pl.lit(info.as_of, UTC_TYPE)).fill_null(False)
-    idle = seated & ~back
-    return joined.select(
-        pl.len().alias("candidates"),
-        back.sum().alias("came_back"),
-        (~seated).sum().alias("removed"),
-        idle.sum().alias("stayed_idle"),
-        pl.col("price").filter(idle).sum().alias("idle_cost"),
-        pl.col("price").filter(idle).null_count().alias("unpriced"),
+    return (
+        candidates.join(after, on="login", how="left")
+        .group_by("plan")
+        .agg(
+            pl.len().alias("candidates"),
+            back.sum().alias("came_back"),
+            (~seated).sum().alias("removed"),
+            (seated & ~back).sum().alias("stayed_idle"),
+        )
+        .sort("plan")
     )
+
+
+def _step(found: pl.DataFrame, infos: Sequence[SnapshotInfo], k: int, settings: Settings,
+          frozen: date | None) -> BacktestStep:  # fmt: skip
+    """Return snapshot k's counts from its per-plan rows; the saved cost priced per plan."""
+    idle = {str(plan): int(n) for plan, n in found.select("plan", "stayed_idle").iter_rows()}
+    step = BacktestStep(
+        as_of=infos[k].as_of,
+        next_as_of=infos[k + 1].as_of,
+        candidates=int(found["candidates"].sum()),
+        came_back=int(found["came_back"].sum()),
+        removed=int(found["removed"].sum()),
+        stayed_idle=sum(idle.values()),
+        saved_cost=None,
+        frozen_since=frozen,
+        idle_by_plan={plan: n for plan, n in idle.items() if n},
+    )
+    prices = settings.prices
+    if any(plan not in prices for plan in step.idle_by_plan):
+        return step  # a plan without a price: the cost is unknown, not zero
+    monthly = sum(n * prices[plan] for plan, n in step.idle_by_plan.items())
+    return dataclasses.replace(step, saved_cost=monthly * step.months)
 
 
 def backtest_rows(
@@ -52,8 +71,9 @@ def backtest_rows(
     `carried(k)` hands out the carried state of `infos[k]` (oldest first); every snapshot but
     the last is judged, against the one after it. The saved cost is the seat cost of the
     candidates that stayed idle, from their snapshot to the next (the time they held a seat
-    for nothing); the removed ones were removed anyway, and the ones that came back would
-    have had their seat back, on a day no snapshot tells.
+    for nothing), at their billed plan's price; None when a plan has no price. The removed
+    ones were removed anyway, and the ones that came back would have had their seat back, on
+    a day no snapshot tells.
     """
     chosen = sorted(set(thresholds))
     rules = [dataclasses.replace(settings, stale_days=t) for t in chosen]
@@ -69,27 +89,13 @@ def backtest_rows(
         )
         queries = [
             _outcome(
-                state_query(now, k, infos, rule).filter("reclaim").select("login", "price"),
+                state_query(now, k, infos, rule).filter("reclaim").select("login", "plan"),
                 following,
                 infos[k],
             )
             for rule in rules
         ]
-        months = (infos[k + 1].as_of - infos[k].as_of) / timedelta(days=1) / MONTH_DAYS
         for t, found in zip(chosen, pl.collect_all(queries), strict=True):
-            row = found.row(0, named=True)
-            saved = None if row["unpriced"] else float(row["idle_cost"] or 0.0) * months
-            steps[t].append(
-                BacktestStep(
-                    as_of=infos[k].as_of,
-                    next_as_of=infos[k + 1].as_of,
-                    candidates=int(row["candidates"]),
-                    came_back=int(row["came_back"]),
-                    removed=int(row["removed"]),
-                    stayed_idle=int(row["stayed_idle"]),
-                    saved_cost=saved,
-                    frozen_since=frozen,
-                )
-            )
+            steps[t].append(_step(found, infos, k, settings, frozen))
         now = after
     return tuple(BacktestRow(t, tuple(steps[t]), settings.currency) for t in chosen)
