@@ -14,33 +14,60 @@ from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
+import polars.selectors as cs
 
 from analyzer.model import BacktestRow, BacktestStep, Settings, SnapshotInfo
 from analyzer.timeline.build import CarriedState, state_query
 from analyzer.timeline.carry import UTC_TYPE
 from analyzer.timeline.quality import frozen_since
 
+_COUNTS = ("candidates", "came_back", "removed", "stayed_idle")
 
-def _outcome(candidates: pl.LazyFrame, after: pl.LazyFrame, info: SnapshotInfo) -> pl.LazyFrame:
-    """Return, per billed plan, what became of `candidates` (login, plan) by `after`."""
+
+def _candidates(
+    now: pl.DataFrame, k: int, infos: Sequence[SnapshotInfo], rules: Sequence[Settings]
+) -> pl.LazyFrame:
+    """Return snapshot k's seats that are a candidate under any rule: login, plan, c0, c1...
+
+    Column c<i> says whether rule i makes the seat a reclaim candidate. Every rule's states
+    come from the same carried state, row for row, so their flags sit side by side.
+    """
+    first, *others = rules
+    flags = [
+        state_query(now, k, infos, first).select("login", "plan", pl.col("reclaim").alias("c0")),
+        *(
+            state_query(now, k, infos, rule).select(pl.col("reclaim").alias(f"c{i}"))
+            for i, rule in enumerate(others, 1)
+        ),
+    ]
+    return pl.concat(flags, how="horizontal").filter(pl.any_horizontal(cs.starts_with("c")))
+
+
+def _outcomes(
+    candidates: pl.LazyFrame, after: pl.DataFrame, info: SnapshotInfo, rules: int
+) -> pl.LazyFrame:
+    """Return, per billed plan, what became of each rule's candidates by `after`."""
+    following = after.lazy().select(
+        "login", pl.col("known_activity").alias("next_activity"), pl.lit(True).alias("seated")
+    )
     seated = pl.col("seated").fill_null(False)
     back = seated & (pl.col("next_activity") > pl.lit(info.as_of, UTC_TYPE)).fill_null(False)
-    return (
-        candidates.join(after, on="login", how="left")
-        .group_by("plan")
-        .agg(
-            pl.len().alias("candidates"),
-            back.sum().alias("came_back"),
-            (~seated).sum().alias("removed"),
-            (seated & ~back).sum().alias("stayed_idle"),
-        )
-        .sort("plan")
-    )
+    counts = []
+    for i in range(rules):
+        flag = pl.col(f"c{i}")
+        counts += [
+            flag.sum().alias(f"candidates{i}"),
+            (flag & back).sum().alias(f"came_back{i}"),
+            (flag & ~seated).sum().alias(f"removed{i}"),
+            (flag & seated & ~back).sum().alias(f"stayed_idle{i}"),
+        ]
+    return candidates.join(following, on="login", how="left").group_by("plan").agg(counts)
 
 
-def _step(found: pl.DataFrame, infos: Sequence[SnapshotInfo], k: int, settings: Settings,
-          frozen: date | None) -> BacktestStep:  # fmt: skip
-    """Return snapshot k's counts from its per-plan rows; the saved cost priced per plan."""
+def _step(found: pl.DataFrame, i: int, infos: Sequence[SnapshotInfo], k: int,
+          settings: Settings, frozen: date | None) -> BacktestStep:  # fmt: skip
+    """Return rule i's counts at snapshot k from the per-plan rows; the saved cost priced."""
+    found = found.select("plan", *(pl.col(f"{n}{i}").alias(n) for n in _COUNTS)).sort("plan")
     idle = {str(plan): int(n) for plan, n in found.select("plan", "stayed_idle").iter_rows()}
     step = BacktestStep(
         as_of=infos[k].as_of,
@@ -82,20 +109,9 @@ def backtest_rows(
     for k in range(len(infos) - 1):
         after = carried(k + 1)
         frozen = frozen_since(now["known_activity"], infos[k].as_of)
-        following = after.lazy().select(
-            "login",
-            pl.col("known_activity").alias("next_activity"),
-            pl.lit(True).alias("seated"),
-        )
-        queries = [
-            _outcome(
-                state_query(now, k, infos, rule).filter("reclaim").select("login", "plan"),
-                following,
-                infos[k],
-            )
-            for rule in rules
-        ]
-        for t, found in zip(chosen, pl.collect_all(queries), strict=True):
-            steps[t].append(_step(found, infos, k, settings, frozen))
+        found = _outcomes(_candidates(now, k, infos, rules), after, infos[k], len(rules))
+        counted = found.collect()
+        for i, t in enumerate(chosen):
+            steps[t].append(_step(counted, i, infos, k, settings, frozen))
         now = after
     return tuple(BacktestRow(t, tuple(steps[t]), settings.currency) for t in chosen)
