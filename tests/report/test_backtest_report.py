@@ -15,6 +15,7 @@ from analyzer.report.workbook.book import write_workbook
 from analyzer.timeline.quality import FROZEN_DAYS
 from tests.backtest_fixture import DAY, EXPECTED, SAVED, T2, history
 from tests.helpers import Seat, make_store, ts
+from tests.report.test_excel_recalc import SOFFICE, recalculate
 
 NOW = ts("2026-03-02T00:00:00")
 
@@ -114,3 +115,20 @@ def test_no_notice_when_activity_is_fresh(tmp_path: Path) -> None:
     assert not [f for f in data.findings if f.code == "frozen-activity"]
     tree = lxml.html.document_fromstring(render_html(data))
     assert not tree.xpath("//*[@id='frozen-activity']")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice or libreoffice) not on PATH")
+def test_the_saved_cost_formula_recomputes_to_the_library_figure(tmp_path: Path) -> None:
+    """LibreOffice recomputes each threshold's Idle cost saved to the library's saved cost."""
+    data = _data(tmp_path, 3)
+    path = tmp_path / "book.xlsx"
+    write_workbook(data, path)
+    computed = recalculate(path, tmp_path)["Reclaim"]
+    written = openpyxl.load_workbook(path)["Reclaim"]
+    rows = list(written[written.tables["BacktestTable"].ref])
+    header = [c.value for c in rows[0]]
+    at = header.index("Idle cost saved")
+    found = {r[0].value: computed.cell(r[at].row, r[at].column).value for r in rows[1:]}
+    for days in (30, 60, 90):
+        assert found[days] == pytest.approx(SAVED[days], abs=0.005)
