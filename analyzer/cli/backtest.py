@@ -66,7 +66,9 @@ class DaysList(click.ParamType):  # type: ignore[type-arg]
     help="Days a new seat may stay unused before it counts as never active [30].",
 )
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per threshold.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list: one object per threshold."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per threshold and snapshot.")
 def backtest(
     store_dir: Path,
