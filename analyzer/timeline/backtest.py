@@ -103,6 +103,8 @@ def backtest_rows(
     a day no snapshot tells.
     """
     chosen = sorted(set(thresholds))
+    if not chosen:
+        return ()
     rules = [dataclasses.replace(settings, stale_days=t) for t in chosen]
     steps: dict[int, list[BacktestStep]] = {t: [] for t in chosen}
     now = carried(0) if len(infos) > 1 else pl.DataFrame()
