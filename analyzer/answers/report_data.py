@@ -24,7 +24,7 @@ from analyzer.timeline.figures import (
     summarize,
     surface_mix,
 )
-from analyzer.timeline.quality import find_issues
+from analyzer.timeline.quality import FROZEN_DAYS, FROZEN_MIN_SEATS, find_issues
 from analyzer.timeline.seats import (
     breakdowns,
     check_first_list,
@@ -118,6 +118,24 @@ def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
             "potential savings",
             "the monthly cost of the reclaim candidates, from the next billing cycle: GitHub "
             "bills a removed seat to the end of its cycle, with no refund",
+        ),
+        (
+            "came back",
+            "in the Reclaim section's backtest: a reclaim candidate of a snapshot, under a "
+            "threshold, whose seat shows activity reported after that snapshot's time at the "
+            "next snapshot; removed: no longer seated then; stayed idle: the rest",
+        ),
+        (
+            "idle cost saved",
+            "the seat cost of a threshold's candidates that stayed idle until the next "
+            "snapshot: each plan's monthly price times the months (of 30.44 days) between "
+            "the two snapshots",
+        ),
+        (
+            "frozen activity",
+            f"no seat of a snapshot shows activity in the {FROZEN_DAYS} days before its time "
+            f"(judged with at least {FROZEN_MIN_SEATS} seats that ever showed activity): "
+            "reclaim figures from that snapshot may be overstated",
         ),
     )
 
