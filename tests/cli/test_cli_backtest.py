@@ -12,9 +12,9 @@ from analyzer.answers.backtest import backtest_json, get_backtest
 from analyzer.answers.queries import get_reclaim
 from analyzer.model import Settings
 from analyzer.store.folder import Store
-from tests.backtest_fixture import EXPECTED, SAVED, history
+from tests.backtest_fixture import DAY, EXPECTED, SAVED, T0, history
 from tests.cli.test_cli_analysis import _isolated, run, stdout_json  # noqa: F401
-from tests.helpers import make_store
+from tests.helpers import Seat, make_store
 
 
 @pytest.fixture
@@ -121,3 +121,18 @@ def test_two_formats_are_a_usage_error(acme_store: Store) -> None:
     result = run(acme_store, "backtest", "--json", "--csv")
     assert result.exit_code == 2
     assert "choose one output format" in result.stderr
+
+
+def test_a_frozen_snapshot_is_named_in_text_and_json(tmp_path: Path) -> None:
+    """A judged snapshot whose activity stopped weeks before it: a caution line, frozen_since."""
+    t0, t1, t2 = T0, T0 + 30 * DAY, T0 + 60 * DAY
+    seats = [Seat(f"u{i}", t0 - i * DAY) for i in range(12)]
+    store = make_store(tmp_path, "acme", [(t0, seats), (t1, seats), (t2, seats)])
+    result = run(store, "backtest", "--stale-days", "30")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "caution: no seat of the snapshot of 2026-01-31 shows activity after 2026-01-01: its "
+        "candidates may be overstated (frozen-activity)"
+    )
+    (row,) = stdout_json(run(store, "backtest", "--json", "--stale-days", "30"))
+    assert [s["frozen_since"] for s in row["by_snapshot"]] == [None, "2026-01-01"]
