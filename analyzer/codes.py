@@ -54,6 +54,7 @@ PROBLEMS: dict[str, str] = {
 FINDINGS: dict[str, str] = {
     "auth-without-activity": "seats that signed in recently but show no activity",
     "first-snapshot-caveat": "never-active seats of the first snapshot may be long idle",
+    "frozen-activity": "no seat shows activity in the two weeks before the report's time",
     "old-snapshot": "the latest snapshot is older than a month",
     "seat-count-jump": "the seat count changed by more than a fifth between snapshots",
     "snapshot-gap": "more than 45 days between two snapshots",

@@ -226,6 +226,81 @@ class FollowThrough:
 
 
 @dataclass(frozen=True)
+class BacktestStep:
+    """What became, by the next snapshot, of one snapshot's reclaim candidates under a rule."""
+
+    as_of: datetime
+    next_as_of: datetime
+    candidates: int
+    came_back: int  # activity reported after as_of: they would have asked for the seat back
+    removed: int  # no longer seated at next_as_of
+    stayed_idle: int  # the rest
+    saved_cost: float | None  # the idle ones' seat cost to next_as_of; None: a price unknown
+    frozen_since: date | None = None  # no seat showed activity after this day (quality)
+    idle_by_plan: dict[str, int] = field(default_factory=dict)  # billed plan -> stayed idle
+
+    @property
+    def months(self) -> float:
+        """Return the time to the next snapshot in months of a year's days over twelve."""
+        return (self.next_as_of - self.as_of).total_seconds() / 86_400 / (365.25 / 12)
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    """One stale-days threshold judged on a history: every snapshot but the last."""
+
+    stale_days: int
+    steps: tuple[BacktestStep, ...]
+    currency: str
+
+    def total(self, name: str) -> int:
+        """Return a count (candidates, came_back, removed, stayed_idle) summed over steps."""
+        return sum(int(getattr(step, name)) for step in self.steps)
+
+    @property
+    def came_back_share(self) -> float | None:
+        """Return the share of candidates that came back, None without candidates."""
+        candidates = self.total("candidates")
+        return self.total("came_back") / candidates if candidates else None
+
+    def idle_months(self) -> dict[str, float]:
+        """Return, per billed plan, the seat-months the idle candidates held until the next."""
+        found: dict[str, float] = {}
+        for step in self.steps:
+            for plan, n in step.idle_by_plan.items():
+                found[plan] = found.get(plan, 0.0) + n * step.months
+        return dict(sorted(found.items()))
+
+    @property
+    def saved_cost(self) -> float | None:
+        """Return the seat cost removing the idle candidates saved; None if one is unknown."""
+        costs = [step.saved_cost for step in self.steps]
+        return None if None in costs else sum(c or 0.0 for c in costs)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Reclaim rules replayed on a scope's history (`backtest`, the page, the workbook)."""
+
+    scope: str
+    snapshots: int  # snapshots held (the last is only looked at, never judged)
+    needed: int  # more snapshots needed before the table means something (0: enough)
+    rows: tuple[BacktestRow, ...]  # by stale_days; empty while snapshots are needed
+
+    def trade_off(self) -> str | None:
+        """Say how the lowest and highest thresholds compare, or None with fewer than two."""
+        low, high = (self.rows[0], self.rows[-1]) if self.rows else (None, None)
+        if low is None or high is None or low is high or not low.total("candidates"):
+            return None
+        a, b = low.came_back_share or 0.0, high.came_back_share or 0.0
+        fewer = 1 - high.total("candidates") / low.total("candidates")
+        return (
+            f"at {low.stale_days} days {a:.0%} of candidates came back by the next snapshot; "
+            f"at {high.stale_days} days {b:.0%}, with {fewer:.0%} fewer seats reclaimed"
+        )
+
+
+@dataclass(frozen=True)
 class Finding:
     """A data-quality finding or caveat, kept as data and shown by status and reports."""
 
@@ -380,6 +455,7 @@ class ReportData:
     bill: BillData | None = None  # the month's bill, when the store holds billing files
     engagement: EngagementData | None = None  # usage metrics, when the store holds them
     billing_months: tuple[str, ...] = ()  # months with billing rows of the scope (the hint)
+    backtest: Backtest | None = None  # reclaim thresholds replayed on the history
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from analyzer import __version__
+from analyzer.answers.backtest import report_backtest
 from analyzer.answers.bill_report import pseudonymize_bill, report_bill
 from analyzer.answers.history import stored_history
 from analyzer.answers.people import MONTH, people_of
@@ -23,7 +24,7 @@ from analyzer.timeline.figures import (
     summarize,
     surface_mix,
 )
-from analyzer.timeline.quality import find_issues
+from analyzer.timeline.quality import FROZEN_DAYS, FROZEN_MIN_SEATS, find_issues
 from analyzer.timeline.seats import (
     breakdowns,
     check_first_list,
@@ -117,6 +118,24 @@ def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
             "potential savings",
             "the monthly cost of the reclaim candidates, from the next billing cycle: GitHub "
             "bills a removed seat to the end of its cycle, with no refund",
+        ),
+        (
+            "came back",
+            "in the Reclaim section's backtest: a reclaim candidate of a snapshot, under a "
+            "threshold, whose seat shows activity reported after that snapshot's time at the "
+            "next snapshot; removed: no longer seated then; stayed idle: the rest",
+        ),
+        (
+            "idle cost saved",
+            "the seat cost of a threshold's candidates that stayed idle until the next "
+            "snapshot: each plan's monthly price times the months (of 30.44 days) between "
+            "the two snapshots",
+        ),
+        (
+            "frozen activity",
+            f"no seat of a snapshot shows activity in the {FROZEN_DAYS} days before its time "
+            f"(judged with at least {FROZEN_MIN_SEATS} seats that ever showed activity): "
+            "reclaim figures from that snapshot may be overstated",
         ),
     )
 
@@ -225,5 +244,6 @@ def build_report_data(
         engagement=report_engagement(store, timeline, k, seats),
         bill=bill,
         billing_months=billing_months,
+        backtest=report_backtest(timeline, k),
     )
     return pseudonymize(data) if anonymous else data

@@ -22,6 +22,7 @@ COMMAND_MODULES = {
     "status": "analyzer.cli.analysis",
     "diff": "analyzer.cli.analysis",
     "reclaim": "analyzer.cli.reclaim",
+    "backtest": "analyzer.cli.backtest",
     "history": "analyzer.cli.analysis",
     "report": "analyzer.cli.report",
     "monthly": "analyzer.cli.report",

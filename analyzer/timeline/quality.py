@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import polars as pl
 
@@ -15,6 +15,13 @@ from analyzer.timeline.seat_days import month_bounds
 GAP_DAYS = 45
 CHANGE_SHARE = 0.20
 OLD_DAYS = 35
+# Frozen activity: GitHub has shipped reports whose last activity stopped advancing. When the
+# latest activity of a snapshot's seats is more than FROZEN_DAYS before its time, the report
+# is taken as frozen: two weeks covers a weekend, a public holiday and GitHub's own lag of a
+# day or two many times over, for a scope of FROZEN_MIN_SEATS or more seats that ever showed
+# activity (a handful of seats can all rest for a fortnight).
+FROZEN_DAYS = 14
+FROZEN_MIN_SEATS = 10
 
 
 def _gaps(timeline: Timeline, k: int) -> list[Finding]:
@@ -49,6 +56,38 @@ def _gaps(timeline: Timeline, k: int) -> list[Finding]:
     return found
 
 
+def frozen_since(activity: pl.Series, as_of: datetime) -> date | None:
+    """Return the day D after which no seat shows activity, when `as_of` is well after it.
+
+    `activity` is each seat's known activity at `as_of`; None when the activity looks alive
+    or too few seats ever showed any to tell.
+    """
+    if activity.len() - activity.null_count() < FROZEN_MIN_SEATS:
+        return None
+    latest: datetime = activity.max()  # type: ignore[assignment]
+    return latest.date() if as_of - latest > timedelta(days=FROZEN_DAYS) else None
+
+
+def _frozen(timeline: Timeline, k: int) -> list[Finding]:
+    day = frozen_since(timeline.frame(k)["known_activity"], timeline.snapshots[k].as_of)
+    if day is None:
+        return []
+    as_of = timeline.snapshots[k].as_of
+    candidates = int(timeline.frame(k)["reclaim"].sum())
+    return [
+        Finding(
+            "frozen-activity",
+            "caution",
+            f"No seat of the snapshot of {as_of:%Y-%m-%d} shows activity after {day:%Y-%m-%d}, "
+            f"{(as_of.date() - day).days} days before it (more than {FROZEN_DAYS}): GitHub may "
+            "have shipped a report whose last activity stopped advancing. Seats used since "
+            "then look idle, so reclaim figures from this snapshot may be overstated; download "
+            "the report again later and compare.",
+            candidates,
+        )
+    ]
+
+
 def find_issues(
     timeline: Timeline,
     k: int,
@@ -63,7 +102,7 @@ def find_issues(
     old at the report's moment: `now`, or the end of the report `month` when that is earlier,
     so a past month's page does not blame its snapshot for the days since the month closed.
     """
-    found = _gaps(timeline, k)
+    found = _gaps(timeline, k) + _frozen(timeline, k)
     latest = timeline.snapshots[k]
     judged_at = now if month is None else min(now, month_bounds(month)[1])
     if (

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from analyzer.fsutil import atomic_path
 from analyzer.model import STATES, ReportData, SnapshotSummary
+from analyzer.report.page.backtest import backtest_block, frozen_notices
 from analyzer.report.page.charts import Chart, build_charts
 from analyzer.report.page.engagement import build_section
 from analyzer.report.page.headline import build_top, headline
@@ -228,6 +229,8 @@ def render_html(data: ReportData) -> str:
                 for c in (engagement.charts if engagement else [])
             ],
             reclaim=reclaim_table(data),
+            backtest=backtest_block(data),
+            frozen=frozen_notices(data),
             check_first=check_first_table(data),
             spend=build_spend(data, chart_json),
             changes=changes_tables(data),

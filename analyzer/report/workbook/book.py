@@ -11,6 +11,7 @@ import polars as pl
 from analyzer.errors import OutputError
 from analyzer.model import IDLE_STATES, STATES, UNMAPPED, ReportData, state_label
 from analyzer.report.palette import STATE_COLORS
+from analyzer.report.workbook.backtest import write_backtest
 from analyzer.report.workbook.bill import bill_seat_columns, with_bill_columns, write_bill
 from analyzer.report.workbook.cells import ILLEGAL_XML
 from analyzer.report.workbook.engagement import seat_columns, with_engagement, write_engagement
@@ -19,6 +20,7 @@ from analyzer.report.workbook.summary import write_summary
 from analyzer.report.workbook.tables import (
     Book,
     Column,
+    Sheet,
     TableSpan,
     excel_datetime,
     fit_one_page,
@@ -71,8 +73,9 @@ def write_workbook(data: ReportData, path: Path) -> None:
             "Seats", widths_of(seat_cols), freeze="B2", print_titles=("1:1", "A:A")
         )
         seats = write_table(seats_sheet, "SeatsTable", seat_frame, seat_cols, totals=True)
-        _write_list(book, "Reclaim", "ReclaimTable", _reclaim_frame(data, labels), people,
-                    _RECLAIM_COLUMNS)  # fmt: skip
+        reclaim = _write_list(book, "Reclaim", "ReclaimTable", _reclaim_frame(data, labels),
+                              people, _RECLAIM_COLUMNS)  # fmt: skip
+        write_backtest(reclaim, data)
         _write_list(book, "Check first", "CheckFirstTable", _check_first_frame(data, labels),
                     people, _CHECK_FIRST_COLUMNS)  # fmt: skip
         if data.engagement is not None:
@@ -195,13 +198,14 @@ _CHECK_FIRST_COLUMNS: tuple[Column, ...] = (
 def _write_list(
     book: Book, title: str, table: str, frame: pl.DataFrame, people: bool,
     rest: Sequence[Column],
-) -> None:  # fmt: skip
+) -> Sheet:  # fmt: skip
     """Write a seat list (Reclaim, Check first): login, people, its columns, the cost."""
     columns = [Column("Login", "text", 16, "display_login", total="label"),
                *_people_columns(people), *rest]  # fmt: skip
     columns = list(_with_plan_price(_present(columns, frame)))
     sheet = book.add_sheet(title, widths_of(columns), freeze="B2", print_titles=("1:1", "A:A"))
     write_table(sheet, table, frame, columns, totals=True)
+    return sheet
 
 
 def _breakdown_columns(
