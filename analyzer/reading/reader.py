@@ -11,6 +11,7 @@ import polars as pl
 from analyzer.reading import limits, sniff
 from analyzer.reading.api_json import read_api_seats
 from analyzer.reading.csv_report import read_csv_seats
+from analyzer.reading.interface import ReadHints as ReadHints
 from analyzer.reading.names import parse_api_name, parse_download_name, slugify
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.timestamps import parse_times
@@ -21,16 +22,6 @@ from analyzer.schema import (
     Problem,
     seat_schema,
 )
-
-
-@dataclass(frozen=True)
-class ReadHints:
-    """What the user or the file system says when the file itself does not."""
-
-    as_of: datetime | None = None  # --as-of, UTC
-    scope: str | None = None  # --scope
-    mtime: datetime | None = None  # the file's modification time, UTC
-    now: datetime | None = None  # the caller's clock, UTC: later snapshot times are refused
 
 
 @dataclass(frozen=True)

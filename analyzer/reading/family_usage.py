@@ -1,0 +1,36 @@
+"""The usage-metrics family: per-user NDJSON (users-1-day, users-28-day) and aggregate days."""
+
+from __future__ import annotations
+
+from analyzer.reading import recognise
+from analyzer.reading.interface import USAGE, ParsedFile, ReadHints, Sniffed
+from analyzer.reading.usage_schema import AGGREGATE, USAGE_KINDS, USERS
+
+
+class UsageMetrics:
+    """GitHub's Copilot usage-metrics reports, per user or aggregate."""
+
+    family = USAGE
+    download = (
+        "GitHub's Copilot usage-metrics report (`gh api /orgs/ORG/copilot/metrics/reports/"
+        "users-28-day/latest`, then the file its download link gives)"
+    )
+
+    def recognise(self, sniffed: Sniffed) -> str | None:
+        """Return USERS or AGGREGATE by the keys of the file's first JSON value."""
+        if not sniffed.json:
+            return None
+        foreign = recognise.recognise_json(sniffed.first_value)
+        return foreign.kind if foreign and foreign.kind in USAGE_KINDS else None
+
+    def read(self, sniffed: Sniffed, kind: str, sha256: str, hints: ReadHints) -> ParsedFile:
+        """Read the per-user day records, or the aggregate days."""
+        from analyzer.reading.usage_metrics import read_usage
+
+        parsed = read_usage(sniffed.name, sniffed.data, sha256, kind, hints.scope)
+        table = parsed.days if kind == USERS else parsed.aggregate
+        rows = table if parsed.accepted else None
+        return ParsedFile(sniffed.name, sha256, USAGE, kind, parsed.problems, rows, parsed)
+
+
+__all__ = ["AGGREGATE", "USERS", "UsageMetrics"]
