@@ -224,7 +224,11 @@ def engagement_at(
     if window is None or (day - window.end).days > STALE_USAGE_DAYS:
         ends = max(covered).isoformat() if covered else "-"
         note = f"usage data (to {ends}) does not reach this snapshot's last {STALE_USAGE_DAYS} days"
-        return Engagement(None, note, None, summary, seats, (), 0, 0.0, 0)
+        # No window: each seat's usage days are unknown (null), and none moves to check first.
+        unknown = seats.with_columns(
+            pl.lit(None, pl.Int64).alias("usage_days"), pl.lit(False).alias("check_first_usage")
+        )
+        return Engagement(None, note, None, summary, unknown, (), 0, 0.0, 0)
     aliases = usage.logins(scope, window.end)
     days = usage.days(scope, window.start, window.end)
     usage_days = window_days_for(days, seats["login"], aliases)

@@ -11,10 +11,7 @@ class UsageMetrics:
     """GitHub's Copilot usage-metrics reports, per user or aggregate."""
 
     family = USAGE
-    download = (
-        "GitHub's Copilot usage-metrics report (`gh api /orgs/ORG/copilot/metrics/reports/"
-        "users-28-day/latest`, then the file its download link gives)"
-    )
+    download = "GitHub's Copilot usage-metrics report (users-1-day or users-28-day)"
 
     def recognise(self, sniffed: Sniffed) -> str | None:
         """Return USERS or AGGREGATE by the keys of the file's first JSON value."""

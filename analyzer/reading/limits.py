@@ -14,6 +14,10 @@ MAX_LINE_CHARS = 131_072  # a CSV header or record line
 MAX_COLUMNS = 1_000
 MAX_CELL_CHARS = 4_096
 MAX_ROWS = 1_000_000  # seat rows per file
+MAX_USAGE_RECORDS = 10_000_000  # usage-metrics records per file (100,000 users x 28 days x 3)
+MAX_RECORD_CHARS = 1_048_576  # one usage-metrics record (an NDJSON line)
+MAX_JSON_INT = 2**53 - 1  # the largest whole number every JSON reader keeps exact
+MAX_CREDITS = 1e9  # AI credits one user may use in a day
 EARLIEST_SNAPSHOT = datetime(2021, 1, 1, tzinfo=UTC)  # Copilot did not exist before
 FUTURE_SLACK = timedelta(days=1)
 # Seat timestamps outside this range are no real Copilot times (and some cannot even be

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from analyzer.reading import limits
-from analyzer.reading.names import slugify
+from analyzer.reading.names import bad_logins, slugify
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.recognise import recognise_json
 from analyzer.reading.usage_aggregate import aggregate_table
@@ -36,6 +36,7 @@ from analyzer.reading.usage_schema import (
     source_schema,
 )
 from analyzer.schema import Problem
+from analyzer.times import FIRST_DAY, LAST_DAY
 
 __all__ = [
     "AGGREGATE",
@@ -132,6 +133,13 @@ def read_usage(
     log = ProblemLog(name)
     if not limits.check_size(data, log):
         return ParsedUsage(name, sha256, kind, log.finish())
+    if data.count(b"\n") > limits.MAX_USAGE_RECORDS:
+        log.file(
+            "too-many-rows",
+            f"the file has more than {limits.MAX_USAGE_RECORDS:,} lines; at most that many "
+            "usage-metrics records per file are supported: download shorter periods",
+        )
+        return ParsedUsage(name, sha256, kind, log.finish())
     scope, scope_source = _scope(name, scope_hint, log)
     if kind == AGGREGATE:
         table, level = aggregate_table(data, log)
@@ -179,12 +187,33 @@ def _fast_frame(data: bytes) -> pl.DataFrame | None:
         )
     except Exception:  # any polars refusal: the tolerant path says why, line by line
         return None
-    required = frame.select(
-        pl.col("user_id").is_null().any()
-        | pl.col("user_login").is_null().any()
-        | pl.col("day").str.to_date("%Y-%m-%d", strict=False).is_null().any()
-    ).item()
-    return None if required or frame.is_empty() else frame
+    longest = lines["line"].str.len_chars().max()
+    if frame.is_empty() or not isinstance(longest, int) or longest > limits.MAX_RECORD_CHARS:
+        return None
+    return frame if _clean(frame) else None
+
+
+def _clean(frame: pl.DataFrame) -> bool:
+    """Return True when every record keeps the stated limits (else the tolerant path says why)."""
+    first, last = FIRST_DAY, LAST_DAY
+
+    def day_ok(name: str, required: bool) -> pl.Expr:
+        day = pl.col(name).str.to_date("%Y-%m-%d", strict=False)
+        ok = day.is_between(first, last) & (pl.col(name).str.len_chars() == 10)
+        return ok if required else (ok | pl.col(name).is_null())
+
+    checks = [
+        pl.col("user_id").is_between(0, limits.MAX_JSON_INT),
+        pl.col("user_login").str.len_chars() > 0,
+        day_ok("day", True),
+        day_ok("report_start_day", False),
+        day_ok("report_end_day", False),
+        pl.col("ai_credits_used").is_between(0, limits.MAX_CREDITS).fill_null(True),
+        *[pl.col(k).is_between(0, limits.MAX_JSON_INT).fill_null(True) for k in COUNTS],
+    ]
+    if bad_logins(frame["user_login"]).any():
+        return False
+    return bool(frame.select(pl.all_horizontal(checks).fill_null(False).all()).item())
 
 
 def _normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date
 from typing import Any
 
 import polars as pl
 
+from analyzer.reading import limits
+from analyzer.reading.names import LOGIN_PATTERN, MAX_EMU_LOGIN, MAX_LOGIN
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.usage_schema import BREAKDOWNS, ENTRY_COUNTS, source_schema
+from analyzer.times import in_years, years_text
+
+_LOGIN = re.compile(LOGIN_PATTERN)
+_DAYS = ("day", "report_start_day", "report_end_day")
+_TOO_DEEP = "the JSON nests arrays or objects too deeply (over about 1,000 levels)"
 
 
 def records(data: bytes, log: ProblemLog) -> list[tuple[int, str, Any]]:
@@ -28,19 +36,33 @@ def records(data: bytes, log: ProblemLog) -> list[tuple[int, str, Any]]:
         except ValueError as exc:
             log.add(getattr(exc, "lineno", 0), "", "bad-json", f"not valid JSON: {exc}")
             return []
+        except RecursionError:
+            log.add(1, "", "json-too-deep", _TOO_DEEP)
+            return []
         return [(1, f"[{i}]", item) for i, item in enumerate(items)]
     try:  # one pretty-printed object
         whole = json.loads(text)
         if isinstance(whole, dict):
             return [(1, "", whole)]
-    except ValueError:
+    except (ValueError, RecursionError):  # (NDJSON, read line by line below)
         pass
     out: list[tuple[int, str, Any]] = []
     for number, row in enumerate(text.splitlines(), start=1):
         if not row.strip():
             continue
+        if len(row) > limits.MAX_RECORD_CHARS:
+            log.add(
+                number,
+                "",
+                "line-too-long",
+                f"the record has {len(row):,} characters; at most "
+                f"{limits.MAX_RECORD_CHARS:,} are read (no GitHub record is this long)",
+            )
+            continue
         try:
             out.append((number, "", json.loads(row)))
+        except RecursionError:
+            log.add(number, "", "json-too-deep", _TOO_DEEP)
         except ValueError as exc:
             log.add(
                 number,
@@ -67,6 +89,8 @@ def _check(record: Any, line: int, path: str, log: ProblemLog) -> dict[str, Any]
         if value is None:
             continue
         where = f"{path}.{key}".lstrip(".")
+        if key in _DAYS or key == "user_login":
+            continue  # checked below
         if not _fits(value, dtype):
             log.add(
                 line,
@@ -75,17 +99,69 @@ def _check(record: Any, line: int, path: str, log: ProblemLog) -> dict[str, Any]
                 f"expected {_type_name(dtype)}; found {json.dumps(value)[:60]}",
             )
             ok = False
-    day = record.get("day")
-    if isinstance(day, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-        log.add(line, f"{path}.day".lstrip("."), "bad-usage-value", f"day {day!r} is no date")
-        ok = False
-    elif isinstance(day, str):
-        try:
-            date.fromisoformat(day)
-        except ValueError:
-            log.add(line, f"{path}.day".lstrip("."), "bad-usage-value", f"no such day {day!r}")
+        elif isinstance(dtype, pl.Int64 | pl.Float64) and not _in_range(value):
+            log.add(
+                line,
+                where,
+                "value-out-of-range",
+                f"expected a number from 0 to {limits.MAX_JSON_INT:,}"
+                + ("" if isinstance(dtype, pl.Int64) else f" (credits: {limits.MAX_CREDITS:,.0f})")
+                + f"; found {json.dumps(value)[:60]}",
+            )
             ok = False
+    for key in _DAYS:
+        if record.get(key) is not None:
+            ok = _check_day(record[key], line, f"{path}.{key}".lstrip("."), log) and ok
+    login = record.get("user_login")
+    if isinstance(login, str | int) and not isinstance(login, bool):
+        ok = _check_login(str(login), line, f"{path}.user_login".lstrip("."), log) and ok
     return {k: record.get(k) for k in schema} if ok else None
+
+
+def _check_day(value: Any, line: int, where: str, log: ProblemLog) -> bool:
+    """Return True for a day `YYYY-MM-DD` within the supported years, else log why not."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        found = json.dumps(value)[:60]
+        log.add(line, where, "bad-usage-value", f"expected a day YYYY-MM-DD; found {found}")
+        return False
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        log.add(line, where, "bad-usage-value", f"no such day {value!r}")
+        return False
+    if not in_years(day):
+        log.add(line, where, "date-out-of-range", f"the day {value} is outside {years_text()}")
+        return False
+    return True
+
+
+def _check_login(login: str, line: int, where: str, log: ProblemLog) -> bool:
+    """Return True for a login GitHub allows, else log why not (never echoing a huge one)."""
+    limit = MAX_EMU_LOGIN if "_" in login else MAX_LOGIN
+    if login and len(login) <= limit and _LOGIN.match(login):
+        return True
+    if not login:
+        found = "an empty login"
+    elif len(login) > limit:
+        found = f"a login of {len(login):,} characters (at most {limit})"
+    elif not login.isascii():
+        found = f"{login[:60]!r}, with characters outside ASCII (a look-alike of a login?)"
+    else:
+        found = repr(login[:60])
+    log.add(
+        line,
+        where,
+        "bad-login",
+        f"expected a GitHub login (ASCII letters, digits and single hyphens); found {found}",
+    )
+    return False
+
+
+def _in_range(value: Any) -> bool:
+    """Return True for a number within the limits a usage-metrics field may hold."""
+    if isinstance(value, int):
+        return 0 <= value <= limits.MAX_JSON_INT
+    return math.isfinite(value) and 0 <= value <= limits.MAX_CREDITS
 
 
 def _fits(value: Any, dtype: pl.DataType) -> bool:
@@ -117,7 +193,7 @@ def _clean_entries(entries: list[dict[str, Any]], source: str) -> list[dict[str,
         item: dict[str, Any] = {key: value if isinstance(value, str) else None}
         for count in ENTRY_COUNTS:
             number = entry.get(count)
-            ok = isinstance(number, int) and not isinstance(number, bool)
+            ok = isinstance(number, int) and not isinstance(number, bool) and _in_range(number)
             item[count] = number if ok else None
         out.append(item)
     return out
