@@ -27,6 +27,7 @@ from analyzer.metering.usage import (
     window_ending,
 )
 from analyzer.model import EngagementData, Finding, Settings, SnapshotInfo, SnapshotSummary
+from analyzer.reading.usage_schema import AGGREGATE
 from analyzer.store.folder import Store
 from analyzer.store.usage import UsageStore
 from analyzer.timeline.build import Timeline
@@ -105,6 +106,12 @@ def get_usage(
     covered = usage.coverage(scope)
     months = sorted({d.strftime("%Y-%m") for d in covered})
     month = month or (months[-1] if months else None)
+    if not covered and usage.scope_parts(scope, AGGREGATE):
+        raise SelectionError(
+            f"the usage data of {scope} is aggregate only (active-user counts per day), which "
+            "names no user: per-seat usage needs the per-user reports (users-1-day or "
+            "users-28-day); ingest one of those"
+        )
     if month is None or month not in months:
         raise SelectionError(
             f"no usage data of {scope} covers {month}; months covered: {', '.join(months)}"

@@ -26,10 +26,10 @@ from analyzer.reading.interface import (
     USAGE,
     FileFamily,
     ParsedFile,
-    ReadHints,
     Sniffed,
 )
 from analyzer.reading.problems import ProblemLog
+from analyzer.reading.reader import ReadHints
 from analyzer.schema import Problem
 
 # Asked in this order; the first family that recognises a file reads it.

@@ -11,7 +11,8 @@ from analyzer.billing_schema import (
     KIND_PREMIUM_LEGACY,
     KIND_SUMMARIZED,
 )
-from analyzer.reading.interface import BILLING, ParsedFile, ReadHints, Sniffed
+from analyzer.reading.interface import BILLING, ParsedFile, Sniffed
+from analyzer.reading.reader import ReadHints
 
 _USAGE_REPORT = "Billing & licensing > Usage > Get usage report"
 _PREMIUM_REPORT = "Billing & licensing > Usage > Premium request analytics > Get usage report"

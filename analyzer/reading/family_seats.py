@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from analyzer.reading import api_csv, recognise, sniff
-from analyzer.reading.interface import SEATS, ParsedFile, ReadHints, Sniffed
+from analyzer.reading.interface import SEATS, ParsedFile, Sniffed
+from analyzer.reading.reader import ReadHints
 
 REPORT = "seat-report"
 API_JSON = "seat-api-json"

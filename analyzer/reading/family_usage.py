@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from analyzer.reading import recognise
-from analyzer.reading.interface import USAGE, ParsedFile, ReadHints, Sniffed
+from analyzer.reading.interface import USAGE, ParsedFile, Sniffed
+from analyzer.reading.reader import ReadHints
 from analyzer.reading.usage_schema import AGGREGATE, USAGE_KINDS, USERS
 
 

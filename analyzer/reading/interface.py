@@ -9,7 +9,6 @@ once, and carried in the `ParsedFile` through ingest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from analyzer.reading.billing import ParsedBilling
-    from analyzer.reading.reader import ParsedReport
+    from analyzer.reading.reader import ParsedReport, ReadHints
     from analyzer.reading.usage_metrics import ParsedUsage
 
 # The families, as `ParsedFile.family` names them.
@@ -27,16 +26,6 @@ SEATS = "seats"
 BILLING = "billing"
 USAGE = "usage"
 UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class ReadHints:
-    """What the user or the file system says when the file itself does not."""
-
-    as_of: datetime | None = None  # --as-of, UTC
-    scope: str | None = None  # --scope
-    mtime: datetime | None = None  # the file's modification time, UTC
-    now: datetime | None = None  # the caller's clock, UTC: later snapshot times are refused
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ import polars as pl
 from analyzer.reading import limits, sniff
 from analyzer.reading.api_json import read_api_seats
 from analyzer.reading.csv_report import read_csv_seats
-from analyzer.reading.interface import ReadHints as ReadHints
 from analyzer.reading.names import parse_api_name, parse_download_name, slugify
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.timestamps import parse_times
@@ -22,6 +21,16 @@ from analyzer.schema import (
     Problem,
     seat_schema,
 )
+
+
+@dataclass(frozen=True)
+class ReadHints:
+    """What the user or the file system says when the file itself does not."""
+
+    as_of: datetime | None = None  # --as-of, UTC
+    scope: str | None = None  # --scope
+    mtime: datetime | None = None  # the file's modification time, UTC
+    now: datetime | None = None  # the caller's clock, UTC: later snapshot times are refused
 
 
 @dataclass(frozen=True)
@@ -242,22 +251,31 @@ def _scope(
     return None, None
 
 
-def _merge_duplicates(seats: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
-    """Merge rows of one login (per org) into the one with the latest activity, warning."""
+def _merge_duplicates(seats: pl.DataFrame, log: ProblemLog, fmt: str) -> pl.DataFrame:
+    """Merge rows of one login (per org) into the one with the latest activity, warning.
+
+    A CSV's rows are cited by line; a JSON file's seats by record number (its n-th seat),
+    since a whole compact JSON file is one line.
+    """
     if seats["login"].n_unique() == seats.height:  # no login twice: nothing to merge
         return seats
     keys = ["login", "organization"]
     counts = seats.group_by(keys).len()
     if counts["len"].max() == 1:
         return seats
-    dupes = seats.join(counts.filter(pl.col("len") > 1), on=keys, how="semi", nulls_equal=True)
+    numbered = seats.with_row_index("_record", offset=1)
+    dupes = numbered.join(counts.filter(pl.col("len") > 1), on=keys, how="semi", nulls_equal=True)
+    json = fmt == FORMAT_API_SEATS
+    where, cited = ("in records", "_record") if json else ("on lines", "line")
     for (login, _org), group in dupes.group_by(keys, maintain_order=True):
-        lines = ", ".join(str(x) for x in group["line"].to_list())
+        places = ", ".join(str(x) for x in group[cited].to_list())
         log.add(
             int(group["line"][0]),
-            "Login",
+            "assignee.login" if json else "Login",
             "duplicate-login",
-            f"the login {login!r} appears on lines {lines}; kept the row with the latest activity",
+            f"the login {login!r} appears {where} {places}"
+            + (" (its seats in file order)" if json else "")
+            + "; kept the row with the latest activity",
             severity="warning",
         )
     return (
@@ -290,7 +308,7 @@ def read_report(
     elif fmt in (FORMAT_API_SEATS, FORMAT_API_CSV):
         # The org endpoint's seats carry no organization: the file describes the scope.
         seats = seats.with_columns(pl.col("organization").fill_null(scope))
-    seats = _merge_duplicates(seats, log)
+    seats = _merge_duplicates(seats, log, fmt)
     schema = seat_schema()
     seats = seats.with_columns(
         scope=pl.lit(scope), snapshot_at=pl.lit(as_of).cast(schema["snapshot_at"])
