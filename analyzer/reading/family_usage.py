@@ -5,6 +5,7 @@ from __future__ import annotations
 from analyzer.reading import recognise
 from analyzer.reading.interface import USAGE, ParsedFile, Sniffed
 from analyzer.reading.reader import ReadHints
+from analyzer.reading.usage_records import holds_user_days
 from analyzer.reading.usage_schema import AGGREGATE, USAGE_KINDS, USERS
 
 
@@ -19,7 +20,12 @@ class UsageMetrics:
         if not sniffed.json:
             return None
         foreign = recognise.recognise_json(sniffed.first_value)
-        return foreign.kind if foreign and foreign.kind in USAGE_KINDS else None
+        if foreign is None or foreign.kind not in USAGE_KINDS:
+            return None
+        first = sniffed.first_value
+        first = first[0] if isinstance(first, list) and first else first
+        # Per-user records inside `day_totals` are read as per-user records, never as days.
+        return USERS if holds_user_days(first) else foreign.kind
 
     def read(self, sniffed: Sniffed, kind: str, sha256: str, hints: ReadHints) -> ParsedFile:
         """Read the per-user day records, or the aggregate days."""

@@ -30,6 +30,15 @@ def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, 
     rows = []
     for path, obj in items:
         where = path.lstrip(".") or "$"
+        if isinstance(obj, dict) and ("user_id" in obj or "user_login" in obj):
+            log.add(
+                1,
+                where,
+                "bad-usage-record",
+                "a per-user record inside an aggregate report: its users would be lost as "
+                "aggregate days; save the per-user records one per line (users-28-day)",
+            )
+            continue
         day = obj.get("day") if isinstance(obj, dict) else None
         try:
             parsed_day = date.fromisoformat(day) if isinstance(day, str) else None

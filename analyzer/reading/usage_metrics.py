@@ -23,11 +23,13 @@ from analyzer.reading.recognise import recognise_json
 from analyzer.reading.usage_aggregate import aggregate_table
 from analyzer.reading.usage_records import tolerant_frame
 from analyzer.reading.usage_schema import (
+    ADOPTION,
     AGGREGATE,
     BREAKDOWNS,
     COUNTS,
     ENTRY_COUNTS,
     FLAGS,
+    SAME_FAMILY,
     USAGE_KINDS,
     USERS,
     aggregate_columns,
@@ -233,6 +235,7 @@ def _normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         *[pl.col(k).alias(v) for k, v in COUNTS.items()],
         *flags,
         pl.col("ai_credits_used").alias("credits"),
+        *[pl.col("ai_adoption_phase").struct.field(k).alias(c) for k, (c, _) in ADOPTION.items()],
     )
     parts = []
     for source, (kind, key) in BREAKDOWNS.items():
@@ -252,7 +255,17 @@ def _normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             )
         )
     breakdowns = pl.concat(parts).cast(breakdown_columns())  # type: ignore[arg-type]
+    breakdowns = breakdowns.with_columns(_one_family(pl.col("kind"), pl.col("key")))
     return days.cast(day_columns()), breakdowns  # type: ignore[arg-type]
+
+
+def _one_family(kind: pl.Expr, key: pl.Expr) -> pl.Expr:
+    """Return the breakdown key with each family's other spellings read as its one name."""
+    out = key
+    for which, spellings in SAME_FAMILY.items():
+        for spelling, family in spellings.items():
+            out = pl.when(kind == which).then(out.str.replace_all(spelling, family)).otherwise(out)
+    return out.alias("key")
 
 
 def _dedupe(days: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:

@@ -18,6 +18,7 @@ from analyzer.times import in_years, years_text
 
 _LOGIN = re.compile(LOGIN_PATTERN)
 _DAYS = ("day", "report_start_day", "report_end_day")
+_SHARED = ("report_start_day", "report_end_day", "enterprise_id", "organization_id")
 _TOO_DEEP = "the JSON nests arrays or objects too deeply (over about 1,000 levels)"
 
 
@@ -39,11 +40,11 @@ def records(data: bytes, log: ProblemLog) -> list[tuple[int, str, Any]]:
         except RecursionError:
             log.add(1, "", "json-too-deep", _TOO_DEEP)
             return []
-        return [(1, f"[{i}]", item) for i, item in enumerate(items)]
+        return [r for i, item in enumerate(items) for r in unwrap(1, f"[{i}]", item)]
     try:  # one pretty-printed object
         whole = json.loads(text)
         if isinstance(whole, dict):
-            return [(1, "", whole)]
+            return unwrap(1, "", whole)
     except (ValueError, RecursionError):  # (NDJSON, read line by line below)
         pass
     out: list[tuple[int, str, Any]] = []
@@ -60,7 +61,7 @@ def records(data: bytes, log: ProblemLog) -> list[tuple[int, str, Any]]:
             )
             continue
         try:
-            out.append((number, "", json.loads(row)))
+            out += unwrap(number, "", json.loads(row))
         except RecursionError:
             log.add(number, "", "json-too-deep", _TOO_DEEP)
         except ValueError as exc:
@@ -71,6 +72,30 @@ def records(data: bytes, log: ProblemLog) -> list[tuple[int, str, Any]]:
                 f"line is not a JSON object (a download cut short?): {exc}",
             )
     return out
+
+
+def holds_user_days(value: Any) -> bool:
+    """Return True for a 28-day object whose `day_totals` are per-user records."""
+    if not isinstance(value, dict) or not isinstance(value.get("day_totals"), list):
+        return False
+    return any(
+        isinstance(d, dict) and ("user_id" in d or "user_login" in d) for d in value["day_totals"]
+    )
+
+
+def unwrap(line: int, path: str, value: Any) -> list[tuple[int, str, Any]]:
+    """Return a value as records: itself, or the per-user records inside its `day_totals`.
+
+    Such a file (a 28-day report with per-user records in `day_totals`) circulates; its
+    records take the report's range and ids where they do not state their own.
+    """
+    if not holds_user_days(value):
+        return [(line, path, value)]
+    shared = {k: value[k] for k in _SHARED if k in value}
+    return [
+        (line, f"{path}.day_totals[{i}]".lstrip("."), {**shared, **d} if isinstance(d, dict) else d)
+        for i, d in enumerate(value["day_totals"])
+    ]
 
 
 def _check(record: Any, line: int, path: str, log: ProblemLog) -> dict[str, Any] | None:
@@ -173,6 +198,8 @@ def _fits(value: Any, dtype: pl.DataType) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if isinstance(dtype, pl.Boolean):
         return isinstance(value, bool)
+    if isinstance(dtype, pl.Struct):  # the adoption phase: an object
+        return isinstance(value, dict)
     if isinstance(dtype, pl.List):  # a breakdown: a list of objects
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)
     return True
@@ -184,6 +211,12 @@ def _type_name(dtype: pl.DataType) -> str:
     return next((v for k, v in names.items() if isinstance(dtype, k)), "a list of objects")
 
 
+def _whole(value: Any) -> int | None:
+    """Return a whole number within range, else None (unknown)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and _in_range(value)
+    return value if ok else None
+
+
 def _clean_entries(entries: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
     """Return a breakdown's entries: key and counts of the right types (others null)."""
     _, key = BREAKDOWNS[source]
@@ -192,9 +225,7 @@ def _clean_entries(entries: list[dict[str, Any]], source: str) -> list[dict[str,
         value = entry.get(key)
         item: dict[str, Any] = {key: value if isinstance(value, str) else None}
         for count in ENTRY_COUNTS:
-            number = entry.get(count)
-            ok = isinstance(number, int) and not isinstance(number, bool) and _in_range(number)
-            item[count] = number if ok else None
+            item[count] = _whole(entry.get(count))
         out.append(item)
     return out
 
@@ -215,6 +246,12 @@ def tolerant_frame(data: bytes, log: ProblemLog) -> pl.DataFrame | None:
         for key in ("enterprise_id", "organization_id"):
             if checked.get(key) is not None:
                 checked[key] = str(checked[key])
+        phase = checked.get("ai_adoption_phase")
+        if phase is not None:  # (an open set: fields of other types are unknown)
+            checked["ai_adoption_phase"] = {
+                "phase": phase.get("phase") if isinstance(phase.get("phase"), str) else None,
+                "phase_number": _whole(phase.get("phase_number")),
+            }
         if checked.get("ai_credits_used") is not None:
             checked["ai_credits_used"] = float(checked["ai_credits_used"])
         rows.append(checked)
