@@ -104,7 +104,11 @@ def sniff_file(name: str, data: bytes, path: Path | None = None) -> Sniffed:
         return Sniffed(name, data, None, utf16, True, (), _first_value(text, data, utf16), path)
     end = text.find("\n")
     line = (text if end < 0 else text[:end]).rstrip("\r")[: limits.MAX_LINE_CHARS]
-    header = next(csv.reader(io.StringIO(line), delimiter=sniff.detect_separator(line)), [])
+    sep = sniff.detect_separator(line)
+    try:
+        header = next(csv.reader(io.StringIO(line), delimiter=sep), [])
+    except csv.Error:  # (a stray carriage return or NUL: the names as plainly split)
+        header = line.split(sep)
     return Sniffed(name, data, None, utf16, False, tuple(header), None, path)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+from typing import TYPE_CHECKING
+
 from analyzer.billing_schema import (
     KIND_AI,
     KIND_DETAILED,
@@ -13,6 +17,13 @@ from analyzer.billing_schema import (
 )
 from analyzer.reading.interface import BILLING, ParsedFile, Sniffed
 from analyzer.reading.reader import ReadHints
+from analyzer.schema import Problem
+from analyzer.times import FIRST_DAY, LAST_DAY, years_text
+
+if TYPE_CHECKING:
+    import polars as pl
+
+_SHOWN = 20  # out-of-range dates cited per column (one is enough to refuse the file)
 
 _USAGE_REPORT = "Billing & licensing > Usage > Get usage report"
 _PREMIUM_REPORT = "Billing & licensing > Usage > Premium request analytics > Get usage report"
@@ -48,9 +59,48 @@ class BillingReport:
         """Read the report's rows (the licence report's time comes from its file name)."""
         from analyzer.reading.billing import read_billing
 
-        parsed = read_billing(sniffed.name, sniffed.data, kind, sha256, sniffed.path)
+        try:
+            parsed = read_billing(sniffed.name, sniffed.data, kind, sha256, sniffed.path)
+        except csv.Error as exc:  # (a header line the csv module cannot split: a stray CR)
+            problem = Problem(
+                sniffed.name,
+                1,
+                "",
+                "malformed-csv",
+                f"the header line cannot be read as CSV ({exc}); download the report again",
+            )
+            return ParsedFile(sniffed.name, sha256, BILLING, kind, (problem,))
+        if parsed.accepted and parsed.rows is not None:
+            late = _dates_out_of_range(parsed.name, parsed.rows)
+            if late:
+                parsed = dataclasses.replace(parsed, problems=parsed.problems + late)
         rows = parsed.rows if parsed.accepted else None
         return ParsedFile(sniffed.name, sha256, BILLING, kind, parsed.problems, rows, parsed)
+
+
+def _dates_out_of_range(name: str, rows: pl.DataFrame) -> tuple[Problem, ...]:
+    """Return a problem for each row whose date (or time) lies outside the supported years."""
+    import polars as pl
+
+    problems: list[Problem] = []
+    for column in ("date", "at"):
+        if column not in rows.columns:
+            continue
+        day = rows[column].cast(pl.Date) if column == "at" else rows[column]
+        outside = rows.filter(
+            ~day.is_between(FIRST_DAY, LAST_DAY).fill_null(True) & day.is_not_null()
+        )
+        for line, value in outside.select("line", column).head(_SHOWN).iter_rows():
+            problems.append(
+                Problem(
+                    name,
+                    int(line),
+                    column,
+                    "date-out-of-range",
+                    f"the {column} {value} is outside {years_text()}; download the report again",
+                )
+            )
+    return tuple(problems)
 
 
 BILLING_REPORTS: tuple[BillingReport, ...] = tuple(
