@@ -16,9 +16,10 @@ from analyzer.billing_schema import (
     KIND_SUMMARIZED,
 )
 from analyzer.reading.interface import BILLING, ParsedFile, Sniffed
+from analyzer.reading.limits import outside_years
 from analyzer.reading.reader import ReadHints
 from analyzer.schema import Problem
-from analyzer.times import FIRST_DAY, LAST_DAY, years_text
+from analyzer.times import years_text
 
 if TYPE_CHECKING:
     import polars as pl
@@ -80,16 +81,11 @@ class BillingReport:
 
 def _dates_out_of_range(name: str, rows: pl.DataFrame) -> tuple[Problem, ...]:
     """Return a problem for each row whose date (or time) lies outside the supported years."""
-    import polars as pl
-
     problems: list[Problem] = []
     for column in ("date", "at"):
         if column not in rows.columns:
             continue
-        day = rows[column].cast(pl.Date) if column == "at" else rows[column]
-        outside = rows.filter(
-            ~day.is_between(FIRST_DAY, LAST_DAY).fill_null(True) & day.is_not_null()
-        )
+        outside = rows.filter(outside_years(rows[column]))
         for line, value in outside.select("line", column).head(_SHOWN).iter_rows():
             problems.append(
                 Problem(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from analyzer.reading.problems import ProblemLog
+from analyzer.times import FIRST_DAY, LAST_DAY
 
 MAX_FILE_BYTES = 1 << 30  # 1 GiB: far above a million seats in any format
 MAX_LINE_CHARS = 131_072  # a CSV header or record line
@@ -86,6 +87,12 @@ def too_many_rows(log: ProblemLog, rows: int | None) -> None:
         f"the file has {found}; at most {MAX_ROWS:,} per file are supported: "
         "split the report by organization",
     )
+
+
+def outside_years(days: pl.Series) -> pl.Series:
+    """Return a mask of the dates (or times) outside FIRST_DAY..LAST_DAY (nulls: False)."""
+    day = days.cast(pl.Date) if days.dtype != pl.Date else days
+    return (~day.is_between(FIRST_DAY, LAST_DAY)).fill_null(False)
 
 
 def out_of_range(values: pl.Series) -> pl.Series:

@@ -21,6 +21,7 @@ from analyzer.schema import (
     Problem,
     seat_schema,
 )
+from analyzer.times import years_text
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,17 @@ def read_report(
         # The org endpoint's seats carry no organization: the file describes the scope.
         seats = seats.with_columns(pl.col("organization").fill_null(scope))
     seats = _merge_duplicates(seats, log, fmt)
+    pending = "pending_cancellation_date" if fmt in (FORMAT_API_SEATS, FORMAT_API_CSV) else "Status"
+    log.rows(
+        seats["line"],
+        limits.outside_years(seats["pending_cancellation_date"]),
+        pending,
+        "date-out-of-range",
+        f"the pending cancellation date {{value}} is outside {years_text()}",
+        values=seats["pending_cancellation_date"].cast(pl.String),
+    )
+    if log.has_errors:
+        return ParsedReport(name, sha, log.finish(), fmt)
     schema = seat_schema()
     seats = seats.with_columns(
         scope=pl.lit(scope), snapshot_at=pl.lit(as_of).cast(schema["snapshot_at"])

@@ -279,3 +279,50 @@ def test_an_aggregate_report_with_a_user_record_is_refused_by_name() -> None:
     assert [(p.line, p.column, p.code) for p in log.finish()] == [
         (1, "day_totals[1]", "bad-usage-record")
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        (
+            "acme-seats.json",
+            json.dumps(
+                {
+                    "seats": [
+                        {
+                            "assignee": {"login": "mona"},
+                            "created_at": "2025-01-01T00:00:00Z",
+                            "pending_cancellation_date": "9999-12-31",
+                        }
+                    ]
+                }
+            ).encode(),
+            [(1, "pending_cancellation_date", "date-out-of-range")],
+        ),
+        (
+            "acme-seat-usage-1767225600.csv",
+            b"Login,Status,Team,Last Usage Date,Last Editor Used\n"
+            b"mona,Pending cancellation 0001-01-01,,None,None\n",
+            [(2, "Status", "date-out-of-range")],
+        ),
+    ],
+)
+def test_seat_dates_outside_the_supported_years_are_refused(
+    name: str, data: bytes, expected: list[tuple[int, str, str]]
+) -> None:
+    """A pending cancellation date in year 1 or 9999 refuses the seat file by name."""
+    hints = ReadHints(as_of=datetime(2026, 1, 1, tzinfo=UTC), scope="acme")
+    parsed = read_file(name, data, hints)
+    assert (parsed.family, where(parsed)) == (SEATS, expected)
+
+
+def test_a_legacy_premium_request_time_outside_the_years_is_refused() -> None:
+    """A legacy premium request report's timestamp in 2150 is refused by line and column."""
+    text = (
+        "Timestamp,User,Model,Requests Used,Exceeds Monthly Quota,Total Monthly Quota\n"
+        "2026-03-02T10:00:00Z,mona,gpt-5,1,False,300\n"
+        "2150-03-02T10:00:00Z,lisa,gpt-5,1,False,300\n"
+    )
+    parsed = read_file("premium_requests.csv", text.encode())
+    assert parsed.family == BILLING and not parsed.accepted
+    assert (3, "at", "date-out-of-range") in where(parsed)
