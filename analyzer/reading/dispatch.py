@@ -165,9 +165,7 @@ def _read_known(sniffed: Sniffed, sha256: str, hints: ReadHints) -> ParsedFile:
 def _with_download(parsed: ParsedFile, download: str) -> ParsedFile:
     """Say, in a refused billing or usage file's first error, which download it resembles."""
     first = parsed.errors[0]
-    told = dataclasses.replace(
-        first, message=f"{first.message} (this looks like {download}: download it again)"
-    )
+    told = dataclasses.replace(first, message=f"{first.message} (the file looks like {download})")
     problems = tuple(told if p is first else p for p in parsed.problems)
     return dataclasses.replace(parsed, problems=problems)
 

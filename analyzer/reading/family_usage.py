@@ -13,7 +13,10 @@ class UsageMetrics:
     """GitHub's Copilot usage-metrics reports, per user or aggregate."""
 
     family = USAGE
-    download = "GitHub's Copilot usage-metrics report (users-1-day or users-28-day)"
+    download = (
+        "GitHub's Copilot usage-metrics report (users-1-day or users-28-day, fetched from the "
+        "download links of the usage-metrics API)"
+    )
 
     def recognise(self, sniffed: Sniffed) -> str | None:
         """Return USERS or AGGREGATE by the keys of the file's first JSON value."""

@@ -9,7 +9,6 @@ whole is re-read record by record so every problem gets its line and JSON path.
 from __future__ import annotations
 
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,7 +18,6 @@ import polars as pl
 from analyzer.reading import limits
 from analyzer.reading.names import bad_logins, slugify
 from analyzer.reading.problems import ProblemLog
-from analyzer.reading.recognise import recognise_json
 from analyzer.reading.usage_aggregate import aggregate_table
 from analyzer.reading.usage_records import tolerant_frame
 from analyzer.reading.usage_schema import (
@@ -49,7 +47,6 @@ __all__ = [
     "breakdown_columns",
     "day_columns",
     "read_usage",
-    "usage_kind",
 ]
 
 _NAME = re.compile(
@@ -85,31 +82,6 @@ class ParsedUsage:
         """Return how many user-day (or aggregate day) records the file holds."""
         table = self.days if self.kind == USERS else self.aggregate
         return 0 if table is None else table.height
-
-
-def _first_value(data: bytes) -> object:
-    """Return the first JSON value of a file (its first line, or the first array item)."""
-    text = data[:1_048_576].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    decoder = json.JSONDecoder()
-    try:
-        if text.startswith("["):
-            body = text[1:].lstrip()
-            return [decoder.raw_decode(body)[0]] if body.startswith("{") else None
-        return decoder.raw_decode(text)[0]
-    except ValueError:
-        try:  # a pretty-printed single object may be longer than the sniffed head
-            return json.loads(data)
-        except ValueError:
-            return None
-
-
-def usage_kind(data: bytes) -> str | None:
-    """Return USERS or AGGREGATE when the bytes are a usage-metrics report, else None."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head not in (b"{", b"["):
-        return None
-    foreign = recognise_json(_first_value(data))
-    return foreign.kind if foreign and foreign.kind in USAGE_KINDS else None
 
 
 def _scope(name: str, hint: str | None, log: ProblemLog) -> tuple[str | None, str | None]:

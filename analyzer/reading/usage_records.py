@@ -129,9 +129,7 @@ def _check(record: Any, line: int, path: str, log: ProblemLog) -> dict[str, Any]
                 line,
                 where,
                 "value-out-of-range",
-                f"expected a number from 0 to {limits.MAX_JSON_INT:,}"
-                + ("" if isinstance(dtype, pl.Int64) else f" (credits: {limits.MAX_CREDITS:,.0f})")
-                + f"; found {json.dumps(value)[:60]}",
+                f"expected {_range_text(dtype)}; found {json.dumps(value)[:60]}",
             )
             ok = False
     for key in _DAYS:
@@ -180,6 +178,13 @@ def _check_login(login: str, line: int, where: str, log: ProblemLog) -> bool:
         f"expected a GitHub login (ASCII letters, digits and single hyphens); found {found}",
     )
     return False
+
+
+def _range_text(dtype: pl.DataType) -> str:
+    """Return the range a number field may hold, in words."""
+    if isinstance(dtype, pl.Int64):
+        return f"a whole number from 0 to {limits.MAX_JSON_INT:,}"
+    return f"a number from 0 to {limits.MAX_CREDITS:,.0f}"
 
 
 def _in_range(value: Any) -> bool:
