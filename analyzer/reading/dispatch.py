@@ -109,7 +109,9 @@ def sniff_file(name: str, data: bytes, path: Path | None = None) -> Sniffed:
         header = next(csv.reader(io.StringIO(line), delimiter=sep), [])
     except csv.Error:  # (a stray carriage return or NUL: the names as plainly split)
         header = line.split(sep)
-    return Sniffed(name, data, None, utf16, False, tuple(header), None, path)
+    # (a spreadsheet re-save may keep the BOM inside the quoted first cell: not part of a name)
+    names = tuple(n.replace("\ufeff", "") for n in header)
+    return Sniffed(name, data, None, utf16, False, names, None, path)
 
 
 def recognise_file(sniffed: Sniffed) -> tuple[FileFamily | None, str]:

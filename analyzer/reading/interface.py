@@ -1,9 +1,9 @@
 """The one interface every file family implements (recognise, read) and what reading returns.
 
 One module per family (`family_seats`, `family_billing`, `family_usage`) implements
-`FileFamily`; `analyzer.reading.read_file` sniffs a file once, asks each family in turn
-whether it recognises the file, and calls the first that does: the kind is decided there,
-once, and carried in the `ParsedFile` through ingest.
+`FileFamily`; `analyzer.reading.dispatch.read_file` sniffs a file once, asks each family
+in turn whether it recognises the file, and calls the first that does: the kind is decided
+there, once, and carried in the `ParsedFile` through ingest.
 """
 
 from __future__ import annotations

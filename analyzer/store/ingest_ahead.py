@@ -1,9 +1,9 @@
-"""Read the next input file while the current one is stored: bytes, sha256, usage parse.
+"""Read the next input file while the current one is stored: bytes, sha256, its parse.
 
-Reading a file's bytes, hashing them and parsing a usage-metrics report all release the
-GIL, so a worker thread does them one file ahead of the storing thread, which meanwhile
-copies the original and writes the Parquet parts. Only the reading is moved: what is stored,
-and in which order, is decided by the storing thread exactly as without it. A file whose
+Reading a file's bytes, hashing them and parsing them (mostly in polars) release the GIL,
+so a worker thread does them one file ahead of the storing thread, which meanwhile copies the
+original and writes the Parquet parts. Only the reading is moved: what is stored, and in
+which order, is decided by the storing thread exactly as without it. A file whose
 bytes are already stored is not parsed ahead; a file over AHEAD_MAX_BYTES is read only when
 its turn comes, so two large files are never held at once.
 """

@@ -326,3 +326,13 @@ def test_a_legacy_premium_request_time_outside_the_years_is_refused() -> None:
     parsed = read_file("premium_requests.csv", text.encode())
     assert parsed.family == BILLING and not parsed.accepted
     assert (3, "at", "date-out-of-range") in where(parsed)
+
+
+def test_a_bom_inside_the_quoted_first_header_cell_is_no_part_of_the_name() -> None:
+    """A re-save that quotes the BOM with the first name is still recognised by its header."""
+    path = SAMPLES / "billing/premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv"
+    text = path.read_text(encoding="utf-8")
+    first, rest = text.split(",", 1)
+    data = f'"\ufeff{first.strip(chr(34))}",{rest}'.encode()
+    found, kind = recognise_file(sniff_file(path.name, data))
+    assert found is not None and (found.family, kind) == (BILLING, KIND_PREMIUM)
