@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from analyzer.reading import recognise
 from analyzer.reading.interface import USAGE, ParsedFile, Sniffed
 from analyzer.reading.reader import ReadHints
 from analyzer.reading.usage_records import holds_user_days
 from analyzer.reading.usage_schema import AGGREGATE, USAGE_KINDS, USERS
+
+# GitHub's usage-metrics file names: <scope>-users-28-day-..., <scope>-organization-1-day-...
+_NAME = re.compile(
+    r"^[a-z0-9][a-z0-9-]*?-(?:(?P<users>users?)|enterprise|organization|org)-(?:1|28)-days?\b",
+    re.IGNORECASE,
+)
 
 
 class UsageMetrics:
@@ -24,7 +32,9 @@ class UsageMetrics:
             return None
         foreign = recognise.recognise_json(sniffed.first_value)
         if foreign is None or foreign.kind not in USAGE_KINDS:
-            return None
+            # A first record too damaged to tell: GitHub's file name still says what it is.
+            named = _NAME.match(sniffed.name.strip()) if sniffed.first_value is None else None
+            return (USERS if named["users"] else AGGREGATE) if named else None
         first = sniffed.first_value
         first = first[0] if isinstance(first, list) and first else first
         # Per-user records inside `day_totals` are read as per-user records, never as days.

@@ -336,3 +336,11 @@ def test_a_bom_inside_the_quoted_first_header_cell_is_no_part_of_the_name() -> N
     data = f'"\ufeff{first.strip(chr(34))}",{rest}'.encode()
     found, kind = recognise_file(sniff_file(path.name, data))
     assert found is not None and (found.family, kind) == (BILLING, KIND_PREMIUM)
+
+
+def test_a_usage_file_with_a_broken_first_record_is_told_as_usage_data() -> None:
+    """A users file whose first line is cut short is refused as usage data, at that line."""
+    data = b'{"user_id": 7, "user_lo\n' + ndjson(record())
+    parsed = read_file(USERS_NAME, data, HINTS)
+    assert (parsed.family, parsed.kind, where(parsed)) == (USAGE, USERS, [(1, "", "bad-json")])
+    assert "usage-metrics report" in parsed.errors[0].message
