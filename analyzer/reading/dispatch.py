@@ -130,9 +130,10 @@ def _foreign(sniffed: Sniffed) -> recognise.Foreign | None:
     return recognise.recognise_csv(list(sniffed.header)) if sniffed.header else None
 
 
-def _refuse(sniffed: Sniffed, sha256: str, code: str, message: str, line: int = 1) -> ParsedFile:
+def _refuse(sniffed: Sniffed, sha256: str, code: str, message: str) -> ParsedFile:
+    """Return the file refused before any family read it, at its first line."""
     log = ProblemLog(sniffed.name)
-    log.add(line, "", code, message)
+    log.add(1, "", code, message)
     return ParsedFile(sniffed.name, sha256, UNKNOWN, "", log.finish())
 
 
@@ -207,9 +208,9 @@ def read_file(
         log = ProblemLog(name)
         log.add(1, "", "json-too-deep", message)
         return ParsedFile(name, sha, UNKNOWN, "", log.finish())
-    except MemoryError as exc:
-        return ParsedFile(name, sha, UNKNOWN, "", (internal_error(name, exc),))
-    except Exception as exc:  # a reader bug: this file's refusal, never the run's end
+    except (
+        Exception
+    ) as exc:  # a reader bug (or no memory): this file's refusal, never the run's end
         return ParsedFile(name, sha, UNKNOWN, "", (internal_error(name, exc),))
 
 
