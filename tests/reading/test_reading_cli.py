@@ -89,3 +89,43 @@ def test_usage_over_aggregate_only_data_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: the usage data of octo-demo is aggregate only")
     assert "users-28-day" in result.output
+
+
+def test_the_adoption_phase_is_stored_with_the_users_days(tmp_path: Path) -> None:
+    """A 28-day file with records in day_totals is stored per user, adoption phase kept."""
+    from datetime import date
+
+    from analyzer.store.usage import UsageStore
+
+    phase = {"phase_number": 3, "phase": "Phase 3", "version": "v1"}
+    records = [
+        {"user_id": 7, "user_login": "mona", "day": "2026-06-03", "ai_adoption_phase": phase},
+        {"user_id": 8, "user_login": "lisa", "day": "2026-06-04", "ai_credits_used": 2.5},
+    ]
+    body = {"report_start_day": "2026-06-01", "report_end_day": "2026-06-28"}
+    path = tmp_path / "acme-users-28-day-2026-06-28.json"
+    path.write_text(json.dumps({**body, "day_totals": records}))
+    assert run("ingest", path, "--store", tmp_path / "store", "-q").exit_code == 0
+    days = UsageStore(tmp_path / "store").days("acme", date(2026, 6, 1), date(2026, 6, 28))
+    rows = days.select("login", "adoption_phase", "adoption_phase_number", "credits").rows()
+    assert rows == [("mona", "Phase 3", 3, None), ("lisa", None, None, 2.5)]
+
+
+def test_usage_parts_written_before_the_adoption_columns_read_them_as_unknown(
+    tmp_path: Path,
+) -> None:
+    """A days table without the adoption columns (an older store) reads them as null."""
+    from datetime import date
+
+    import polars as pl
+
+    from analyzer.store.usage import UsageStore
+
+    store = tmp_path / "store"
+    assert run("ingest", USERS_1_DAY, "--store", store, "-q").exit_code == 0
+    (part,) = (store / "usage").rglob("*-days.parquet")
+    older = pl.read_parquet(part).drop("adoption_phase", "adoption_phase_number")
+    older.write_parquet(part)
+    days = UsageStore(store).days("octo-demo", date(2026, 10, 1), date(2026, 10, 1))
+    assert days.height == older.height
+    assert days["adoption_phase"].null_count() == days.height
