@@ -22,6 +22,7 @@ PROBLEMS: dict[str, str] = {
     "bad-number": "a billing file's quantity or amount that is not a number",
     "conflicting-billing-row": "a billing row whose figures differ from a stored row of its key",
     "conflicting-snapshot": "a different report for a scope and time already stored",
+    "date-out-of-range": "a date in a file outside 2000-01-01..2100-12-31 (docs/limits.md)",
     "duplicate-usage-record": "warning: a user and day twice in one usage-metrics file; last kept",
     "duplicate-login": "warning: one login twice in one org; the row with the latest activity kept",
     "empty-file": "the file is empty",
@@ -45,9 +46,10 @@ PROBLEMS: dict[str, str] = {
     "not-utf8": "bytes that are not UTF-8 (a re-save in a legacy encoding)",
     "time-from-mtime": "warning: the snapshot time is the file's modification time",
     "too-many-columns": "a header with more than 1,000 columns",
-    "too-many-rows": "more than 1,000,000 seat rows, beyond the supported size",
+    "too-many-rows": "more seat rows or usage records than a file may hold (docs/limits.md)",
     "unknown-column": "warning: a column this version does not read; it is ignored",
     "unknown-header": "a CSV header that is no seat report's",
+    "value-out-of-range": "a usage-metrics number beyond its stated range (docs/limits.md)",
 }
 
 # Data-quality findings and caveats about a scope's history (status, page, workbook).

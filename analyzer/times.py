@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 # The form GitHub writes and every output shows (the `as_of` JSON contract): seconds, UTC.
 DISPLAY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The longest threshold (stale or grace days) a setting may ask for: ten years.
 MAX_DAYS = 3650
+# Every date a file or an option may state lies within these years (docs/limits.md).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 # The same form for a file name (no colons).
 NAME_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -43,3 +46,15 @@ def parse_iso(text: str) -> datetime:
         return parsed.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError(f"{text!r} is out of range") from exc
+
+
+def in_years(value: date | datetime) -> bool:
+    """Return True when a date (or a time's UTC date) lies within FIRST_DAY..LAST_DAY."""
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC).date() if value.tzinfo else value.date()
+    return FIRST_DAY <= value <= LAST_DAY
+
+
+def years_text() -> str:
+    """Return the allowed span of dates in words, for messages."""
+    return f"{FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}"

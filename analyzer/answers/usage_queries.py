@@ -27,6 +27,7 @@ from analyzer.metering.usage import (
     window_ending,
 )
 from analyzer.model import EngagementData, Finding, Settings, SnapshotInfo, SnapshotSummary
+from analyzer.reading.usage_schema import AGGREGATE
 from analyzer.store.folder import Store
 from analyzer.store.usage import UsageStore
 from analyzer.timeline.build import Timeline
@@ -105,6 +106,12 @@ def get_usage(
     covered = usage.coverage(scope)
     months = sorted({d.strftime("%Y-%m") for d in covered})
     month = month or (months[-1] if months else None)
+    if not covered and usage.scope_parts(scope, AGGREGATE):
+        raise SelectionError(
+            f"the usage data of {scope} is aggregate only (active-user counts per day), which "
+            "names no user: per-seat usage needs the per-user reports (users-1-day or "
+            "users-28-day); ingest one of those"
+        )
     if month is None or month not in months:
         raise SelectionError(
             f"no usage data of {scope} covers {month}; months covered: {', '.join(months)}"
@@ -224,7 +231,11 @@ def engagement_at(
     if window is None or (day - window.end).days > STALE_USAGE_DAYS:
         ends = max(covered).isoformat() if covered else "-"
         note = f"usage data (to {ends}) does not reach this snapshot's last {STALE_USAGE_DAYS} days"
-        return Engagement(None, note, None, summary, seats, (), 0, 0.0, 0)
+        # No window: each seat's usage days are unknown (null), and none moves to check first.
+        unknown = seats.with_columns(
+            pl.lit(None, pl.Int64).alias("usage_days"), pl.lit(False).alias("check_first_usage")
+        )
+        return Engagement(None, note, None, summary, unknown, (), 0, 0.0, 0)
     aliases = usage.logins(scope, window.end)
     days = usage.days(scope, window.start, window.end)
     usage_days = window_days_for(days, seats["login"], aliases)

@@ -7,13 +7,13 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from analyzer.times import MAX_DAYS, parse_iso
+from analyzer.times import MAX_DAYS, in_years, parse_iso, years_text
 
 if TYPE_CHECKING:
     from analyzer.model import Settings
@@ -120,6 +120,8 @@ class TimeParam(click.ParamType):  # type: ignore[type-arg]
             )
         if self.end_of_day and len(text) == 10:  # "at 2026-03-28" includes that day
             parsed = parsed.replace(hour=23, minute=59, second=59)
+        if not in_years(parsed):
+            self.fail(f"{value!r} is outside the supported dates {years_text()}", param, ctx)
         return parsed
 
 
@@ -295,6 +297,8 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
 def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM, e.g. 2026-03")
+    if value is not None and not in_years(date(max(int(value[:4]), 1), int(value[5:7]), 1)):
+        raise click.BadParameter(f"{value!r} is outside the supported dates {years_text()}")
     return value
 
 

@@ -11,7 +11,7 @@ import click
 
 from analyzer.cli.feedback import waiting_note
 from analyzer.cli.options import CONTEXT, echo_line, plural, say, scope_option, store_option
-from analyzer.times import iso, parse_iso
+from analyzer.times import in_years, iso, parse_iso, years_text
 
 if TYPE_CHECKING:
     from analyzer.store.verify import StoreProblem
@@ -101,6 +101,8 @@ def _at_range(
         raise click.BadParameter(
             f"{value!r} is not a time; use e.g. 2026-03-28 or 2026-03-28T06:54:33Z", ctx, param
         ) from None
+    if not in_years(start):
+        raise click.BadParameter(f"{value!r} is outside the supported dates {years_text()}")
     if len(value.strip()) == 10:  # a date: every snapshot of that day
         return start, start + timedelta(days=1, seconds=-1)
     return start, start

@@ -139,8 +139,11 @@ def billing_kind(data: bytes) -> str | None:
     if sniff.binary_kind(data):
         return None
     names = _header(data)
-    if not names:
-        return None
+    return kind_of_header(names) if names else None
+
+
+def kind_of_header(names: list[str]) -> str | None:
+    """Return which billing file a CSV header is, or None for any other file."""
     present = {sniff.normalize_header(n) for n in names}
     if {"requests used", "exceeds monthly quota"} <= present:
         return KIND_PREMIUM_LEGACY

@@ -8,12 +8,17 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from analyzer.reading.problems import ProblemLog
+from analyzer.times import FIRST_DAY, LAST_DAY
 
 MAX_FILE_BYTES = 1 << 30  # 1 GiB: far above a million seats in any format
 MAX_LINE_CHARS = 131_072  # a CSV header or record line
 MAX_COLUMNS = 1_000
 MAX_CELL_CHARS = 4_096
 MAX_ROWS = 1_000_000  # seat rows per file
+MAX_USAGE_RECORDS = 10_000_000  # usage-metrics records per file (100,000 users x 28 days x 3)
+MAX_RECORD_CHARS = 1_048_576  # one usage-metrics record (an NDJSON line)
+MAX_JSON_INT = 2**53 - 1  # the largest whole number every JSON reader keeps exact
+MAX_CREDITS = 1e9  # AI credits one user may use in a day
 EARLIEST_SNAPSHOT = datetime(2021, 1, 1, tzinfo=UTC)  # Copilot did not exist before
 FUTURE_SLACK = timedelta(days=1)
 # Seat timestamps outside this range are no real Copilot times (and some cannot even be
@@ -82,6 +87,12 @@ def too_many_rows(log: ProblemLog, rows: int | None) -> None:
         f"the file has {found}; at most {MAX_ROWS:,} per file are supported: "
         "split the report by organization",
     )
+
+
+def outside_years(days: pl.Series) -> pl.Series:
+    """Return a mask of the dates (or times) outside FIRST_DAY..LAST_DAY (nulls: False)."""
+    day = days.cast(pl.Date) if days.dtype != pl.Date else days
+    return (~day.is_between(FIRST_DAY, LAST_DAY)).fill_null(False)
 
 
 def out_of_range(values: pl.Series) -> pl.Series:

@@ -21,6 +21,7 @@ from analyzer.schema import (
     Problem,
     seat_schema,
 )
+from analyzer.times import years_text
 
 
 @dataclass(frozen=True)
@@ -251,22 +252,31 @@ def _scope(
     return None, None
 
 
-def _merge_duplicates(seats: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:
-    """Merge rows of one login (per org) into the one with the latest activity, warning."""
+def _merge_duplicates(seats: pl.DataFrame, log: ProblemLog, fmt: str) -> pl.DataFrame:
+    """Merge rows of one login (per org) into the one with the latest activity, warning.
+
+    A CSV's rows are cited by line; a JSON file's seats by record number (its n-th seat),
+    since a whole compact JSON file is one line.
+    """
     if seats["login"].n_unique() == seats.height:  # no login twice: nothing to merge
         return seats
     keys = ["login", "organization"]
     counts = seats.group_by(keys).len()
     if counts["len"].max() == 1:
         return seats
-    dupes = seats.join(counts.filter(pl.col("len") > 1), on=keys, how="semi", nulls_equal=True)
+    numbered = seats.with_row_index("_record", offset=1)
+    dupes = numbered.join(counts.filter(pl.col("len") > 1), on=keys, how="semi", nulls_equal=True)
+    json = fmt == FORMAT_API_SEATS
+    where, cited = ("in records", "_record") if json else ("on lines", "line")
     for (login, _org), group in dupes.group_by(keys, maintain_order=True):
-        lines = ", ".join(str(x) for x in group["line"].to_list())
+        places = ", ".join(str(x) for x in group[cited].to_list())
         log.add(
             int(group["line"][0]),
-            "Login",
+            "assignee.login" if json else "Login",
             "duplicate-login",
-            f"the login {login!r} appears on lines {lines}; kept the row with the latest activity",
+            f"the login {login!r} appears {where} {places}"
+            + (" (its seats in file order)" if json else "")
+            + "; kept the row with the latest activity",
             severity="warning",
         )
     return (
@@ -299,7 +309,18 @@ def read_report(
     elif fmt in (FORMAT_API_SEATS, FORMAT_API_CSV):
         # The org endpoint's seats carry no organization: the file describes the scope.
         seats = seats.with_columns(pl.col("organization").fill_null(scope))
-    seats = _merge_duplicates(seats, log)
+    seats = _merge_duplicates(seats, log, fmt)
+    pending = "pending_cancellation_date" if fmt in (FORMAT_API_SEATS, FORMAT_API_CSV) else "Status"
+    log.rows(
+        seats["line"],
+        limits.outside_years(seats["pending_cancellation_date"]),
+        pending,
+        "date-out-of-range",
+        f"the pending cancellation date {{value}} is outside {years_text()}",
+        values=seats["pending_cancellation_date"].cast(pl.String),
+    )
+    if log.has_errors:
+        return ParsedReport(name, sha, log.finish(), fmt)
     schema = seat_schema()
     seats = seats.with_columns(
         scope=pl.lit(scope), snapshot_at=pl.lit(as_of).cast(schema["snapshot_at"])

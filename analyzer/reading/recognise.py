@@ -91,21 +91,25 @@ _CSV_RULES: tuple[_Rule, ...] = (
     ),
     (
         "secret-scanning-export",
-        "a secret scanning (risk assessment) export",
+        "GitHub's secret risk assessment export (secret scanning: Name, Slug, Secret Count, ...)",
         lambda h: (
-            bool({"secret type", "secret type display name", "secret"} & h)
-            and bool({"repository", "repository name", "alert number", "state", "location"} & h)
+            (
+                bool({"secret type", "secret type display name", "secret"} & h)
+                and bool({"repository", "repository name", "alert number", "state", "location"} & h)
+            )
+            or ("secret count" in h and bool({"slug", "push protected", "repository count"} & h))
         ),
     ),
     (
         "org-members-export",
-        "the organization members (People) export",
+        "GitHub's organization members export (created_at, id, login, role, ...)",
         lambda h: (
             bool({"login", "username", "user"} & h)
             and "role" in h
             and bool(
                 {"two factor authentication", "2fa", "two factor", "saml name id", "teams", "name"}
                 & h
+                or {"created at", "id"} <= h
             )
             and "last activity at" not in h
         ),

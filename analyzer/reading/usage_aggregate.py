@@ -10,6 +10,7 @@ import polars as pl
 
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.usage_schema import ACTIVE_USERS, aggregate_columns
+from analyzer.times import in_years, years_text
 
 
 def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, str]:
@@ -30,6 +31,15 @@ def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, 
     rows = []
     for path, obj in items:
         where = path.lstrip(".") or "$"
+        if isinstance(obj, dict) and ("user_id" in obj or "user_login" in obj):
+            log.add(
+                1,
+                where,
+                "bad-usage-record",
+                "a per-user record inside an aggregate report: its users would be lost as "
+                "aggregate days; save the per-user records one per line (users-28-day)",
+            )
+            continue
         day = obj.get("day") if isinstance(obj, dict) else None
         try:
             parsed_day = date.fromisoformat(day) if isinstance(day, str) else None
@@ -37,6 +47,11 @@ def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, 
             parsed_day = None
         if parsed_day is None:
             log.add(1, f"{where}.day", "bad-usage-value", "expected a day YYYY-MM-DD")
+            continue
+        if not in_years(parsed_day):
+            log.add(
+                1, f"{where}.day", "date-out-of-range", f"the day {day} is outside {years_text()}"
+            )
             continue
         assert isinstance(obj, dict)
         row: dict[str, Any] = {"day": parsed_day}

@@ -9,7 +9,6 @@ whole is re-read record by record so every problem gets its line and JSON path.
 from __future__ import annotations
 
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,17 +16,18 @@ from datetime import date, timedelta
 import polars as pl
 
 from analyzer.reading import limits
-from analyzer.reading.names import slugify
+from analyzer.reading.names import bad_logins, slugify
 from analyzer.reading.problems import ProblemLog
-from analyzer.reading.recognise import recognise_json
 from analyzer.reading.usage_aggregate import aggregate_table
 from analyzer.reading.usage_records import tolerant_frame
 from analyzer.reading.usage_schema import (
+    ADOPTION,
     AGGREGATE,
     BREAKDOWNS,
     COUNTS,
     ENTRY_COUNTS,
     FLAGS,
+    SAME_FAMILY,
     USAGE_KINDS,
     USERS,
     aggregate_columns,
@@ -36,6 +36,7 @@ from analyzer.reading.usage_schema import (
     source_schema,
 )
 from analyzer.schema import Problem
+from analyzer.times import FIRST_DAY, LAST_DAY
 
 __all__ = [
     "AGGREGATE",
@@ -46,7 +47,6 @@ __all__ = [
     "breakdown_columns",
     "day_columns",
     "read_usage",
-    "usage_kind",
 ]
 
 _NAME = re.compile(
@@ -84,31 +84,6 @@ class ParsedUsage:
         return 0 if table is None else table.height
 
 
-def _first_value(data: bytes) -> object:
-    """Return the first JSON value of a file (its first line, or the first array item)."""
-    text = data[:1_048_576].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    decoder = json.JSONDecoder()
-    try:
-        if text.startswith("["):
-            body = text[1:].lstrip()
-            return [decoder.raw_decode(body)[0]] if body.startswith("{") else None
-        return decoder.raw_decode(text)[0]
-    except ValueError:
-        try:  # a pretty-printed single object may be longer than the sniffed head
-            return json.loads(data)
-        except ValueError:
-            return None
-
-
-def usage_kind(data: bytes) -> str | None:
-    """Return USERS or AGGREGATE when the bytes are a usage-metrics report, else None."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head not in (b"{", b"["):
-        return None
-    foreign = recognise_json(_first_value(data))
-    return foreign.kind if foreign and foreign.kind in USAGE_KINDS else None
-
-
 def _scope(name: str, hint: str | None, log: ProblemLog) -> tuple[str | None, str | None]:
     if hint is not None:
         slug = slugify(hint)
@@ -131,6 +106,13 @@ def read_usage(
     """Read one usage-metrics file of `kind`; every problem is returned, none raised."""
     log = ProblemLog(name)
     if not limits.check_size(data, log):
+        return ParsedUsage(name, sha256, kind, log.finish())
+    if data.count(b"\n") > limits.MAX_USAGE_RECORDS:
+        log.file(
+            "too-many-rows",
+            f"the file has more than {limits.MAX_USAGE_RECORDS:,} lines; at most that many "
+            "usage-metrics records per file are supported: download shorter periods",
+        )
         return ParsedUsage(name, sha256, kind, log.finish())
     scope, scope_source = _scope(name, scope_hint, log)
     if kind == AGGREGATE:
@@ -179,12 +161,33 @@ def _fast_frame(data: bytes) -> pl.DataFrame | None:
         )
     except Exception:  # any polars refusal: the tolerant path says why, line by line
         return None
-    required = frame.select(
-        pl.col("user_id").is_null().any()
-        | pl.col("user_login").is_null().any()
-        | pl.col("day").str.to_date("%Y-%m-%d", strict=False).is_null().any()
-    ).item()
-    return None if required or frame.is_empty() else frame
+    longest = lines["line"].str.len_chars().max()
+    if frame.is_empty() or not isinstance(longest, int) or longest > limits.MAX_RECORD_CHARS:
+        return None
+    return frame if _clean(frame) else None
+
+
+def _clean(frame: pl.DataFrame) -> bool:
+    """Return True when every record keeps the stated limits (else the tolerant path says why)."""
+    first, last = FIRST_DAY, LAST_DAY
+
+    def day_ok(name: str, required: bool) -> pl.Expr:
+        day = pl.col(name).str.to_date("%Y-%m-%d", strict=False)
+        ok = day.is_between(first, last) & (pl.col(name).str.len_chars() == 10)
+        return ok if required else (ok | pl.col(name).is_null())
+
+    checks = [
+        pl.col("user_id").is_between(0, limits.MAX_JSON_INT),
+        pl.col("user_login").str.len_chars() > 0,
+        day_ok("day", True),
+        day_ok("report_start_day", False),
+        day_ok("report_end_day", False),
+        pl.col("ai_credits_used").is_between(0, limits.MAX_CREDITS).fill_null(True),
+        *[pl.col(k).is_between(0, limits.MAX_JSON_INT).fill_null(True) for k in COUNTS],
+    ]
+    if bad_logins(frame["user_login"]).any():
+        return False
+    return bool(frame.select(pl.all_horizontal(checks).fill_null(False).all()).item())
 
 
 def _normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -204,6 +207,7 @@ def _normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         *[pl.col(k).alias(v) for k, v in COUNTS.items()],
         *flags,
         pl.col("ai_credits_used").alias("credits"),
+        *[pl.col("ai_adoption_phase").struct.field(k).alias(c) for k, (c, _) in ADOPTION.items()],
     )
     parts = []
     for source, (kind, key) in BREAKDOWNS.items():
@@ -223,7 +227,17 @@ def _normalise(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             )
         )
     breakdowns = pl.concat(parts).cast(breakdown_columns())  # type: ignore[arg-type]
+    breakdowns = breakdowns.with_columns(_one_family(pl.col("kind"), pl.col("key")))
     return days.cast(day_columns()), breakdowns  # type: ignore[arg-type]
+
+
+def _one_family(kind: pl.Expr, key: pl.Expr) -> pl.Expr:
+    """Return the breakdown key with each family's other spellings read as its one name."""
+    out = key
+    for which, spellings in SAME_FAMILY.items():
+        for spelling, family in spellings.items():
+            out = pl.when(kind == which).then(out.str.replace_all(spelling, family)).otherwise(out)
+    return out.alias("key")
 
 
 def _dedupe(days: pl.DataFrame, log: ProblemLog) -> pl.DataFrame:

@@ -45,6 +45,17 @@ BREAKDOWNS: dict[str, tuple[str, str]] = {
     "totals_by_model_feature": ("model", "model"),
 }
 BREAKDOWN_KINDS: tuple[str, ...] = tuple(kind for kind, _ in BREAKDOWNS.values())
+# Names GitHub gives one family under two spellings: breakdown kind -> {spelling: family}.
+# IntelliJ is one of the JetBrains IDEs; "coding agent" was renamed "cloud agent".
+SAME_FAMILY: dict[str, dict[str, str]] = {
+    "ide": {"intellij": "jetbrains"},
+    "feature": {"cloud_agent": "coding_agent"},
+}
+# The user's AI adoption phase (GitHub's cohort over the trailing 28 days): field -> column.
+ADOPTION: dict[str, tuple[str, pl.DataType]] = {
+    "phase": ("adoption_phase", pl.String()),
+    "phase_number": ("adoption_phase_number", pl.Int64()),
+}
 # Each breakdown entry's counts kept: source key -> stored column.
 ENTRY_COUNTS: dict[str, str] = {
     "user_initiated_interaction_count": "interactions",
@@ -72,6 +83,7 @@ def flat_schema() -> dict[str, pl.DataType]:
         "enterprise_id": pl.String(),
         "organization_id": pl.String(),
         "ai_credits_used": pl.Float64(),
+        "ai_adoption_phase": pl.Struct({k: dtype for k, (_, dtype) in ADOPTION.items()}),
     }
     schema.update({k: pl.Int64() for k in COUNTS})
     schema.update({k: pl.Boolean() for keys in FLAGS.values() for k in keys})
@@ -101,6 +113,7 @@ def day_columns() -> dict[str, pl.DataType]:
     columns.update({c: pl.Int64() for c in COUNTS.values()})
     columns.update({c: pl.Boolean() for c in FLAGS})
     columns["credits"] = pl.Float64()
+    columns.update({name: dtype for name, dtype in ADOPTION.values()})
     return columns
 
 

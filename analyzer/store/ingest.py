@@ -24,8 +24,9 @@ from analyzer.store.seen import SeenFiles
 if TYPE_CHECKING:
     import polars as pl
 
+    from analyzer.reading.interface import ParsedFile
     from analyzer.reading.reader import ParsedReport
-    from analyzer.reading.usage_metrics import ParsedUsage
+    from analyzer.store.ingest_ahead import Parse
     from analyzer.store.usage_writer import UsageWriter
 
 
@@ -117,22 +118,14 @@ def ingest_files(
     `now` is the caller's clock: a snapshot time more than a day after it is refused (without
     it, no time counts as being in the future).
     """
-    from analyzer.reading.billing import billing_kind
+    from analyzer.reading.dispatch import ReadHints, read_file
     from analyzer.reading.limits import MAX_FILE_BYTES
-    from analyzer.reading.reader import ReadHints, read_report
-    from analyzer.reading.usage_metrics import read_usage
 
-    def parse(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
-        return read_usage(path.name, data, sha256, kind, scope)
-
-    def parse_seats(
-        path: Path, before: os.stat_result, data: bytes, sha256: str
-    ) -> ParsedReport | None:
-        if billing_kind(data) is not None:
-            return None  # a billing file: its own reader takes it in turn
+    def parse(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedFile:
+        # The one call into reading: it recognises the file's family and never raises.
         mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
         hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
-        return read_report(path.name, data, hints, sha256)
+        return read_file(path.name, data, hints, sha256, path)
 
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
@@ -146,10 +139,8 @@ def ingest_files(
             return sha256 if sha256 in snapshots else None  # (a forgotten one is read)
 
         try:
-            for loaded in read_ahead(
-                files, MAX_FILE_BYTES, parse, known, parse_seats, stored_as_is
-            ):
-                outcome = _ingest_one(writer, usage, loaded, as_of, scope, now, on_stored)
+            for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known, stored_as_is):
+                outcome = _ingest_one(writer, usage, loaded, parse, on_stored)
                 outcomes.append(outcome)
                 _note_seen(seen, loaded, outcome)
                 if on_file:
@@ -207,15 +198,14 @@ def _ingest_one(
     writer: StoreWriter,
     usage_run: _UsageRun,
     loaded: Loaded,
-    as_of: datetime | None,
-    scope: str | None,
-    now: datetime | None,
+    parse: Parse,
     on_stored: OnStored | None = None,
 ) -> FileOutcome:
+    from analyzer.reading.dispatch import internal_error
+    from analyzer.reading.interface import BILLING, USAGE
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
-    from analyzer.reading.reader import ReadHints, read_report
-    from analyzer.store.billing import ingest_billing
+    from analyzer.store.billing import store_billing
 
     if loaded.unread and not writer.already_stored(loaded.sha256):
         loaded = load(loaded.path, MAX_FILE_BYTES)  # (cannot happen: a known file is stored)
@@ -230,30 +220,25 @@ def _ingest_one(
         return FileOutcome(path, "refused", "file-too-large", log.finish())
     if loaded.refused is not None or before is None:
         return FileOutcome(path, "refused", loaded.refused or "cannot read the file")
-    mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
     known = writer.already_stored(sha256)
     if known:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
-    hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
+    read = loaded.parsed or parse(path, before, data, sha256)
+    if not read.accepted:
+        codes = sorted({p.code for p in read.errors})
+        return FileOutcome(path, "refused", ", ".join(codes), read.problems)
     try:
-        # Billing files (usage, premium request, AI usage, licence reports): recognised by
-        # their header before the seat reader's size limits, kept by analyzer.store.billing.
-        billing = ingest_billing(writer.root, path, data, sha256)
-        if billing is not None:
+        if read.family == BILLING:  # kept by analyzer.store.billing
+            billing = store_billing(writer.root, read.detail, data)  # type: ignore[arg-type]
             if billing.status == "stored":
                 writer.note_stored()
-            return FileOutcome(path, billing.status, billing.message, billing.problems)
-        usage = _ingest_usage(usage_run, loaded, scope)
-        if usage is not None:
-            return usage
-        if isinstance(loaded.seats, Exception):
-            raise loaded.seats
-        parsed = loaded.seats or read_report(path.name, data, hints, sha256)
-    except Exception as exc:  # a reader bug: this file's refusal, never the run's end
+            problems = billing.problems + tuple(read.warnings)
+            return FileOutcome(path, billing.status, billing.message, problems)
+        if read.family == USAGE:
+            return _ingest_usage(usage_run, loaded, read)
+    except Exception as exc:  # a bug: this file's refusal, never the run's end
         return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
-    if not parsed.accepted:
-        codes = sorted({p.code for p in parsed.errors})
-        return FileOutcome(path, "refused", ", ".join(codes), parsed.problems)
+    parsed: ParsedReport = read.detail  # type: ignore[assignment]
     if on_stored is not None:
         on_stored.prepare(writer, parsed)
     stored = writer.add(parsed, data)
@@ -264,33 +249,16 @@ def _ingest_one(
     return FileOutcome(path, stored.status, stored.message, problems, stored.snapshot)
 
 
-def internal_error(name: str, exc: Exception) -> Problem:
-    """Return the refusal of a file whose reading failed unexpectedly (a bug to report)."""
-    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-    message = (
-        f"reading this file failed unexpectedly ({what}); the file was not stored and the "
-        "run went on; please report this to the copilot-seats maintainers with the file"
-    )
-    return Problem(name, 0, "", "internal-error", message)
-
-
-def _ingest_usage(run: _UsageRun, loaded: Loaded, scope: str | None) -> FileOutcome | None:
-    """Add a usage-metrics report (which the seat reader refuses by name) to the run, else None.
-
-    The run commits it with the others (`_UsageRun.commit`).
-    """
-    from analyzer.reading.usage_metrics import usage_kind
+def _ingest_usage(run: _UsageRun, loaded: Loaded, read: ParsedFile) -> FileOutcome:
+    """Add an accepted usage-metrics report to the run, which commits it with the others."""
+    from analyzer.reading.usage_metrics import ParsedUsage
     from analyzer.store.usage_writer import Source, read_and_add
 
-    path, data, ahead = loaded.path, loaded.data, loaded.usage
-    if isinstance(ahead, Exception):
-        raise ahead  # the reader failed in the worker: the file's internal-error
-    kind = ahead.kind if ahead is not None else usage_kind(data)
-    if kind is None:
-        return None
-    assert loaded.before is not None
+    path, data, parsed = loaded.path, loaded.data, read.detail
+    assert loaded.before is not None and isinstance(parsed, ParsedUsage)
     source = Source(path, loaded.before)
-    done = read_and_add(run.writer, path.name, data, loaded.sha256, kind, scope, source, ahead)
+    sha256, scope = loaded.sha256, parsed.scope
+    done = read_and_add(run.writer, path.name, data, sha256, read.kind, scope, source, parsed)
     return FileOutcome(path, done.status, done.message, done.problems)
 
 

@@ -1,9 +1,9 @@
-"""Read the next input file while the current one is stored: bytes, sha256, usage parse.
+"""Read the next input file while the current one is stored: bytes, sha256, its parse.
 
-Reading a file's bytes, hashing them and parsing a usage-metrics report all release the
-GIL, so a worker thread does them one file ahead of the storing thread, which meanwhile
-copies the original and writes the Parquet parts. Only the reading is moved: what is stored,
-and in which order, is decided by the storing thread exactly as without it. A file whose
+Reading a file's bytes, hashing them and parsing them (mostly in polars) release the GIL,
+so a worker thread does them one file ahead of the storing thread, which meanwhile copies the
+original and writes the Parquet parts. Only the reading is moved: what is stored, and in
+which order, is decided by the storing thread exactly as without it. A file whose
 bytes are already stored is not parsed ahead; a file over AHEAD_MAX_BYTES is read only when
 its turn comes, so two large files are never held at once.
 """
@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from analyzer.reading.reader import ParsedReport
-    from analyzer.reading.usage_metrics import ParsedUsage
+    from analyzer.reading.interface import ParsedFile
 
 AHEAD_MAX_BYTES = 256 << 20  # larger files are read in turn, not ahead
 
@@ -34,15 +33,13 @@ class Loaded:
     data: bytes = b""
     sha256: str = ""
     refused: str | None = None  # TOO_LARGE, or why the file could not be read
-    usage: ParsedUsage | Exception | None = None  # parsed ahead (an exception is a bug)
-    seats: ParsedReport | Exception | None = None  # a seat report parsed ahead
+    parsed: ParsedFile | None = None  # read ahead (analyzer.reading.dispatch.read_file)
     unread: bool = False  # a file known stored as it is (analyzer.store.seen): not read
 
 
 TOO_LARGE = "file-too-large"
-Parse = Callable[[Path, str, bytes, str], "ParsedUsage"]
-# Parses a seat report: (path, its status before reading, bytes, sha256) -> the parse.
-ParseSeats = Callable[[Path, os.stat_result, bytes, str], "ParsedReport | None"]
+# Reads a file of any family: (path, its status before reading, bytes, sha256) -> the parse.
+Parse = Callable[[Path, os.stat_result, bytes, str], "ParsedFile"]
 # The sha256 of a file known to be stored as it is (path, its status), else None.
 Seen = Callable[[Path, os.stat_result], str | None]
 
@@ -51,14 +48,11 @@ def load(
     path: Path,
     max_bytes: int,
     parse: Parse | None = None,
-    parse_seats: ParseSeats | None = None,
     seen: Seen | None = None,
 ) -> Loaded:
-    """Read and hash one file; parse it too when a parser for its kind is given.
+    """Read and hash one file; read it too when `parse` is given (which never raises).
 
-    Usage metrics go to `parse`; anything else to `parse_seats` (the storing thread still
-    asks the billing reader first, and ignores a seat parse of a billing file). A file
-    `seen` knows is not read at all.
+    A file `seen` knows is not read at all.
     """
     try:
         before = path.stat()
@@ -73,22 +67,10 @@ def load(
     sha256 = hashlib.sha256(data).hexdigest()
     if parse is None:
         return Loaded(path, before, data, sha256)
-    from analyzer.reading.usage_metrics import usage_kind
-
-    kind = usage_kind(data)
-    if kind is None:
-        if parse_seats is None:
-            return Loaded(path, before, data, sha256)
-        try:
-            seats: ParsedReport | Exception | None = parse_seats(path, before, data, sha256)
-        except Exception as exc:  # raised again where the file is stored: its refusal
-            seats = exc
-        return Loaded(path, before, data, sha256, seats=seats)
     try:
-        parsed: ParsedUsage | Exception = parse(path, kind, data, sha256)
-    except Exception as exc:  # raised again where the file is stored: its refusal
-        parsed = exc
-    return Loaded(path, before, data, sha256, usage=parsed)
+        return Loaded(path, before, data, sha256, parsed=parse(path, before, data, sha256))
+    except _Known:  # stored before the run: read only if its turn says so
+        return Loaded(path, before, data, sha256)
 
 
 def read_ahead(
@@ -96,35 +78,21 @@ def read_ahead(
     max_bytes: int,
     parse: Parse,
     known: set[str],
-    parse_seats: ParseSeats | None = None,
     seen: Seen | None = None,
 ) -> Iterator[Loaded]:
     """Yield each file loaded, in order, while a worker reads the next one.
 
-    The worker also parses a usage-metrics file (`parse(path, kind, data, sha256)`) unless
-    its sha256 is in `known`, the files stored before the run began. A file `seen` knows
-    is not read.
+    The worker also reads the file (`parse(path, before, data, sha256)`) unless its sha256
+    is in `known`, the files stored before the run began. A file `seen` knows is not read.
     """
 
-    def ahead(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
+    def ahead(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedFile:
         if sha256 in known:
             raise _Known
-        return parse(path, kind, data, sha256)
-
-    def seats_ahead(
-        path: Path, before: os.stat_result, data: bytes, sha256: str
-    ) -> ParsedReport | None:
-        if sha256 in known or parse_seats is None:
-            raise _Known
-        return parse_seats(path, before, data, sha256)
+        return parse(path, before, data, sha256)
 
     def task(path: Path) -> Loaded:
-        loaded = load(path, max_bytes, ahead, seats_ahead, seen)
-        if isinstance(loaded.seats, _Known):
-            return Loaded(loaded.path, loaded.before, loaded.data, loaded.sha256)
-        if isinstance(loaded.usage, _Known):
-            return Loaded(loaded.path, loaded.before, loaded.data, loaded.sha256)
-        return loaded
+        return load(path, max_bytes, ahead, seen)
 
     def small(path: Path) -> bool:
         try:

@@ -161,7 +161,13 @@ class UsageStore:
 
     def _scan(self, parts: list[UsagePart], table: str, schema: dict[str, Any]) -> pl.LazyFrame:
         frames = [
-            pl.scan_parquet(self.root / p.parquet[table])
+            # (columns added since a part was written read as null: unknown)
+            pl.scan_parquet(
+                self.root / p.parquet[table],
+                schema=schema,
+                missing_columns="insert",
+                extra_columns="ignore",
+            )
             .select(list(schema))
             .with_columns(pl.lit(p.last_day).alias("_rank"), pl.lit(p.sha256).alias("_sha"))
             for p in parts

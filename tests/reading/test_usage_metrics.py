@@ -6,11 +6,18 @@ import hashlib
 import json
 from datetime import date
 
-from analyzer.reading.reader import read_report
-from analyzer.reading.usage_metrics import AGGREGATE, USERS, read_usage, usage_kind
+from analyzer.reading.dispatch import read_file, recognise_file, sniff_file
+from analyzer.reading.interface import USAGE
+from analyzer.reading.usage_metrics import AGGREGATE, USERS, read_usage
 from tests.usage_fixture import LEGACY_METRICS, record
 
 D = date(2026, 10, 5)
+
+
+def usage_kind(data: bytes) -> str | None:
+    """Return the usage kind the reading entry point recognises, or None for another file."""
+    family, kind = recognise_file(sniff_file("x.json", data))
+    return kind if family is not None and family.family == USAGE else None
 
 
 def _read(text: str, name: str = "acme-users-1-day-2026-10-05.ndjson", scope: str | None = None):  # type: ignore[no-untyped-def]
@@ -102,7 +109,7 @@ def test_legacy_metrics_api_is_refused_by_name() -> None:
     """The retired Metrics API JSON is no usage-metrics report and the seat reader names it."""
     data = json.dumps(LEGACY_METRICS).encode()
     assert usage_kind(data) is None
-    parsed = read_report("metrics.json", data)
+    parsed = read_file("metrics.json", data)
     assert not parsed.accepted
     assert "retired Copilot Metrics API" in parsed.problems[0].message
 
