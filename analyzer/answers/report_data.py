@@ -125,6 +125,11 @@ def _alias(login: str) -> str:
     return "user-" + hashlib.sha256(login.encode("utf-8")).hexdigest()[:8]
 
 
+def login_alias(login: str) -> str:
+    """Return the stable short hash that stands for a login in pseudonymized output."""
+    return _alias(login)
+
+
 def _mask(frame: pl.DataFrame) -> pl.DataFrame:
     logins = [c for c in ("login", "display_login") if c in frame.columns]
     if not logins:

@@ -177,8 +177,8 @@ def csv_safe(value: Any) -> Any:
     return "'" + value if risky and not _NUMBER.fullmatch(value) else value
 
 
-def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Print rows as CSV to stdout, every cell made safe for a spreadsheet."""
+def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Return rows as CSV text, every cell made safe for a spreadsheet."""
     import csv
     import io
 
@@ -186,7 +186,12 @@ def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
-    sys.stdout.write(out.getvalue())
+    return out.getvalue()
+
+
+def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print rows as CSV to stdout, every cell made safe for a spreadsheet."""
+    sys.stdout.write(csv_text(rows, columns))
 
 
 def interactive() -> bool:
@@ -282,10 +287,11 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
-def month_option(help_text: str) -> Callable[[F], F]:
-    """Add `--month YYYY-MM`, checked before anything is read."""
+def month_option(help_text: str, *names: str) -> Callable[[F], F]:
+    """Add `--month YYYY-MM` (or the option `names` give), checked before anything is read."""
 
     def add(func: F) -> F:
-        return click.option("--month", callback=_month, default=None, help=help_text)(func)
+        decls = names or ("--month",)
+        return click.option(*decls, callback=_month, default=None, help=help_text)(func)
 
     return add
