@@ -62,6 +62,8 @@ def export(
 
     if month is not None and (first is not None or last is not None):
         raise click.UsageError("choose --month or --from/--to")
+    if (first is None) != (last is None):
+        raise click.UsageError("give both --from and --to")
     data = build_focus_export(
         Store(store_dir), scope, (month, first, last), settings, anonymous=pseudonymize
     )
