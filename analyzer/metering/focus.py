@@ -78,7 +78,7 @@ FOCUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("x_Team", "String", "the user's team in the seat history (the bill's people table)"),
     ("x_CostCenter", "String", "GitHub's cost centre on the row, else the user's"),
     ("x_Plan", "String", "business or enterprise: the seat SKU's, else the user's plan"),
-    ("x_SeatState", "String", "active, stale, never_active, new, or empty: not seated"),
+    ("x_SeatState", "String", "the state in the month's last snapshot; empty: not in it"),
     ("x_Model", "String", "usage: the model GitHub names; empty for a seat"),
     ("x_DaysBilled", "Integer", "a seat: days in the charge period; empty for usage"),
     ("x_Source", "String", "the GitHub file the row comes from"),
@@ -185,7 +185,7 @@ def _describe_seat() -> pl.Expr:
     return pl.format(
         "GitHub Copilot {} seat at {} {} per {}, {} of {} days",
         plan.str.to_titlecase(),
-        pl.col("price").round(2),
+        pl.col("price").cast(pl.Decimal(18, 2)).cast(pl.String),
         pl.col("_currency"),
         pl.col("unit_type").str.strip_suffix("s"),
         pl.col("days"),

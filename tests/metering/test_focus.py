@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
 
@@ -165,3 +166,10 @@ def test_the_sum_of_billed_cost_is_the_sum_of_net_amounts() -> None:
     assert abs(rows["BilledCost"].sum() - expected) < 1e-9
     end = (date(2026, 10, 31) + timedelta(days=1)).isoformat()
     assert rows["ChargePeriodEnd"].max() == f"{end}T00:00:00Z"
+
+
+def test_the_docs_name_every_column() -> None:
+    """docs/focus.md's column table lists every column the export writes, in order."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "focus.md").read_text()
+    listed = [line.split("`")[1] for line in text.splitlines() if line.startswith("| `")]
+    assert listed == list(COLUMN_NAMES)
