@@ -79,3 +79,24 @@ def test_duckdb_reads_the_manifest_and_the_bill(store: Path) -> None:
     args = ["bill", "--store", str(store), "--scope", "octo-demo", "--month", "2026-10", "--json"]
     bill = json.loads(CliRunner().invoke(main, args).stdout)
     assert total is not None and float(total[0]) == bill["total_billed"]
+
+
+def test_the_schema_page_names_every_column_the_store_writes(store: Path) -> None:
+    """docs/store-schema.md names every column of every Parquet file of the demo store."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "store-schema.md").read_text()
+    files = [p for p in store.rglob("*.parquet") if "originals" not in p.parts]
+    assert {p.relative_to(store).parts[0] for p in files} == {
+        "snapshots",
+        "billing",
+        "usage",
+        "derived",
+    }
+    for path in files:
+        columns = (
+            duckdb.connect()
+            .execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)})
+            .fetchall()
+        )
+        for name, *_ in columns:
+            shown = "surface_<surface>" if name.startswith("surface_") else name
+            assert f"`{shown}`" in doc, (path.relative_to(store), name)
