@@ -100,3 +100,19 @@ def test_the_schema_page_names_every_column_the_store_writes(store: Path) -> Non
         for name, *_ in columns:
             shown = "surface_<surface>" if name.startswith("surface_") else name
             assert f"`{shown}`" in doc, (path.relative_to(store), name)
+
+
+@pytest.mark.parametrize("scope", ["octo-demo", "globex-ent"])
+def test_the_reclaim_query_of_the_scale_page_is_reclaim(
+    store: Path, scope: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/scale.md's SQL finds exactly `reclaim --json`'s candidates and savings."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scale.md").read_text()
+    sql = doc.split("```sql\n")[1].split("```")[0].replace("'octo-demo'", f"'{scope}'")
+    monkeypatch.chdir(store.parent)  # the query reads copilot-history/...
+    rows = duckdb.connect().execute(sql).fetchall()
+    args = ["reclaim", "--store", str(store), "--scope", scope, "--json"]
+    reclaim = json.loads(CliRunner().invoke(main, args).stdout)
+    assert sorted(r[0] for r in rows) == sorted(c["login"].lower() for c in reclaim["candidates"])
+    assert sum(r[-1] for r in rows) == reclaim["potential_monthly_savings"]
+    assert len(rows) == {"octo-demo": 84, "globex-ent": 26}[scope]
