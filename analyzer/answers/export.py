@@ -24,6 +24,7 @@ from analyzer.answers.scope import scope_snapshots
 from analyzer.billing_schema import COPILOT_PRODUCT, KIND_LABELS, SEAT_SKUS
 from analyzer.errors import SelectionError
 from analyzer.metering.focus import (
+    BILLING_CURRENCY,
     COLUMN_NAMES,
     MONEY_COLUMNS,
     QUANTITY_COLUMNS,
@@ -160,14 +161,14 @@ def _month_rows(
         seat_periods(charges_of(copilot.filter(is_seat))),
         usage_days(other),
         bill.people,
-        FocusContext(scope, first, end.date(), settings.currency),
+        FocusContext(scope, first, end.date(), BILLING_CURRENCY),
         {"seat": _label(usage_files), "usage": source},
     )
     billed = float(rows["BilledCost"].sum()) if rows.height else 0.0
     if abs(billed - bill.total_billed) >= CENT:
         raise SelectionError(
-            f"the FOCUS rows of {scope} {month} sum to {billed:,.2f} {bill.currency}, the bill "
-            f"to {bill.total_billed:,.2f}: not written (a bug; please report it)"
+            f"the FOCUS rows of {scope} {month} sum to {billed:,.2f}, the bill to "
+            f"{bill.total_billed:,.2f}: not written (a bug; please report it)"
         )
     return rows, ExportMonth(month, rows.height, billed, bill.total_billed, source, note)
 
@@ -209,7 +210,7 @@ def build_focus_export(
     rows = pl.concat(frames, how="vertical_relaxed").select(COLUMN_NAMES)
     if anonymous:
         rows = pseudonymize_rows(rows)
-    return FocusExport(scope, settings.currency, tuple(done), rows, anonymous)
+    return FocusExport(scope, BILLING_CURRENCY, tuple(done), rows, anonymous)
 
 
 def _decimal(value: float | None) -> str | None:

@@ -26,6 +26,8 @@ PROVIDER = "GitHub"
 SERVICE_NAME = "GitHub Copilot"
 SERVICE_CATEGORY = "Developer Tools"
 SEAT_RESOURCE_TYPE = "Copilot seat"
+# GitHub's billing files state every amount in USD, whatever currency the settings display.
+BILLING_CURRENCY = "USD"
 
 # The FOCUS 1.0 columns the export writes, in the spec's alphabetical order, then ours:
 # (column, FOCUS data type, what it holds here). docs/focus.md renders this table.
@@ -34,7 +36,7 @@ FOCUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("BilledCost", "Decimal", "GitHub's net amount: what the invoice charges"),
     ("BillingAccountId", "String", "the org or enterprise the export is for (--scope)"),
     ("BillingAccountName", "String", "the same slug"),
-    ("BillingCurrency", "String", "the currency of GitHub's amounts (USD)"),
+    ("BillingCurrency", "String", "USD: GitHub's billing files are in US dollars"),
     ("BillingPeriodEnd", "DateTime", "first instant of the next month, UTC (exclusive)"),
     ("BillingPeriodStart", "DateTime", "first instant of the month, UTC"),
     ("ChargeCategory", "String", "Purchase (a seat) or Usage (AI credits, premium requests)"),
