@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars as pl
@@ -73,7 +73,7 @@ class Problem:
         return f"{where}: {self.message} [{self.code}]"
 
 
-def constant(value: object, length: int, dtype: PolarsDataType) -> pl.Series:
+def constant(value: Any, length: int, dtype: PolarsDataType) -> pl.Series:
     """Return a column of `length` copies of one value (built natively, not from a list)."""
     import polars as pl
 

@@ -149,6 +149,11 @@ def _pattern_alias(pattern: str) -> str:
     return "pattern-" + hashlib.sha256(pattern.encode("utf-8")).hexdigest()[:8]
 
 
+def login_alias(login: str) -> str:
+    """Return the stable short hash that stands for a login in pseudonymized output."""
+    return _alias(login)
+
+
 def _mask(frame: pl.DataFrame) -> pl.DataFrame:
     logins = [c for c in ("login", "display_login") if c in frame.columns]
     if not logins:

@@ -31,6 +31,7 @@ COMMAND_MODULES = {
     "usage": "analyzer.cli.usage",
     "bill": "analyzer.cli.bill",
     "billing-files": "analyzer.cli.bill",
+    "export": "analyzer.cli.export",
 }
 
 

@@ -200,11 +200,16 @@ def csv_field(value: Any) -> str:
     return text
 
 
-def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Print rows as CSV to stdout, every cell made safe for a spreadsheet."""
+def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Return rows as CSV text, every cell made safe for a spreadsheet."""
     lines = [",".join(csv_field(c) for c in columns)]
     lines.extend(",".join(csv_field(row.get(c)) for c in columns) for row in rows)
-    sys.stdout.write("".join(line + "\n" for line in lines))
+    return "".join(line + "\n" for line in lines)
+
+
+def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print rows as CSV to stdout, every cell made safe for a spreadsheet."""
+    sys.stdout.write(csv_text(rows, columns))
 
 
 def interactive() -> bool:
@@ -302,10 +307,11 @@ def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return value
 
 
-def month_option(help_text: str) -> Callable[[F], F]:
-    """Add `--month YYYY-MM`, checked before anything is read."""
+def month_option(help_text: str, *names: str) -> Callable[[F], F]:
+    """Add `--month YYYY-MM` (or the option `names` give), checked before anything is read."""
 
     def add(func: F) -> F:
-        return click.option("--month", callback=_month, default=None, help=help_text)(func)
+        decls = names or ("--month",)
+        return click.option(*decls, callback=_month, default=None, help=help_text)(func)
 
     return add
