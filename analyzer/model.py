@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analyzer.times import iso
 
@@ -380,6 +380,8 @@ class ReportData:
     bill: BillData | None = None  # the month's bill, when the store holds billing files
     engagement: EngagementData | None = None  # usage metrics, when the store holds them
     billing_months: tuple[str, ...] = ()  # months with billing rows of the scope (the hint)
+    # The `status --json` object of `current`: the page embeds it (docs/figures.md).
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

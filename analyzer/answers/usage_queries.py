@@ -205,6 +205,41 @@ def _resummarize(summary: SnapshotSummary, seats: pl.DataFrame) -> SnapshotSumma
     )
 
 
+@dataclass(frozen=True)
+class UsageEvidence:
+    """The usage records' days of use per seat over the window that describes a snapshot."""
+
+    window: Window
+    covered: set[date]  # every day a stored usage file covers
+    usage_days: pl.DataFrame  # login, usage_days: days with a record in the window
+
+
+def usage_evidence(
+    usage: UsageStore,
+    scope: str,
+    day: date,
+    logins: pl.Series,
+    covered: set[date] | None = None,
+) -> UsageEvidence | str | None:
+    """Return the usage evidence for a snapshot taken on `day` with these seat logins.
+
+    None when the scope has no usage data; the reason (a note) when its data ends more than
+    STALE_USAGE_DAYS before `day`. This is the one rule every surface follows. `covered`
+    (the scope's covered days) spares reading them again.
+    """
+    if covered is None:
+        if not usage.scope_parts(scope):
+            return None
+        covered = usage.coverage(scope)
+    window = window_ending(covered, day)
+    if window is None or (day - window.end).days > STALE_USAGE_DAYS:
+        ends = max(covered).isoformat() if covered else "-"
+        return f"usage data (to {ends}) does not reach this snapshot's last {STALE_USAGE_DAYS} days"
+    aliases = usage.logins(scope, window.end)
+    days = usage.days(scope, window.start, window.end)
+    return UsageEvidence(window, covered, window_days_for(days, logins, aliases))
+
+
 def engagement_at(
     store: Store,
     timeline: Timeline,
@@ -213,23 +248,17 @@ def engagement_at(
     seats: pl.DataFrame | None = None,
 ) -> Engagement | None:
     """Return the usage evidence for snapshot k, or None when the scope has no usage data."""
-    usage = usage_store(store)
     scope = timeline.snapshots[k].scope
+    usage = usage_store(store)
     if not usage.scope_parts(scope):
         return None
     seats = seat_table(timeline, k, None) if seats is None else seats
-    day = timeline.snapshots[k].as_of.date()
-    covered = usage.coverage(scope)
-    window = window_ending(covered, day)
-    if window is None or (day - window.end).days > STALE_USAGE_DAYS:
-        ends = max(covered).isoformat() if covered else "-"
-        note = f"usage data (to {ends}) does not reach this snapshot's last {STALE_USAGE_DAYS} days"
-        return Engagement(None, note, None, summary, seats, (), 0, 0.0, 0)
-    aliases = usage.logins(scope, window.end)
-    days = usage.days(scope, window.start, window.end)
-    usage_days = window_days_for(days, seats["login"], aliases)
+    evidence = usage_evidence(usage, scope, timeline.snapshots[k].as_of.date(), seats["login"])
+    if not isinstance(evidence, UsageEvidence):
+        return Engagement(None, str(evidence), None, summary, seats, (), 0, 0.0, 0)
+    window, usage_days = evidence.window, evidence.usage_days
     sharpened = sharpen_reclaim(seats, usage_days)
-    coverage = month_coverage(window.end.strftime("%Y-%m"), covered)
+    coverage = month_coverage(window.end.strftime("%Y-%m"), evidence.covered)
     findings = usage_findings(seats, usage_days, window, coverage)
     tiered = sharpened.with_columns(
         tier_expr(pl.when(pl.lit(window.complete)).then(pl.col("usage_days"))).alias("tier")
@@ -310,6 +339,51 @@ def history_engagement(store: Store, timeline: Timeline) -> pl.DataFrame | None:
     return pl.DataFrame(
         rows,
         schema={"as_of": pl.Datetime("us", "UTC"), **{f"tier_{t}": pl.Int64 for t in TIERS}},
+    )
+
+
+def sharpened_history(store: Store, timeline: Timeline, table: pl.DataFrame) -> pl.DataFrame:
+    """Return the history table with each snapshot's reclaim candidates sharpened by usage.
+
+    The same rule as `status` and `reclaim` (`usage_evidence`, `sharpen_reclaim`): a
+    candidate with days of use in its snapshot's window is not a reclaim candidate. Kept
+    history rows hold the seat history's figures only, so usage files ingested later are
+    always taken into account here.
+    """
+    usage = usage_store(store)
+    if not usage.scope_parts(timeline.scope):
+        return table
+    covered = usage.coverage(timeline.scope)
+    plans = list(timeline.settings.prices)
+    moved: dict[str, list[object]] = {"as_of": [], "_moved": []}
+    moved.update({f"_moved_{plan}": [] for plan in plans})
+    for k, info in enumerate(timeline.snapshots):
+        window = window_ending(covered, info.as_of.date())
+        if window is None or (info.as_of.date() - window.end).days > STALE_USAGE_DAYS:
+            continue  # usage_evidence would find none: skip reading the snapshot's seats
+        seats = next(timeline.each([k]))[1].select("login", "reclaim", "check_first", "plan")
+        evidence = usage_evidence(usage, timeline.scope, info.as_of.date(), seats["login"], covered)
+        if not isinstance(evidence, UsageEvidence):
+            continue
+        gone = sharpen_reclaim(seats, evidence.usage_days).filter("check_first_usage")
+        moved["as_of"].append(info.as_of)
+        moved["_moved"].append(gone.height)
+        for plan in plans:
+            moved[f"_moved_{plan}"].append(int((gone["plan"] == plan).sum()))
+    if not moved["as_of"]:
+        return table
+    schema: dict[str, pl.DataType] = {"as_of": pl.Datetime("us", "UTC")}
+    schema.update({key: pl.Int64() for key in moved if key != "as_of"})
+    counts = pl.DataFrame(moved, schema=schema)
+    columns = {"reclaim_candidates": "_moved", **{f"reclaim_{p}": f"_moved_{p}" for p in plans}}
+    return (
+        table.join(counts, on="as_of", how="left")
+        .with_columns(
+            (pl.col(column) - pl.col(by).fill_null(0)).cast(pl.Int64).alias(column)
+            for column, by in columns.items()
+            if column in table.columns
+        )
+        .drop(counts.columns[1:])
     )
 
 

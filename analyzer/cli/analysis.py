@@ -28,7 +28,7 @@ from analyzer.cli.options import (
 from analyzer.times import DISPLAY_FORMAT, iso
 
 if TYPE_CHECKING:
-    from analyzer.answers.queries import Status
+    from analyzer.answers.figures import SnapshotFigures as Status
     from analyzer.model import Settings
 
 
@@ -53,13 +53,8 @@ def status(
 
     Example: copilot-seats status --scope octo-demo
     """
-    from analyzer.answers.queries import (
-        STATUS_CSV_COLUMNS,
-        get_status,
-        get_statuses,
-        status_json,
-        status_row,
-    )
+    from analyzer.answers.figures import STATUS_CSV_COLUMNS, status_json, status_row
+    from analyzer.answers.queries import get_status, get_statuses
     from analyzer.answers.scope import scope_names
 
     fmt = one_format("json" if as_json else None, "csv" if as_csv else None)

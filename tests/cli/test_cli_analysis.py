@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from analyzer.answers.figures import status_json
 from analyzer.answers.queries import (
     api_bodies,
     diff_json,
@@ -18,7 +19,6 @@ from analyzer.answers.queries import (
     get_reclaim,
     get_status,
     reclaim_json,
-    status_json,
 )
 from analyzer.cli import analysis as cli_analysis
 from analyzer.cli import main
