@@ -13,13 +13,13 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.answers.history import stored_history
-from analyzer.answers.usage_queries import (
+from analyzer.answers.evidence import (
     Engagement,
     engagement_at,
     engagement_json,
     sharpened_history,
 )
+from analyzer.answers.history import stored_history
 from analyzer.model import STATES, Finding, FollowThrough, SnapshotInfo, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.timeline.build import Timeline

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.answers.evidence import Engagement, engagement_json, with_history_engagement
 from analyzer.answers.figures import (
     SnapshotFigures,
     history_of,
@@ -24,7 +25,6 @@ from analyzer.answers.scope import (
     stored_timeline,
     timeline_until,
 )
-from analyzer.answers.usage_queries import Engagement, engagement_json, with_history_engagement
 from analyzer.errors import SelectionError
 from analyzer.model import FollowThrough, SeatDiff, Settings, SnapshotSummary
 from analyzer.store.folder import Store

@@ -11,6 +11,7 @@ import polars as pl
 
 from analyzer import __version__
 from analyzer.answers.bill_report import pseudonymize_bill, report_bill
+from analyzer.answers.evidence import report_engagement
 from analyzer.answers.figures import (
     history_of,
     previous_figures,
@@ -20,7 +21,6 @@ from analyzer.answers.figures import (
 )
 from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
-from analyzer.answers.usage_queries import report_engagement
 from analyzer.model import LAST_MONTH_DAYS, Finding, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
 from analyzer.timeline.diff import diff_snapshots

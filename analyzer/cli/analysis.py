@@ -127,7 +127,7 @@ def _print_status(result: Status) -> None:
             "To backfill, ingest older seat-report downloads, or a saved API seat list "
             "with --as-of TIME."
         )
-    from analyzer.answers.usage_queries import engagement_lines
+    from analyzer.answers.evidence import engagement_lines
 
     for line in engagement_lines(result.engagement, s.currency):
         echo_line(line)
