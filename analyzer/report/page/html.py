@@ -253,6 +253,9 @@ def render_html(data: ReportData) -> str:
             page_js=Markup(page_js),
             figures_id=FIGURES_ID,
             figures_json=figures_json(data),
+            moved_to_check_first=(data.figures.get("engagement") or {}).get(
+                "moved_to_check_first", 0
+            ),
         )
     )
 
