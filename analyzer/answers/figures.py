@@ -92,7 +92,8 @@ def previous_figures(
     """Return snapshot k_prev's figures and what became of its reclaim candidates by `current`.
 
     Both snapshots' candidates follow the same rule (`snapshot_figures`), so last month's
-    count in the follow-through is the count `status --at` gives for that snapshot.
+    count in the follow-through is the count `status --at` gives for that snapshot. With
+    `now` None the previous snapshot's findings are not computed (no surface shows them).
     """
     if k_prev is None:
         return None, None

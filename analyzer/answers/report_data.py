@@ -27,9 +27,24 @@ from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.figures import activation, idle_buckets, surface_mix
 from analyzer.timeline.seats import breakdowns, seat_table
 
+SHARPENED = (
+    "reclaim, sharpened",
+    "with usage-metrics files in the store, a stale or never-active seat with days "
+    "active in the 28 days ending at the last covered day on or before the snapshot "
+    "(not used when they end more than 7 days before it) is moved from the reclaim "
+    "candidates to check first; every figure, list and cost here counts it there",
+)
 
-def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """Return every definition and assumption behind the figures, for the report footer."""
+
+def definitions(settings: Settings, *, usage: bool = False) -> tuple[tuple[str, str], ...]:
+    """Return every definition and assumption behind the figures, for the report footer.
+
+    With `usage` (the scope has usage-metrics data), how it sharpens reclaim too.
+    """
+    return _definitions(settings) + ((SHARPENED,) if usage else ())
+
+
+def _definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
     prices = ", ".join(
         f"{plan} {price:g} {settings.currency}" for plan, price in sorted(settings.prices.items())
     )
@@ -92,13 +107,6 @@ def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
             "recently; listed apart from the reclaim candidates (signed in, no activity "
             "reported: Copilot telemetry may be off; ask before removing) and never in the "
             "remove-seats API body",
-        ),
-        (
-            "reclaim, sharpened",
-            "with usage-metrics files in the store, a stale or never-active seat with days "
-            "active in the 28 days ending at the last covered day on or before the snapshot "
-            "(not used when they end more than 7 days before it) is moved from the reclaim "
-            "candidates to check first; every figure, list and cost here counts it there",
         ),
         ("idle days", "whole days between known activity and the snapshot time"),
         (
@@ -210,7 +218,7 @@ def build_report_data(
     figures = snapshot_figures(store, timeline, k, now, seat_table(timeline, k, people))
     seats = figures.seats if figures.seats is not None else seat_table(timeline, k, people)
     reclaim, check_first = seat_lists(figures)
-    previous, follow = previous_figures(store, timeline, k_prev, figures, now)
+    previous, follow = previous_figures(store, timeline, k_prev, figures, None)
     bill, billing_months = report_bill(store, scope, infos, month_of(infos[k]), settings)
     data = ReportData(
         scope=scope,
@@ -234,7 +242,7 @@ def build_report_data(
         breakdowns=breakdowns(seats, people is not None),
         findings=figures.findings,
         sources=tuple(infos[: k + 1]),
-        definitions=definitions(settings),
+        definitions=definitions(settings, usage=figures.engagement is not None),
         engagement=report_engagement(store, timeline, k, seats),
         bill=bill,
         billing_months=billing_months,
