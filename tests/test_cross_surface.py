@@ -253,3 +253,21 @@ def test_engagement_tiers_agree_with_history(surfaces: Surfaces, scope: str) -> 
         return
     tiers = {t: last[f"tier_{t}"] for t in ("daily", "weekly", "occasional", "none")}
     assert engagement["tiers"] == (None if tiers["daily"] is None else tiers)
+
+
+def test_the_page_engagement_section_shows_status_tiers_and_light_use(surfaces: Surfaces) -> None:
+    """The report's engagement figures (page and workbook sections) are status's."""
+    from analyzer.answers.report_data import build_report_data
+    from analyzer.model import Settings
+    from analyzer.store.folder import Store
+
+    status = surfaces.status["octo-demo"]
+    data = build_report_data(Store(surfaces.store), "octo-demo", None, Settings(), NOW)
+    assert data.engagement is not None and status["engagement"] is not None
+    assert data.engagement.current_tiers == status["engagement"]["tiers"]
+    assert data.engagement.light_use.height == status["engagement"]["light_use"]
+    assert (
+        round(data.engagement.light_use_monthly_cost, 2)
+        == (status["engagement"]["light_use_monthly_cost"])
+    )
+    assert data.figures == status

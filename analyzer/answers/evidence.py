@@ -16,6 +16,8 @@ import polars as pl
 
 from analyzer.answers.usage_engagement import (
     build_engagement,
+    light_use,
+    seat_figures,
     stale_note,
     tiers_over_time,
     window_for,
@@ -27,7 +29,6 @@ from analyzer.metering.usage import (
     month_coverage,
     sharpen_reclaim,
     tier_counts,
-    tier_expr,
     usage_findings,
     window_days_for,
 )
@@ -75,6 +76,8 @@ class UsageEvidence:
     window: Window
     covered: set[date]  # every day a stored usage file covers
     usage_days: pl.DataFrame  # login, usage_days: days with a record in the window
+    days: pl.DataFrame  # the window's user-day records
+    aliases: pl.DataFrame  # user_id, login, last_day: the logins each user had
 
 
 def usage_evidence(
@@ -99,7 +102,8 @@ def usage_evidence(
         return stale_note(covered)
     aliases = usage.logins(scope, window.end)
     days = usage.days(scope, window.start, window.end)
-    return UsageEvidence(window, covered, window_days_for(days, logins, aliases))
+    usage_days = window_days_for(days, logins, aliases)
+    return UsageEvidence(window, covered, usage_days, days, aliases)
 
 
 def engagement_at(
@@ -122,14 +126,13 @@ def engagement_at(
     sharpened = sharpen_reclaim(seats, usage_days)
     coverage = month_coverage(window.end.strftime("%Y-%m"), evidence.covered)
     findings = usage_findings(seats, usage_days, window, coverage)
-    tiered = sharpened.with_columns(
-        tier_expr(pl.when(pl.lit(window.complete)).then(pl.col("usage_days"))).alias("tier")
-    )
-    light = tiered.filter((pl.col("tier") == "occasional") & (pl.col("state") == "active"))
+    # The page's functions: the tiers and light use status prints are the page's.
+    figures = seat_figures(seats["login"], evidence.days, evidence.aliases, window.complete)
+    light = light_use(seats, figures)
     return Engagement(
         window,
         window.describe(),
-        tier_counts(tiered),
+        tier_counts(figures) if window.complete else None,
         _resummarize(summary, sharpened),
         sharpened,
         tuple(findings),
