@@ -119,7 +119,8 @@ def get_reclaim(
     """Return the reclaim candidates of the snapshot at or before `at`."""
     timeline, k = timeline_until(store, scope, settings, at)
     people = people_of(store, settings, timeline.scope, timeline.snapshots[k].as_of + MONTH)
-    figures = snapshot_figures(store, timeline, k, None, seat_table(timeline, k, people))
+    seats = seat_table(timeline, k, people)
+    figures = snapshot_figures(store, timeline, k, None, seats)
     candidates, check_first = seat_lists(figures)
     _, follow = previous_figures(store, timeline, k - 1 if k else None, figures, None)
     return Reclaim(
@@ -127,7 +128,7 @@ def get_reclaim(
         candidates,
         check_first,
         follow,
-        figures.seats if figures.seats is not None else candidates,
+        figures.seats if figures.seats is not None else seats,
         k == 0,
         figures.engagement,
     )

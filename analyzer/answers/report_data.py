@@ -215,8 +215,9 @@ def build_report_data(
     timeline = stored_timeline(store, infos, k, settings)
     history = history_of(store, timeline, infos)
     people = people_of(store, settings, scope, infos[k].as_of + MONTH)
-    figures = snapshot_figures(store, timeline, k, now, seat_table(timeline, k, people))
-    seats = figures.seats if figures.seats is not None else seat_table(timeline, k, people)
+    table = seat_table(timeline, k, people)
+    figures = snapshot_figures(store, timeline, k, now, table)
+    seats = figures.seats if figures.seats is not None else table
     reclaim, check_first = seat_lists(figures)
     previous, follow = previous_figures(store, timeline, k_prev, figures, None)
     bill, billing_months = report_bill(store, scope, infos, month_of(infos[k]), settings)
