@@ -271,3 +271,19 @@ def test_the_page_engagement_section_shows_status_tiers_and_light_use(surfaces: 
         == (status["engagement"]["light_use_monthly_cost"])
     )
     assert data.figures == status
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_the_remove_seats_bodies_name_exactly_the_candidates(
+    surfaces: Surfaces, scope: str
+) -> None:
+    """`reclaim --format api` removes the reclaim candidates, and no check-first seat."""
+    args = ["reclaim", "--scope", scope, "--format", "api", "--store", str(surfaces.store)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    bodies = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    named = {login for body in bodies for login in body["selected_usernames"]}
+    reclaim = surfaces.reclaim[scope]
+    assert named == {c["login"] for c in reclaim["candidates"]}
+    assert len(named) == surfaces.status[scope]["reclaim_candidates"]
+    assert not named & {c["login"] for c in reclaim["check_first"]}
