@@ -28,7 +28,7 @@ from analyzer.cli.options import (
 from analyzer.times import DISPLAY_FORMAT, iso
 
 if TYPE_CHECKING:
-    from analyzer.answers.figures import SnapshotFigures as Status
+    from analyzer.answers.figures import SnapshotFigures
     from analyzer.model import Settings
 
 
@@ -88,7 +88,7 @@ def status(
         )
 
 
-def _print_status(result: Status) -> None:
+def _print_status(result: SnapshotFigures) -> None:
     from analyzer.model import state_label  # not paid by --help
 
     s = result.summary
@@ -135,7 +135,7 @@ def _print_status(result: Status) -> None:
         echo_line(f"{finding.severity}: {finding.message} [{finding.code}]")
 
 
-def _print_scopes(results: list[Status]) -> None:
+def _print_scopes(results: list[SnapshotFigures]) -> None:
     from analyzer.model import state_label  # not paid by --help
 
     echo_line(
