@@ -53,8 +53,14 @@ SEAT_SKUS: dict[str, str] = {
 CREDIT_SKUS: tuple[str, ...] = ("copilot_ai_credit", "copilot_ai_credits")
 CREDIT_UNIT = "ai-credits"
 REQUEST_UNIT = "requests"
-# AI credits replaced premium requests on this day (UTC).
+# AI credits replaced premium requests on this day (UTC): the one spelling of that date.
 CREDITS_FROM = "2026-06-01"
+
+
+def in_credits_era(month: str) -> bool:
+    """Return whether a `YYYY-MM` month was billed in AI credits (else premium requests)."""
+    return f"{month}-01" >= CREDITS_FROM
+
 
 # (column, dtype, meaning). Money is USD; amounts are as GitHub wrote them.
 USAGE_COLUMNS: tuple[tuple[str, str, str], ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analyzer.times import iso
 
@@ -456,6 +456,8 @@ class ReportData:
     engagement: EngagementData | None = None  # usage metrics, when the store holds them
     billing_months: tuple[str, ...] = ()  # months with billing rows of the scope (the hint)
     backtest: Backtest | None = None  # reclaim thresholds replayed on the history
+    # The `status --json` object of `current`: the page embeds it (docs/figures.md).
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

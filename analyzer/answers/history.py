@@ -5,6 +5,10 @@ settings (thresholds, prices, exclusions) only. Rows are kept under `derived/` k
 fingerprint of those settings and checked against the carried state they came from (its
 checksum), so `history`, the page and the workbook read one small table, and only snapshots
 new since (or recomputed after an out-of-order ingest) are computed.
+
+Kept rows hold the seat history's figures only: the usage records' evidence (reclaim
+sharpened) is applied when they are read (`answers.figures.history_of`), so usage files
+ingested after a row was kept never leave a stale figure, and no fingerprint names them.
 """
 
 from __future__ import annotations

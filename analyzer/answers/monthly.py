@@ -12,7 +12,8 @@ from analyzer.answers.carried import CarryAlong, refresh_carried
 from analyzer.errors import AnalyzerError
 from analyzer.model import ReportData, Settings, SnapshotSummary
 from analyzer.store.folder import Store
-from analyzer.store.ingest import FileOutcome, collect_files, ingest_files
+from analyzer.store.ingest import FileOutcome as FileOutcome  # what the CLI prints
+from analyzer.store.ingest import collect_files, ingest_files
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.answers.history import stored_history
+from analyzer.answers.evidence import Engagement, engagement_json, with_history_engagement
+from analyzer.answers.figures import (
+    SnapshotFigures,
+    history_of,
+    previous_figures,
+    seat_lists,
+    snapshot_figures,
+)
 from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import (
     open_timeline,
@@ -18,135 +25,40 @@ from analyzer.answers.scope import (
     stored_timeline,
     timeline_until,
 )
-from analyzer.answers.usage_queries import (
-    Engagement,
-    engagement_at,
-    engagement_json,
-    with_history_engagement,
-)
 from analyzer.errors import SelectionError
-from analyzer.model import (
-    STATES,
-    Finding,
-    FollowThrough,
-    SeatDiff,
-    Settings,
-    SnapshotInfo,
-    SnapshotSummary,
-)
+from analyzer.model import FollowThrough, SeatDiff, Settings, SnapshotSummary
 from analyzer.store.folder import Store
-from analyzer.timeline.build import Timeline
 from analyzer.timeline.diff import diff_snapshots
-from analyzer.timeline.figures import summarize
-from analyzer.timeline.quality import find_issues
-from analyzer.timeline.seats import check_first_list, follow_through, reclaim_list, seat_table
+from analyzer.timeline.seats import seat_table
 from analyzer.times import iso
-
-
-@dataclass(frozen=True)
-class Status:
-    """The answer to `status`: a snapshot's figures and the data-quality findings."""
-
-    summary: SnapshotSummary
-    findings: tuple[Finding, ...]
-    snapshot: SnapshotInfo
-    first_snapshot: bool  # the scope's first: no history tells never-used from long idle
-    engagement: Engagement | None = None  # usage-metrics evidence, when the store has some
-
-
-def _status_at(store: Store, timeline: Timeline, k: int, now: datetime) -> Status:
-    summary, findings = summarize(timeline, k), find_issues(timeline, k, now)
-    engagement = engagement_at(store, timeline, k, summary)
-    if engagement is not None:  # reclaim sharpened by the usage records; their findings
-        summary, findings = engagement.summary, (*findings, *engagement.findings)
-    return Status(summary, findings, timeline.snapshots[k], k == 0, engagement)
 
 
 def get_status(
     store: Store, scope: str | None, settings: Settings, at: datetime | None, now: datetime
-) -> Status:
+) -> SnapshotFigures:
     """Return the status of the snapshot at or before `at`."""
     timeline, k = timeline_until(store, scope, settings, at)
-    return _status_at(store, timeline, k, now)
+    return snapshot_figures(store, timeline, k, now)
 
 
 def get_statuses(
     store: Store, settings: Settings, at: datetime | None, now: datetime
-) -> list[Status]:
+) -> list[SnapshotFigures]:
     """Return the status of every scope (sorted) at or before `at`.
 
     Scopes with no snapshot by then are left out; none at all is an error.
     """
-    found: list[Status] = []
+    found: list[SnapshotFigures] = []
     for scope in scope_names(store):
         _, infos = scope_snapshots(store, scope)
         if at is not None and infos[0].as_of > at:
             continue
         k = pick_snapshot(infos, at)
-        found.append(_status_at(store, stored_timeline(store, infos, k, settings), k, now))
+        timeline = stored_timeline(store, infos, k, settings)
+        found.append(snapshot_figures(store, timeline, k, now))
     if not found and at is not None:  # without --at every scope has its latest snapshot
         raise SelectionError(f"no scope of {store.root} has a snapshot at or before {iso(at)}")
     return found
-
-
-def status_json(status: Status) -> dict[str, Any]:
-    """Return the `status --json` object."""
-    s = status.summary
-    return {
-        "scope": s.scope,
-        "as_of": iso(s.as_of),
-        "first_snapshot": status.first_snapshot,
-        "seats": s.seats,
-        "states": {state: s.states[state] for state in STATES},
-        "pending_cancellation": s.pending_cancellation,
-        "reclaim_candidates": s.reclaim_candidates,
-        "monthly_cost": round(s.monthly_cost, 2),
-        "idle_monthly_cost": round(s.idle_monthly_cost, 2),
-        "reclaimable_monthly_cost": round(s.reclaimable_monthly_cost, 2),
-        "check_first": s.check_first,
-        "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
-        "seats_by_plan": s.seats_by_plan,
-        "currency": s.currency,
-        "stale_days": s.stale_days,
-        "grace_days": s.grace_days,
-        "source": status.snapshot.source_name,
-        "findings": [
-            {"code": f.code, "severity": f.severity, "message": f.message, "count": f.count}
-            for f in status.findings
-        ],
-        "engagement": engagement_json(status.engagement),
-    }
-
-
-# The columns of `status --csv`: one flat row per scope.
-STATUS_CSV_COLUMNS = [
-    "scope",
-    "as_of",
-    "first_snapshot",
-    "seats",
-    *STATES,
-    "pending_cancellation",
-    "reclaim_candidates",
-    "check_first",
-    "monthly_cost",
-    "idle_monthly_cost",
-    "reclaimable_monthly_cost",
-    "check_first_monthly_cost",
-    "currency",
-    "stale_days",
-    "grace_days",
-    "source",
-    "findings",
-]
-
-
-def status_row(status: Status) -> dict[str, Any]:
-    """Return one flat `status --csv` row: states spread out, findings as their codes."""
-    body = status_json(status)
-    states = body.pop("states")
-    body.pop("seats_by_plan")
-    findings = body.pop("findings")
-    return {**body, **states, "findings": " ".join(f["code"] for f in findings)}
 
 
 def get_diff(
@@ -208,22 +120,17 @@ def get_reclaim(
     timeline, k = timeline_until(store, scope, settings, at)
     people = people_of(store, settings, timeline.scope, timeline.snapshots[k].as_of + MONTH)
     seats = seat_table(timeline, k, people)
-    summary = summarize(timeline, k)
-    engagement = engagement_at(store, timeline, k, summary, seats)
-    check_first = check_first_list(seats)
-    if engagement is not None:  # candidates the usage records show at work: check first
-        summary, seats = engagement.summary, engagement.seats
-        check_first = check_first_list(seats).join(
-            seats.select("login", "usage_days"), on="login", how="left"
-        )
+    figures = snapshot_figures(store, timeline, k, None, seats)
+    candidates, check_first = seat_lists(figures)
+    _, follow = previous_figures(store, timeline, k - 1 if k else None, figures, None)
     return Reclaim(
-        summary,
-        reclaim_list(seats),
+        figures.summary,
+        candidates,
         check_first,
-        follow_through(timeline, k - 1 if k else None, k),
-        seats,
+        follow,
+        figures.seats if figures.seats is not None else seats,
         k == 0,
-        engagement,
+        figures.engagement,
     )
 
 
@@ -284,4 +191,4 @@ def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataF
     """Return one row per snapshot of the scope."""
     _, infos = scope_snapshots(store, scope)
     timeline = open_timeline(store, scope, settings)
-    return with_history_engagement(store, timeline, stored_history(store, timeline, infos))
+    return with_history_engagement(store, timeline, history_of(store, timeline, infos))

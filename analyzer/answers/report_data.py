@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from datetime import datetime
 
 import polars as pl
@@ -11,31 +12,41 @@ import polars as pl
 from analyzer import __version__
 from analyzer.answers.backtest import report_backtest
 from analyzer.answers.bill_report import pseudonymize_bill, report_bill
-from analyzer.answers.history import stored_history
+from analyzer.answers.evidence import report_engagement
+from analyzer.answers.figures import (
+    history_of,
+    previous_figures,
+    seat_lists,
+    snapshot_figures,
+    status_json,
+)
 from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
-from analyzer.answers.usage_queries import report_engagement
-from analyzer.model import LAST_MONTH_DAYS, ReportData, SeatDiff, Settings
+from analyzer.model import LAST_MONTH_DAYS, Finding, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
 from analyzer.timeline.diff import diff_snapshots
-from analyzer.timeline.figures import (
-    activation,
-    idle_buckets,
-    summarize,
-    surface_mix,
-)
-from analyzer.timeline.quality import FROZEN_DAYS, FROZEN_MIN_SEATS, find_issues
-from analyzer.timeline.seats import (
-    breakdowns,
-    check_first_list,
-    follow_through,
-    reclaim_list,
-    seat_table,
+from analyzer.timeline.figures import activation, idle_buckets, surface_mix
+from analyzer.timeline.quality import FROZEN_DAYS, FROZEN_MIN_SEATS
+from analyzer.timeline.seats import breakdowns, seat_table
+
+SHARPENED = (
+    "reclaim, sharpened",
+    "with usage-metrics files in the store, a stale or never-active seat with days "
+    "active in the 28 days ending at the last covered day on or before the snapshot "
+    "(not used when they end more than 7 days before it) is moved from the reclaim "
+    "candidates to check first; every figure, list and cost here counts it there",
 )
 
 
-def definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
-    """Return every definition and assumption behind the figures, for the report footer."""
+def definitions(settings: Settings, *, usage: bool = False) -> tuple[tuple[str, str], ...]:
+    """Return every definition and assumption behind the figures, for the report footer.
+
+    With `usage` (the scope has usage-metrics data), how it sharpens reclaim too.
+    """
+    return _definitions(settings) + ((SHARPENED,) if usage else ())
+
+
+def _definitions(settings: Settings) -> tuple[tuple[str, str], ...]:
     prices = ", ".join(
         f"{plan} {price:g} {settings.currency}" for plan, price in sorted(settings.prices.items())
     )
@@ -166,6 +177,19 @@ def _mask(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def _mask_findings(findings: tuple[Finding, ...], logins: set[str]) -> tuple[Finding, ...]:
+    """Return the findings with every login their messages name replaced by its alias."""
+
+    def alias(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return _alias(word.lower()) if word.lower() in logins else word
+
+    return tuple(dataclasses.replace(f, message=_WORD.sub(alias, f.message)) for f in findings)
+
+
 def pseudonymize(data: ReportData) -> ReportData:
     """Return the report with every login replaced by a stable short hash, names removed."""
     changes = data.changes
@@ -186,6 +210,12 @@ def pseudonymize(data: ReportData) -> ReportData:
             seats=_mask(engagement.seats),
             light_use=_mask(engagement.light_use),
         )
+    logins = set(data.seats["login"].to_list())
+    findings = _mask_findings(data.findings, logins)
+    figures = data.figures
+    if figures:
+        masked = _mask_findings(tuple(Finding(**f) for f in figures["findings"]), logins)
+        figures = {**figures, "findings": [dataclasses.asdict(f) for f in masked]}
     settings = dataclasses.replace(
         data.settings,
         exclude_logins=tuple(sorted(_alias(login) for login in data.settings.exclude_logins)),
@@ -194,6 +224,8 @@ def pseudonymize(data: ReportData) -> ReportData:
     return dataclasses.replace(
         data,
         settings=settings,
+        findings=findings,
+        figures=figures,
         engagement=engagement,
         seats=_mask(data.seats),
         reclaim=_mask(data.reclaim),
@@ -217,15 +249,21 @@ def build_report_data(
     scope, infos = scope_snapshots(store, scope)
     k, k_prev = pick_month(infos, month)
     timeline = stored_timeline(store, infos, k, settings)
-    history = stored_history(store, timeline, infos)
+    history = history_of(store, timeline, infos)
     people = people_of(store, settings, scope, infos[k].as_of + MONTH)
-    seats = seat_table(timeline, k, people)
+    table = seat_table(timeline, k, people)
+    figures = snapshot_figures(
+        store, timeline, k, now, table, later_stored=k < len(infos) - 1, month=month_of(infos[k])
+    )
+    seats = figures.seats if figures.seats is not None else table
+    reclaim, check_first = seat_lists(figures)
+    previous, follow = previous_figures(store, timeline, k_prev, figures, None)
     bill, billing_months = report_bill(store, scope, infos, month_of(infos[k]), settings)
     data = ReportData(
         scope=scope,
         month=month_of(infos[k]),
-        current=summarize(timeline, k),
-        previous=summarize(timeline, k_prev) if k_prev is not None else None,
+        current=figures.summary,
+        previous=previous.summary if previous is not None else None,
         current_snapshot=infos[k],
         previous_snapshot=infos[k_prev] if k_prev is not None else None,
         generated_at=now,
@@ -236,19 +274,18 @@ def build_report_data(
         idle_buckets=idle_buckets(timeline, k),
         activation=activation(timeline, k),
         seats=seats,
-        reclaim=reclaim_list(seats),
-        check_first=check_first_list(seats),
+        reclaim=reclaim,
+        check_first=check_first,
         changes=diff_snapshots(timeline, k_prev, k) if k_prev is not None else None,
-        follow_through=follow_through(timeline, k_prev, k),
+        follow_through=follow,
         breakdowns=breakdowns(seats, people is not None),
-        findings=find_issues(
-            timeline, k, now, later_stored=k < len(infos) - 1, month=month_of(infos[k])
-        ),
+        findings=figures.findings,
         sources=tuple(infos[: k + 1]),
-        definitions=definitions(settings),
+        definitions=definitions(settings, usage=figures.engagement is not None),
         engagement=report_engagement(store, timeline, k, seats),
         bill=bill,
         billing_months=billing_months,
+        figures=status_json(figures),
         backtest=report_backtest(timeline, k),
     )
     return pseudonymize(data) if anonymous else data

@@ -60,6 +60,15 @@ def window_for(covered: set[date], day: date) -> Window | None:
     return Window(start, end, missing)
 
 
+def stale_note(covered: set[date]) -> str:
+    """Say why a snapshot has no usage window: the usage data ends too long before it."""
+    ends = max(covered).isoformat() if covered else "-"
+    return (
+        f"usage data (to {ends}) does not reach the {STALE_USAGE_DAYS} days before "
+        "this snapshot: engagement unknown"
+    )
+
+
 def seat_figures(
     seats: pl.Series, days: pl.DataFrame, aliases: pl.DataFrame, complete: bool
 ) -> pl.DataFrame:
@@ -197,11 +206,7 @@ def build_engagement(
     tiers = tiers_over_time(usage, scope, times, logins, covered)
     empty_keys = pl.DataFrame(schema=_KEY_SCHEMA)
     if window is None:
-        ends = max(covered).isoformat() if covered else "-"
-        note = (
-            f"usage data (to {ends}) does not reach the {STALE_USAGE_DAYS} days before "
-            "this snapshot: engagement unknown"
-        )
+        note = stale_note(covered)
         figures = seats.select("login").with_columns(
             *[pl.lit(None, dtype).alias(name) for name, dtype in SEAT_FIGURES.items()]
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,31 +9,22 @@ from typing import Any
 import polars as pl
 
 from analyzer.answers.scope import scope_snapshots, stored_timeline
-from analyzer.answers.usage_engagement import build_engagement
+from analyzer.answers.usage_engagement import STALE_USAGE_DAYS
 from analyzer.errors import SelectionError
 from analyzer.metering.usage import (
-    TIERS,
     Coverage,
-    Window,
     month_coverage,
     month_days,
     seat_usage,
-    sharpen_reclaim,
     tier_counts,
-    tier_expr,
     usage_findings,
-    window_days_for,
-    window_ending,
 )
-from analyzer.model import EngagementData, Finding, Settings, SnapshotInfo, SnapshotSummary
+from analyzer.model import Finding, Settings, SnapshotInfo
 from analyzer.reading.usage_schema import AGGREGATE
 from analyzer.store.folder import Store
 from analyzer.store.usage import UsageStore
 from analyzer.timeline.build import Timeline
 from analyzer.timeline.seats import seat_table
-
-# Usage data ending more than this many days before a snapshot says nothing about it.
-STALE_USAGE_DAYS = 7
 
 
 def usage_store(store: Store) -> UsageStore:
@@ -180,167 +170,3 @@ def usage_rows(answer: UsageAnswer) -> list[dict[str, Any]]:
     """Return the `usage --json` list: one object per seat, sorted by login."""
     table = answer.table.with_columns(pl.col("display_login").alias("login"))
     return table.select(USAGE_FIELDS).to_dicts()
-
-
-@dataclass(frozen=True)
-class Engagement:
-    """Usage-metrics evidence beside one seat snapshot: tiers, findings, sharpened reclaim."""
-
-    window: Window | None  # the 28 days ending at the last covered day on or before it
-    note: str  # what the window is, or why there is none
-    tiers: dict[str, int] | None  # None unless the window is fully covered
-    summary: SnapshotSummary  # the snapshot's figures with reclaim sharpened
-    seats: pl.DataFrame  # seat table with usage_days, check_first_usage
-    findings: tuple[Finding, ...]
-    light_use: int  # active seats in the occasional tier
-    light_use_monthly_cost: float
-    moved_to_check_first: int  # reclaim candidates the usage records show at work
-
-
-def _resummarize(summary: SnapshotSummary, seats: pl.DataFrame) -> SnapshotSummary:
-    """Return the summary with reclaim and check-first counts taken from `seats`."""
-
-    def cost(mask: str) -> float:
-        return float(seats.filter(pl.col(mask))["monthly_cost"].sum() or 0.0)
-
-    return dataclasses.replace(
-        summary,
-        reclaim_candidates=int(seats["reclaim"].sum()),
-        reclaimable_monthly_cost=cost("reclaim"),
-        check_first=int(seats["check_first"].sum()),
-        check_first_monthly_cost=cost("check_first"),
-    )
-
-
-def engagement_at(
-    store: Store,
-    timeline: Timeline,
-    k: int,
-    summary: SnapshotSummary,
-    seats: pl.DataFrame | None = None,
-) -> Engagement | None:
-    """Return the usage evidence for snapshot k, or None when the scope has no usage data."""
-    usage = usage_store(store)
-    scope = timeline.snapshots[k].scope
-    if not usage.scope_parts(scope):
-        return None
-    seats = seat_table(timeline, k, None) if seats is None else seats
-    day = timeline.snapshots[k].as_of.date()
-    covered = usage.coverage(scope)
-    window = window_ending(covered, day)
-    if window is None or (day - window.end).days > STALE_USAGE_DAYS:
-        ends = max(covered).isoformat() if covered else "-"
-        note = f"usage data (to {ends}) does not reach this snapshot's last {STALE_USAGE_DAYS} days"
-        # No window: each seat's usage days are unknown (null), and none moves to check first.
-        unknown = seats.with_columns(
-            pl.lit(None, pl.Int64).alias("usage_days"), pl.lit(False).alias("check_first_usage")
-        )
-        return Engagement(None, note, None, summary, unknown, (), 0, 0.0, 0)
-    aliases = usage.logins(scope, window.end)
-    days = usage.days(scope, window.start, window.end)
-    usage_days = window_days_for(days, seats["login"], aliases)
-    sharpened = sharpen_reclaim(seats, usage_days)
-    coverage = month_coverage(window.end.strftime("%Y-%m"), covered)
-    findings = usage_findings(seats, usage_days, window, coverage)
-    tiered = sharpened.with_columns(
-        tier_expr(pl.when(pl.lit(window.complete)).then(pl.col("usage_days"))).alias("tier")
-    )
-    light = tiered.filter((pl.col("tier") == "occasional") & (pl.col("state") == "active"))
-    return Engagement(
-        window,
-        window.describe(),
-        tier_counts(tiered),
-        _resummarize(summary, sharpened),
-        sharpened,
-        tuple(findings),
-        light.height,
-        float(light["monthly_cost"].sum() or 0.0),
-        int(sharpened["check_first_usage"].sum()),
-    )
-
-
-def engagement_json(engagement: Engagement | None) -> dict[str, Any] | None:
-    """Return the `engagement` object of status/reclaim JSON (None without usage data)."""
-    if engagement is None:
-        return None
-    w = engagement.window
-    return {
-        "window_start": w.start.isoformat() if w else None,
-        "window_end": w.end.isoformat() if w else None,
-        "window_complete": bool(w and w.complete),
-        "note": engagement.note,
-        "tiers": engagement.tiers,
-        "light_use": engagement.light_use,
-        "light_use_monthly_cost": round(engagement.light_use_monthly_cost, 2),
-        "moved_to_check_first": engagement.moved_to_check_first,
-    }
-
-
-def engagement_lines(engagement: Engagement | None, currency: str) -> list[str]:
-    """Return the text lines status prints about engagement (none without usage data)."""
-    if engagement is None:
-        return []
-    lines = [f"{'Engagement window':<22}{engagement.note}"]
-    if engagement.tiers is not None:
-        tiers = ", ".join(f"{t} {engagement.tiers[t]:,}" for t in TIERS)
-        lines.append(f"{'  tiers':<22}{tiers}")
-        lines.append(
-            f"{'  light use':<22}{engagement.light_use:,} active seats on 1-3 days "
-            f"({engagement.light_use_monthly_cost:,.2f} {currency} a month)"
-        )
-    if engagement.moved_to_check_first:
-        lines.append(
-            f"{'  used, not idle':<22}{engagement.moved_to_check_first:,} idle seats with usage "
-            "days moved from reclaim to check first"
-        )
-    return lines
-
-
-def history_engagement(store: Store, timeline: Timeline) -> pl.DataFrame | None:
-    """Return per snapshot (as_of) the seats per tier over its window; None without usage data.
-
-    Tiers are null for a snapshot whose window is not fully covered (or has no usage data).
-    """
-    usage = usage_store(store)
-    if not usage.scope_parts(timeline.scope):
-        return None
-    covered = usage.coverage(timeline.scope)
-    rows = []
-    for k, info in enumerate(timeline.snapshots):
-        window = window_ending(covered, info.as_of.date())
-        counts: dict[str, int | None] = dict.fromkeys(TIERS)
-        usable = window and window.complete
-        if window and usable and (info.as_of.date() - window.end).days <= STALE_USAGE_DAYS:
-            logins = next(timeline.each([k]))[1]["login"]
-            days = usage.days(timeline.scope, window.start, window.end)
-            aliases = usage.logins(timeline.scope, window.end)
-            per_seat = window_days_for(days, logins, aliases)
-            tiered = per_seat.with_columns(tier_expr(pl.col("usage_days")).alias("tier"))
-            counts.update(tier_counts(tiered) or {})
-        rows.append({"as_of": info.as_of, **{f"tier_{t}": counts[t] for t in TIERS}})
-    return pl.DataFrame(
-        rows,
-        schema={"as_of": pl.Datetime("us", "UTC"), **{f"tier_{t}": pl.Int64 for t in TIERS}},
-    )
-
-
-def with_history_engagement(store: Store, timeline: Timeline, table: pl.DataFrame) -> pl.DataFrame:
-    """Return the history table with the tier columns added when usage data exists."""
-    tiers = history_engagement(store, timeline)
-    if tiers is None:
-        return table
-    return table.join(tiers, on="as_of", how="left")
-
-
-def report_engagement(
-    store: Store, timeline: Timeline, k: int, seats: pl.DataFrame
-) -> EngagementData | None:
-    """Return the report's engagement figures for snapshot k; None without usage data."""
-    times = [info.as_of for info in timeline.snapshots[: k + 1]]
-    return build_engagement(
-        usage_store(store),
-        timeline.snapshots[k].scope,
-        seats,
-        times,
-        lambda i: next(timeline.each([i]))[1]["login"],
-    )

@@ -28,7 +28,7 @@ from analyzer.cli.options import (
 from analyzer.times import DISPLAY_FORMAT, iso
 
 if TYPE_CHECKING:
-    from analyzer.answers.queries import Status
+    from analyzer.answers.figures import SnapshotFigures
     from analyzer.model import Settings
 
 
@@ -53,13 +53,8 @@ def status(
 
     Example: copilot-seats status --scope octo-demo
     """
-    from analyzer.answers.queries import (
-        STATUS_CSV_COLUMNS,
-        get_status,
-        get_statuses,
-        status_json,
-        status_row,
-    )
+    from analyzer.answers.figures import STATUS_CSV_COLUMNS, status_json, status_row
+    from analyzer.answers.queries import get_status, get_statuses
     from analyzer.answers.scope import scope_names
 
     fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
@@ -93,7 +88,7 @@ def status(
         )
 
 
-def _print_status(result: Status) -> None:
+def _print_status(result: SnapshotFigures) -> None:
     from analyzer.model import state_label  # not paid by --help
 
     s = result.summary
@@ -132,7 +127,7 @@ def _print_status(result: Status) -> None:
             "To backfill, ingest older seat-report downloads, or a saved API seat list "
             "with --as-of TIME."
         )
-    from analyzer.answers.usage_queries import engagement_lines
+    from analyzer.answers.evidence import engagement_lines
 
     for line in engagement_lines(result.engagement, s.currency):
         echo_line(line)
@@ -140,7 +135,7 @@ def _print_status(result: Status) -> None:
         echo_line(f"{finding.severity}: {finding.message} [{finding.code}]")
 
 
-def _print_scopes(results: list[Status]) -> None:
+def _print_scopes(results: list[SnapshotFigures]) -> None:
     from analyzer.model import state_label  # not paid by --help
 
     echo_line(

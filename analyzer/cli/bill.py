@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from analyzer.billing_schema import in_credits_era
 from analyzer.cli.options import (
     CONTEXT,
     echo_line,
@@ -47,7 +48,7 @@ def _text_lines(data: BillData) -> list[str]:
         ("Seats billed", _money(data.seat_cost_billed, c, "unknown: no usage report")),
         ("Seats expected", expected),
     ]
-    if month >= "2026-06":
+    if in_credits_era(month):
         unknown = f"unknown: no AI usage report for {month}"
         rows += [
             ("AI credits used", _number(data.credits_used, unknown)),

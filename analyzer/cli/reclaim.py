@@ -130,7 +130,7 @@ def _print_table(result: Reclaim) -> None:
                 why = f"used Copilot on {row['usage_days']} of the last 28 days"
             echo_line(f"  {row['login']:<22}{why}, {quiet}{_cost(row)}")
     s = result.summary
-    from analyzer.answers.usage_queries import engagement_lines
+    from analyzer.answers.evidence import engagement_lines
 
     for text in engagement_lines(result.engagement, s.currency):
         echo_line(text.strip())

@@ -15,6 +15,7 @@ from analyzer.cli.options import (
     echo_line,
     month_option,
     now_utc,
+    open_store,
     plural,
     quiet_option,
     say,
@@ -24,9 +25,8 @@ from analyzer.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from analyzer.answers.monthly import ReportFiles
+    from analyzer.answers.monthly import FileOutcome, ReportFiles
     from analyzer.model import Settings
-    from analyzer.store.ingest import FileOutcome
 
 
 def _summary_line(files: ReportFiles) -> str:
@@ -36,7 +36,10 @@ def _summary_line(files: ReportFiles) -> str:
         f"{files.scope} {files.month}: {plural(s.seats, 'seat')}, {s.states['active']:,} "
         f"active, {s.states['stale']:,} stale, {s.states['never_active']:,} never active, "
         f"cost {s.monthly_cost:,.2f} {s.currency}, idle {s.idle_monthly_cost:,.2f} "
-        f"{s.currency} -> {paths}"
+        f"{s.currency}, {plural(s.reclaim_candidates, 'reclaim candidate')} (potential "
+        f"savings {s.reclaimable_monthly_cost:,.2f} {s.currency} a month), "
+        f"{s.check_first:,} check first ({s.check_first_monthly_cost:,.2f} {s.currency} a month) "
+        f"-> {paths}"
     )
 
 
@@ -77,12 +80,11 @@ def report(
     """
     from analyzer.answers.monthly import write_reports
     from analyzer.answers.report_data import build_report_data
-    from analyzer.store.folder import Store
 
     if html_path is None and xlsx_path is None:
         raise click.UsageError("give --html FILE, --xlsx FILE or both")
     data = build_report_data(
-        Store(store_dir), scope, month, settings, now_utc(), anonymous=pseudonymize
+        open_store(store_dir), scope, month, settings, now_utc(), anonymous=pseudonymize
     )
     files = write_reports(data, html_path, xlsx_path)
     echo_line(_summary_line(files))
@@ -135,7 +137,6 @@ def monthly(
     Example: copilot-seats monthly sample_reports/ --out copilot-reports
     """
     from analyzer.answers.monthly import Progress, run_monthly
-    from analyzer.store.folder import Store
 
     reading = Bar("Reading reports", quiet=quiet)
     writing = Bar("Writing reports", quiet=quiet, minimum=1)
@@ -156,7 +157,7 @@ def monthly(
     )
     try:
         result = run_monthly(
-            Store(store_dir),
+            open_store(store_dir),
             inbox,
             out_dir=out_dir,
             settings=settings,

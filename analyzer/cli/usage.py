@@ -12,6 +12,7 @@ from analyzer.cli.options import (
     echo_line,
     json_rows,
     month_option,
+    open_store,
     plural,
     say,
     scope_option,
@@ -52,12 +53,10 @@ def usage(
     Example: copilot-seats usage --scope octo-demo --month 2026-10
     """
     from analyzer.answers.usage_queries import USAGE_FIELDS, get_usage, usage_rows
-    from analyzer.metering.usage import TIERS
-    from analyzer.store.folder import Store
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    answer = get_usage(Store(store_dir), scope, month, settings)
+    answer = get_usage(open_store(store_dir), scope, month, settings)
     rows = usage_rows(answer)
     if as_json:
         click.echo(json_rows(rows))
@@ -81,7 +80,7 @@ def usage(
                 f"{r['tier'] or 'unknown':<11}{r['top_ide'] or '-'}"
             )
         if answer.tiers is not None:
-            echo_line("tiers: " + ", ".join(f"{t} {answer.tiers[t]:,}" for t in TIERS))
+            echo_line("tiers: " + ", ".join(f"{t} {n:,}" for t, n in answer.tiers.items()))
         if answer.light_use.height:
             cost = float(answer.light_use["monthly_cost"].sum() or 0.0)
             echo_line(

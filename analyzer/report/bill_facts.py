@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from analyzer.billing_schema import CREDITS_FROM
+from analyzer.billing_schema import in_credits_era
 from analyzer.model import BillData
 
 
 def credits_era(bill: BillData) -> bool:
     """Return whether the month was billed in AI credits (from June 2026) or premium requests."""
-    return f"{bill.month}-01" >= CREDITS_FROM
+    return in_credits_era(bill.month)
 
 
 def missing(bill: BillData, *labels: str) -> str:

@@ -105,17 +105,30 @@ def check_first_list(seats: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def follow_through(timeline: Timeline, k_from: int | None, k_to: int) -> FollowThrough | None:
+def follow_through(
+    timeline: Timeline,
+    k_from: int | None,
+    k_to: int,
+    seats_from: pl.DataFrame | None = None,
+    seats_to: pl.DataFrame | None = None,
+) -> FollowThrough | None:
     """Return what became of snapshot k_from's reclaim candidates by snapshot k_to.
 
     None when there is no earlier snapshot to follow. A candidate is removed when its login
     holds no seat at k_to (its monthly cost stops with the billing cycle), came back when
     active, still idle when still a candidate, check-first when idle but signed in recently.
+    `seats_from` / `seats_to` (seat tables: login, plan, state, reclaim, check_first,
+    monthly_cost) stand for the snapshots' seats when given, e.g. with reclaim sharpened.
     """
     if k_from is None:
         return None
-    before = timeline.at(k_from).filter(pl.col("reclaim")).select("login", "plan", "price")
-    now = timeline.at(k_to).select("login", "state", "reclaim", "check_first")
+    old = timeline.at(k_from) if seats_from is None else seats_from
+    if "price" not in old.columns:
+        old = old.with_columns(pl.col("monthly_cost").alias("price"))
+    before = old.filter(pl.col("reclaim")).select("login", "plan", "price")
+    now = (timeline.at(k_to) if seats_to is None else seats_to).select(
+        "login", "state", "reclaim", "check_first"
+    )
     joined = before.join(now, on="login", how="left")
     removed = joined.filter(pl.col("state").is_null())
     by_plan = removed.group_by("plan").len().sort("plan")

@@ -10,12 +10,13 @@ import subprocess
 import sys
 import venv
 import zipfile
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from analyzer.cli import main
 from tests.paths import ROOT
@@ -83,16 +84,44 @@ def check_outputs_agree(out: Path, status: dict[str, object]) -> None:
     assert {k: counted.get(k, 0) for k in states} == states
 
 
-def test_monthly_on_sample_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@dataclass(frozen=True)
+class DemoRun:
+    """One `monthly sample_reports/` run, as the README's quick start does it."""
+
+    root: Path  # the folder it ran in: copilot-history/ and copilot-reports/ are there
+    result: Result
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """Run the demo once for the tests that read it or continue from a copy of it."""
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.delenv("COPILOT_SEATS_STORE", raising=False)
+        result = CliRunner().invoke(main, ["monthly", str(SAMPLES)], catch_exceptions=False)
+    return DemoRun(root, result)
+
+
+def copy_of(demo: DemoRun, tmp_path: Path, *names: str) -> None:
+    """Copy these folders of the demo run (its store, its reports) into tmp_path."""
+    for name in names:
+        shutil.copytree(demo.root / name, tmp_path / name, symlinks=True)
+
+
+def test_monthly_on_sample_reports(
+    demo: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The demo: exit 0, a page and a workbook per scope, one summary line per scope."""
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["monthly", str(SAMPLES)], catch_exceptions=False)
+    result = demo.result
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if " -> " in line]
     assert [line.split(" ")[0] for line in lines] == ["globex-ent", "octo-demo"]
+    copy_of(demo, tmp_path, "copilot-history")
+    monkeypatch.chdir(tmp_path)
     for scope in ("globex-ent", "octo-demo"):
         status = json.loads(CliRunner().invoke(main, ["status", "--json", "--scope", scope]).stdout)
-        check_outputs_agree(tmp_path / "copilot-reports", status)
+        check_outputs_agree(demo.root / "copilot-reports", status)
 
 
 def _xml_parts(path: Path) -> dict[str, bytes]:
@@ -101,17 +130,17 @@ def _xml_parts(path: Path) -> dict[str, bytes]:
 
 
 def test_second_run_changes_nothing_but_generation_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Running monthly again leaves the store alone and rewrites the same reports."""
+    assert demo.result.exit_code == 0
+    copy_of(demo, tmp_path, "copilot-history", "copilot-reports")
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    assert runner.invoke(main, ["monthly", str(SAMPLES)]).exit_code == 0
     manifest = (tmp_path / "copilot-history" / "manifest.json").read_bytes()
     out = tmp_path / "copilot-reports"
     page = (out / "octo-demo-2026-11.html").read_text()
     book = _xml_parts(out / "octo-demo-2026-11.xlsx")
-    again = runner.invoke(main, ["monthly", str(SAMPLES)])
+    again = CliRunner().invoke(main, ["monthly", str(SAMPLES)])
     assert again.exit_code == 0
     assert "0 stored, 22 already stored, 0 refused" in again.stderr
     assert (tmp_path / "copilot-history" / "manifest.json").read_bytes() == manifest
@@ -171,8 +200,11 @@ def test_an_output_folder_blocked_by_a_file_is_a_clear_error(
     assert (tmp_path / "blocked").read_text() == "a file, not a folder"
 
 
-def test_month_option_and_missing_month(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_month_option_and_missing_month(
+    demo: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """--month picks that month; a month without a snapshot lists the months there are."""
+    copy_of(demo, tmp_path, "copilot-history")  # the inbox is stored: only the page is new
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     ok = runner.invoke(
@@ -188,11 +220,13 @@ def test_month_option_and_missing_month(tmp_path: Path, monkeypatch: pytest.Monk
     assert runner.invoke(main, ["report", "--month", "2026-13", "--html", "x"]).exit_code == 2
 
 
-def test_pseudonymized_report_hides_logins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pseudonymized_report_hides_logins(
+    demo: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """--pseudonymize leaves no login of the store on the page."""
+    copy_of(demo, tmp_path, "copilot-history")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    runner.invoke(main, ["ingest", str(SAMPLES)])
     result = runner.invoke(
         main, ["report", "--scope", "octo-demo", "--html", "p.html", "--pseudonymize"]
     )
@@ -210,11 +244,14 @@ def test_pseudonymized_report_hides_logins(tmp_path: Path, monkeypatch: pytest.M
 def test_readme_commands_in_a_fresh_venv(tmp_path: Path) -> None:
     """The README's install-and-run works in a new venv without the test extra."""
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    # No pip of its own: bootstrapping one costs a quarter of the test. This pip installs
+    # into the new environment (`--python`) exactly what its own `pip install .` would.
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    pip = [sys.executable, "-m", "pip", "--python", str(bin_dir / "python")]
     subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(ROOT)],
+        [*pip, "install", "-q", str(ROOT)],
         check=True,
         env=env,
         cwd=tmp_path,
@@ -232,24 +269,22 @@ def test_readme_commands_in_a_fresh_venv(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    for scope in ("globex-ent", "octo-demo"):
-        status = json.loads(
-            subprocess.run(
-                [tool, "status", "--json", "--scope", scope],
-                cwd=work,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
+    statuses = json.loads(  # one call: a store of several scopes gives one object per scope
+        subprocess.run(
+            [tool, "status", "--json"],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert [s["scope"] for s in statuses] == ["globex-ent", "octo-demo"]
+    for status in statuses:
         check_outputs_agree(work / "copilot-reports", status)
-    freeze = subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "freeze"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.lower()
-    assert "pytest" not in freeze and "hypothesis" not in freeze
+    installed = {  # what `pip freeze` lists, read from the environment's own records
+        p.name.split("-")[0].lower() for p in env_dir.glob("lib*/python*/site-packages/*.dist-info")
+    }
+    assert "polars" in installed and "copilot_seats" in installed
+    assert "pytest" not in installed and "hypothesis" not in installed
     assert sys.executable not in tool

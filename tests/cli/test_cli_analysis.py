@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from analyzer.answers.figures import status_json
 from analyzer.answers.queries import (
     api_bodies,
     diff_json,
@@ -18,7 +19,6 @@ from analyzer.answers.queries import (
     get_reclaim,
     get_status,
     reclaim_json,
-    status_json,
 )
 from analyzer.cli import analysis as cli_analysis
 from analyzer.cli import main
@@ -265,3 +265,27 @@ def test_json_and_csv_together_is_a_usage_error(tmp_path: Path, command: str) ->
     result = run(acme(tmp_path), command, "--json", "--csv")
     assert result.exit_code == 2
     assert "Error: choose one output format; asked for csv and json" in result.stderr
+
+
+SHARED = {
+    "analyzer.model",
+    "analyzer.schema",
+    "analyzer.config",
+    "analyzer.errors",
+    "analyzer.codes",
+    "analyzer.times",
+    "analyzer.fsutil",
+    "analyzer.surfaces",
+    "analyzer.billing_schema",
+    "analyzer.cli.options",
+    "analyzer.cli.feedback",
+}
+
+
+@pytest.mark.parametrize("name", ["analysis", "reclaim", "report", "usage"])
+def test_the_analysis_commands_import_only_answers_and_the_shared_vocabulary(name: str) -> None:
+    """cli/analysis, reclaim, report and usage reach the store, timeline and report via answers/."""
+    from tests.test_layout import GRAPH
+
+    for target in GRAPH[f"analyzer.cli.{name}"]:
+        assert target.startswith("analyzer.answers.") or target in SHARED, target

@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from analyzer.answers.queries import (
-    STATUS_CSV_COLUMNS,
-    get_status,
-    get_statuses,
-    status_json,
-    status_row,
-)
+from analyzer.answers.figures import STATUS_CSV_COLUMNS, status_json, status_row
+from analyzer.answers.queries import get_status, get_statuses
 from analyzer.model import Settings
 from analyzer.store.folder import Store
 from analyzer.store.ingest import ingest_files

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -134,6 +135,20 @@ def chart_json(chart: Chart) -> Markup:
     return Markup(chart.figure.to_json().translate(_JSON_ESCAPES))
 
 
+# The id of the data block holding the `status --json` object of the page's snapshot.
+FIGURES_ID = "copilot-seats-figures"
+
+
+def figures_json(data: ReportData) -> Markup | None:
+    """Return the page's figures (`status --json`, serialized alike) safe in a data block.
+
+    None when the report carries no figures object (a report not built by the answers).
+    """
+    if not data.figures:
+        return None
+    return Markup(json.dumps(data.figures, indent=2).translate(_JSON_ESCAPES))
+
+
 def _checked_script(js: str, name: str) -> str:
     """Return script text, refusing any that could end its script element early."""
     if "</script" in js.lower() or "<!--" in js:
@@ -242,6 +257,11 @@ def render_html(data: ReportData) -> str:
             csp=content_security_policy([plotly_js, page_js]),
             plotly_js=Markup(plotly_js),
             page_js=Markup(page_js),
+            figures_id=FIGURES_ID,
+            figures_json=figures_json(data),
+            moved_to_check_first=(data.figures.get("engagement") or {}).get(
+                "moved_to_check_first", 0
+            ),
         )
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from markupsafe import Markup
 
+from analyzer.billing_schema import in_credits_era
 from analyzer.model import UNMAPPED, BillData, ReportData
 from analyzer.report.bill_facts import (
     ai_missing,
@@ -80,7 +81,7 @@ def _join(parts: list[str]) -> str:
 def download_hint(data: ReportData) -> str:
     """Say which billing files to download to see the month's whole bill."""
     month = data.month
-    usage = "AI usage" if f"{month}-01" >= "2026-06-01" else "premium request"
+    usage = "AI usage" if in_credits_era(month) else "premium request"
     page = AI_PAGE if usage == "AI usage" else PREMIUM_PAGE
     text = (
         f"No billing files for {month}: to see the whole Copilot bill, download the detailed "

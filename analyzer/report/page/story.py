@@ -77,10 +77,12 @@ def reclaim_sentence(data: ReportData) -> str:
     else:
         text = "No seat is a reclaim candidate"
     if cur.check_first:
+        used = (data.figures.get("engagement") or {}).get("moved_to_check_first", 0)
+        why = " or used Copilot by the usage records" if used else ""
         text += (
             f"; {count(cur.check_first, 'more idle seat', 'more idle seats')} "
             f"({fmt_money(cur.check_first_monthly_cost, cur.currency)} a month) signed in "
-            "recently: check first"
+            f"recently{why}: check first"
         )
     return text + "."
 
