@@ -20,7 +20,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.billing_schema import FAMILY, FIGURES, KEYS, KIND_LABELS, TABLE_OF_KIND
+from analyzer.billing_schema import (
+    FAMILY,
+    FAMILY_OTHER,
+    FIGURES,
+    KEYS,
+    KIND_LABELS,
+    TABLE_OF_KIND,
+    family_expr,
+)
 from analyzer.errors import StoreError
 from analyzer.fsutil import write_bytes_atomic
 from analyzer.schema import Problem
@@ -154,8 +162,8 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
     (root / rel).parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, root / rel)
     copilot = (
-        int(rows.select((pl.col("product") == "copilot").sum()).item())
-        if "product" in rows.columns
+        int(rows.select((family_expr(rows) != FAMILY_OTHER).sum()).item())
+        if "product" in rows.columns and rows.height
         else rows.height
     )
     return BillingFile(
@@ -301,6 +309,17 @@ def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingO
     )
 
 
+def _scan(path: Path, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """Scan one stored table with `schema`'s columns; a column it predates is null."""
+    import polars as pl
+
+    frame = pl.scan_parquet(path)
+    have = frame.collect_schema()
+    return frame.select(
+        [pl.col(c) if c in have else pl.lit(None, dtype).alias(c) for c, dtype in schema.items()]
+    )
+
+
 def load_table(
     root: Path,
     table: str,
@@ -339,8 +358,7 @@ def load_table(
     for family in sorted({FAMILY[f.kind] for f in chosen}):
         members = [f for f in chosen if FAMILY[f.kind] == family]
         frames = [
-            pl.scan_parquet(root / f.parquet)
-            .select(list(schema) if len(members) == 1 else pl.all())
+            _scan(root / f.parquet, schema)
             .filter(in_range)
             .with_columns(pl.lit(i, pl.Int32).alias("_file"))
             for i, f in enumerate(members)
