@@ -114,15 +114,6 @@ def test_a_usage_report_short_of_the_month_gives_charges_to_its_last_day(tmp_pat
     assert "the reconciliation needs the whole month" in data.reconciliation()
 
 
-def test_a_usage_report_with_a_gap_leaves_seats_unknown(tmp_path: Path) -> None:
-    """Days missing inside the month leave the seat charges unknown, the reason as data."""
-    store = _store(tmp_path, {SEP3: ["a"], OCT3: ["a"], NOV3: ["a"]})
-    rows = seat_rows("a", "acme", "2026-10")
-    data = _bill(store, tmp_path, rows[:10] + rows[12:])
-    assert data.seat_cost_billed is None and data.total_billed is None
-    assert data.unknown["total_billed"] == "the usage reports for 2026-10 miss 2026-10-11..2026-10-12 (2 days)"
-
-
 MONTH_LOGINS = st.lists(
     st.sampled_from([f"user{i}" for i in range(12)]), min_size=1, max_size=12, unique=True
 )
