@@ -7,7 +7,7 @@ from __future__ import annotations
 PROBLEMS: dict[str, str] = {
     "ambiguous-date": "re-saved dates whose day/month order no value settles (never guessed)",
     "amount-too-large": "a billing amount beyond 1e9 USD (no Copilot bill is that large)",
-    "bad-billing-date": "a billing file's date that is not YYYY-MM-DD, YYYY/M/D, M/D/YYYY or M/D/YY",
+    "bad-billing-date": "a billing date not YYYY-MM-DD, YYYY/M/D, M/D/YYYY or M/D/YY",
     "bad-boolean": "a billing file's True/False cell with another value",
     "bad-date": "a date that is not YYYY-MM-DD (API pending_cancellation_date)",
     "bad-json": "a .json file that is not JSON, or JSON of another shape than GitHub's seats",
@@ -23,7 +23,7 @@ PROBLEMS: dict[str, str] = {
     "bad-number": "a billing file's quantity or amount that is not a number",
     "conflicting-billing-row": "a billing row whose figures differ from a stored row of its key",
     "conflicting-snapshot": "a different report for a scope and time already stored",
-    "duplicate-billing-row": "warning: a billing row repeated exactly inside one file; counted once",
+    "duplicate-billing-row": "warning: a billing row repeated exactly in one file; counted once",
     "duplicate-usage-record": "warning: a user and day twice in one usage-metrics file; last kept",
     "duplicate-login": "warning: one login twice in one org; the row with the latest activity kept",
     "empty-file": "the file is empty",

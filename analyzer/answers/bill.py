@@ -240,7 +240,7 @@ def _use_figures(facts: _Facts, use: pl.DataFrame | None, month: str) -> dict[st
     out: dict[str, float | None] = dict.fromkeys(_AI_FIGURES)
     if f"{month}-01" >= CREDITS_FROM:
         era = f"{month} was billed in AI credits (premium requests ended {CREDITS_FROM})"
-        facts.unknown.update(dict.fromkeys(USE_FIGURES, era))
+        facts.unknown.update(dict.fromkeys(USE_FIGURES[1:], era))  # (all but credits_used)
         if use is not None:
             out["credits_used"] = _sum(use.filter(pl.col("unit_type") == CREDIT_UNIT), "quantity")
         return out

@@ -145,7 +145,6 @@ def _keep_original(root: Path, parsed: ParsedBilling, data: bytes) -> None:
 
 
 def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
-    import polars as pl
 
     assert parsed.rows is not None
     rows = parsed.rows.drop("line")
