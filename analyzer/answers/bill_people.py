@@ -155,7 +155,9 @@ def people_table(
         pl.col("billed_cc").alias("billed_cost_center"),
         (
             pl.col("state").is_in(list(IDLE_STATES))
-            & ((credits.fill_null(0) > 0) | (pl.col("premium_requests").fill_null(0) > 0))
+            & pl.any_horizontal(
+                [pl.col(c).fill_null(0) > 0 for c in USE_FIGURES if c != "premium_request_cost"]
+            )
         )
         .fill_null(False)
         .alias("idle_with_credits"),
