@@ -267,7 +267,7 @@ def _org_note(facts: _Facts, org_use: pl.DataFrame, currency: str) -> None:
         return
     rows = int(org_use["rows"].sum())
     orgs = ", ".join(sorted({o for o in org_use["organization"].to_list() if o})) or "?"
-    cost = org_use["premium_request_cost"].sum()
+    cost = org_use["net_amount"].sum()
     facts.notes.append(
         f"{rows:,} row{'s' if rows != 1 else ''} without a user billed to the organization "
         f"({orgs}; {cost:,.2f} {currency}): code review for members without a Copilot "
@@ -360,10 +360,9 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
         )
 
     people = people_table(store, infos, month, settings, seats, billed, use, licence, overage_cost)
-    people = people.with_columns(
-        [pl.lit(None, pl.Float64).alias(c) for c in USE_FIGURES if figures[c] is None]
-    )
-    org_use = org_usage(use) if use is not None else None
+    unknown_use = [pl.lit(None, pl.Float64).alias(c) for c in USE_FIGURES if figures[c] is None]
+    org_use = org_usage(use).with_columns(unknown_use) if use is not None else None
+    people = people.with_columns(unknown_use)
     if org_use is not None:
         _org_note(facts, org_use, settings.currency)
     sources = [

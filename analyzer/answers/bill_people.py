@@ -185,9 +185,18 @@ def _no_user_rows(org_use: pl.DataFrame | None, column: str, schema: pl.Schema) 
     return (
         org_use.with_columns(label.alias("key"))
         .group_by("key")
-        .agg(pl.lit(0, pl.Int64).alias("seats"), *[_total(c) for c in USE_FIGURES])
-        .with_columns([pl.lit(None, pl.Float64).alias(c) for c in _SUMMED if c not in USE_FIGURES])
-        .with_columns(pl.col("premium_request_cost").alias("total_cost"))
+        .agg(
+            pl.lit(0, pl.Int64).alias("seats"),
+            *[_total(c) for c in USE_FIGURES],
+            pl.col("net_amount").sum().alias("total_cost"),  # (what GitHub billed for them)
+        )
+        .with_columns(
+            [
+                pl.lit(None, pl.Float64).alias(c)
+                for c in _SUMMED
+                if c not in (*USE_FIGURES, "total_cost")
+            ]
+        )
         .select([pl.col(n).cast(t) for n, t in schema.items()])
         .sort("key")
     )

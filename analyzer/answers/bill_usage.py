@@ -138,6 +138,10 @@ def org_usage(use: pl.DataFrame) -> pl.DataFrame:
     return (
         use.filter(pl.col("login").is_null())
         .group_by("organization", "cost_center")
-        .agg(pl.len().cast(pl.Int64).alias("rows"), *use_sums())
+        .agg(
+            pl.len().cast(pl.Int64).alias("rows"),
+            *use_sums(),
+            pl.col("net_amount").sum().alias("net_amount"),
+        )
         .sort("organization", "cost_center", nulls_last=True)
     )

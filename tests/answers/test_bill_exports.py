@@ -216,3 +216,24 @@ def test_the_per_person_csv_leaves_unknown_empty(tmp_path: Path) -> None:
     assert bill_json(data)["premium_requests"] is None
     assert data.people["premium_requests"].to_list() == [None]
     assert data.covered_through == {"ai": date(2026, 6, 2)}
+
+
+def test_credits_billed_to_the_organization_are_in_the_total_not_in_a_person(
+    tmp_path: Path,
+) -> None:
+    """An AI usage row without a user counts in credits used and in its org's row."""
+    june = (datetime(2026, 5, 3, 6, tzinfo=UTC), datetime(2026, 6, 3, 6, tzinfo=UTC),
+            datetime(2026, 7, 3, 6, tzinfo=UTC))  # fmt: skip
+    store = _store(tmp_path, ["ann"], june)
+    rows = [ai_row("2026-06-02", "ann", 5.0), ai_row("2026-06-29", "", 70.0)]
+    ingest_bytes(store, tmp_path / "in", {"ai_1.csv": github_csv(AI_HEADER, rows)})
+    data = build_bill(store, "acme", "2026-06", Settings())
+    assert data.credits_used == pytest.approx(75.0)
+    assert data.people["credits_used"].to_list() == [5.0]
+    org = data.breakdowns["org"].filter(
+        pl.col("key") == "acme: billed to the organization (no user)"
+    )
+    assert org["credits_used"].to_list() == [70.0] and org["premium_requests"].to_list() == [None]
+    assert any(
+        "1 row without a user billed to the organization (acme; 0.00 USD)" in n for n in data.notes
+    )
