@@ -94,6 +94,23 @@ PREMIUM_FAMILIES: tuple[str, ...] = (FAMILY_PREMIUM, FAMILY_AI_UNIT)
 NOT_COPILOT: tuple[str, ...] = (FAMILY_OTHER,)
 
 
+def sku_table_markdown() -> str:
+    """Return the SKU table as docs/bill.md shows it (a test keeps the two equal)."""
+    rows = ["| family | SKUs (pattern) | Copilot | what it bills |", "|---|---|---|---|"]
+    rows += [f"| `{f}` | `{p.replace('|', chr(92) + '|')}` | yes | {w} |" for f, p, w in SKU_TABLE]
+    rows.append(
+        f"| `{FAMILY_COPILOT_OTHER}` | any other SKU of product `copilot` | yes | counted "
+        "in the total billed |"
+    )
+    rows.append(f"| `{FAMILY_OTHER}` | any SKU of another product | no | left out, counted |")
+    features = ", ".join(f"`{p}_*` {f}" for p, f in SKU_FEATURES)
+    return (
+        "\n".join(rows)
+        + "\n\nA premium, ai-unit or credit SKU is Copilot when it starts with a feature "
+        + f"prefix: {features}.\n"
+    )
+
+
 def sku_family(product: str | None, sku: str | None) -> str:
     """Return the family of one SKU (SKU_TABLE); "other" for a product that is not Copilot."""
     name = (sku or "").strip().lower()

@@ -237,3 +237,11 @@ def test_credits_billed_to_the_organization_are_in_the_total_not_in_a_person(
     assert any(
         "1 row without a user billed to the organization (acme; 0.00 USD)" in n for n in data.notes
     )
+
+
+def test_the_sku_table_is_documented_as_the_code_has_it() -> None:
+    """docs/bill.md shows exactly the SKU table ingest and `bill` use."""
+    from analyzer.billing_schema import sku_table_markdown
+    from tests.paths import ROOT
+
+    assert sku_table_markdown() in (ROOT / "docs" / "bill.md").read_text(encoding="utf-8")
