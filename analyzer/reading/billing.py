@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from analyzer.billing_schema import (
+    FAMILY_OTHER,
     KEYS,
     KIND_AI,
     KIND_DETAILED,
@@ -21,6 +22,7 @@ from analyzer.billing_schema import (
     KIND_PREMIUM_LEGACY,
     KIND_SUMMARIZED,
     TABLE_OF_KIND,
+    family_expr,
     table_schema,
 )
 from analyzer.reading import recognise, sniff
@@ -307,16 +309,26 @@ def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
     once; one key with different figures in one file cannot be settled and refuses it.
     """
     key = [c for c in KEYS[kind] if c in rows.columns]
-    if kind == KIND_LICENSE or not bool(rows.select(key).is_duplicated().any()):
+    if kind == KIND_LICENSE:
         return rows
+    repeated = rows.select(key).is_duplicated()
+    if not bool(repeated.any()):
+        return rows
+    # Other products' rows are left out of the bill: GitHub's keys for them are not ours to
+    # judge, so only Copilot rows are checked (and deduplicated).
+    copilot = (
+        rows.select(family_expr(rows) != FAMILY_OTHER).to_series()
+        if "product" in rows.columns
+        else pl.Series([True] * rows.height)
+    )
     values = [c for c in rows.columns if c != "line"]
-    twice = rows.filter(rows.select(key).is_duplicated())
+    twice = rows.filter(repeated & copilot)
     groups = (
         twice.group_by(key, maintain_order=True)
         .agg(pl.col("line"), pl.struct(values).n_unique().alias("_variants"))
         .sort(pl.col("line").list.first())
     )
-    for group in groups.iter_rows(named=True):
+    for group in groups.head(1_000).iter_rows(named=True):  # (the log keeps 20 a code)
         lines = ", ".join(str(n) for n in group["line"][:10])
         where = ", ".join(f"{k}={group[k]}" for k in key if group[k] is not None)
         if group["_variants"] > 1:
@@ -335,7 +347,8 @@ def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
                 f"lines {lines} are the same row ({where}); counted once",
                 "warning",
             )
-    return rows.unique(subset=values, keep="first", maintain_order=True)
+    first = rows.select(pl.struct(values).is_first_distinct()).to_series()
+    return rows.filter(~copilot | first)
 
 
 def _missing(kind: str, mapping: dict[str, str], names: list[str], log: ProblemLog) -> bool:

@@ -151,3 +151,12 @@ def test_licence_reports_in_every_header_style_are_read(header: str) -> None:
     assert parsed.accepted, parsed.problems
     assert parsed.rows is not None
     assert parsed.rows.select("login", "orgs", "cost_center").row(0) == ("mona", "acme", None)
+
+
+def test_other_products_rows_sharing_a_key_are_not_judged() -> None:
+    """Two Actions rows of one key are kept: only Copilot rows are checked for repeats."""
+    rows = [["2026-08-07", "actions", "actions_linux", q, "minutes", "0.008", "0.08", "0", "0.08",
+             "acme", "", "eng"] for q in ("10", "12")]  # fmt: skip
+    parsed = read_billing("u.csv", github_csv(USAGE_SUMMARIZED_HEADER, rows), KIND_SUMMARIZED)
+    assert parsed.accepted and parsed.problems == ()
+    assert parsed.rows is not None and parsed.rows.height == 2
