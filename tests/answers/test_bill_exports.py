@@ -245,3 +245,22 @@ def test_the_sku_table_is_documented_as_the_code_has_it() -> None:
     from tests.paths import ROOT
 
     assert sku_table_markdown() in (ROOT / "docs" / "bill.md").read_text(encoding="utf-8")
+
+
+def test_renderers_read_the_reason_from_unknown_never_from_the_notes() -> None:
+    """With the notes gone, the page's and the workbook's reason is still the bill's own."""
+    import dataclasses
+
+    from analyzer.report.bill_facts import ai_missing, pool_missing, usage_missing
+    from tests.bill_report_fixture import make_bill
+
+    bill = dataclasses.replace(
+        make_bill(credits_known=False),
+        notes=(),
+        unknown={"credits_used": "reason A", "credit_pool": "reason B", "total_billed": "reason C"},
+    )
+    assert (ai_missing(bill), pool_missing(bill), usage_missing(bill)) == (
+        "reason A",
+        "reason B",
+        "reason C",
+    )
