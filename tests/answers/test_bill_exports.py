@@ -264,3 +264,18 @@ def test_renderers_read_the_reason_from_unknown_never_from_the_notes() -> None:
         "reason B",
         "reason C",
     )
+
+
+def test_a_spreadsheet_re_save_of_a_stored_report_merges(tmp_path: Path) -> None:
+    """The same report re-saved (dates 2026/3/2, numbers rewritten) is already stored."""
+    store = _store(tmp_path, ["alice", "bob"])
+    resaved = [list(r) for r in MARCH_PREMIUM]
+    for row in resaved:
+        y, m, d = row[0].split("-")
+        row[0] = f"{y}/{int(m)}/{int(d)}"
+        row[NET] = f"{float(row[NET]):.6f}"
+    files = {"p_1.csv": _premium(MARCH_PREMIUM), "p_1 (saved).csv": _premium(resaved)}
+    outcomes = ingest_files(store, _write(tmp_path / "in", files))
+    assert [o.status for o in outcomes] == ["stored", "already-stored"]
+    data = build_bill(store, "acme", "2026-03", Settings())
+    assert data.premium_request_cost == pytest.approx(column_sum(MARCH_PREMIUM, NET))
