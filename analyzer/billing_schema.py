@@ -130,27 +130,40 @@ def sku_feature(sku: str | None) -> str | None:
     return next((feature for prefix, feature in SKU_FEATURES if name.startswith(prefix)), None)
 
 
-def family_expr(frame: pl.DataFrame) -> pl.Expr:
-    """Return an expression of each row's SKU family, the table applied once per distinct SKU."""
+def family_mask(frame: pl.DataFrame, *families: str) -> pl.Expr:
+    """Return whether each row's SKU family (SKU_TABLE) is one of `families`.
+
+    The table is applied once per distinct SKU of the frame and the rows are matched with
+    `is_in`, so a categorical column of millions of rows is never copied as text.
+    """
     import polars as pl
 
-    skus = [s for s in frame["sku"].cast(pl.String).unique().to_list() if s is not None]
-    table = {s: sku_family(COPILOT_PRODUCT, s) for s in skus}
-    family = (
-        pl.col("sku")
-        .cast(pl.String)
-        .replace_strict(table, default=FAMILY_COPILOT_OTHER, return_dtype=pl.String)
-    )
-    if "product" not in frame.columns:
-        return family.alias("family")
-    copilot = pl.col("product").cast(pl.String).str.to_lowercase() == COPILOT_PRODUCT
-    unmatched = family == FAMILY_COPILOT_OTHER
-    return (
-        pl.when(unmatched & ~copilot.fill_null(False))
-        .then(pl.lit(FAMILY_OTHER))
-        .otherwise(family)
-        .alias("family")
-    )
+    skus = [s for s in frame["sku"].unique().cast(pl.String).to_list() if s is not None]
+    named = {sku: sku_family(COPILOT_PRODUCT, sku) for sku in skus}
+    sku = pl.col("sku")
+    # (a SKU of no pattern is Copilot or not by its product: decided below, per row)
+    mask = sku.is_in([s for s, f in named.items() if f in families and f != FAMILY_COPILOT_OTHER])
+    if FAMILY_COPILOT_OTHER in families or FAMILY_OTHER in families:
+        unnamed = ~sku.is_in([s for s, f in named.items() if f != FAMILY_COPILOT_OTHER])
+        copilot = (
+            (pl.col("product") == COPILOT_PRODUCT).fill_null(False)
+            if "product" in frame.columns
+            else pl.lit(True)
+        )
+        if FAMILY_COPILOT_OTHER in families:
+            mask = mask | (unnamed & copilot)
+        if FAMILY_OTHER in families:
+            mask = mask | (unnamed & ~copilot)
+    return mask.fill_null(False)
+
+
+COPILOT_FAMILIES: tuple[str, ...] = (
+    FAMILY_SEAT,
+    FAMILY_PREMIUM,
+    FAMILY_AI_UNIT,
+    FAMILY_CREDIT,
+    FAMILY_COPILOT_OTHER,
+)
 
 
 # (column, dtype, meaning). Money is USD; amounts are as GitHub wrote them.

@@ -27,15 +27,15 @@ from analyzer.answers.bill_usage import (
 from analyzer.answers.scope import scope_snapshots
 from analyzer.billing_schema import (
     AI_UNIT,
+    COPILOT_FAMILIES,
     CREDIT_UNIT,
     CREDITS_FROM,
     FAMILY_CREDIT,
-    FAMILY_OTHER,
     FAMILY_SEAT,
     KIND_DETAILED,
     KIND_LABELS,
     REQUEST_UNIT,
-    family_expr,
+    family_mask,
 )
 from analyzer.errors import SelectionError
 from analyzer.model import BillData, BillException, Settings, SnapshotInfo
@@ -291,11 +291,10 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
     scoped = keep is not None
     u_cover = _usage_cover(facts, usage_files, usage.height, scoped, scope, month, first, last)
     usage_known = u_cover.known
-    family = family_expr(usage) if usage.height else pl.lit(FAMILY_OTHER)
-    copilot = usage.filter(family != FAMILY_OTHER)
-    others = usage.filter(family == FAMILY_OTHER)
-    seat_rows = usage.filter(family == FAMILY_SEAT)
-    credit_rows = usage.filter(family == FAMILY_CREDIT)
+    is_copilot = family_mask(usage, *COPILOT_FAMILIES)
+    copilot, others = usage.filter(is_copilot), usage.filter(~is_copilot)
+    seat_rows = copilot.filter(family_mask(copilot, FAMILY_SEAT))
+    credit_rows = copilot.filter(family_mask(copilot, FAMILY_CREDIT))
     detailed = [f for f in usage_files if f.kind == KIND_DETAILED]
     per_login = u_cover.status == "whole" and coverage(detailed, first, last, 0).status == "whole"
     if usage_known and not per_login:

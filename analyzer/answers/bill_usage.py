@@ -9,11 +9,11 @@ import polars as pl
 
 from analyzer.billing_schema import (
     AI_UNIT,
+    COPILOT_FAMILIES,
     CREDIT_UNIT,
-    FAMILY_OTHER,
     PREMIUM_FAMILIES,
     REQUEST_UNIT,
-    family_expr,
+    family_mask,
 )
 from analyzer.store.billing import BillingFile
 
@@ -92,8 +92,7 @@ def use_rows(frame: pl.DataFrame, premium_only: bool) -> pl.DataFrame:
     """Return Copilot AI use in USE_SCHEMA: every Copilot row, or only premium-family rows."""
     if frame.is_empty():
         return pl.DataFrame(schema=USE_SCHEMA)
-    family = family_expr(frame)
-    keep = family.is_in(list(PREMIUM_FAMILIES)) if premium_only else family != FAMILY_OTHER
+    keep = family_mask(frame, *(PREMIUM_FAMILIES if premium_only else COPILOT_FAMILIES))
     return frame.filter(keep).select(
         [
             (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from analyzer.billing_schema import (
-    FAMILY_OTHER,
+    COPILOT_FAMILIES,
     KEYS,
     KIND_AI,
     KIND_DETAILED,
@@ -22,7 +22,7 @@ from analyzer.billing_schema import (
     KIND_PREMIUM_LEGACY,
     KIND_SUMMARIZED,
     TABLE_OF_KIND,
-    family_expr,
+    family_mask,
     table_schema,
 )
 from analyzer.reading import recognise, sniff
@@ -311,18 +311,23 @@ def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
     key = [c for c in KEYS[kind] if c in rows.columns]
     if kind == KIND_LICENSE:
         return rows
-    repeated = rows.select(key).is_duplicated()
-    if not bool(repeated.any()):
+    # A 64-bit hash per key first: a few MiB for millions of rows; only its repeats are
+    # compared in full.
+    maybe = rows.select(pl.struct(key).hash().is_duplicated()).to_series()
+    if not bool(maybe.any()):
         return rows
+    rows_in = rows.filter(maybe)
     # Other products' rows are left out of the bill: GitHub's keys for them are not ours to
     # judge, so only Copilot rows are checked (and deduplicated).
     copilot = (
-        rows.select(family_expr(rows) != FAMILY_OTHER).to_series()
-        if "product" in rows.columns
-        else pl.Series([True] * rows.height)
+        rows_in.select(family_mask(rows_in, *COPILOT_FAMILIES)).to_series()
+        if "product" in rows_in.columns
+        else pl.Series([True] * rows_in.height)
     )
     values = [c for c in rows.columns if c != "line"]
-    twice = rows.filter(repeated & copilot)
+    twice = rows_in.filter(rows_in.select(key).is_duplicated() & copilot)
+    if twice.is_empty():
+        return rows
     groups = (
         twice.group_by(key, maintain_order=True)
         .agg(pl.col("line"), pl.struct(values).n_unique().alias("_variants"))
@@ -347,8 +352,8 @@ def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
                 f"lines {lines} are the same row ({where}); counted once",
                 "warning",
             )
-    first = rows.select(pl.struct(values).is_first_distinct()).to_series()
-    return rows.filter(~copilot | first)
+    again = twice.filter(~twice.select(pl.struct(values).is_first_distinct()).to_series())
+    return rows.filter(~pl.col("line").is_in(again["line"].implode()))
 
 
 def _missing(kind: str, mapping: dict[str, str], names: list[str], log: ProblemLog) -> bool:

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.billing_schema import (
+    COPILOT_FAMILIES,
     FAMILY,
-    FAMILY_OTHER,
     FIGURES,
     KEYS,
     KIND_LABELS,
     TABLE_OF_KIND,
-    family_expr,
+    family_mask,
 )
 from analyzer.errors import StoreError
 from analyzer.fsutil import write_bytes_atomic
@@ -161,7 +161,7 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
     (root / rel).parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, root / rel)
     copilot = (
-        int(rows.select((family_expr(rows) != FAMILY_OTHER).sum()).item())
+        int(rows.select(family_mask(rows, *COPILOT_FAMILIES).sum()).item())
         if "product" in rows.columns and rows.height
         else rows.height
     )

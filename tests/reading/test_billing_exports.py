@@ -160,3 +160,22 @@ def test_other_products_rows_sharing_a_key_are_not_judged() -> None:
     parsed = read_billing("u.csv", github_csv(USAGE_SUMMARIZED_HEADER, rows), KIND_SUMMARIZED)
     assert parsed.accepted and parsed.problems == ()
     assert parsed.rows is not None and parsed.rows.height == 2
+
+
+def test_the_sku_table_decides_copilot_by_sku_then_product() -> None:
+    """Known SKU families are Copilot whatever the product; an unknown SKU goes by product."""
+    from analyzer.billing_schema import COPILOT_FAMILIES, FAMILY_OTHER, family_mask
+
+    frame = pl.DataFrame(
+        {
+            "product": ["copilot", "spark", "copilot", "actions", "copilot"],
+            "sku": ["copilot_for_business", "spark_premium_request", "copilot_new_thing",
+                    "actions_linux", "coding_agent_ai_unit"],
+        }
+    ).cast(pl.Categorical)  # fmt: skip
+    assert frame.select(family_mask(frame, *COPILOT_FAMILIES)).to_series().to_list() == [
+        True, True, True, False, True,
+    ]  # fmt: skip
+    assert frame.select(family_mask(frame, FAMILY_OTHER)).to_series().to_list() == [
+        False, False, False, True, False,
+    ]  # fmt: skip
