@@ -302,6 +302,19 @@ def _canonical(
     return frame.select([pl.col(c).cast(d) for c, d in schema.items()] + [pl.col("line")])
 
 
+def _key_hash(rows: pl.DataFrame, key: list[str]) -> pl.Series:
+    """Return a 64-bit hash of each row's key, one column at a time (a few MiB a million)."""
+    combined: pl.Series | None = None
+    for column in key:
+        series = rows[column]
+        if series.dtype in (pl.Categorical, pl.Date, pl.Boolean):
+            series = series.to_physical()
+        value = series.hash(seed=7)
+        combined = value if combined is None else (combined * 1_000_003) ^ value
+    assert combined is not None
+    return combined
+
+
 def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
     """Return the rows with exact repeats dropped (warned, by line); log keys with two values.
 
@@ -313,7 +326,14 @@ def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
         return rows
     # A 64-bit hash per key first: a few MiB for millions of rows; only its repeats are
     # compared in full.
-    maybe = rows.select(pl.struct(key).hash().is_duplicated()).to_series()
+    hashes = _key_hash(rows, key)
+    ordered = hashes.sort()
+    # (sorted neighbours, not a hash table: a table of millions of groups costs 200 MiB)
+    again = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
+    if again.is_empty():
+        return rows
+    maybe = hashes.is_in(again.unique().implode())
+    del hashes, ordered
     if not bool(maybe.any()):
         return rows
     rows_in = rows.filter(maybe)
@@ -410,6 +430,8 @@ def read_billing(
     frame = cast_floats(frame, mapping, log)
     check_numbers(frame, mapping, log)
     _required(frame, kind, mapping, log)
-    rows = _repeated(_canonical(frame, kind, mapping, log), kind, log)
+    rows = _canonical(frame, kind, mapping, log)
+    del frame  # (the parsed text: freed before the key check)
+    rows = _repeated(rows, kind, log)
     as_of = license_time(name) if kind == KIND_LICENSE else None
     return ParsedBilling(name, sha, kind, log.finish(), rows, as_of)
