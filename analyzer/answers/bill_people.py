@@ -120,7 +120,6 @@ def people_table(
             seat_cost_billed=pl.lit(None, pl.Float64),
             billed_org=pl.lit(None, pl.String),
             _use_cc=pl.lit(None, pl.String),
-            billed_cc=pl.lit(None, pl.String),
         )
     states = _seat_states(store, infos, month, settings)
     if states is not None:
@@ -152,7 +151,7 @@ def people_table(
         pl.coalesce("primary_org", "billed_org", "_ai_org").alias("primary_org"),
         pl.coalesce("orgs", "billed_org", "_ai_org").alias("orgs"),
         share.alias("overage_share"),
-        pl.col("billed_cc").alias("billed_cost_center"),
+        pl.col("_use_cc").alias("billed_cost_center"),  # (the seat rows' cost centre)
         (
             pl.col("state").is_in(list(IDLE_STATES))
             & pl.any_horizontal(

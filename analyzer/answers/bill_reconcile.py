@@ -61,7 +61,7 @@ def _amount_differs(row: dict[str, Any], currency: str) -> str:
     if days_explained and not _outside(billed, for_days, for_days):
         return ""
     expected = f"{high:,.2f}" if abs(high - low) < 0.005 else f"{low:,.2f} to {high:,.2f}"
-    centres = f"; billed to cost centre {row['billed_cc']}" if row.get("billed_cc") else ""
+    centres = f"; billed to cost centre {row['_use_cc']}" if row.get("_use_cc") else ""
     return (
         f"billed {billed:,.2f} {currency} for seats, expected {expected} {currency} "
         f"({row['plan']} price x days seated / days in the month){centres}"
@@ -78,7 +78,6 @@ def billed_per_login(seat_rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("net_amount").sum().alias("seat_cost_billed"),
         pl.col("organization").drop_nulls().first().alias("billed_org"),
         pl.col("cost_center").drop_nulls().first().alias("_use_cc"),
-        pl.col("cost_center").drop_nulls().unique().sort().str.join(", ").alias("billed_cc"),
     )
     # Only a login with more seat rows than days can be billed twice on a day.
     doubled = seat_rows.join(

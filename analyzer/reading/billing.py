@@ -315,6 +315,18 @@ def _key_hash(rows: pl.DataFrame, key: list[str]) -> pl.Series:
     return combined
 
 
+def _maybe_repeated(rows: pl.DataFrame, key: list[str]) -> pl.Series | None:
+    """Return which rows may share a key with another (a superset), or None when none may.
+
+    A 64-bit hash per key, its repeats found by sorting: a few MiB for millions of rows,
+    where a hash table of millions of groups costs some 200 MiB.
+    """
+    hashes = _key_hash(rows, key)
+    ordered = hashes.sort()
+    again = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
+    return None if again.is_empty() else hashes.is_in(again.unique().implode())
+
+
 def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
     """Return the rows with exact repeats dropped (warned, by line); log keys with two values.
 
@@ -324,17 +336,8 @@ def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
     key = [c for c in KEYS[kind] if c in rows.columns]
     if kind == KIND_LICENSE:
         return rows
-    # A 64-bit hash per key first: a few MiB for millions of rows; only its repeats are
-    # compared in full.
-    hashes = _key_hash(rows, key)
-    ordered = hashes.sort()
-    # (sorted neighbours, not a hash table: a table of millions of groups costs 200 MiB)
-    again = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
-    if again.is_empty():
-        return rows
-    maybe = hashes.is_in(again.unique().implode())
-    del hashes, ordered
-    if not bool(maybe.any()):
+    maybe = _maybe_repeated(rows, key)
+    if maybe is None:
         return rows
     rows_in = rows.filter(maybe)
     # Other products' rows are left out of the bill: GitHub's keys for them are not ours to
@@ -372,8 +375,8 @@ def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
                 f"lines {lines} are the same row ({where}); counted once",
                 "warning",
             )
-    again = twice.filter(~twice.select(pl.struct(values).is_first_distinct()).to_series())
-    return rows.filter(~pl.col("line").is_in(again["line"].implode()))
+    copies = twice.filter(~twice.select(pl.struct(values).is_first_distinct()).to_series())
+    return rows.filter(~pl.col("line").is_in(copies["line"].implode()))
 
 
 def _missing(kind: str, mapping: dict[str, str], names: list[str], log: ProblemLog) -> bool:
