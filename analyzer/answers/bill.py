@@ -424,6 +424,9 @@ def _money(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+_MONEY = ("premium_request_cost", "net_amount")
+
+
 def _amount(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -458,7 +461,10 @@ def bill_json(data: BillData) -> dict[str, Any]:
         "plan_sources": dict(data.plan_sources),
         "billed_to_organization": (
             [
-                {k: (_money(v) if isinstance(v, float) else v) for k, v in row.items()}
+                {
+                    k: (_money(v) if k in _MONEY else _amount(v)) if isinstance(v, float) else v
+                    for k, v in row.items()
+                }
                 for row in data.org_usage.to_dicts()
             ]
             if data.org_usage is not None

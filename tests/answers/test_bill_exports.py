@@ -279,3 +279,28 @@ def test_a_spreadsheet_re_save_of_a_stored_report_merges(tmp_path: Path) -> None
     assert [o.status for o in outcomes] == ["stored", "already-stored"]
     data = build_bill(store, "acme", "2026-03", Settings())
     assert data.premium_request_cost == pytest.approx(column_sum(MARCH_PREMIUM, NET))
+
+
+def test_the_quota_states_the_expected_seat_price_and_the_licence_type_never_does(
+    tmp_path: Path,
+) -> None:
+    """Quota 300 is Business, 1000 Enterprise; a licence report's License type is no plan."""
+    store = _store(tmp_path, ["alice", "bob", "cy"])
+    header = (
+        "GitHub com login,GitHub com name,License type,GitHub com member roles,Total user accounts"
+    )
+    licence = "\n".join(
+        [header, *(f"{n},{n.title()},Enterprise,acme:Member,1" for n in ("alice", "bob", "cy"))]
+    )
+    files = {"premiumRequestUsageReport_1_a.csv": _premium(MARCH_PREMIUM),
+             "export-acme-1775000000.csv": licence.encode()}  # fmt: skip
+    assert ingest_bytes(store, tmp_path / "in", files) == ["stored", "stored"]
+    data = build_bill(store, "acme", "2026-03", Settings())
+    assert data.seat_cost_expected == pytest.approx(19 + 39 + 19)  # alice, bob, cy (default)
+    assert data.plan_sources == {"billing quota": 2, "configured default (business)": 1}
+    plans = dict(data.people.select("login", "plan_source").iter_rows())
+    assert plans == {
+        "alice": "billing quota",
+        "bob": "billing quota",
+        "cy": "configured default (business)",
+    }
