@@ -69,8 +69,10 @@ class _Facts:
     notes: list[str] = field(default_factory=list)
     unknown: dict[str, str] = field(default_factory=dict)
     covered_through: dict[str, date] = field(default_factory=dict)
+    use_from_usage: bool = False  # premium use read from the metered usage report's rows
 
     def unknown_all(self, figures: tuple[str, ...], reason: str) -> None:
+        """Give each figure not yet unknown this reason."""
         for figure in figures:
             self.unknown.setdefault(figure, reason)
 
@@ -170,6 +172,7 @@ def _ai_use(
         premium = use_rows(usage, premium_only=True)
         if premium.height:
             use, cover, reason = premium, usage_cover, ""
+            facts.use_from_usage = True
             facts.notes.append(
                 f"no premium request report covers {month}: premium use is the usage "
                 "report's premium request rows (no models, no quotas)"
@@ -360,7 +363,9 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
 
     people = people_table(store, infos, month, settings, seats, billed, use, licence, overage_cost)
     unknown_use = [pl.lit(None, pl.Float64).alias(c) for c in USE_FIGURES if figures[c] is None]
-    org_use = org_usage(use).with_columns(unknown_use) if use is not None else None
+    # (a summarized usage report has no users at all: its rows are not billed to the org)
+    orgs_known = use is not None and not facts.use_from_usage
+    org_use = org_usage(use).with_columns(unknown_use) if use is not None and orgs_known else None
     people = people.with_columns(unknown_use)
     if org_use is not None:
         _org_note(facts, org_use, settings.currency)
