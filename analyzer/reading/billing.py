@@ -246,6 +246,18 @@ def _required(frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: Prob
             log.rows(frame["line"], empty, source, "empty-value", f"the {source} is empty")
 
 
+def _days(values: pl.Series, lines: pl.Series, log: ProblemLog) -> pl.Series:
+    """Return the date column as days: a categorical one parsed once per distinct value."""
+    if values.dtype == pl.Categorical:
+        distinct = values.unique().cast(pl.String)
+        probe = ProblemLog(log.path)
+        days = parse_days(distinct, pl.Series(range(distinct.len())), "date", probe)
+        if not probe.has_errors:  # (else every bad row is logged below, by its line)
+            table = dict(zip(distinct.to_list(), days.to_list(), strict=True))
+            return values.replace_strict(table, return_dtype=pl.Date)
+    return parse_days(values.cast(pl.String), lines, "date", log)
+
+
 def _canonical(
     frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: ProblemLog
 ) -> pl.DataFrame:
@@ -264,9 +276,7 @@ def _canonical(
         exprs.append(pl.lit(None, dtype).alias(column))
     frame = frame.with_columns(exprs)
     if "date" in mapping.values():
-        frame = frame.with_columns(
-            date=parse_days(frame["date"].cast(pl.String), lines, "date", log)
-        )
+        frame = frame.with_columns(date=_days(frame["date"], lines, log))
     if kind == KIND_PREMIUM_LEGACY:
         at = frame["at"].str.strip_chars().str.to_datetime(time_zone="UTC", strict=False)
         log.rows(
