@@ -145,7 +145,6 @@ def _keep_original(root: Path, parsed: ParsedBilling, data: bytes) -> None:
 
 
 def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
-
     assert parsed.rows is not None
     rows = parsed.rows.drop("line")
     first: date | None = None
@@ -346,7 +345,7 @@ def load_table(
         and f.first_day <= last
         and first <= f.last_day  # type: ignore[operator]
     ]
-    schema = table_schema(table)
+    schema = every = table_schema(table)  # (several downloads merge by key: read every column)
     if columns is not None:
         schema = {c: t for c, t in schema.items() if c in columns}
     if not chosen:
@@ -357,7 +356,7 @@ def load_table(
     for family in sorted({FAMILY[f.kind] for f in chosen}):
         members = [f for f in chosen if FAMILY[f.kind] == family]
         frames = [
-            _scan(root / f.parquet, schema)
+            _scan(root / f.parquet, schema if len(members) == 1 else every)
             .filter(in_range)
             .with_columns(pl.lit(i, pl.Int32).alias("_file"))
             for i, f in enumerate(members)

@@ -304,3 +304,15 @@ def test_the_quota_states_the_expected_seat_price_and_the_licence_type_never_doe
         "bob": "billing quota",
         "cy": "configured default (business)",
     }
+
+
+def test_two_overlapping_usage_downloads_count_each_seat_day_once(tmp_path: Path) -> None:
+    """A usage report of the 1st to the 10th, then the whole month: the month's seats once."""
+    store = _store(tmp_path, ["alice"])
+    usage = seat_rows("alice", "acme", "2026-03")
+    files = {"usageReport_1_a.csv": github_csv(USAGE_HEADER, usage[:10]),
+             "usageReport_2_b.csv": github_csv(USAGE_HEADER, usage)}  # fmt: skip
+    assert ingest_bytes(store, tmp_path / "in", files) == ["stored", "stored"]
+    data = build_bill(store, "acme", "2026-03", Settings())
+    assert data.seat_cost_billed == pytest.approx(sum(float(r[8]) for r in usage))
+    assert data.exceptions == ()
