@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -47,12 +48,14 @@ COPILOT_PRODUCT = "copilot"
 # Seat SKUs and the plan each bills; Enterprise wins over Business for one user.
 SEAT_SKUS: dict[str, str] = {
     "copilot_for_business": "business",
+    "copilot_business": "business",
     "copilot_enterprise": "enterprise",
     "copilot_standalone": "business",
 }
 CREDIT_SKUS: tuple[str, ...] = ("copilot_ai_credit", "copilot_ai_credits")
 CREDIT_UNIT = "ai-credits"
 REQUEST_UNIT = "requests"
+AI_UNIT = "ai-units"
 # AI credits replaced premium requests on this day (UTC): the one spelling of that date.
 CREDITS_FROM = "2026-06-01"
 
@@ -60,6 +63,113 @@ CREDITS_FROM = "2026-06-01"
 def in_credits_era(month: str) -> bool:
     """Return whether a `YYYY-MM` month was billed in AI credits (else premium requests)."""
     return f"{month}-01" >= CREDITS_FROM
+
+
+# The SKU table: every SKU family, whether it is Copilot, and what it bills. Ingest (the
+# "not Copilot" count) and `bill` (seats, premium, credits) read it and nothing else.
+# (family, SKU pattern, what it is). A SKU matching no pattern is Copilot only when its
+# `product` is `copilot` (family "copilot-other"); any other product is "other".
+FAMILY_SEAT = "seat"
+FAMILY_PREMIUM = "premium-request"
+FAMILY_AI_UNIT = "ai-unit"
+FAMILY_CREDIT = "ai-credit"
+FAMILY_COPILOT_OTHER = "copilot-other"
+FAMILY_OTHER = "other"
+SKU_TABLE: tuple[tuple[str, str, str], ...] = (
+    (
+        FAMILY_SEAT,
+        r"copilot_(for_business|business|enterprise|standalone)",
+        "a licence, user-months",
+    ),
+    (FAMILY_PREMIUM, r"[a-z_]+_premium_requests?", "premium requests (until 2026-05-31)"),
+    (FAMILY_AI_UNIT, r"[a-z_]+_ai_units?", "premium use priced in ai-units (March-May 2026)"),
+    (FAMILY_CREDIT, r"[a-z_]+_ai_credits?", "AI credits (from 2026-06-01)"),
+)
+# The feature a usage SKU bills, by its prefix (Copilot, the coding or cloud agent, Spark,
+# code review); every one of them is Copilot.
+SKU_FEATURES: tuple[tuple[str, str], ...] = (
+    ("copilot_code_review", "code review"),
+    ("code_review", "code review"),
+    ("coding_agent", "coding agent"),
+    ("cloud_agent", "coding agent"),
+    ("spark", "spark"),
+    ("copilot", "copilot"),
+)
+# The families whose rows are premium use (the month's premium cost is the net of all of them).
+PREMIUM_FAMILIES: tuple[str, ...] = (FAMILY_PREMIUM, FAMILY_AI_UNIT)
+NOT_COPILOT: tuple[str, ...] = (FAMILY_OTHER,)
+
+
+def sku_table_markdown() -> str:
+    """Return the SKU table as docs/bill.md shows it (a test keeps the two equal)."""
+    rows = ["| family | SKUs (pattern) | Copilot | what it bills |", "|---|---|---|---|"]
+    rows += [f"| `{f}` | `{p.replace('|', chr(92) + '|')}` | yes | {w} |" for f, p, w in SKU_TABLE]
+    rows.append(
+        f"| `{FAMILY_COPILOT_OTHER}` | any other SKU of product `copilot` | yes | counted "
+        "in the total billed |"
+    )
+    rows.append(f"| `{FAMILY_OTHER}` | any SKU of another product | no | left out, counted |")
+    features = ", ".join(f"`{p}_*` {f}" for p, f in SKU_FEATURES)
+    return (
+        "\n".join(rows)
+        + "\n\nA premium, ai-unit or credit SKU is Copilot when it starts with a feature "
+        + f"prefix: {features}.\n"
+    )
+
+
+def sku_family(product: str | None, sku: str | None) -> str:
+    """Return the family of one SKU (SKU_TABLE); "other" for a product that is not Copilot."""
+    name = (sku or "").strip().lower()
+    for family, pattern, _ in SKU_TABLE:
+        if re.fullmatch(pattern, name) and (
+            family == FAMILY_SEAT or name.startswith(tuple(p for p, _ in SKU_FEATURES))
+        ):
+            return family
+    return (
+        FAMILY_COPILOT_OTHER if (product or "").strip().lower() == COPILOT_PRODUCT else FAMILY_OTHER
+    )
+
+
+def sku_feature(sku: str | None) -> str | None:
+    """Return the feature a SKU bills (copilot, coding agent, spark, code review), if any."""
+    name = (sku or "").strip().lower()
+    return next((feature for prefix, feature in SKU_FEATURES if name.startswith(prefix)), None)
+
+
+def family_mask(frame: pl.DataFrame, *families: str) -> pl.Expr:
+    """Return whether each row's SKU family (SKU_TABLE) is one of `families`.
+
+    The table is applied once per distinct SKU of the frame and the rows are matched with
+    `is_in`, so a categorical column of millions of rows is never copied as text.
+    """
+    import polars as pl
+
+    skus = [s for s in frame["sku"].unique().cast(pl.String).to_list() if s is not None]
+    named = {sku: sku_family(COPILOT_PRODUCT, sku) for sku in skus}
+    sku = pl.col("sku")
+    # (a SKU of no pattern is Copilot or not by its product: decided below, per row)
+    mask = sku.is_in([s for s, f in named.items() if f in families and f != FAMILY_COPILOT_OTHER])
+    if FAMILY_COPILOT_OTHER in families or FAMILY_OTHER in families:
+        unnamed = ~sku.is_in([s for s, f in named.items() if f != FAMILY_COPILOT_OTHER])
+        copilot = (
+            (pl.col("product") == COPILOT_PRODUCT).fill_null(False)
+            if "product" in frame.columns
+            else pl.lit(True)
+        )
+        if FAMILY_COPILOT_OTHER in families:
+            mask = mask | (unnamed & copilot)
+        if FAMILY_OTHER in families:
+            mask = mask | (unnamed & ~copilot)
+    return mask.fill_null(False)
+
+
+COPILOT_FAMILIES: tuple[str, ...] = (
+    FAMILY_SEAT,
+    FAMILY_PREMIUM,
+    FAMILY_AI_UNIT,
+    FAMILY_CREDIT,
+    FAMILY_COPILOT_OTHER,
+)
 
 
 # (column, dtype, meaning). Money is USD; amounts are as GitHub wrote them.
@@ -99,6 +209,10 @@ AI_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("cost_center", "str", "GitHub cost center name"),
     ("aic_quantity", "float", "premium report: the same usage in AI credits"),
     ("aic_gross_amount", "float", "premium report: its price in AI credits"),
+    ("input_tokens", "float", "token variant / AI report: input tokens"),
+    ("output_tokens", "float", "token variant / AI report: output tokens"),
+    ("cache_creation_tokens", "float", "token variant / AI report: cache writes, in tokens"),
+    ("cache_read_tokens", "float", "token variant / AI report: cache reads, in tokens"),
 )
 LICENSE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("login", "str", "lower-case GitHub login"),
@@ -117,7 +231,20 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "license": LICENSE_COLUMNS,
 }
 
-_AI_KEY = ("date", "at", "login", "sku", "model", "organization", "repository", "cost_center")
+# GitHub sums the premium request and AI usage reports per day, user, SKU, model, org, cost
+# centre and, until 2026-05-31, `exceeds_quota`: a user crossing the quota on a day has two rows
+# of one day, SKU and model, told apart by it. Every such column is part of the key.
+_AI_KEY = (
+    "date",
+    "at",
+    "login",
+    "sku",
+    "model",
+    "exceeds_quota",
+    "organization",
+    "repository",
+    "cost_center",
+)
 # The key of one row per kind: two downloads holding the same key describe the same usage.
 # Identical figures are one row; different figures for one key are a conflict.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -132,27 +259,9 @@ KEYS: dict[str, tuple[str, ...]] = {
         "cost_center",
     ),
     KIND_SUMMARIZED: ("date", "product", "sku", "organization", "repository", "cost_center"),
-    KIND_PREMIUM: (
-        "date",
-        "at",
-        "login",
-        "sku",
-        "model",
-        "organization",
-        "repository",
-        "cost_center",
-    ),
-    KIND_PREMIUM_LEGACY: (
-        "date",
-        "at",
-        "login",
-        "sku",
-        "model",
-        "organization",
-        "repository",
-        "cost_center",
-    ),
-    KIND_AI: ("date", "at", "login", "sku", "model", "organization", "repository", "cost_center"),
+    KIND_PREMIUM: _AI_KEY,
+    KIND_PREMIUM_LEGACY: _AI_KEY,
+    KIND_AI: _AI_KEY,
     KIND_LICENSE: ("login",),
 }
 # Kinds whose rows are compared with each other for duplicates and conflicts.

@@ -6,7 +6,8 @@ from __future__ import annotations
 # file; a warning is said and the file is kept.
 PROBLEMS: dict[str, str] = {
     "ambiguous-date": "re-saved dates whose day/month order no value settles (never guessed)",
-    "bad-billing-date": "a billing file's date that is not YYYY-MM-DD or M/D/YY",
+    "amount-too-large": "a billing amount beyond 1e9 USD (no Copilot bill is that large)",
+    "bad-billing-date": "a billing date not YYYY-MM-DD, YYYY/M/D, M/D/YYYY or M/D/YY",
     "bad-boolean": "a billing file's True/False cell with another value",
     "bad-date": "a date that is not YYYY-MM-DD (API pending_cancellation_date)",
     "bad-json": "a .json file that is not JSON, or JSON of another shape than GitHub's seats",
@@ -23,11 +24,14 @@ PROBLEMS: dict[str, str] = {
     "conflicting-billing-row": "a billing row whose figures differ from a stored row of its key",
     "conflicting-snapshot": "a different report for a scope and time already stored",
     "date-out-of-range": "a date in a file outside 2000-01-01..2100-12-31 (docs/limits.md)",
+    "duplicate-billing-row": "warning: a billing row repeated exactly in one file; counted once",
     "duplicate-usage-record": "warning: a user and day twice in one usage-metrics file; last kept",
     "duplicate-login": "warning: one login twice in one org; the row with the latest activity kept",
     "empty-file": "the file is empty",
     "empty-login": "a row without a login",
+    "empty-amount": "a billing row without an amount or quantity GitHub always writes (never 0)",
     "empty-value": "a billing row without a value the report always has (date, sku, user, model)",
+    "not-finite": "a billing number that is NaN or infinite",
     "field-too-long": "a cell longer than 4,096 characters (or an unclosed quote)",
     "file-too-large": "a file over 1 GiB, more than any seat report",
     "implausible-time": "a snapshot time before 2021 or more than a day ahead of the clock",
@@ -38,12 +42,14 @@ PROBLEMS: dict[str, str] = {
     "missing-column": "a column the recognised report needs is absent",
     "missing-field": "a JSON seat without a field every seat has",
     "mixed-report-time": "rows of one report with different Report Times",
+    "negative-amount": "a billing row whose gross amount is below zero",
     "no-billing-rows": "a billing file with a header and no rows",
     "no-scope": "neither the file name, the data nor --scope says which org or enterprise",
     "no-seats": "a report with a header and no seat rows",
     "no-time": "nothing says when the report was made; pass --as-of",
     "not-a-seat-report": "another kind of file (a picture, a workbook, another GitHub export)",
     "not-utf8": "bytes that are not UTF-8 (a re-save in a legacy encoding)",
+    "quantity-too-large": "a billing quantity beyond 1e12 units",
     "time-from-mtime": "warning: the snapshot time is the file's modification time",
     "too-many-columns": "a header with more than 1,000 columns",
     "too-many-rows": "more seat rows or usage records than a file may hold (docs/limits.md)",
@@ -98,6 +104,7 @@ EXCEPTIONS: dict[str, str] = {
     "not-in-enterprise": "holds a Copilot seat but is not in the enterprise license report",
     "plan-differs": "billed at another plan than the seat report states",
     "seated-not-billed": "in a seat report of the month, not billed",
+    "amount-differs": "billed a seat amount other than plan price x days seated / days in month",
 }
 
 

@@ -510,11 +510,34 @@ class BillData:
     breakdowns: dict[str, pl.DataFrame]
     models: pl.DataFrame
     daily: pl.DataFrame
+    # figure -> why it is unknown; every renderer reads the reason here, never from the notes.
+    unknown: dict[str, str] = field(default_factory=dict)
+    premium_ai_units: float | None = None  # premium use priced in ai-units (March-May 2026)
+    # table ("usage", "ai") -> the last day its files cover when they stop before the month's
+    # end (figures are to that day); absent when the month is whole or no file covers it.
+    covered_through: dict[str, date] = field(default_factory=dict)
+    days_in_month: int = 31
+    plan_sources: dict[str, int] = field(default_factory=dict)  # where each plan came from
+    # usage billed to the organization, no user (code review for members without a licence):
+    # organization, cost_center, rows, premium_requests, premium_ai_units, credits_used, cost
+    org_usage: pl.DataFrame | None = None
+
+    def coverage(self, table: str) -> str:
+        """Return "to 2026-03-25, 25 of 31 days" when a table's files stop early, else ""."""
+        through = self.covered_through.get(table)
+        if through is None:
+            return ""
+        return f"to {through.isoformat()}, {through.day} of {self.days_in_month} days"
 
     def reconciliation(self) -> str:
         """Return the one-line account of billed against expected seat charges."""
         if self.seat_cost_billed is None:
-            return "seat charges billed unknown: no usage report covers the whole month"
+            return f"seat charges billed unknown: {self.unknown.get('seat_cost_billed', '')}"
+        if "usage" in self.covered_through:
+            return (
+                f"seat charges billed {self.seat_cost_billed:,.2f} {self.currency} "
+                f"({self.coverage('usage')}); the reconciliation needs the whole month"
+            )
         if self.seat_cost_expected is None:
             return f"seat charges billed {self.seat_cost_billed:,.2f} {self.currency}"
         low, high = self.seat_cost_expected_low or 0.0, self.seat_cost_expected

@@ -44,6 +44,10 @@ def _people(overage_cost: float | None, credits_known: bool) -> pl.DataFrame:
             "seat_cost_expected": billed,
             "credits_used": credits,
             "premium_requests": [None] * 5,
+            "premium_ai_units": [None] * 5,
+            "premium_request_cost": [None] * 5,
+            "plan_source": ["configured default (business)"] * 5,
+            "billed_cost_center": ["CC-1", "CC-1", None, "CC-2", "CC-2"],
             "overage_share": share,
             "total_cost": [b + (s or 0.0) for b, s in zip(billed, share, strict=True)],
             "idle_with_credits": [False, credits_known, False, False, False],
@@ -68,11 +72,18 @@ def make_bill(*, credits_known: bool = True, credit_cost: float | None = None) -
         {
             "model": ["Claude Sonnet 4.6", XSS],
             "credits_used": [15_000.0, 5_000.0],
-            "premium_requests": [0.0, 0.0],
+            "premium_requests": [None, None],
+            "premium_ai_units": [None, None],
+            "premium_request_cost": [None, None],
             "users": [3, 1],
         }
     )
     notes = () if credits_known else ("no AI usage report for 2026-10: credits unknown",)
+    era = "2026-10 was billed in AI credits (premium requests ended 2026-06-01)"
+    unknown = dict.fromkeys(("premium_requests", "premium_ai_units", "premium_request_cost"), era)
+    if not credits_known:
+        missing = notes[0]  # (the renderers show this reason)
+        unknown |= dict.fromkeys(("credits_used", "credit_overage", "credit_overage_cost"), missing)
     return BillData(
         scope="acme",
         month="2026-10",
@@ -100,6 +111,7 @@ def make_bill(*, credits_known: bool = True, credit_cost: float | None = None) -
         breakdowns=breakdown_tables(people),
         models=models if credits_known else models.clear(),
         daily=daily if credits_known else daily.clear(),
+        unknown=unknown,
     )
 
 

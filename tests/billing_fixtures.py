@@ -92,3 +92,73 @@ def ingest_bytes(store: Store, folder: Path, files: dict[str, bytes]) -> list[st
         (folder / name).write_bytes(data)
         paths.append(folder / name)
     return [o.status for o in ingest_files(store, paths)]
+
+
+# -- Premium request reports as real exports show them (billing-report-format.md, section 2) --
+# Written by hand from the format description: requests until 2026-03-10, then ai-units;
+# under/over-quota pairs of one key told apart only by exceeds_quota; rows without a user
+# (code review billed to the organization, quota 0). The download stops on 2026-03-25.
+FULL_PREMIUM_HEADER = list(PREMIUM_REQUEST_HEADER)
+TOKEN_HEADER = [
+    *PREMIUM_REQUEST_HEADER[:-2],
+    "total_input_tokens",
+    "total_output_tokens",
+    "total_cache_creation_tokens",
+    "total_cache_read_tokens",
+]
+NET = FULL_PREMIUM_HEADER.index("net_amount")
+QUANTITY = FULL_PREMIUM_HEADER.index("quantity")
+UNIT = FULL_PREMIUM_HEADER.index("unit_type")
+USER = FULL_PREMIUM_HEADER.index("username")
+
+
+def premium_row(
+    day: str,
+    login: str,
+    sku: str,
+    model: str,
+    quantity: str,
+    gross: str,
+    discount: str,
+    net: str,
+    over: bool,
+    quota: str,
+    cost_center: str = "eng",
+) -> list[str]:
+    """Return one premium request report row (the unit and price follow from the SKU)."""
+    unit, price = ("ai-units", "0.01") if sku.endswith("_ai_unit") else ("requests", "0.04")
+    return [day, login, "copilot", sku, model, quantity, unit, price, gross, discount, net,
+            "True" if over else "False", quota, "acme", cost_center, "0", "0"]  # fmt: skip
+
+
+MARCH_PREMIUM: list[list[str]] = [
+    premium_row("2026-03-02", "alice", "copilot_premium_request", "Claude Sonnet 4.6",
+                "150", "6", "6", "0", False, "300"),
+    premium_row("2026-03-02", "bob", "coding_agent_premium_request", "Coding Agent model",
+                "40", "1.6", "1.6", "0", False, "1000"),
+    # alice crosses her quota on the 9th: one key, two rows
+    premium_row("2026-03-09", "alice", "copilot_premium_request", "Claude Sonnet 4.6",
+                "150", "6", "6", "0", False, "300"),
+    premium_row("2026-03-09", "alice", "copilot_premium_request", "Claude Sonnet 4.6",
+                "12.5", "0.5", "0", "0.5", True, "300"),
+    premium_row("2026-03-10", "", "copilot_premium_request", "Code Review model",
+                "3", "0.12", "0", "0.12", True, "0", ""),
+    # from the 11th, ai-units
+    premium_row("2026-03-11", "alice", "copilot_ai_unit", "Auto: GPT-5.3-Codex",
+                "1234.5", "12.345", "0", "12.345", True, "300"),
+    premium_row("2026-03-12", "bob", "spark_ai_unit", "Spark model",
+                "800", "8", "8", "0", False, "1000"),
+    premium_row("2026-03-12", "bob", "spark_ai_unit", "Spark model",
+                "250.25", "2.5025", "0", "2.5025", True, "1000"),
+    premium_row("2026-03-18", "", "copilot_ai_unit", "Code Review model",
+                "90", "0.9", "0", "0.9", True, "0", ""),
+    premium_row("2026-03-25", "bob", "coding_agent_ai_unit", "Coding Agent model",
+                "4000", "40", "0", "40", True, "1000"),
+]  # fmt: skip
+# An earlier download of the same month: its first half, the same rows exactly.
+MARCH_FIRST_HALF = [r for r in MARCH_PREMIUM if r[0] <= "2026-03-12"]
+
+
+def column_sum(rows: list[list[str]], column: int, unit: str | None = None) -> float:
+    """Sum one column of fixture rows in plain Python (optionally rows of one unit only)."""
+    return sum(float(r[column]) for r in rows if unit is None or r[UNIT] == unit)

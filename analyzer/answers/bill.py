@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
-from analyzer.answers.bill_people import breakdown_tables, model_table, people_table
+from analyzer.answers.bill_people import (
+    USE_FIGURES,
+    breakdown_tables,
+    model_table,
+    people_table,
+)
+from analyzer.answers.bill_reconcile import billed_per_login, seat_exceptions
+from analyzer.answers.bill_usage import (
+    USE_SCHEMA,
+    Coverage,
+    coverage,
+    org_usage,
+    quota_plans,
+    span,
+    use_rows,
+)
 from analyzer.answers.scope import scope_snapshots
 from analyzer.billing_schema import (
-    COPILOT_PRODUCT,
-    CREDIT_SKUS,
+    AI_UNIT,
+    COPILOT_FAMILIES,
     CREDIT_UNIT,
     CREDITS_FROM,
+    FAMILY_CREDIT,
+    FAMILY_SEAT,
     KIND_DETAILED,
     KIND_LABELS,
     REQUEST_UNIT,
-    SEAT_SKUS,
+    family_mask,
 )
 from analyzer.errors import SelectionError
 from analyzer.model import BillData, BillException, Settings, SnapshotInfo
@@ -31,6 +49,7 @@ USAGE_READ: tuple[str, ...] = (
     "product",
     "sku",
     "quantity",
+    "unit_type",
     "net_amount",
     "login",
     "organization",
@@ -39,32 +58,23 @@ USAGE_READ: tuple[str, ...] = (
 # AI usage reports list no day without usage: a report may start or end this many days
 # inside the month (a weekend, a holiday) and still be taken as covering it.
 AI_SLACK_DAYS = 3
+PLAN_FROM_SEATS = "API JSON"
+PLAN_FROM_QUOTA = "billing quota"
 
 
-def _days(first: date, last: date) -> set[date]:
-    return {first + timedelta(days=i) for i in range((last - first).days + 1)}
+@dataclass
+class _Facts:
+    """What the bill learns while it is built: notes, unknown figures, coverage."""
 
+    notes: list[str] = field(default_factory=list)
+    unknown: dict[str, str] = field(default_factory=dict)
+    covered_through: dict[str, date] = field(default_factory=dict)
+    use_from_usage: bool = False  # premium use read from the metered usage report's rows
 
-def _uncovered(files: list[BillingFile], first: date, last: date, slack: int) -> list[date]:
-    """Return the month's days no file's period covers (ends within `slack` days forgiven)."""
-    covered: set[date] = set()
-    for f in files:
-        if f.first_day is not None and f.last_day is not None:
-            covered |= _days(f.first_day, f.last_day)
-    missing = sorted(_days(first, last) - covered)
-    if slack and covered:
-        lo, hi = min(covered), max(covered)
-        inner = [d for d in missing if lo <= d <= hi]
-        head = [d for d in missing if d < lo]
-        tail = [d for d in missing if d > hi]
-        if inner or len(head) > slack or len(tail) > slack:
-            return missing
-        return []
-    return missing
-
-
-def _span(days: list[date]) -> str:
-    return days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]} ({len(days)} days)"
+    def unknown_all(self, figures: tuple[str, ...], reason: str) -> None:
+        """Give each figure not yet unknown this reason."""
+        for figure in figures:
+            self.unknown.setdefault(figure, reason)
 
 
 def pick_bill_month(files: list[BillingFile], infos: list[SnapshotInfo]) -> str:
@@ -102,112 +112,170 @@ def _allowances(settings: Settings, month: str) -> dict[str, float]:
     return dict(billing.promotion_allowances if promo else billing.allowances)
 
 
-def _billed_per_login(seat_rows: pl.DataFrame) -> pl.DataFrame:
-    """Return per login: days billed, plan billed, seat net, days billed more than once."""
-    plan = pl.col("sku").replace_strict(SEAT_SKUS, default="business")
-    per_login = seat_rows.group_by("login").agg(
-        pl.col("date").n_unique().alias("days_billed"),
-        pl.len().alias("_rows"),
-        (plan == "enterprise").any().alias("_ent"),
-        pl.col("net_amount").sum().alias("seat_cost_billed"),
-        pl.col("organization").drop_nulls().first().alias("billed_org"),
-        pl.col("cost_center").drop_nulls().first().alias("_use_cc"),
-    )
-    # Only a login with more seat rows than days can be billed twice on a day.
-    doubled = seat_rows.join(
-        per_login.filter(pl.col("_rows") > pl.col("days_billed")).select("login"), on="login"
-    )
-    twice = (
-        doubled.group_by("login", "date")
-        .agg(
-            pl.struct("organization", "sku").n_unique().alias("seats"),
-            pl.col("organization").drop_nulls().unique().sort().str.join(", ").alias("orgs"),
-        )
-        .filter(pl.col("seats") > 1)
-        .group_by("login")
-        .agg(pl.len().alias("twice_days"), pl.col("orgs").first().alias("twice_orgs"))
-    )
-    return (
-        per_login.drop("_rows")
-        .with_columns(
-            pl.when(pl.col("_ent"))
-            .then(pl.lit("enterprise"))
-            .otherwise(pl.lit("business"))
-            .alias("billed_plan")
-        )
-        .drop("_ent")
-        .join(twice, on="login", how="left")
-        .with_columns(pl.col("twice_days").fill_null(0))
-    )
-
-
-def _exceptions(
-    billed: pl.DataFrame, seats: pl.DataFrame, month: str, currency: str
-) -> list[BillException]:
-    """Return every login whose billed days or plan the seat history does not explain."""
-    found: list[BillException] = []
-    both = billed.join(seats, on="login", how="full", coalesce=True)
-    b_days, s_low, s_high = (
-        pl.col(c).fill_null(0) for c in ("days_billed", "days_low", "days_high")
-    )
-    odd = (
-        (pl.col("twice_days").fill_null(0) > 0)
-        | ((b_days > 0) & ((b_days < s_low) | (b_days > s_high)))
-        | ((s_low > 0) & (b_days == 0))
-        | (
-            (b_days > 0)
-            & pl.col("plan_known").fill_null(False)
-            & (pl.col("billed_plan") != pl.col("plan"))
-        )
-    )
-    for row in both.filter(odd).sort("login").iter_rows(named=True):  # (the few odd logins)
-        login, days = row["login"], row["days_billed"] or 0
-        low, high = row["days_low"] or 0, row["days_high"] or 0
-        if row["twice_days"]:
-            found.append(
-                BillException(
-                    login,
-                    "billed-twice",
-                    f"billed more than one seat on {row['twice_days']} days "
-                    f"({row['twice_orgs']}); GitHub bills one seat per user",
-                )
-            )
-        if days and not high:
-            found.append(
-                BillException(
-                    login,
-                    "billed-not-seated",
-                    f"billed for {days} days ({row['seat_cost_billed']:,.2f} {currency}), "
-                    f"in no seat report of {month}",
-                )
-            )
-        elif low and not days:
-            seated = f"{low}" if low == high else f"{low} to {high}"
-            found.append(
-                BillException(
-                    login,
-                    "seated-not-billed",
-                    f"in the seat report for {seated} days of {month}, not billed",
-                )
-            )
-        elif days and not low <= days <= high:
-            seated = f"{low}" if low == high else f"{low} to {high}"
-            found.append(
-                BillException(login, "days-differ", f"billed for {days} days, seated for {seated}")
-            )
-        if days and row["plan_known"] and row["billed_plan"] != row["plan"]:
-            found.append(
-                BillException(
-                    login,
-                    "plan-differs",
-                    f"billed as {row['billed_plan']}, the seat report says {row['plan']}",
-                )
-            )
-    return found
-
-
 def _sum(frame: pl.DataFrame, column: str) -> float:
     return float(frame[column].sum()) if frame.height else 0.0
+
+
+_USAGE_FIGURES = ("seat_cost_billed", "total_billed", "credit_cost_billed")
+_AI_FIGURES = ("credits_used", *USE_FIGURES)
+
+
+def _usage_cover(
+    facts: _Facts, files: list[BillingFile], rows: int, scoped: bool, scope: str, month: str,
+    first: date, last: date,
+) -> Coverage:  # fmt: skip
+    """Return how the usage reports cover the month, saying why their figures are unknown."""
+    cover = coverage(files, first, last, 0)
+    reason = ""
+    if cover.known and scoped and rows == 0:
+        cover = Coverage("none")
+        reason = (
+            f"the usage reports for {month} hold no rows of {scope} (download the usage "
+            "report of the billing entity that pays for it)"
+        )
+    elif cover.status == "none":
+        reason = f"no usage report for {month}"
+    elif cover.status == "gap":
+        reason = f"the usage reports for {month} miss {span(cover.missing)}"
+    if reason:
+        facts.unknown_all(_USAGE_FIGURES, reason)
+        facts.notes.append(f"{reason}: seat charges and the total billed unknown")
+    if cover.status == "partial" and cover.through is not None:
+        facts.covered_through["usage"] = cover.through
+    return cover
+
+
+def _ai_use(
+    facts: _Facts, ai: pl.DataFrame, files: list[BillingFile], usage: pl.DataFrame,
+    usage_cover: Coverage, scoped: bool, scope: str, month: str, first: date, last: date,
+) -> pl.DataFrame | None:  # fmt: skip
+    """Return the month's Copilot AI use rows (USE_SCHEMA), or None when no file tells it.
+
+    A premium request or AI usage report covering the month wins; before AI credits, the
+    metered usage report's premium rows stand in for a missing premium request report
+    (never both: the same use would count twice).
+    """
+    credits_era = f"{month}-01" >= CREDITS_FROM
+    label = "AI usage report" if credits_era else "premium request report"
+    cover = coverage(files, first, last, AI_SLACK_DAYS)
+    use: pl.DataFrame | None = None
+    reason = ""
+    if cover.known and scoped and ai.height == 0:
+        reason = f"the {label}s for {month} hold no rows of {scope}"
+    elif cover.known:
+        use = use_rows(ai, premium_only=False)
+    elif cover.status == "gap":
+        reason = f"the {label}s for {month} miss {span(cover.missing)}"
+    else:
+        reason = f"no {label} for {month}"
+    if use is None and not credits_era and usage_cover.known:
+        premium = use_rows(usage, premium_only=True)
+        if premium.height:
+            use, cover, reason = premium, usage_cover, ""
+            facts.use_from_usage = True
+            facts.notes.append(
+                f"no premium request report covers {month}: premium use is the usage "
+                "report's premium request rows (no models, no quotas)"
+            )
+    if reason:
+        facts.unknown_all(_AI_FIGURES, reason)
+        facts.notes.append(f"{reason}: {'credits' if credits_era else 'premium requests'} unknown")
+    if use is not None and cover.status == "partial" and cover.through is not None:
+        facts.covered_through["ai"] = cover.through
+    return use
+
+
+def _plans(seats: pl.DataFrame, use: pl.DataFrame | None, default: str) -> pl.DataFrame:
+    """Return the seats with each plan's source: API JSON, then the billing quota, then default.
+
+    `total_monthly_quota` of the premium request and AI usage reports states a user's plan
+    (300 / 1,900 Business, 1,000 / 3,900 Enterprise); a licence report's `License type` is
+    the GitHub Enterprise licence and never read as one.
+    """
+    quotas = quota_plans(use if use is not None else pl.DataFrame(schema=USE_SCHEMA))
+    known = pl.col("plan_known").fill_null(False)
+    return (
+        seats.join(quotas, on="login", how="left")
+        .with_columns(
+            pl.when(known)
+            .then(pl.lit(PLAN_FROM_SEATS))
+            .when(pl.col("quota_plan").is_not_null())
+            .then(pl.lit(PLAN_FROM_QUOTA))
+            .otherwise(pl.lit(f"configured default ({default})"))
+            .alias("plan_source"),
+            pl.when(known)
+            .then(pl.col("plan"))
+            .otherwise(pl.coalesce("quota_plan", "plan"))
+            .alias("plan"),
+        )
+        .drop("quota_plan")
+    )
+
+
+def _licence_exceptions(
+    store: Store, end: Any, files: list[BillingFile], scope: str, several: bool,
+    seats: pl.DataFrame, billed: pl.DataFrame | None,
+) -> tuple[list[BillException], BillingFile | None, pl.DataFrame | None]:  # fmt: skip
+    """Return the seat holders the newest licence report does not list."""
+    licence, licence_file = latest_license(
+        store.root, end + timedelta(days=31), files, scope if several else None
+    )
+    if licence is None:
+        return [], licence_file, None
+    members = set(licence["login"].to_list())
+    holders = set(seats.filter(pl.col("days_low") > 0)["login"].to_list())
+    if billed is not None:
+        holders |= set(billed["login"].to_list())
+    found = [
+        BillException(
+            login,
+            "not-in-enterprise",
+            f"holds a Copilot seat but is not in the licence report "
+            f"{licence_file.source_name if licence_file else ''}",
+        )
+        for login in sorted(holders - members)
+    ]
+    return found, licence_file, licence
+
+
+def _use_figures(facts: _Facts, use: pl.DataFrame | None, month: str) -> dict[str, float | None]:
+    """Return credits used and premium use of the month (None where no file tells them)."""
+    out: dict[str, float | None] = dict.fromkeys(_AI_FIGURES)
+    if f"{month}-01" >= CREDITS_FROM:
+        era = f"{month} was billed in AI credits (premium requests ended {CREDITS_FROM})"
+        facts.unknown.update(dict.fromkeys(USE_FIGURES[1:], era))  # (all but credits_used)
+        if use is not None:
+            out["credits_used"] = _sum(use.filter(pl.col("unit_type") == CREDIT_UNIT), "quantity")
+        return out
+    era = f"AI credits began on {CREDITS_FROM}: {month} was billed in premium requests"
+    facts.unknown["credits_used"] = era
+    facts.notes.append(era)
+    if use is None:
+        return out
+    unit = pl.col("unit_type")
+    out["premium_requests"] = _sum(use.filter(unit == REQUEST_UNIT), "quantity")
+    out["premium_ai_units"] = _sum(use.filter(unit == AI_UNIT), "quantity")
+    if use["net_amount"].null_count():
+        reason = "the legacy premium request report has no amounts"
+        facts.unknown_all(("premium_request_cost",), reason)
+        facts.notes.append(f"{reason}: their cost unknown")
+    else:
+        out["premium_request_cost"] = _sum(use, "net_amount")
+    return out
+
+
+def _org_note(facts: _Facts, org_use: pl.DataFrame, currency: str) -> None:
+    """Name the use billed to the organization without a user (it is in the totals)."""
+    if org_use.is_empty():
+        return
+    rows = int(org_use["rows"].sum())
+    orgs = ", ".join(sorted({o for o in org_use["organization"].to_list() if o})) or "?"
+    cost = org_use["net_amount"].sum()
+    facts.notes.append(
+        f"{rows:,} row{'s' if rows != 1 else ''} without a user billed to the organization "
+        f"({orgs}; {cost:,.2f} {currency}): code review for members without a Copilot "
+        "licence; in the totals and the org and cost centre tables, in no person's"
+    )
 
 
 def build_bill(store: Store, scope: str | None, month: str | None, settings: Settings) -> BillData:
@@ -217,87 +285,53 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
     month = month or pick_bill_month(files, infos)
     start, end, n = month_bounds(month)
     first, last = start.date(), (end - timedelta(days=1)).date()
-    notes: list[str] = []
+    facts = _Facts()
     keep = scope_rows(store, scope, infos)
     usage, usage_files = load_table(store.root, "usage", first, last, files, USAGE_READ)
     ai, ai_files = load_table(store.root, "ai", first, last, files)
     if keep is not None:
         usage, ai = usage.filter(keep), ai.filter(keep)
-
-    usage_gap = _uncovered(usage_files, first, last, 0)
-    usage_known = not usage_gap and bool(usage_files)
-    if usage_known and keep is not None and usage.height == 0:
-        # The files are another org's or enterprise's bill: this scope's charges are not in them.
-        usage_known = False
-        notes.append(
-            f"the usage reports for {month} hold no rows of {scope}: its seat charges and "
-            "total billed unknown (download the usage report of the billing entity that pays "
-            "for it)"
-        )
-    elif not usage_files:
-        notes.append(f"no usage report for {month}: seat charges and the total billed unknown")
-    elif usage_gap:
-        notes.append(
-            f"the usage reports for {month} miss {_span(usage_gap)}: seat charges and the "
-            "total billed unknown"
-        )
-    copilot = usage.filter(pl.col("product") == COPILOT_PRODUCT)
-    others = usage.filter(pl.col("product") != COPILOT_PRODUCT)
-    seat_rows = copilot.filter(pl.col("sku").is_in(list(SEAT_SKUS)))
-    credit_rows = copilot.filter(pl.col("sku").is_in(list(CREDIT_SKUS)))
+    scoped = keep is not None
+    u_cover = _usage_cover(facts, usage_files, usage.height, scoped, scope, month, first, last)
+    usage_known = u_cover.known
+    is_copilot = family_mask(usage, *COPILOT_FAMILIES)
+    copilot, others = usage.filter(is_copilot), usage.filter(~is_copilot)
+    seat_rows = copilot.filter(family_mask(copilot, FAMILY_SEAT))
+    credit_rows = copilot.filter(family_mask(copilot, FAMILY_CREDIT))
     detailed = [f for f in usage_files if f.kind == KIND_DETAILED]
-    per_login = usage_known and not _uncovered(detailed, first, last, 0)
+    per_login = u_cover.status == "whole" and coverage(detailed, first, last, 0).status == "whole"
     if usage_known and not per_login:
-        notes.append(
+        facts.notes.append(
             "the per-login reconciliation needs the detailed usage report for the whole month"
         )
+    use = _ai_use(facts, ai, ai_files, usage, u_cover, scoped, scope, month, first, last)
 
-    seats = _seat_history(store, infos, month, settings.default_plan)
+    seats = _plans(
+        _seat_history(store, infos, month, settings.default_plan), use, settings.default_plan
+    )
     prices = settings.prices
     price = pl.col("plan").replace_strict(prices, default=prices[settings.default_plan])
     seats = seats.with_columns(
         seat_cost_expected=price * pl.col("days_high") / n,
         seat_cost_expected_low=price * pl.col("days_low") / n,
     )
-    billed = _billed_per_login(seat_rows) if per_login else None
-    exceptions = _exceptions(billed, seats, month, settings.currency) if billed is not None else []
-
-    several = keep is not None  # several scopes: a licence report must name this one
-    licence, licence_file = latest_license(
-        store.root, end + timedelta(days=31), files, scope if several else None
+    if not seats.height:
+        facts.unknown_all(
+            ("seat_cost_expected", "seat_cost_expected_low"), f"no seat report of {month}"
+        )
+    billed = billed_per_login(seat_rows) if per_login else None
+    exceptions = (
+        seat_exceptions(billed, seats, month, settings.currency, prices, n)
+        if billed is not None
+        else []
     )
-    if licence is not None:
-        members = set(licence["login"].to_list())
-        holders = set(seats.filter(pl.col("days_low") > 0)["login"].to_list())
-        if billed is not None:
-            holders |= set(billed["login"].to_list())
-        exceptions += [
-            BillException(
-                login,
-                "not-in-enterprise",
-                f"holds a Copilot seat but is not in the licence report "
-                f"{licence_file.source_name if licence_file else ''}",
-            )
-            for login in sorted(holders - members)
-        ]
-    exceptions.sort(key=lambda e: (e.login, e.kind))
+    found, licence_file, licence = _licence_exceptions(
+        store, end, files, scope, scoped, seats, billed
+    )
+    exceptions = sorted([*exceptions, *found], key=lambda e: (e.login, e.kind))
 
     allowances = _allowances(settings, month)
     credits_era = f"{month}-01" >= CREDITS_FROM
-    ai_gap = _uncovered(ai_files, first, last, AI_SLACK_DAYS)
-    ai_known = bool(ai_files) and not ai_gap
-    label = "AI usage report" if credits_era else "premium request report"
-    if ai_known and keep is not None and ai.height == 0:
-        ai_known = False  # the files are another billing entity's: this scope's use unknown
-        notes.append(f"the {label}s for {month} hold no rows of {scope}: usage unknown")
-    elif not ai_files:
-        what = "credits unknown" if credits_era else "premium requests unknown"
-        notes.append(f"no {label} for {month}: {what}")
-    elif ai_gap:
-        notes.append(f"the {label}s for {month} miss {_span(ai_gap)}: usage unknown")
-    credits = ai.filter(pl.col("unit_type") == CREDIT_UNIT)
-    requests = ai.filter(pl.col("unit_type") == REQUEST_UNIT)
-
     if billed is not None:
         plans = billed["billed_plan"].value_counts()
         licences = {r["billed_plan"]: int(r["count"]) for r in plans.iter_rows(named=True)}
@@ -305,37 +339,47 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
         held = seats.filter(pl.col("days_low") > 0)["plan"].value_counts()
         licences = {r["plan"]: int(r["count"]) for r in held.iter_rows(named=True)}
         if credits_era and seats.height:
-            notes.append("the credit pool counts the seats the seat history surely holds")
-    credits_used = credit_pool = overage = overage_cost = None
+            facts.notes.append("the credit pool counts the seats the seat history surely holds")
+    figures = _use_figures(facts, use, month)
+    credits_used = figures["credits_used"]
+    credit_pool = overage = overage_cost = None
     if credits_era:
-        if ai_known:
-            credits_used = _sum(credits, "quantity")
         if billed is not None or seats.height:
             credit_pool = sum(allowances.get(p, 0.0) * c for p, c in licences.items())
+        else:
+            facts.unknown["credit_pool"] = (
+                f"no licence count for {month}: neither a detailed usage report nor a seat "
+                "report of the month says how many licences fill the pool"
+            )
         if credits_used is not None and credit_pool is not None:
             overage = max(0.0, credits_used - credit_pool)
             overage_cost = overage * settings.billing.credit_price
+        reason = facts.unknown.get("credits_used") or facts.unknown.get("credit_pool", "")
+        facts.unknown_all(("credit_overage", "credit_overage_cost"), reason)
     else:
-        notes.append(f"AI credits began on {CREDITS_FROM}: {month} was billed in premium requests")
-    premium = premium_cost = None
-    if not credits_era and ai_known:
-        premium = _sum(requests, "quantity")
-        if requests["net_amount"].null_count():
-            notes.append("the legacy premium request report has no amounts: their cost unknown")
-        else:
-            premium_cost = _sum(requests, "net_amount")
+        facts.unknown_all(
+            ("credit_pool", "credit_overage", "credit_overage_cost"), facts.unknown["credits_used"]
+        )
 
-    people = people_table(
-        store,
-        infos,
-        month,
-        settings,
-        seats,
-        billed,
-        ai if ai_known else None,
-        licence,
-        overage_cost,
-    )
+    people = people_table(store, infos, month, settings, seats, billed, use, licence, overage_cost)
+    unknown_use = [pl.lit(None, pl.Float64).alias(c) for c in USE_FIGURES if figures[c] is None]
+    # (a summarized usage report has no users at all: its rows are not billed to the org)
+    orgs_known = use is not None and not facts.use_from_usage
+    org_use = org_usage(use).with_columns(unknown_use) if use is not None and orgs_known else None
+    people = people.with_columns(unknown_use)
+    if org_use is not None:
+        _org_note(facts, org_use, settings.currency)
+    sources = [
+        f"{KIND_LABELS[f.kind]}: {f.source_name} ({f.period()})"
+        for f in [*usage_files, *ai_files, *([licence_file] if licence_file else [])]
+    ]
+    plan_sources = {
+        str(r["plan_source"]): int(r["count"])
+        for r in seats["plan_source"].value_counts().sort("plan_source").iter_rows(named=True)
+    }
+    if plan_sources:
+        sources.append("plans: " + ", ".join(f"{c:,} from {s}" for s, c in plan_sources.items()))
+    credits = use.filter(pl.col("unit_type") == CREDIT_UNIT) if use is not None else None
     return BillData(
         scope=scope,
         month=month,
@@ -348,8 +392,8 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
         credit_overage=overage,
         credit_overage_cost=overage_cost,
         credit_cost_billed=_sum(credit_rows, "net_amount") if usage_known else None,
-        premium_requests=premium,
-        premium_request_cost=premium_cost,
+        premium_requests=figures["premium_requests"],
+        premium_request_cost=figures["premium_request_cost"],
         total_billed=_sum(copilot, "net_amount") if usage_known else None,
         other_rows=others.height,
         other_net=_sum(others, "net_amount"),
@@ -357,29 +401,35 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
         credit_price=settings.billing.credit_price,
         allowances=allowances,
         exceptions=tuple(exceptions),
-        notes=tuple(notes),
-        sources=tuple(
-            f"{KIND_LABELS[f.kind]}: {f.source_name} ({f.period()})"
-            for f in [*usage_files, *ai_files, *([licence_file] if licence_file else [])]
-        ),
+        notes=tuple(facts.notes),
+        sources=tuple(sources),
         people=people,
-        breakdowns=breakdown_tables(people),
-        models=model_table(ai if ai_known else None),
+        breakdowns=breakdown_tables(people, org_use),
+        models=model_table(use),
         daily=(
             credits.group_by("date")
             .agg(pl.col("quantity").sum().alias("credits_used"))
             .sort("date")
             .with_columns(cumulative=pl.col("credits_used").cum_sum())
-            if ai_known
+            if credits is not None
             else pl.DataFrame(
                 schema={"date": pl.Date, "credits_used": pl.Float64, "cumulative": pl.Float64}
             )
         ),
+        unknown=dict(sorted(facts.unknown.items())),
+        premium_ai_units=figures["premium_ai_units"],
+        covered_through=facts.covered_through,
+        days_in_month=n,
+        plan_sources=plan_sources,
+        org_usage=org_use,
     )
 
 
 def _money(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+_MONEY = ("premium_request_cost", "net_amount")
 
 
 def _amount(value: float | None) -> float | None:
@@ -401,6 +451,7 @@ def bill_json(data: BillData) -> dict[str, Any]:
         "credit_overage_cost": _money(data.credit_overage_cost),
         "credit_cost_billed": _money(data.credit_cost_billed),
         "premium_requests": _amount(data.premium_requests),
+        "premium_ai_units": _amount(data.premium_ai_units),
         "premium_request_cost": _money(data.premium_request_cost),
         "total_billed": _money(data.total_billed),
         "licences": data.licences,
@@ -410,6 +461,20 @@ def bill_json(data: BillData) -> dict[str, Any]:
         "exceptions": [
             {"login": e.login, "kind": e.kind, "detail": e.detail} for e in data.exceptions
         ],
+        "covered_through": {t: d.isoformat() for t, d in sorted(data.covered_through.items())},
+        "unknown": dict(data.unknown),
+        "plan_sources": dict(data.plan_sources),
+        "billed_to_organization": (
+            [
+                {
+                    k: (_money(v) if k in _MONEY else _amount(v)) if isinstance(v, float) else v
+                    for k, v in row.items()
+                }
+                for row in data.org_usage.to_dicts()
+            ]
+            if data.org_usage is not None
+            else []
+        ),
         "notes": list(data.notes),
         "sources": list(data.sources),
     }

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analyzer.answers.bill_usage import NO_USER, use_sums
 from analyzer.answers.scope import stored_timeline
-from analyzer.billing_schema import CREDIT_UNIT, REQUEST_UNIT
 from analyzer.config import load_people
 from analyzer.model import IDLE_STATES, UNMAPPED, Settings, SnapshotInfo
 from analyzer.store.folder import Store
@@ -18,9 +18,13 @@ _SUMMED = (
     "seat_cost_expected",
     "credits_used",
     "premium_requests",
+    "premium_ai_units",
+    "premium_request_cost",
     "overage_share",
     "total_cost",
 )
+# The use figures of a person, null in every row when the bill does not know them.
+USE_FIGURES = ("credits_used", "premium_requests", "premium_ai_units", "premium_request_cost")
 PEOPLE_SCHEMA: dict[str, pl.DataType] = {
     "login": pl.String(),
     "plan": pl.String(),
@@ -36,20 +40,15 @@ PEOPLE_SCHEMA: dict[str, pl.DataType] = {
     "seat_cost_expected": pl.Float64(),
     "credits_used": pl.Float64(),
     "premium_requests": pl.Float64(),
+    "premium_ai_units": pl.Float64(),
+    "premium_request_cost": pl.Float64(),
+    "plan_source": pl.String(),
+    "billed_cost_center": pl.String(),
     "overage_share": pl.Float64(),
     "total_cost": pl.Float64(),
     "idle_with_credits": pl.Boolean(),
     "heavy": pl.Boolean(),
 }
-
-
-def _usage_sums() -> list[pl.Expr]:
-    """Return the AI credits and the premium requests of a group of usage rows."""
-    quantity = pl.col("quantity")
-    return [
-        quantity.filter(pl.col("unit_type") == CREDIT_UNIT).sum().alias("credits_used"),
-        quantity.filter(pl.col("unit_type") == REQUEST_UNIT).sum().alias("premium_requests"),
-    ]
 
 
 def _seat_states(
@@ -77,8 +76,7 @@ def _usage_per_login(ai: pl.DataFrame | None) -> pl.DataFrame:
         return pl.DataFrame(
             schema={
                 "login": pl.String,
-                "credits_used": pl.Float64,
-                "premium_requests": pl.Float64,
+                **dict.fromkeys(USE_FIGURES, pl.Float64),
                 "_ai_cc": pl.String,
                 "_ai_org": pl.String,
             }
@@ -87,7 +85,7 @@ def _usage_per_login(ai: pl.DataFrame | None) -> pl.DataFrame:
         ai.filter(pl.col("login").is_not_null())
         .group_by("login")
         .agg(
-            *_usage_sums(),
+            *use_sums(),
             pl.col("cost_center").drop_nulls().first().alias("_ai_cc"),
             pl.col("organization").drop_nulls().first().alias("_ai_org"),
         )
@@ -153,9 +151,12 @@ def people_table(
         pl.coalesce("primary_org", "billed_org", "_ai_org").alias("primary_org"),
         pl.coalesce("orgs", "billed_org", "_ai_org").alias("orgs"),
         share.alias("overage_share"),
+        pl.col("_use_cc").alias("billed_cost_center"),  # (the seat rows' cost centre)
         (
             pl.col("state").is_in(list(IDLE_STATES))
-            & ((credits.fill_null(0) > 0) | (pl.col("premium_requests").fill_null(0) > 0))
+            & pl.any_horizontal(
+                [pl.col(c).fill_null(0) > 0 for c in USE_FIGURES if c != "premium_request_cost"]
+            )
         )
         .fill_null(False)
         .alias("idle_with_credits"),
@@ -174,8 +175,40 @@ def _total(column: str) -> pl.Expr:
     return pl.when(col.is_not_null().any()).then(col.sum()).otherwise(None).alias(column)
 
 
-def breakdown_tables(people: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Return the people's figures summed per org, team and cost center (unmapped last)."""
+def _no_user_rows(org_use: pl.DataFrame | None, column: str, schema: pl.Schema) -> pl.DataFrame:
+    """Return the use billed to the organization (no user) as breakdown rows, one per key."""
+    if org_use is None or org_use.is_empty():
+        return pl.DataFrame(schema=schema)
+    key = pl.col(column)
+    label = pl.when(key.is_null()).then(pl.lit(NO_USER)).otherwise(key + f": {NO_USER}")
+    return (
+        org_use.with_columns(label.alias("key"))
+        .group_by("key")
+        .agg(
+            pl.lit(0, pl.Int64).alias("seats"),
+            *[_total(c) for c in USE_FIGURES],
+            pl.col("net_amount").sum().alias("total_cost"),  # (what GitHub billed for them)
+        )
+        .with_columns(
+            [
+                pl.lit(None, pl.Float64).alias(c)
+                for c in _SUMMED
+                if c not in (*USE_FIGURES, "total_cost")
+            ]
+        )
+        .select([pl.col(n).cast(t) for n, t in schema.items()])
+        .sort("key")
+    )
+
+
+def breakdown_tables(
+    people: pl.DataFrame, org_use: pl.DataFrame | None = None
+) -> dict[str, pl.DataFrame]:
+    """Return the people's figures summed per org, team and cost center (unmapped last).
+
+    Use billed to the organization without a user gets rows of its own in the org and cost
+    centre tables, "<org>: billed to the organization (no user)".
+    """
     out: dict[str, pl.DataFrame] = {}
     for name, column in (("org", "primary_org"), ("team", "team"), ("cost_center", "cost_center")):
         frame = (
@@ -189,6 +222,9 @@ def breakdown_tables(people: pl.DataFrame) -> dict[str, pl.DataFrame]:
             .sort(["_last", "key"])
             .drop("_last")
         )
+        if name != "team":
+            source = "organization" if name == "org" else "cost_center"
+            frame = pl.concat([frame, _no_user_rows(org_use, source, frame.schema)])
         out[name] = frame
     return out
 
@@ -197,8 +233,7 @@ def model_table(ai: pl.DataFrame | None) -> pl.DataFrame:
     """Return credits and premium requests per model, most credits first."""
     schema = {
         "model": pl.String,
-        "credits_used": pl.Float64,
-        "premium_requests": pl.Float64,
+        **dict.fromkeys(USE_FIGURES, pl.Float64),
         "users": pl.Int64,
     }
     if ai is None or ai.is_empty():
@@ -206,8 +241,8 @@ def model_table(ai: pl.DataFrame | None) -> pl.DataFrame:
     return (
         ai.group_by("model")
         .agg(
-            *_usage_sums(),
-            pl.col("login").n_unique().cast(pl.Int64).alias("users"),
+            *use_sums(),
+            pl.col("login").drop_nulls().n_unique().cast(pl.Int64).alias("users"),
         )
         .sort(["credits_used", "premium_requests", "model"], descending=[True, True, False])
     )

@@ -1,15 +1,17 @@
-"""The bill a monthly report shows: the report month's, when the store holds its billing rows."""
+"""The bill a command or a monthly report asks for, and the billing files the store holds."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from analyzer.answers.bill import build_bill, scope_rows
-from analyzer.billing_schema import TABLE_OF_KIND
+from analyzer.billing_schema import KIND_LABELS, TABLE_OF_KIND
 from analyzer.model import BillData, BillException, Settings, SnapshotInfo
 from analyzer.store.billing import BillingFile, billing_files, load_table
 from analyzer.store.folder import Store
@@ -79,3 +81,29 @@ def pseudonymize_bill(
         people=mask(bill.people),
         exceptions=tuple(BillException(alias(e.login), e.kind, e.detail) for e in bill.exceptions),
     )
+
+
+def bill_of_store(
+    store_dir: Path, scope: str | None, month: str | None, settings: Settings
+) -> BillData:
+    """Return the bill of a scope and month of the store in `store_dir` (`bill`)."""
+    return build_bill(Store(store_dir), scope, month, settings)
+
+
+def billing_file_rows(store_dir: Path) -> list[dict[str, Any]]:
+    """Return the stored billing files (`billing-files`), kind then period, as plain rows."""
+    return [
+        {
+            "kind": f.kind,
+            "label": KIND_LABELS[f.kind],
+            "period": f.period(),
+            "first_day": f.first_day.isoformat() if f.first_day else None,
+            "last_day": f.last_day.isoformat() if f.last_day else None,
+            "rows": f.rows,
+            "copilot_rows": f.copilot_rows,
+            "source": f.source_name,
+            "sha256": f.sha256,
+            "id": f.id,
+        }
+        for f in billing_files(store_dir)
+    ]

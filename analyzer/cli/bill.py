@@ -34,8 +34,14 @@ def _number(value: float | None, unknown: str) -> str:
 
 
 def _text_lines(data: BillData) -> list[str]:
-    c, month = data.currency, data.month
-    expected = _money(data.seat_cost_expected, c, "unknown: no seat report for the month")
+    c, unknown = data.currency, data.unknown
+
+    def why(figure: str) -> str:
+        return f"unknown: {unknown.get(figure, 'no file covers it')}"
+
+    usage_to = f" ({data.coverage('usage')})" if data.coverage("usage") else ""
+    ai_to = f" ({data.coverage('ai')})" if data.coverage("ai") else ""
+    expected = _money(data.seat_cost_expected, c, why("seat_cost_expected"))
     if (
         data.seat_cost_expected is not None
         and data.seat_cost_expected_low is not None
@@ -44,26 +50,26 @@ def _text_lines(data: BillData) -> list[str]:
         expected = f"{data.seat_cost_expected_low:,.2f} to {expected}"
     rows = [
         ("Scope", data.scope),
-        ("Month", month),
-        ("Seats billed", _money(data.seat_cost_billed, c, "unknown: no usage report")),
+        ("Month", data.month),
+        ("Seats billed", _money(data.seat_cost_billed, c, why("seat_cost_billed")) + usage_to),
         ("Seats expected", expected),
     ]
-    if in_credits_era(month):
-        unknown = f"unknown: no AI usage report for {month}"
+    credit_rows = "premium_requests" in unknown and "credits_used" not in unknown
+    if credit_rows or in_credits_era(data.month):
         rows += [
-            ("AI credits used", _number(data.credits_used, unknown)),
-            ("Credit pool", _number(data.credit_pool, "unknown: no licence count")),
-            ("Credit overage", _number(data.credit_overage, "unknown")),
-            ("Overage cost", _money(data.credit_overage_cost, c, "unknown")),
-            ("AI credits billed", _money(data.credit_cost_billed, c, "unknown: no usage report")),
+            ("AI credits used", _number(data.credits_used, why("credits_used")) + ai_to),
+            ("Credit pool", _number(data.credit_pool, why("credit_pool"))),
+            ("Credit overage", _number(data.credit_overage, why("credit_overage"))),
+            ("Overage cost", _money(data.credit_overage_cost, c, why("credit_overage_cost"))),
+            ("AI credits billed", _money(data.credit_cost_billed, c, why("credit_cost_billed"))),
         ]
     else:
-        unknown = f"unknown: no premium request report for {month}"
         rows += [
-            ("Premium requests", _number(data.premium_requests, unknown)),
-            ("Premium cost", _money(data.premium_request_cost, c, "unknown")),
+            ("Premium requests", _number(data.premium_requests, why("premium_requests")) + ai_to),
+            ("Premium ai-units", _number(data.premium_ai_units, why("premium_ai_units"))),
+            ("Premium cost", _money(data.premium_request_cost, c, why("premium_request_cost"))),
         ]
-    rows.append(("Total billed", _money(data.total_billed, c, "unknown: no usage report")))
+    rows.append(("Total billed", _money(data.total_billed, c, why("total_billed")) + usage_to))
     lines = [f"{label:<20}{value}" for label, value in rows]
     lines.append(data.reconciliation())
     lines += [f"  {e.login:<24}{e.kind:<20}{e.detail}" for e in data.exceptions]
@@ -95,12 +101,12 @@ def bill(
 
     Example: copilot-seats bill --scope octo-demo --month 2026-10
     """
-    from analyzer.answers.bill import bill_json, build_bill
-    from analyzer.store.folder import Store
+    from analyzer.answers.bill import bill_json
+    from analyzer.answers.bill_report import bill_of_store
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    data = build_bill(Store(store_dir), scope, month, settings)
+    data = bill_of_store(store_dir, scope, month, settings)
     if as_json:
         click.echo(json.dumps(bill_json(data), indent=2))
     elif as_csv:
@@ -123,32 +129,19 @@ def billing_files_command(store_dir: Path, as_json: bool) -> None:
 
     Example: copilot-seats billing-files --json
     """
-    from analyzer.billing_schema import KIND_LABELS
-    from analyzer.store.billing import billing_files
+    from analyzer.answers.bill_report import billing_file_rows
 
-    files = billing_files(store_dir)
+    files = billing_file_rows(store_dir)
     if as_json:
-        body = [
-            {
-                "kind": f.kind,
-                "first_day": f.first_day.isoformat() if f.first_day else None,
-                "last_day": f.last_day.isoformat() if f.last_day else None,
-                "rows": f.rows,
-                "copilot_rows": f.copilot_rows,
-                "source": f.source_name,
-                "sha256": f.sha256,
-                "id": f.id,
-            }
-            for f in files
-        ]
-        click.echo(json.dumps(body, indent=2))
+        keys = ("kind", "first_day", "last_day", "rows", "copilot_rows", "source", "sha256", "id")
+        click.echo(json.dumps([{k: f[k] for k in keys} for f in files], indent=2))
     else:
         if files:
             echo_line(f"{'KIND':<34}{'PERIOD':<24}{'ROWS':>10}  {'SHA256':<14}SOURCE")
         for f in files:
             echo_line(
-                f"{KIND_LABELS[f.kind]:<34}{f.period():<24}{f.rows:>10,}  "
-                f"{f.sha256[:12]:<14}{f.source_name}"
+                f"{f['label']:<34}{f['period']:<24}{f['rows']:>10,}  "
+                f"{f['sha256'][:12]:<14}{f['source']}"
             )
     say(f"{plural(len(files), 'billing file')} in {store_dir}")
 

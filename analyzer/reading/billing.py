@@ -7,12 +7,14 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from analyzer.billing_schema import (
+    COPILOT_FAMILIES,
+    KEYS,
     KIND_AI,
     KIND_DETAILED,
     KIND_LICENSE,
@@ -20,9 +22,18 @@ from analyzer.billing_schema import (
     KIND_PREMIUM_LEGACY,
     KIND_SUMMARIZED,
     TABLE_OF_KIND,
+    family_mask,
     table_schema,
 )
 from analyzer.reading import recognise, sniff
+from analyzer.reading.billing_values import (
+    FLOATS,
+    cast_floats,
+    check_empty,
+    check_numbers,
+    parse_bools,
+    parse_days,
+)
 from analyzer.reading.problems import ProblemLog
 from analyzer.schema import Problem
 
@@ -65,6 +76,15 @@ _AI_NAMES: dict[str, str] = {
     "cost center name": "cost_center",
     "aic quantity": "aic_quantity",
     "aic gross amount": "aic_gross_amount",
+    # The February 2026 token variant, and the AI usage report's token columns.
+    "total input tokens": "input_tokens",
+    "total output tokens": "output_tokens",
+    "total cache creation tokens": "cache_creation_tokens",
+    "total cache read tokens": "cache_read_tokens",
+    "input": "input_tokens",
+    "output": "output_tokens",
+    "cache write": "cache_creation_tokens",
+    "cache read": "cache_read_tokens",
 }
 _LEGACY_NAMES: dict[str, str] = {
     "timestamp": "at",
@@ -90,11 +110,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     KIND_PREMIUM_LEGACY: ("at", "login", "model", "quantity"),
     KIND_LICENSE: ("display_login",),
 }
-_FLOATS = {"quantity", "price", "gross_amount", "discount_amount", "net_amount"} | {
-    "total_monthly_quota",
-    "aic_quantity",
-    "aic_gross_amount",
-}
+_FLOATS = FLOATS
 _LICENSE_NAME = re.compile(r"^export-(?P<slug>[A-Za-z0-9][A-Za-z0-9_.-]*?)-(?P<unix>\d{9,11})")
 
 
@@ -134,6 +150,11 @@ def _header(data: bytes) -> list[str] | None:
     return next(csv.reader(io.StringIO(line), delimiter=sep), [])
 
 
+def _clean(name: str) -> str:
+    """Return a header name normalised; a BOM inside its quotes (a LibreOffice save) dropped."""
+    return sniff.normalize_header(name.replace("\ufeff", ""))
+
+
 def billing_kind(data: bytes) -> str | None:
     """Return which billing file these bytes are (by header), or None for any other file."""
     if sniff.binary_kind(data):
@@ -144,10 +165,14 @@ def billing_kind(data: bytes) -> str | None:
 
 def kind_of_header(names: list[str]) -> str | None:
     """Return which billing file a CSV header is, or None for any other file."""
-    present = {sniff.normalize_header(n) for n in names}
+    present = {_clean(n) for n in names}
     if {"requests used", "exceeds monthly quota"} <= present:
         return KIND_PREMIUM_LEGACY
-    foreign = recognise.recognise_csv(names)
+    if {"model", "exceeds quota", "quantity"} <= present:  # incl. the token variant (Feb 2026)
+        return KIND_PREMIUM
+    if {"login", "license type"} <= {re.sub(r"^github( com)? ", "", n) for n in present}:
+        return KIND_LICENSE  # Title Case, snake_case, or the data-residency `GitHub` prefix
+    foreign = recognise.recognise_csv([_clean(n) for n in names])
     kind = foreign.kind if foreign else None
     return kind if kind in TABLE_OF_KIND else None
 
@@ -164,7 +189,7 @@ def _mapping(kind: str, names: list[str]) -> dict[str, str]:
     }[kind]
     found: dict[str, str] = {}
     for name in names:
-        norm = sniff.normalize_header(name)
+        norm = _clean(name)
         if kind == KIND_LICENSE:  # `GitHub com login`, or `GitHub login` (data residency)
             norm = re.sub(r"^github( com)? ", "", norm)
         target = table.get(norm)
@@ -207,67 +232,14 @@ def _read(source: bytes | Path, names: list[str], types: dict[str, pl.DataType])
     )
 
 
-def _floats(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -> pl.DataFrame:
-    """Cast the numeric columns that polars could not, logging each bad value."""
-    exprs = []
-    for source, target in mapping.items():
-        if target in _FLOATS and frame.schema[source] == pl.String:
-            text = pl.col(source).str.strip_chars()
-            exprs.append(text.cast(pl.Float64, strict=False).alias(source))
-            values = frame[source].str.strip_chars()
-            cast = values.cast(pl.Float64, strict=False)
-            bad = cast.is_null() & values.is_not_null() & (values != "")
-            if target == "total_monthly_quota":
-                bad = bad & (values.str.to_lowercase() != "unlimited")
-            log.rows(
-                frame["line"],
-                bad,
-                source,
-                "bad-number",
-                "expected a number such as 19 or 9.4086E-05; found {value}",
-                values=values,
-            )
-    return frame.with_columns(exprs) if exprs else frame
-
-
-def _dates(values: pl.Series, lines: pl.Series, column: str, log: ProblemLog) -> pl.Series:
-    """Return YYYY-MM-DD or M/D/YY text as dates, logging the values that are neither."""
-    text = values.str.strip_chars()
-    iso_days = text.str.to_date("%Y-%m-%d", strict=False)
-    if iso_days.null_count() > text.null_count():
-        slashed = text.str.to_date("%m/%d/%y", strict=False)
-        iso_days = iso_days.fill_null(slashed)
-    bad = iso_days.is_null() | (iso_days < date(2020, 1, 1)) | (iso_days > date(2100, 1, 1))
-    log.rows(
-        lines,
-        bad,
-        column,
-        "bad-billing-date",
-        "expected a UTC day like 2026-09-02 (or 9/2/26); found {value}",
-        values=text,
-    )
-    return iso_days
-
-
-def _bools(values: pl.Series, lines: pl.Series, column: str, log: ProblemLog) -> pl.Series:
-    """Return True/False/TRUE/false as booleans (empty: null), logging anything else."""
-    low = values.str.strip_chars().str.to_lowercase()
-    parsed = low.replace_strict(
-        {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
-    ).alias(values.name)
-    bad = parsed.is_null() & low.is_not_null() & (low != "")
-    log.rows(
-        lines, bad, column, "bad-boolean", "expected True or False; found {value}", values=values
-    )
-    return parsed
-
-
 def _required(frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: ProblemLog) -> None:
     """Log every row whose required text cell is empty (numbers are checked on their own)."""
     for source, target in mapping.items():
         if target in _REQUIRED[kind] and target not in _FLOATS and target != "at":
-            if kind == KIND_DETAILED and target == "login":
-                continue  # AI credit and org-level rows of the detailed report have no user
+            if target == "login" and kind in (KIND_DETAILED, KIND_PREMIUM, KIND_AI):
+                # Org-level rows have no user: AI credits of the detailed report, and code
+                # review for members without a licence, billed to the organization.
+                continue
             if target in ("display_login",):
                 continue  # GHES-only users have no GitHub.com login: not a Copilot seat
             values = frame[source]
@@ -275,6 +247,18 @@ def _required(frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: Prob
             if values.dtype in (pl.String, pl.Categorical):  # (no cast: a categorical compares)
                 empty = empty | (values == "")
             log.rows(frame["line"], empty, source, "empty-value", f"the {source} is empty")
+
+
+def _days(values: pl.Series, lines: pl.Series, log: ProblemLog) -> pl.Series:
+    """Return the date column as days: a categorical one parsed once per distinct value."""
+    if values.dtype == pl.Categorical:
+        distinct = values.unique().cast(pl.String)
+        probe = ProblemLog(log.path)
+        days = parse_days(distinct, pl.Series(range(distinct.len())), "date", probe)
+        if not probe.has_errors:  # (else every bad row is logged below, by its line)
+            table = dict(zip(distinct.to_list(), days.to_list(), strict=True))
+            return values.replace_strict(table, return_dtype=pl.Date)
+    return parse_days(values.cast(pl.String), lines, "date", log)
 
 
 def _canonical(
@@ -295,7 +279,7 @@ def _canonical(
         exprs.append(pl.lit(None, dtype).alias(column))
     frame = frame.with_columns(exprs)
     if "date" in mapping.values():
-        frame = frame.with_columns(date=_dates(frame["date"].cast(pl.String), lines, "date", log))
+        frame = frame.with_columns(date=_days(frame["date"], lines, log))
     if kind == KIND_PREMIUM_LEGACY:
         at = frame["at"].str.strip_chars().str.to_datetime(time_zone="UTC", strict=False)
         log.rows(
@@ -315,7 +299,7 @@ def _canonical(
         )
     if "exceeds_quota" in frame.columns and frame.schema["exceeds_quota"] == pl.String:
         frame = frame.with_columns(
-            exceeds_quota=_bools(frame["exceeds_quota"], lines, "exceeds_quota", log)
+            exceeds_quota=parse_bools(frame["exceeds_quota"], lines, "exceeds_quota", log)
         )
     if kind == KIND_LICENSE:
         frame = frame.filter(pl.col("display_login").is_not_null()).with_columns(
@@ -329,6 +313,83 @@ def _canonical(
     elif "login" in frame.columns:
         frame = frame.with_columns(pl.col("login").str.to_lowercase())
     return frame.select([pl.col(c).cast(d) for c, d in schema.items()] + [pl.col("line")])
+
+
+def _key_hash(rows: pl.DataFrame, key: list[str]) -> pl.Series:
+    """Return a 64-bit hash of each row's key, one column at a time (a few MiB a million)."""
+    combined: pl.Series | None = None
+    for column in key:
+        series = rows[column]
+        if series.dtype in (pl.Categorical, pl.Date, pl.Boolean):
+            series = series.to_physical()
+        value = series.hash(seed=7)
+        combined = value if combined is None else (combined * 1_000_003) ^ value
+    assert combined is not None
+    return combined
+
+
+def _maybe_repeated(rows: pl.DataFrame, key: list[str]) -> pl.Series | None:
+    """Return which rows may share a key with another (a superset), or None when none may.
+
+    A 64-bit hash per key, its repeats found by sorting: a few MiB for millions of rows,
+    where a hash table of millions of groups costs some 200 MiB.
+    """
+    hashes = _key_hash(rows, key)
+    ordered = hashes.sort()
+    again = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
+    return None if again.is_empty() else hashes.is_in(again.unique().implode())
+
+
+def _repeated(rows: pl.DataFrame, kind: str, log: ProblemLog) -> pl.DataFrame:
+    """Return the rows with exact repeats dropped (warned, by line); log keys with two values.
+
+    GitHub writes one row per key (KEYS): a row repeated exactly is a copy-paste and counts
+    once; one key with different figures in one file cannot be settled and refuses it.
+    """
+    key = [c for c in KEYS[kind] if c in rows.columns]
+    if kind == KIND_LICENSE:
+        return rows
+    maybe = _maybe_repeated(rows, key)
+    if maybe is None:
+        return rows
+    rows_in = rows.filter(maybe)
+    # Other products' rows are left out of the bill: GitHub's keys for them are not ours to
+    # judge, so only Copilot rows are checked (and deduplicated).
+    copilot = (
+        rows_in.select(family_mask(rows_in, *COPILOT_FAMILIES)).to_series()
+        if "product" in rows_in.columns
+        else pl.Series([True] * rows_in.height)
+    )
+    values = [c for c in rows.columns if c != "line"]
+    twice = rows_in.filter(rows_in.select(key).is_duplicated() & copilot)
+    if twice.is_empty():
+        return rows
+    groups = (
+        twice.group_by(key, maintain_order=True)
+        .agg(pl.col("line"), pl.struct(values).n_unique().alias("_variants"))
+        .sort(pl.col("line").list.first())
+    )
+    for group in groups.head(1_000).iter_rows(named=True):  # (the log keeps 20 a code)
+        lines = ", ".join(str(n) for n in group["line"][:10])
+        where = ", ".join(f"{k}={group[k]}" for k in key if group[k] is not None)
+        if group["_variants"] > 1:
+            log.add(
+                group["line"][0],
+                "quantity",
+                "conflicting-billing-row",
+                f"lines {lines} hold one key ({where}) with different figures; GitHub "
+                "writes one row per key: download the report again",
+            )
+        else:
+            log.add(
+                group["line"][0],
+                "",
+                "duplicate-billing-row",
+                f"lines {lines} are the same row ({where}); counted once",
+                "warning",
+            )
+    copies = twice.filter(~twice.select(pl.struct(values).is_first_distinct()).to_series())
+    return rows.filter(~pl.col("line").is_in(copies["line"].implode()))
 
 
 def _missing(kind: str, mapping: dict[str, str], names: list[str], log: ProblemLog) -> bool:
@@ -381,8 +442,12 @@ def read_billing(
     if frame.height == 0:
         log.file("no-billing-rows", "the file has a header and no rows")
         return ParsedBilling(name, sha, kind, log.finish())
-    frame = _floats(frame, mapping, log)
+    check_empty(frame, kind, mapping, log)
+    frame = cast_floats(frame, mapping, log)
+    check_numbers(frame, mapping, log)
     _required(frame, kind, mapping, log)
     rows = _canonical(frame, kind, mapping, log)
+    del frame  # (the parsed text: freed before the key check)
+    rows = _repeated(rows, kind, log)
     as_of = license_time(name) if kind == KIND_LICENSE else None
     return ParsedBilling(name, sha, kind, log.finish(), rows, as_of)

@@ -1,4 +1,4 @@
-"""What the page and the workbook say about the bill: the era, what is missing, known zeros."""
+"""What the page and the workbook say about the bill: the era, why a figure is unknown, zeros."""
 
 from __future__ import annotations
 
@@ -13,33 +13,30 @@ def credits_era(bill: BillData) -> bool:
     return in_credits_era(bill.month)
 
 
-def missing(bill: BillData, *labels: str) -> str:
-    """Return the bill's note on a missing file of one of `labels`, or a plain statement."""
-    for note in bill.notes:
-        for label in labels:
-            if note.startswith((f"no {label} for", f"the {label}s for", f"the {label} ")):
-                return note
-    return f"no {labels[0]} covers {bill.month}: unknown"
+def why_unknown(bill: BillData, figure: str) -> str:
+    """Return why one figure of the bill is unknown, as the bill states it (never a guess)."""
+    return bill.unknown.get(figure) or f"no billing file covers {figure} for {bill.month}"
 
 
 def usage_missing(bill: BillData) -> str:
     """Say why the usage report's figures (seat charges, the total) are unknown."""
-    return missing(bill, "usage report")
+    return why_unknown(bill, "total_billed")
 
 
 def ai_missing(bill: BillData) -> str:
     """Say why the AI usage (credits) or the premium requests are unknown."""
-    if credits_era(bill):
-        return missing(bill, "AI usage report")
-    return missing(bill, "premium request report", "legacy premium request report")
+    return why_unknown(bill, "credits_used" if credits_era(bill) else "premium_requests")
 
 
 def pool_missing(bill: BillData) -> str:
     """Say why the credit pool is unknown."""
-    return (
-        f"no licence count for {bill.month}: neither a detailed usage report nor a seat "
-        "report of the month says how many licences fill the pool"
-    )
+    return why_unknown(bill, "credit_pool")
+
+
+def coverage_note(bill: BillData, table: str) -> str:
+    """Return " (to 2026-03-25, 25 of 31 days)" when a table's figures stop early, else ""."""
+    label = bill.coverage(table)
+    return f" ({label})" if label else ""
 
 
 def per_login_known(bill: BillData) -> bool:
@@ -57,8 +54,9 @@ def with_known_zeros(bill: BillData, frame: pl.DataFrame) -> pl.DataFrame:
     fills: list[pl.Expr] = []
     if bill.credits_used is not None and "credits_used" in frame.columns:
         fills.append(pl.col("credits_used").fill_null(0.0))
-    if bill.premium_requests is not None and "premium_requests" in frame.columns:
-        fills.append(pl.col("premium_requests").fill_null(0.0))
+    for figure in ("premium_requests", "premium_ai_units", "premium_request_cost"):
+        if getattr(bill, figure) is not None and figure in frame.columns:
+            fills.append(pl.col(figure).fill_null(0.0))
     billed = per_login_known(bill)
     if billed:
         fills += [pl.col(c).fill_null(0) for c in ("days_billed", "seat_cost_billed")

@@ -20,7 +20,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.billing_schema import FAMILY, FIGURES, KEYS, KIND_LABELS, TABLE_OF_KIND
+from analyzer.billing_schema import (
+    COPILOT_FAMILIES,
+    FAMILY,
+    FIGURES,
+    KEYS,
+    KIND_LABELS,
+    TABLE_OF_KIND,
+    family_mask,
+)
 from analyzer.errors import StoreError
 from analyzer.fsutil import write_bytes_atomic
 from analyzer.schema import Problem
@@ -137,8 +145,6 @@ def _keep_original(root: Path, parsed: ParsedBilling, data: bytes) -> None:
 
 
 def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
-    import polars as pl
-
     assert parsed.rows is not None
     rows = parsed.rows.drop("line")
     first: date | None = None
@@ -154,8 +160,8 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
     (root / rel).parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, root / rel)
     copilot = (
-        int(rows.select((pl.col("product") == "copilot").sum()).item())
-        if "product" in rows.columns
+        int(rows.select(family_mask(rows, *COPILOT_FAMILIES).sum()).item())
+        if "product" in rows.columns and rows.height
         else rows.height
     )
     return BillingFile(
@@ -301,6 +307,17 @@ def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingO
     )
 
 
+def _scan(path: Path, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """Scan one stored table with `schema`'s columns; a column it predates is null."""
+    import polars as pl
+
+    frame = pl.scan_parquet(path)
+    have = frame.collect_schema()
+    return frame.select(
+        [pl.col(c) if c in have else pl.lit(None, dtype).alias(c) for c, dtype in schema.items()]
+    )
+
+
 def load_table(
     root: Path,
     table: str,
@@ -328,7 +345,7 @@ def load_table(
         and f.first_day <= last
         and first <= f.last_day  # type: ignore[operator]
     ]
-    schema = table_schema(table)
+    schema = every = table_schema(table)  # (several downloads merge by key: read every column)
     if columns is not None:
         schema = {c: t for c, t in schema.items() if c in columns}
     if not chosen:
@@ -339,8 +356,7 @@ def load_table(
     for family in sorted({FAMILY[f.kind] for f in chosen}):
         members = [f for f in chosen if FAMILY[f.kind] == family]
         frames = [
-            pl.scan_parquet(root / f.parquet)
-            .select(list(schema) if len(members) == 1 else pl.all())
+            _scan(root / f.parquet, schema if len(members) == 1 else every)
             .filter(in_range)
             .with_columns(pl.lit(i, pl.Int32).alias("_file"))
             for i, f in enumerate(members)

@@ -102,12 +102,16 @@ def test_a_missing_file_is_null_never_zero(tmp_path: Path) -> None:
     assert body["seat_cost_billed"] == 19.0
 
 
-def test_a_usage_report_short_of_the_month_leaves_seats_unknown(tmp_path: Path) -> None:
-    """A usage report ending on the 20th does not give October's seat charges."""
+def test_a_usage_report_short_of_the_month_gives_charges_to_its_last_day(tmp_path: Path) -> None:
+    """A usage report ending on the 20th gives October's charges to the 20th, labelled so."""
     store = _store(tmp_path, {SEP3: ["a"], OCT3: ["a"], NOV3: ["a"]})
-    data = _bill(store, tmp_path, seat_rows("a", "acme", "2026-10")[:20])
-    assert data.seat_cost_billed is None and data.total_billed is None
-    assert any("miss 2026-10-21..2026-10-31" in n for n in data.notes)
+    rows = seat_rows("a", "acme", "2026-10")[:20]
+    data = _bill(store, tmp_path, rows)
+    assert data.seat_cost_billed == pytest.approx(sum(float(r[8]) for r in rows))
+    assert data.coverage("usage") == "to 2026-10-20, 20 of 31 days"
+    assert bill_json(data)["covered_through"] == {"usage": "2026-10-20"}
+    assert data.exceptions == ()  # (no reconciliation on part of a month)
+    assert "the reconciliation needs the whole month" in data.reconciliation()
 
 
 MONTH_LOGINS = st.lists(

@@ -122,3 +122,37 @@ def test_bill_csv_has_one_row_per_person_and_is_safe_for_a_spreadsheet(tmp_path:
     data = build_bill(Store(store), None, "2026-10", Settings())
     assert [r["login"] for r in rows] == data.people["login"].to_list()
     assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values() if v)
+
+
+def test_bill_text_and_csv_of_a_premium_month_to_its_last_day(tmp_path: Path) -> None:
+    """A partial premium report: figures labelled to the 25th; the CSV leaves unknown empty."""
+    from datetime import UTC, datetime
+
+    from analyzer.billing_schema import github_csv
+    from tests.billing_fixtures import FULL_PREMIUM_HEADER, MARCH_PREMIUM
+    from tests.helpers import Seat, write_activity
+
+    inbox = tmp_path / "in"
+    for month in (2, 3, 4):
+        at = datetime(2026, month, 3, 6, tzinfo=UTC)
+        write_activity(inbox, "acme", at, [Seat("alice"), Seat("bob")])
+    (inbox / "premiumRequestUsageReport_1_a.csv").write_bytes(
+        github_csv(FULL_PREMIUM_HEADER, MARCH_PREMIUM)
+    )
+    store = str(tmp_path / "store")
+    assert CliRunner().invoke(main, ["ingest", str(inbox), "--store", store, "-q"]).exit_code == 0
+    args = ["bill", "--store", store, "--scope", "acme", "--month", "2026-03"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "Premium requests    355.50 (to 2026-03-25, 25 of 31 days)" in lines
+    assert "Premium ai-units    6,374.75" in lines
+    assert "Premium cost        56.37 USD" in lines
+    assert "Total billed        unknown: no usage report for 2026-03" in lines
+    table = CliRunner().invoke(main, [*args, "--csv"]).stdout.splitlines()
+    header = table[0].split(",")
+    alice = dict(
+        zip(header, next(r for r in table if r.startswith("alice,")).split(","), strict=True)
+    )
+    assert alice["credits_used"] == "" and alice["seat_cost_billed"] == ""
+    assert float(alice["premium_request_cost"]) == 12.845

@@ -13,7 +13,9 @@ from analyzer.billing_schema import in_credits_era
 from analyzer.model import UNMAPPED, BillData, ReportData
 from analyzer.report.bill_facts import (
     ai_missing,
+    coverage_note,
     credits_era,
+    per_login_known,
     pool_missing,
     usage_missing,
     with_known_zeros,
@@ -111,8 +113,9 @@ def _figures(bill: BillData) -> tuple[SpendFigure, ...]:
         value, known, reason = shown
         out.append(SpendFigure(key, label, value, note if known else reason, known))
 
+    usage_to, ai_to = coverage_note(bill, "usage"), coverage_note(bill, "ai")
     add("total_billed", "Total billed", _money(bill.total_billed, c, usage_missing(bill)),
-        "every Copilot charge of the usage report, net")  # fmt: skip
+        f"every Copilot charge of the usage report, net{usage_to}")  # fmt: skip
     expected = UNKNOWN
     if bill.seat_cost_expected is not None:
         low = bill.seat_cost_expected_low or 0.0
@@ -122,7 +125,7 @@ def _figures(bill: BillData) -> tuple[SpendFigure, ...]:
             else f"{fmt_money(low, c)} to {fmt_money(bill.seat_cost_expected, c)}"
         )
     add("seat_cost_billed", "Seat charges", _money(bill.seat_cost_billed, c, usage_missing(bill)),
-        f"as billed; the seat history predicts {expected}")  # fmt: skip
+        f"as billed{usage_to}; the seat history predicts {expected}")  # fmt: skip
     if credits_era(bill):
         add("credit_cost_billed", "AI credits billed",
             _money(bill.credit_cost_billed, c, usage_missing(bill)),
@@ -148,10 +151,14 @@ def _figures(bill: BillData) -> tuple[SpendFigure, ...]:
         add("premium_requests", "Premium requests",
             (f"{requests:,.1f}", True, "") if requests is not None
             else (UNKNOWN, False, ai_missing(bill)),
-            "per-user quotas, before AI credits")  # fmt: skip
+            f"per-user quotas, before AI credits{ai_to}")  # fmt: skip
+        units = bill.premium_ai_units
+        if units:
+            add("premium_ai_units", "Premium ai-units", (f"{units:,.1f}", True, ""),
+                f"premium use priced in ai-units (from 2026-03-11){ai_to}")  # fmt: skip
         add("premium_request_cost", "Premium request cost",
             _money(bill.premium_request_cost, c, ai_missing(bill)),
-            "the requests beyond each user's quota")  # fmt: skip
+            f"every premium row, requests and ai-units, net{ai_to}")  # fmt: skip
     return tuple(out)
 
 
@@ -176,7 +183,7 @@ def _exceptions(bill: BillData) -> Table:
     ]
     if bill.seat_cost_billed is None:
         empty = f"No reconciliation: {usage_missing(bill)}."
-    elif any("per-login reconciliation" in n for n in bill.notes):
+    elif not per_login_known(bill):
         empty = "No per-login reconciliation: it needs the detailed usage report for the month."
     else:
         empty = "No exceptions: the seat history explains every seat charge."
@@ -303,7 +310,15 @@ def bill_sentence(data: ReportData) -> str | None:
         return None
     c = bill.currency
     if bill.total_billed is None:
-        return f"The whole Copilot bill of {bill.month} is unknown: {usage_missing(bill)}."
+        known = ""
+        if bill.premium_request_cost is not None:
+            known = (
+                f"; premium requests cost {fmt_money(bill.premium_request_cost, c)}"
+                f"{coverage_note(bill, 'ai')}"
+            )
+        elif bill.credits_used is not None:
+            known = f"; {bill.credits_used:,.0f} AI credits used{coverage_note(bill, 'ai')}"
+        return f"The whole Copilot bill of {bill.month} is unknown: {usage_missing(bill)}{known}."
     parts = [f"seats {fmt_money(bill.seat_cost_billed or 0.0, c)}"]
     if credits_era(bill):
         if bill.credits_used is not None and bill.credit_pool is not None:
@@ -312,14 +327,12 @@ def bill_sentence(data: ReportData) -> str | None:
                 f"used ({fmt_money(bill.credit_cost_billed or 0.0, c)} billed for credits)"
             )
         else:
-            parts.append(f"AI credits {UNKNOWN} ({ai_missing(bill)})")
+            parts.append(f"AI credits {UNKNOWN} ({ai_missing(bill) or pool_missing(bill)})")
     elif bill.premium_request_cost is not None:
         parts.append(f"premium requests {fmt_money(bill.premium_request_cost, c)}")
     n = len(bill.exceptions)
     tail = f"; {count(n, 'billing exception')} below" if n else "; no billing exception"
     return (
-        f"GitHub billed {fmt_money(bill.total_billed, c)} for Copilot in {bill.month}: "
-        + " and ".join(parts)
-        + tail
-        + "."
+        f"GitHub billed {fmt_money(bill.total_billed, c)} for Copilot in {bill.month}"
+        f"{coverage_note(bill, 'usage')}: " + " and ".join(parts) + tail + "."
     )

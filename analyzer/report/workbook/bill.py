@@ -21,6 +21,7 @@ from analyzer.report.bill_facts import (
     per_login_known,
     pool_missing,
     usage_missing,
+    why_unknown,
     with_known_zeros,
 )
 from analyzer.report.workbook.cells import Kind
@@ -201,15 +202,15 @@ def _write_figures(book: Book, sheet: Sheet, bill: BillData, pool: str | None) -
     usage, ai = usage_missing(bill), ai_missing(bill)
     base_figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
     base_figure(book, sheet, "Seat charges the seat history predicts (most)",
-            bill.seat_cost_expected, "no seat report of the month")  # fmt: skip
+            bill.seat_cost_expected, why_unknown(bill, "seat_cost_expected"))  # fmt: skip
     base_figure(book, sheet, "Seat charges the seat history predicts (least)",
-            bill.seat_cost_expected_low, "no seat report of the month")  # fmt: skip
+            bill.seat_cost_expected_low, why_unknown(bill, "seat_cost_expected_low"))  # fmt: skip
     if credits_era(bill):
         base_figure(book, sheet, "AI credits used", bill.credits_used, ai, "number",
                 name="CreditsUsed")  # fmt: skip
         base_figure(book, sheet, "Credit pool", bill.credit_pool, pool_missing(bill), "number",
                 formula=pool, name="CreditPool")  # fmt: skip
-        over_reason = ai if bill.credits_used is None else pool_missing(bill)
+        over_reason = why_unknown(bill, "credit_overage")
         base_figure(book, sheet, "Credit overage (credits beyond the pool)", bill.credit_overage,
                 over_reason, "number", formula="=MAX(0,CreditsUsed-CreditPool)",
                 name="CreditOverage")  # fmt: skip
@@ -218,11 +219,17 @@ def _write_figures(book: Book, sheet: Sheet, bill: BillData, pool: str | None) -
         base_figure(book, sheet, "AI credits billed (usage report)", bill.credit_cost_billed, usage)
     else:
         base_figure(book, sheet, "Premium requests", bill.premium_requests, ai, "number")
-        base_figure(book, sheet, "Premium request cost", bill.premium_request_cost, ai)
+        base_figure(book, sheet, "Premium ai-units (from 2026-03-11)", bill.premium_ai_units,
+                why_unknown(bill, "premium_ai_units"), "number")  # fmt: skip
+        base_figure(book, sheet, "Premium request cost (every premium row, net)",
+                bill.premium_request_cost, why_unknown(bill, "premium_request_cost"))  # fmt: skip
     base_figure(book, sheet, "Total billed (every Copilot charge, net)", bill.total_billed, usage)
     if bill.other_rows:
         sheet.append([f"Left out: {bill.other_rows:,} usage rows of other products (net)",
                       Styled(bill.other_net, "money")])  # fmt: skip
+    for table, what in (("usage", "usage report"), ("ai", "premium / AI usage report")):
+        if bill.coverage(table):
+            sheet.append([Styled(f"Figures of the {what}: {bill.coverage(table)}", wrap=True)])
     for note in bill.notes:
         sheet.append([Styled("Note: " + note, wrap=True)])
 
