@@ -30,6 +30,8 @@ COMMAND_MODULES = {
     "usage": "analyzer.cli.usage",
     "bill": "analyzer.cli.bill",
     "billing-files": "analyzer.cli.bill",
+    "forecast": "analyzer.cli.forecast",
+    "whatif": "analyzer.cli.forecast",
 }
 
 
