@@ -11,7 +11,7 @@ from analyzer.answers.bill import AI_SLACK_DAYS, scope_rows
 from analyzer.answers.scope import scope_snapshots
 from analyzer.billing_schema import CREDIT_UNIT, TABLE_OF_KIND
 from analyzer.errors import SelectionError
-from analyzer.metering.credits import days_in, previous_month
+from analyzer.metering.credits import days_in, is_pooled, previous_month
 from analyzer.model import BillingSettings
 from analyzer.store.billing import BillingFile, billing_files, load_table
 from analyzer.store.folder import Store
@@ -81,6 +81,11 @@ def latest_credit_month(files: list[BillingFile]) -> str:
             "Usage > AI usage, Get usage report) first"
         )
     return max(days).strftime("%Y-%m")
+
+
+def full_months(files: list[BillingFile], months: list[str]) -> list[str]:
+    """Return the months (in the order given) of the pool the files cover fully."""
+    return [m for m in months if is_pooled(m) and _coverage(files, m)[0]]
 
 
 def month_credits(store: Store, scope: str | None, months: list[str]) -> dict[str, MonthCredits]:

@@ -7,31 +7,22 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from analyzer.answers.credit_months import (
-    MonthCredits,
-    ai_files,
-    allowances_for,
-    latest_credit_month,
-    month_credits,
-    months_back,
-)
+from analyzer.answers.credit_months import MonthCredits, allowances_for, month_credits
 from analyzer.answers.queries import Reclaim, get_reclaim
-from analyzer.answers.scope import scope_snapshots
-from analyzer.metering.credits import (
-    Expectation,
-    expected_credits,
-    is_pooled,
-    marginal_net_savings,
-    next_month,
-    overage,
-    previous_month,
+from analyzer.answers.reclaim_net import (
+    SPREAD_MONTHS,
+    Outlook,
+    candidate_savings,
+    credit_outlook,
+    pool_of,
+    total_net,
 )
+from analyzer.answers.scope import scope_snapshots
+from analyzer.metering.credits import Expectation, expected_credits, overage
 from analyzer.metering.projection import Projection, project_month
 from analyzer.metering.spenders import Cohorts, Fairness, cohorts, pool_fairness
 from analyzer.model import Settings
 from analyzer.store.folder import Store
-
-SPREAD_MONTHS = 3  # low and high come from the last three fully covered months
 
 
 @dataclass(frozen=True)
@@ -92,51 +83,8 @@ def _scenario(expect: Expectation, pool: float | None, seat_cost: float, price: 
 
 
 def _plans(frame: pl.DataFrame) -> dict[str, int]:
-    return {
-        str(r["plan"]): int(r["count"])
-        for r in frame["plan"].value_counts().sort("plan").iter_rows(named=True)
-    }
-
-
-def _allowance(allowances: dict[str, float]) -> pl.Expr:
-    return pl.col("plan").replace_strict(allowances, default=0.0, return_dtype=pl.Float64)
-
-
-def _pool(seats: pl.DataFrame, month: str, settings: Settings) -> float | None:
-    if not is_pooled(month):
-        return None
-    return float(
-        seats.select(_allowance(allowances_for(settings.billing, month)).sum()).item() or 0.0
-    )
-
-
-def _candidates(
-    reclaim: Reclaim,
-    base: MonthCredits | None,
-    expect: Expectation | None,
-    pool: float | None,
-    settings: Settings,
-    month: str,
-) -> pl.DataFrame:
-    """Return the reclaim list with each candidate's expected credits and net savings."""
-    table = reclaim.candidates.with_columns(
-        _allowance(allowances_for(settings.billing, month)).alias("allowance")
-    )
-    if base is None or expect is None or pool is None:
-        pooled = not is_pooled(month)  # before the pool the gross is the net, credits or not
-        table = table.with_columns(pl.lit(None, pl.Float64).alias("credits"))
-        if pooled:
-            return marginal_net_savings(table, 0.0, 0.0, 0.0, pooled=False)
-        return table.with_columns(
-            pl.lit(None, pl.Float64).alias("net_saving"),
-            pl.lit(None, pl.Float64).alias("marginal_net_saving"),
-        )
-    scale = expect.credits / expect.base_credits if expect.base_credits else 1.0
-    used = base.per_login().select("login", (pl.col("credits") * scale).alias("credits"))
-    table = table.join(used, on="login", how="left", maintain_order="left").with_columns(
-        pl.col("credits").fill_null(0.0)
-    )
-    return marginal_net_savings(table, expect.credits, pool, settings.billing.credit_price)
+    counts = frame["plan"].value_counts().sort("plan")
+    return {str(r["plan"]): int(r["count"]) for r in counts.iter_rows(named=True)}
 
 
 def _users(reclaim: Reclaim, base: MonthCredits) -> pl.DataFrame:
@@ -155,99 +103,93 @@ def _users(reclaim: Reclaim, base: MonthCredits) -> pl.DataFrame:
     )
 
 
+def _scenarios(
+    credits: dict[str, MonthCredits],
+    outlook: Outlook,
+    gone: list[str],
+    pool: float | None,
+    seat_cost: float,
+    price: float,
+) -> list[Scenario]:
+    """Return one scenario per fully covered month, newest first (less the users `gone`)."""
+    found = []
+    for month in outlook.full[:SPREAD_MONTHS]:
+        m = credits[month]
+        mine = m.per_login().filter(pl.col("login").is_in(gone))["credits"].sum() if gone else 0
+        e = expected_credits(m.month, max(0.0, m.credits - float(mine)), outlook.month)
+        found.append(_scenario(e, pool, seat_cost, price))
+    return found
+
+
+def _month_to_date(
+    credits: dict[str, MonthCredits], outlook: Outlook, seats: pl.DataFrame, settings: Settings
+) -> Projection | None:
+    """Return the projection of the latest month when the reports cover it only in part."""
+    last = credits.get(outlook.latest) if outlook.latest else None
+    if last is None or last.full or last.covered_through is None or last.month >= outlook.month:
+        return None
+    pool = pool_of(seats, last.month, settings)
+    price = settings.billing.credit_price
+    return project_month(last.month, last.daily(), last.covered_through, True, pool, price)
+
+
 def build_forecast(
     store: Store, scope: str | None, month: str | None, after_reclaim: bool, settings: Settings
 ) -> Forecast:
     """Forecast a month (default: the month after the latest AI usage report's) from the store."""
     scope, infos = scope_snapshots(store, scope)
-    files = ai_files(store)
-    latest = latest_credit_month(files) if files else None
-    target = month or next_month(latest or infos[-1].as_of.strftime("%Y-%m"))
-    wanted = months_back(previous_month(target), SPREAD_MONTHS + 1)
-    if latest is not None and latest < target and latest not in wanted:
-        wanted.append(latest)
-    credits = month_credits(store, scope, wanted) if files else {}
-    notes: list[str] = []
-    full = [
-        credits[m]
-        for m in months_back(previous_month(target), SPREAD_MONTHS + 1)
-        if m in credits and credits[m].full and is_pooled(m)
-    ]
-    if not files:
-        notes.append("no AI usage report in the store: credits not forecast")
-    elif not full:
-        notes.append(
-            f"no fully covered month of AI credits in the {SPREAD_MONTHS + 1} months before "
-            f"{target}: credits not forecast"
-        )
-
+    outlook = credit_outlook(store, month, infos[-1].as_of.strftime("%Y-%m"))
+    wanted = list(outlook.full[:SPREAD_MONTHS])
+    if outlook.latest and outlook.latest < outlook.month and outlook.latest not in wanted:
+        wanted.append(outlook.latest)
+    credits = month_credits(store, scope, wanted) if wanted else {}
+    base = credits[outlook.base] if outlook.base else None
     reclaim = get_reclaim(store, scope, settings, None)
-    nxt = reclaim.seats.filter(~pl.col("pending_cancellation").fill_null(False))
-    base = full[0] if full else None
-    pool_before = _pool(nxt, target, settings)
-    expect = expected_credits(base.month, base.credits, target) if base else None
-    candidates = _candidates(reclaim, base, expect, pool_before, settings, target)
+    ahead = reclaim.seats.filter(~pl.col("pending_cancellation").fill_null(False))
+    expect = expected_credits(base.month, base.credits, outlook.month) if base else None
+    pool_before = pool_of(ahead, outlook.month, settings)
+    candidates = candidate_savings(
+        reclaim.candidates, base, expect, pool_before, settings, outlook.month
+    )
     if after_reclaim:
-        nxt = nxt.filter(~pl.col("reclaim").fill_null(False))
-    seat_cost = float(nxt["monthly_cost"].sum())
-    pool = _pool(nxt, target, settings)
+        ahead = ahead.filter(~pl.col("reclaim").fill_null(False))
+    seat_cost = float(ahead["monthly_cost"].sum())
+    pool = pool_of(ahead, outlook.month, settings)
+    notes = list(outlook.notes)
     if pool is None:
-        notes.append(f"{target} is before the AI-credit pool (2026-06): no pool, no overage")
+        notes.append(f"{outlook.month} is before the AI-credit pool (2026-06): no pool, no overage")
     price = settings.billing.credit_price
-    scenarios: list[Scenario] = []
     gone = candidates["login"].to_list() if after_reclaim else []
-    for m in full[:SPREAD_MONTHS]:
-        mine = m.per_login().filter(pl.col("login").is_in(gone))["credits"].sum() if gone else 0.0
-        e = expected_credits(m.month, max(0.0, m.credits - float(mine)), target)
-        scenarios.append(_scenario(e, pool, seat_cost, price))
-    spread = scenarios if len(scenarios) > 1 else []
-    by_credits = sorted(spread, key=lambda s: s.expectation.credits)
-    last = credits.get(latest) if latest else None
-    mtd = None
-    if (
-        last is not None
-        and not last.full
-        and last.covered_through is not None
-        and latest is not None
-        and latest < target
-    ):
-        pool_now = _pool(reclaim.seats, latest, settings)
-        mtd = project_month(latest, last.daily(), last.covered_through, True, pool_now, price)
+    scenarios = _scenarios(credits, outlook, gone, pool, seat_cost, price)
+    spread = sorted(scenarios, key=lambda s: s.expectation.credits) if len(scenarios) > 1 else []
     users = _users(reclaim, base) if base else None
-    net = candidates["net_saving"]
     return Forecast(
         scope=scope,
-        month=target,
+        month=outlook.month,
         currency=settings.currency,
         after_reclaim=after_reclaim,
-        seats=nxt.height,
-        seats_by_plan=_plans(nxt),
+        seats=ahead.height,
+        seats_by_plan=_plans(ahead),
         seat_cost=seat_cost,
         seats_as_of=reclaim.summary.as_of.astimezone(UTC),
         credit_pool=pool,
         credit_price=price,
         expected=scenarios[0] if scenarios else None,
-        low=by_credits[0] if by_credits else None,
-        high=by_credits[-1] if by_credits else None,
-        month_to_date=mtd,
+        low=spread[0] if spread else None,
+        high=spread[-1] if spread else None,
+        month_to_date=_month_to_date(credits, outlook, reclaim.seats, settings),
         cohorts=cohorts(users) if users is not None else None,
-        fairness=pool_fairness(users, allowances_for(settings.billing, base.month))
-        if users is not None and base
-        else None,
+        fairness=(
+            pool_fairness(users, allowances_for(settings.billing, base.month))
+            if users is not None and base
+            else None
+        ),
         pool_line=_pool_line(users, base) if users is not None and base else None,
         candidates=candidates,
         reclaim_gross_saving=float(candidates["monthly_cost"].sum()),
-        reclaim_net_saving=_last(net),
+        reclaim_net_saving=total_net(candidates),
         notes=tuple(notes),
     )
-
-
-def _last(net: pl.Series) -> float | None:
-    """Return the net saving of the whole list: 0 without candidates, None when unknown."""
-    if not net.len():
-        return 0.0
-    value = net[-1]
-    return None if value is None else float(value)
 
 
 def _pool_line(users: pl.DataFrame, base: MonthCredits) -> str:

@@ -8,11 +8,11 @@ import polars as pl
 
 from analyzer.answers.credit_months import (
     ai_files,
-    allowances_for,
     latest_credit_month,
     month_credits,
 )
 from analyzer.answers.queries import get_reclaim
+from analyzer.answers.reclaim_net import pool_of
 from analyzer.errors import SelectionError
 from analyzer.metering.budgets import BudgetLevels, Replay, replay_budgets
 from analyzer.metering.credits import is_pooled
@@ -68,13 +68,7 @@ def build_whatif(
     if credits.covered_through is None:
         raise SelectionError(f"no AI usage report covers {month}: nothing to replay")
     reclaim = get_reclaim(store, scope, settings, None)
-    allowances = allowances_for(settings.billing, month)
-    pool = float(
-        reclaim.seats.select(
-            pl.col("plan").replace_strict(allowances, default=0.0, return_dtype=pl.Float64).sum()
-        ).item()
-        or 0.0
-    )
+    pool = pool_of(reclaim.seats, month, settings) or 0.0
     levels = BudgetLevels(
         user_budget=user_budget / per_credit,
         account_budget=None if account_budget is None else account_budget / price,
