@@ -10,7 +10,9 @@ import polars as pl
 
 from analyzer.answers.history import stored_history
 from analyzer.answers.people import MONTH, people_of
+from analyzer.answers.reclaim_net import reclaim_savings
 from analyzer.answers.scope import (
+    month_of,
     open_timeline,
     pick_snapshot,
     scope_names,
@@ -52,6 +54,22 @@ class Status:
     snapshot: SnapshotInfo
     first_snapshot: bool  # the scope's first: no history tells never-used from long idle
     engagement: Engagement | None = None  # usage-metrics evidence, when the store has some
+    reclaim_net_saving: float | None = None  # net of new credit overage; None: credits unknown
+
+
+def _with_net_savings(
+    store: Store, timeline: Timeline, k: int, seats: pl.DataFrame
+) -> tuple[pl.DataFrame, float | None]:
+    """Return the reclaim list with each candidate's marginal net saving, and the list's net."""
+    table, net = reclaim_savings(
+        store,
+        timeline.scope,
+        seats,
+        reclaim_list(seats),
+        timeline.settings,
+        month_of(timeline.snapshots[k]),
+    )
+    return table.drop("allowance", "credits", "net_saving"), net
 
 
 def _status_at(store: Store, timeline: Timeline, k: int, now: datetime) -> Status:
@@ -59,7 +77,9 @@ def _status_at(store: Store, timeline: Timeline, k: int, now: datetime) -> Statu
     engagement = engagement_at(store, timeline, k, summary)
     if engagement is not None:  # reclaim sharpened by the usage records; their findings
         summary, findings = engagement.summary, (*findings, *engagement.findings)
-    return Status(summary, findings, timeline.snapshots[k], k == 0, engagement)
+    seats = engagement.seats if engagement is not None else seat_table(timeline, k, None)
+    _, net = _with_net_savings(store, timeline, k, seats)
+    return Status(summary, findings, timeline.snapshots[k], k == 0, engagement, net)
 
 
 def get_status(
@@ -103,6 +123,9 @@ def status_json(status: Status) -> dict[str, Any]:
         "monthly_cost": round(s.monthly_cost, 2),
         "idle_monthly_cost": round(s.idle_monthly_cost, 2),
         "reclaimable_monthly_cost": round(s.reclaimable_monthly_cost, 2),
+        "reclaim_net_monthly_saving": (
+            None if status.reclaim_net_saving is None else round(status.reclaim_net_saving, 2)
+        ),
         "check_first": s.check_first,
         "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
         "seats_by_plan": s.seats_by_plan,
@@ -216,9 +239,10 @@ def get_reclaim(
         check_first = check_first_list(seats).join(
             seats.select("login", "usage_days"), on="login", how="left"
         )
+    candidates, _ = _with_net_savings(store, timeline, k, seats)
     return Reclaim(
         summary,
-        reclaim_list(seats),
+        candidates,
         check_first,
         follow_through(timeline, k - 1 if k else None, k),
         seats,
