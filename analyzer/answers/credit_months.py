@@ -89,28 +89,25 @@ def full_months(files: list[BillingFile], months: list[str]) -> list[str]:
 
 
 def month_credits(store: Store, scope: str | None, months: list[str]) -> dict[str, MonthCredits]:
-    """Return each month's credits of a scope (months in any order), read in one pass."""
+    """Return each month's credits of a scope.
+
+    Each month is read on its own: only the reports overlapping it are opened, and a month
+    held by one report needs no merge of overlapping downloads.
+    """
     scope, infos = scope_snapshots(store, scope)
     files = ai_files(store)
-    first = _month_first(min(months))
-    last = _month_first(max(months)) + timedelta(days=days_in(max(months)) - 1)
-    rows, _ = load_table(store.root, "ai", first, last, files, _AI_READ)
     keep = scope_rows(store, scope, infos)
-    if keep is not None:
-        rows = rows.filter(keep)
-    rows = rows.filter(pl.col("unit_type") == CREDIT_UNIT).select(
-        "login", "date", pl.col("quantity").alias("credits"), "cost_center"
-    )
-    month_of = pl.col("date").dt.strftime("%Y-%m")
-    parts = {
-        str(k[0]): v.drop("_m") for k, v in rows.with_columns(month_of.alias("_m")).group_by("_m")
-    }
     found: dict[str, MonthCredits] = {}
     for month in months:
         full, through = _coverage(files, month)
-        usage = parts.get(month, rows.clear())
-        if through is not None:
-            usage = usage.filter(pl.col("date") <= through)
+        first = _month_first(month)
+        last = through or first + timedelta(days=days_in(month) - 1)
+        rows, _ = load_table(store.root, "ai", first, last, files, _AI_READ)
+        if keep is not None:
+            rows = rows.filter(keep)
+        usage = rows.filter(pl.col("unit_type") == CREDIT_UNIT).select(
+            "login", "date", pl.col("quantity").alias("credits"), "cost_center"
+        )
         found[month] = MonthCredits(month, full, through, float(usage["credits"].sum()), usage)
     return found
 

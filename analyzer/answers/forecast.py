@@ -144,7 +144,7 @@ def build_forecast(
         wanted.append(outlook.latest)
     credits = month_credits(store, scope, wanted) if wanted else {}
     base = credits[outlook.base] if outlook.base else None
-    reclaim = get_reclaim(store, scope, settings, None)
+    reclaim = get_reclaim(store, scope, settings, None, net_savings=False)
     ahead = reclaim.seats.filter(~pl.col("pending_cancellation").fill_null(False))
     expect = expected_credits(base.month, base.credits, outlook.month) if base else None
     pool_before = pool_of(ahead, outlook.month, settings)

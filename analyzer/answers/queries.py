@@ -225,9 +225,16 @@ class Reclaim:
 
 
 def get_reclaim(
-    store: Store, scope: str | None, settings: Settings, at: datetime | None
+    store: Store,
+    scope: str | None,
+    settings: Settings,
+    at: datetime | None,
+    net_savings: bool = True,
 ) -> Reclaim:
-    """Return the reclaim candidates of the snapshot at or before `at`."""
+    """Return the reclaim candidates of the snapshot at or before `at`.
+
+    With `net_savings` each candidate has its marginal net saving (reads the AI usage rows).
+    """
     timeline, k = timeline_until(store, scope, settings, at)
     people = people_of(store, settings, timeline.scope, timeline.snapshots[k].as_of + MONTH)
     seats = seat_table(timeline, k, people)
@@ -239,7 +246,9 @@ def get_reclaim(
         check_first = check_first_list(seats).join(
             seats.select("login", "usage_days"), on="login", how="left"
         )
-    candidates, _ = _with_net_savings(store, timeline, k, seats)
+    candidates = (
+        _with_net_savings(store, timeline, k, seats)[0] if net_savings else reclaim_list(seats)
+    )
     return Reclaim(
         summary,
         candidates,

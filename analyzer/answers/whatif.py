@@ -67,7 +67,7 @@ def build_whatif(
     credits = month_credits(store, scope, [month])[month]
     if credits.covered_through is None:
         raise SelectionError(f"no AI usage report covers {month}: nothing to replay")
-    reclaim = get_reclaim(store, scope, settings, None)
+    reclaim = get_reclaim(store, scope, settings, None, net_savings=False)
     pool = pool_of(reclaim.seats, month, settings) or 0.0
     levels = BudgetLevels(
         user_budget=user_budget / per_credit,

@@ -44,20 +44,25 @@ class Replay:
 
 def replay_budgets(usage: pl.DataFrame, levels: BudgetLevels) -> Replay:
     """Replay `usage` (login, date, credits, cost_center) against the budget levels."""
-    days = (
-        usage.group_by("login", "date")
-        .agg(
-            pl.col("credits").fill_null(0.0).sum(),
-            pl.col("cost_center").drop_nulls().first(),
-        )
-        .sort("login", "date")
+    # Logins become integers in login order: the sorts and windows below run on numbers.
+    logins = (
+        usage.group_by("login")
+        .agg(pl.col("cost_center").drop_nulls().first())
+        .sort("login")
+        .with_row_index("_id")
     )
-    cum = pl.col("credits").cum_sum().over("login")
+    days = (
+        usage.join(logins.select("login", "_id"), on="login", nulls_equal=True)
+        .group_by("_id", "date")
+        .agg(pl.col("credits").fill_null(0.0).sum())
+        .sort("_id", "date")
+    )
+    cum = pl.col("credits").cum_sum().over("_id")
     mine = cum.clip(upper_bound=levels.user_budget)
     days = days.with_columns(
         (mine - (cum - pl.col("credits")).clip(upper_bound=levels.user_budget)).alias("_allowed"),
         (cum > levels.user_budget + 1e-9).alias("_over"),
-    ).sort("date", "login")
+    ).sort("date", "_id")
     total = pl.col("_allowed").cum_sum()
     paid = (total - levels.pool).clip(lower_bound=0.0)
     cap = levels.account_budget
@@ -70,14 +75,20 @@ def replay_budgets(usage: pl.DataFrame, levels: BudgetLevels) -> Replay:
         days = days.with_columns(pl.lit(0.0).alias("_blocked"), pl.lit(False).alias("_acct"))
     days = days.with_columns((pl.col("_allowed") - pl.col("_blocked")).alias("_kept"))
     users = (
-        days.group_by("login")
+        days.group_by("_id")
         .agg(
-            pl.col("cost_center").drop_nulls().first(),
             pl.col("credits").sum().alias("credits_used"),
             pl.col("_kept").sum().alias("credits_allowed"),
             pl.col("date").filter(pl.col("_over")).min().alias("budget_hit_on"),
         )
-        .with_columns(pl.col("cost_center").fill_null(UNASSIGNED))
+        .join(logins, on="_id")
+        .select(
+            "login",
+            pl.col("cost_center").fill_null(UNASSIGNED),
+            "credits_used",
+            "credits_allowed",
+            "budget_hit_on",
+        )
         .sort(["credits_used", "login"], descending=[True, False])
     )
     used, kept = float(days["credits"].sum()), float(days["_kept"].sum())
