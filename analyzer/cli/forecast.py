@@ -85,8 +85,8 @@ def _forecast_lines(body: dict[str, Any]) -> list[str]:
     fair = body["pool_fairness"]
     if fair:
         lines += [
-            f"  {d['to_cost_center']} draws {d['credits']:,.0f} credits on "
-            f"{d['from_cost_center']}'s allowance"
+            f"  {d['to_cost_center']} draws {d['credits']:,.0f} credits on the allowance of "
+            f"{d['from_cost_center']}"
             for d in fair["draws"][:10]
         ]
     lines += [f"note: {n}" for n in body["notes"]]
