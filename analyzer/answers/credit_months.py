@@ -105,6 +105,8 @@ def month_credits(store: Store, scope: str | None, months: list[str]) -> dict[st
         rows, _ = load_table(store.root, "ai", first, last, files, _AI_READ)
         if keep is not None:
             rows = rows.filter(keep)
+            if rows.is_empty():  # the reports are another billing entity's: this scope unknown
+                full, through = False, None
         usage = rows.filter(pl.col("unit_type") == CREDIT_UNIT).select(
             "login", "date", pl.col("quantity").alias("credits"), "cost_center"
         )

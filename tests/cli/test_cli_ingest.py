@@ -135,7 +135,7 @@ def test_help_does_not_import_heavy_libraries() -> None:
 def test_every_command_help_has_a_runnable_example() -> None:
     """Every command's help ends with an Example against sample_reports or the store."""
     names = main.list_commands(click.Context(main))
-    assert len(names) == 14
+    assert len(names) == 16
     for name in names:
         text = CliRunner().invoke(main, [name, "--help"]).output
         assert "Example: copilot-seats " + name in text, name
