@@ -104,17 +104,16 @@ def _users(reclaim: Reclaim, base: MonthCredits) -> pl.DataFrame:
 
 
 def _scenarios(
-    credits: dict[str, MonthCredits],
+    known: list[MonthCredits],
     outlook: Outlook,
     gone: list[str],
     pool: float | None,
     seat_cost: float,
     price: float,
 ) -> list[Scenario]:
-    """Return one scenario per fully covered month, newest first (less the users `gone`)."""
+    """Return one scenario per known month, newest first (less the users `gone`)."""
     found = []
-    for month in outlook.full[:SPREAD_MONTHS]:
-        m = credits[month]
+    for m in known:
         mine = m.per_login().filter(pl.col("login").is_in(gone))["credits"].sum() if gone else 0
         e = expected_credits(m.month, max(0.0, m.credits - float(mine)), outlook.month)
         found.append(_scenario(e, pool, seat_cost, price))
@@ -143,7 +142,8 @@ def build_forecast(
     if outlook.latest and outlook.latest < outlook.month and outlook.latest not in wanted:
         wanted.append(outlook.latest)
     credits = month_credits(store, scope, wanted) if wanted else {}
-    base = credits[outlook.base] if outlook.base else None
+    known = [credits[m] for m in outlook.full[:SPREAD_MONTHS] if credits[m].full]
+    base = known[0] if known else None
     reclaim = get_reclaim(store, scope, settings, None, net_savings=False)
     ahead = reclaim.seats.filter(~pl.col("pending_cancellation").fill_null(False))
     expect = expected_credits(base.month, base.credits, outlook.month) if base else None
@@ -156,11 +156,13 @@ def build_forecast(
     seat_cost = float(ahead["monthly_cost"].sum())
     pool = pool_of(ahead, outlook.month, settings)
     notes = list(outlook.notes)
+    if outlook.full and not known:
+        notes.append(f"the AI usage reports hold no rows of {scope}: credits not forecast")
     if pool is None:
         notes.append(f"{outlook.month} is before the AI-credit pool (2026-06): no pool, no overage")
     price = settings.billing.credit_price
     gone = candidates["login"].to_list() if after_reclaim else []
-    scenarios = _scenarios(credits, outlook, gone, pool, seat_cost, price)
+    scenarios = _scenarios(known, outlook, gone, pool, seat_cost, price)
     spread = sorted(scenarios, key=lambda s: s.expectation.credits) if len(scenarios) > 1 else []
     users = _users(reclaim, base) if base else None
     return Forecast(

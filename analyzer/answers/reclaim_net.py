@@ -127,6 +127,8 @@ def reclaim_savings(
     """
     outlook = credit_outlook(store, None, fallback)
     base = month_credits(store, scope, [outlook.base])[outlook.base] if outlook.base else None
+    if base is not None and not base.full:  # no rows of this scope: its credits unknown
+        base = None
     expect = expected_credits(base.month, base.credits, outlook.month) if base else None
     ahead = seats.filter(~pl.col("pending_cancellation").fill_null(False))
     pool = pool_of(ahead, outlook.month, settings)
