@@ -12,9 +12,9 @@ from analyzer.answers.forecast_json import forecast_json, whatif_json
 from analyzer.answers.whatif import build_whatif
 from analyzer.errors import SelectionError
 from analyzer.model import BillingSettings, Settings
-from tests.answers.forecast_fixture import TIMES, forecast_store, month_rows, seats
+from tests.answers.forecast_fixture import IDLE, TIMES, forecast_store, month_rows
 from tests.billing_fixtures import ai_row
-from tests.helpers import make_store
+from tests.helpers import Seat, make_store
 
 
 def test_forecast_next_month(tmp_path: Path) -> None:
@@ -125,11 +125,12 @@ def test_whatif_refuses_the_premium_request_era(tmp_path: Path) -> None:
 def test_another_billing_entitys_reports_leave_credits_unknown(tmp_path: Path) -> None:
     """With two scopes, acme's AI usage reports tell nothing of other's: null, never 0."""
     store = forecast_store(tmp_path)
-    make_store(tmp_path, "other", [(t, seats(t)) for t in TIMES])
+    make_store(tmp_path, "other", [(t, [Seat("x", activity=IDLE, auth=IDLE)]) for t in TIMES])
     body = forecast_json(build_forecast(store, "other", None, False, Settings()))
     assert body["credits_expected"] is None and body["total"] is None
+    assert body["reclaim_gross_monthly_saving"] == 19.0
     assert body["reclaim_net_monthly_saving"] is None
-    assert any("no fully covered month" in n for n in body["notes"])
+    assert "the AI usage reports hold no rows of other: credits not forecast" in body["notes"]
     assert forecast_json(build_forecast(store, "acme", None, False, Settings()))[
         "credits_expected"
     ] == pytest.approx(6000.0)
