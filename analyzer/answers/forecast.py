@@ -56,6 +56,7 @@ class Forecast:
     cohorts: Cohorts | None
     fairness: Fairness | None
     pool_line: str | None
+    spenders: pl.DataFrame | None  # login, plan, cost_center, licensed, credits (base month)
     candidates: pl.DataFrame  # the reclaim list with net_saving and marginal_net_saving
     reclaim_gross_saving: float
     reclaim_net_saving: float | None  # None: credits unknown
@@ -187,6 +188,7 @@ def build_forecast(
             else None
         ),
         pool_line=_pool_line(users, base) if users is not None and base else None,
+        spenders=users,
         candidates=candidates,
         reclaim_gross_saving=float(candidates["monthly_cost"].sum()),
         reclaim_net_saving=total_net(candidates),

@@ -10,6 +10,7 @@ import polars as pl
 
 from analyzer import __version__
 from analyzer.answers.bill_report import pseudonymize_bill, report_bill
+from analyzer.answers.forecast_report import report_forecast
 from analyzer.answers.history import stored_history
 from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
@@ -165,6 +166,11 @@ def pseudonymize(data: ReportData) -> ReportData:
         check_first=_mask(data.check_first),
         changes=changes,
         bill=pseudonymize_bill(data.bill, _mask, _alias) if data.bill else None,
+        forecast=(
+            dataclasses.replace(data.forecast, users=_mask(data.forecast.users))
+            if data.forecast
+            else None
+        ),
         pseudonymized=True,
     )
 
@@ -212,5 +218,7 @@ def build_report_data(
         engagement=report_engagement(store, timeline, k, seats),
         bill=bill,
         billing_months=billing_months,
+        # next month's estimate, beside the latest snapshot only
+        forecast=report_forecast(store, scope, settings) if k == len(infos) - 1 else None,
     )
     return pseudonymize(data) if anonymous else data
