@@ -402,6 +402,16 @@ class ForecastData:
     credits_expected: float | None  # None: no fully covered month of credits
     reclaim_credits: float  # the candidates' own expected credits
     pooled: bool  # `month` is in the credit-pool era
+    seat_cost: float
+    credit_pool: float | None
+    credit_overage: float | None
+    credit_overage_cost: float | None
+    total: float | None
+    reclaim_gross: float
+    reclaim_net: float | None
+    projection: pl.DataFrame | None  # the latest partly covered month: date, cumulative,
+    # projected, low, high (Projection.by_day)
+    projection_note: str | None
     users: pl.DataFrame
     cohorts: pl.DataFrame | None
     cohort_headline: str | None

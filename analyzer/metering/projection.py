@@ -35,7 +35,27 @@ class Projection:
     pool: float | None
     pool_runs_out: date | None  # the day cumulative credits pass the pool (None: never)
     overage_cost: float | None  # of the projected credits beyond the pool
+    values: tuple[float, ...] = ()  # each day's credits: as covered, then as projected
+    residual_sd: float = 0.0
     method: str = PROJECTION_METHOD
+
+    def by_day(self) -> pl.DataFrame:
+        """Return date, cumulative credits, projected (bool), low and high, day by day."""
+        first = date.fromisoformat(f"{self.month}-01")
+        rows = []
+        total = 0.0
+        for d, value in enumerate(self.values, start=1):
+            total += value
+            ahead = max(0, d - self.days_fitted)
+            spread = _Z * self.residual_sd * math.sqrt(ahead)
+            rows.append((first + timedelta(days=d - 1), total, d > self.days_covered,
+                         max(0.0, total - spread), total + spread))  # fmt: skip
+        return pl.DataFrame(
+            rows,
+            schema={"date": pl.Date, "cumulative": pl.Float64, "projected": pl.Boolean,
+                    "low": pl.Float64, "high": pl.Float64},
+            orient="row",
+        )  # fmt: skip
 
 
 def _line(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
@@ -106,4 +126,6 @@ def project_month(
         pool=pool,
         pool_runs_out=runs_out,
         overage_cost=None if pool is None else max(0.0, projected - pool) * credit_price,
+        values=tuple(values),
+        residual_sd=sd,
     )

@@ -54,7 +54,7 @@ def _plans(data: ReportData, f: ForecastData) -> pl.DataFrame:
     )
 
 
-def _write_inputs(book: Book, sheet: Sheet, data: ReportData, f: ForecastData) -> pl.DataFrame:
+def _write_inputs(book: Book, sheet: Sheet, data: ReportData, f: ForecastData) -> None:
     """Write the credit price, the expected credits and the plan table; name their cells."""
     where = quote_sheetname(sheet.title)
     _heading(sheet, "Inputs (edit the credit price and the allowances)")
@@ -84,52 +84,37 @@ def _write_inputs(book: Book, sheet: Sheet, data: ReportData, f: ForecastData) -
         ("FcAllowances", "Credits per licence"),
     ):
         book.define(name, span.column(header))  # fmt: skip
-    return plans
 
 
-def _write_figures(book: Book, sheet: Sheet, f: ForecastData, plans: pl.DataFrame) -> None:
+def _write_figures(book: Book, sheet: Sheet, f: ForecastData) -> None:
     """Write next month's cost and the reclaim's gross and net savings as formulas."""
-    seats, reclaim = plans["seats"], plans["reclaim"]
-    price, allow = plans["price"], plans["allowance"]
-    seat_cost = float((seats * price).sum())
-    pool = float((seats * allow).sum()) if f.pooled else None
-    gross = float((reclaim * price).sum())
-    removed = float((reclaim * allow).sum())
     _heading(sheet, f"{f.month}: next month (an estimate)")
-    base_figure(book, sheet, "Seat cost", seat_cost, "", formula="=SUMPRODUCT(FcSeats,FcPrices)",
-                name="FcSeatCost")  # fmt: skip
+    base_figure(book, sheet, "Seat cost", f.seat_cost, "",
+                formula="=SUMPRODUCT(FcSeats,FcPrices)", name="FcSeatCost")  # fmt: skip
     no_pool = f"{f.month} is before the AI-credit pool (2026-06)"
-    base_figure(book, sheet, "Credit pool", pool, no_pool, "number",
+    base_figure(book, sheet, "Credit pool", f.credit_pool, no_pool, "number",
                 formula="=SUMPRODUCT(FcSeats,FcAllowances)", name="FcPool")  # fmt: skip
-    e = f.credits_expected
-    over = max(0.0, e - pool) if e is not None and pool is not None else None
     unknown = "; ".join(f.notes) or "unknown"
-    base_figure(book, sheet, "Credit overage (estimate)", over, unknown, "number",
+    base_figure(book, sheet, "Credit overage (estimate)", f.credit_overage, unknown, "number",
                 formula="=MAX(0,FcExpected-FcPool)", name="FcOverage")  # fmt: skip
-    cost = over * f.credit_price if over is not None else None
-    base_figure(book, sheet, "Overage cost (estimate)", cost, unknown,
+    base_figure(book, sheet, "Overage cost (estimate)", f.credit_overage_cost, unknown,
                 formula="=FcOverage*FcCreditPrice", name="FcOverageCost")  # fmt: skip
-    base_figure(book, sheet, "Total (estimate)", seat_cost + cost if cost is not None else None,
-                unknown, formula="=FcSeatCost+FcOverageCost", name="FcTotal")  # fmt: skip
+    base_figure(book, sheet, "Total (estimate)", f.total, unknown,
+                formula="=FcSeatCost+FcOverageCost", name="FcTotal")  # fmt: skip
     _heading(sheet, "Removing the reclaim candidates")
-    base_figure(book, sheet, "Gross monthly saving (their seat prices)", gross, "",
+    base_figure(book, sheet, "Gross monthly saving (their seat prices)", f.reclaim_gross, "",
                 formula="=SUMPRODUCT(FcReclaim,FcPrices)", name="FcGross")  # fmt: skip
     if not f.pooled:
-        base_figure(book, sheet, "Net monthly saving (no pool: the gross)", gross, "",
+        base_figure(book, sheet, "Net monthly saving (no pool: the gross)", f.reclaim_gross, "",
                     formula="=FcGross", name="FcNet")  # fmt: skip
         return
-    net = None
-    if e is not None and pool is not None:
-        rest = max(0.0, e - f.reclaim_credits)
-        new = max(0.0, rest - (pool - removed)) - max(0.0, rest - pool)
-        net = gross - f.credit_price * new
-    rest_f = "MAX(0,FcExpected-FcReclaimCredits)"
+    rest = "MAX(0,FcExpected-FcReclaimCredits)"
     formula = (
-        f"=FcGross-FcCreditPrice*(MAX(0,{rest_f}-(FcPool-SUMPRODUCT(FcReclaim,FcAllowances)))"
-        f"-MAX(0,{rest_f}-FcPool))"
+        f"=FcGross-FcCreditPrice*(MAX(0,{rest}-(FcPool-SUMPRODUCT(FcReclaim,FcAllowances)))"
+        f"-MAX(0,{rest}-FcPool))"
     )
-    base_figure(book, sheet, "Net monthly saving (less the new credit overage)", net, unknown,
-                formula=formula, name="FcNet")  # fmt: skip
+    base_figure(book, sheet, "Net monthly saving (less the new credit overage)", f.reclaim_net,
+                unknown, formula=formula, name="FcNet")  # fmt: skip
 
 
 def _write_spenders(sheet: Sheet, f: ForecastData) -> None:
@@ -187,7 +172,7 @@ def _write_budget(book: Book, f: ForecastData) -> None:
     book.define("BgAccountBudget", f"{where}!$B${row}")
     used = float(users["credits"].sum())
     kept = float(users["allowed"].sum())
-    pool = float(sum(f.allowances.get(p, 0.0) * n for p, n in f.seats_by_plan.items()))
+    pool = f.credit_pool or 0.0
     span_rows = sheet.row + 8  # the users table starts after the figures below
     first, last = span_rows + 1, span_rows + max(users.height, 1)
 
@@ -223,8 +208,8 @@ def write_forecast(book: Book, data: ReportData) -> None:
     used = ", ".join(f.months_used) or "none"
     sheet.append([f"Method: {f.method}. Months used: {used}."])
     sheet.append([NOTE])
-    plans = _write_inputs(book, sheet, data, f)
-    _write_figures(book, sheet, f, plans)
+    _write_inputs(book, sheet, data, f)
+    _write_figures(book, sheet, f)
     _write_spenders(sheet, f)
     for note in f.notes:
         sheet.append([f"Note: {note}"])
