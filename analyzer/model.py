@@ -411,6 +411,7 @@ class ForecastData:
     reclaim_net: float | None
     projection: pl.DataFrame | None  # the latest partly covered month: date, cumulative,
     # projected, low, high (Projection.by_day)
+    projection_pool: float | None  # that month's pool
     projection_note: str | None
     users: pl.DataFrame
     cohorts: pl.DataFrame | None

@@ -68,6 +68,7 @@ def report_forecast(store: Store, scope: str, settings: Settings) -> ForecastDat
         reclaim_gross=f.reclaim_gross_saving,
         reclaim_net=f.reclaim_net_saving,
         projection=mtd.by_day() if mtd else None,
+        projection_pool=mtd.pool if mtd else None,
         projection_note=_projection_note(mtd, settings.currency) if mtd else None,
         users=users,
         cohorts=f.cohorts.table if f.cohorts else None,

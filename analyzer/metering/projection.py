@@ -48,8 +48,11 @@ class Projection:
             total += value
             ahead = max(0, d - self.days_fitted)
             spread = _Z * self.residual_sd * math.sqrt(ahead)
-            rows.append((first + timedelta(days=d - 1), total, d > self.days_covered,
-                         max(0.0, total - spread), total + spread))  # fmt: skip
+            floor = self.credits_so_far if d >= self.days_covered else 0.0  # never below
+            # the last covered day as it stands; the days after it continue the projection
+            shown = self.credits_so_far if d == self.days_covered else total
+            rows.append((first + timedelta(days=d - 1), shown, d > self.days_covered,
+                         max(floor, total - spread), total + spread))  # fmt: skip
         return pl.DataFrame(
             rows,
             schema={"date": pl.Date, "cumulative": pl.Float64, "projected": pl.Boolean,

@@ -54,3 +54,15 @@ def test_noise_widens_the_band_and_a_missing_day_is_zero() -> None:
 def test_nothing_to_fit_gives_none() -> None:
     """A report of the first, partial day leaves no whole day to fit: no projection."""
     assert project_month("2026-11", _daily({1: 5.0}), date(2026, 11, 1), True, 1.0, 0.01) is None
+
+
+def test_by_day_joins_the_covered_days_to_the_projection() -> None:
+    """Day by day: cumulative credits, projected after the covered days, band ending as p's."""
+    daily = _daily({1: 100.0, 3: 200.0, 4: 100.0})
+    p = project_month("2026-11", daily, date(2026, 11, 4), False, None, 0.01)
+    assert p is not None
+    days = p.by_day()
+    assert days.height == 30 and days["projected"].sum() == 26
+    assert days["cumulative"][3] == 400.0 and days["cumulative"][-1] == pytest.approx(p.projected)
+    assert (days["low"][-1], days["high"][-1]) == (pytest.approx(p.low), pytest.approx(p.high))
+    assert days.filter(pl.col("projected"))["low"].min() >= 400.0

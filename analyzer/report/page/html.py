@@ -17,6 +17,7 @@ from analyzer.fsutil import atomic_path
 from analyzer.model import STATES, ReportData, SnapshotSummary
 from analyzer.report.page.charts import Chart, build_charts
 from analyzer.report.page.engagement import build_section
+from analyzer.report.page.forecast import build_outlook
 from analyzer.report.page.spend import build_spend
 from analyzer.report.page.story import build_story
 from analyzer.report.page.tables import (
@@ -227,6 +228,7 @@ def render_html(data: ReportData) -> str:
             reclaim=reclaim_table(data),
             check_first=check_first_table(data),
             spend=build_spend(data, chart_json),
+            outlook=build_outlook(data, chart_json),  # next month under the credit pool
             changes=changes_tables(data),
             findings=findings_table(data),
             sources=sources_table(data),
