@@ -458,6 +458,45 @@ class ReportData:
     backtest: Backtest | None = None  # reclaim thresholds replayed on the history
     # The `status --json` object of `current`: the page embeds it (docs/figures.md).
     figures: dict[str, Any] = field(default_factory=dict)
+    forecast: ForecastData | None = None  # next month under the credit pool (an estimate)
+
+
+@dataclass(frozen=True)
+class ForecastData:
+    """Next month's estimate for the report, as `forecast` computes it (docs/forecast.md).
+
+    Frames: users (login, credits: the base month's credits per user, most first);
+    cohorts (cohort, users, credits, share, mean, median); fairness (cost_center, licences,
+    contributed, consumed, balance). Every figure is an estimate named by `method`.
+    """
+
+    month: str
+    method: str
+    months_used: tuple[str, ...]
+    seats_by_plan: dict[str, int]  # next month's seats (pending cancellations left out)
+    reclaim_by_plan: dict[str, int]  # the reclaim candidates among them
+    allowances: dict[str, float]  # credits per licence in `month`
+    credit_price: float
+    credits_expected: float | None  # None: no fully covered month of credits
+    reclaim_credits: float  # the candidates' own expected credits
+    pooled: bool  # `month` is in the credit-pool era
+    seat_cost: float
+    credit_pool: float | None
+    credit_overage: float | None
+    credit_overage_cost: float | None
+    total: float | None
+    reclaim_gross: float
+    reclaim_net: float | None
+    projection: pl.DataFrame | None  # the latest partly covered month: date, cumulative,
+    # projected, low, high (Projection.by_day)
+    projection_pool: float | None  # that month's pool
+    projection_note: str | None
+    users: pl.DataFrame
+    cohorts: pl.DataFrame | None
+    cohort_headline: str | None
+    fairness: pl.DataFrame | None
+    pool_line: str | None
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bill_bench import bench_bill
+from forecast_bench import bench_forecast, bench_whatif
 from harness import (
     GIB_IN_MIB,
     Measurement,
@@ -279,6 +280,8 @@ BENCHMARKS: dict[str, Callable[[Bench], list[Row]]] = {
     "huge": huge,
     "usage": lambda bench: bench_usage(bench.work, bench.quick),
     "bill": bench_bill,
+    "forecast": bench_forecast,
+    "whatif": bench_whatif,
 }
 
 

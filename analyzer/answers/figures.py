@@ -20,6 +20,8 @@ from analyzer.answers.evidence import (
     sharpened_history,
 )
 from analyzer.answers.history import stored_history
+from analyzer.answers.reclaim_net import reclaim_savings
+from analyzer.answers.scope import month_of
 from analyzer.model import STATES, Finding, FollowThrough, SnapshotInfo, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.timeline.build import Timeline
@@ -39,6 +41,7 @@ class SnapshotFigures:
     first_snapshot: bool  # the scope's first: no history tells never-used from long idle
     engagement: Engagement | None  # usage-metrics evidence, when the store has some
     seats: pl.DataFrame | None  # the seat table asked for, reclaim/check_first sharpened
+    reclaim_net_saving: float | None = None  # net of new credit overage; None: unknown
 
 
 def snapshot_figures(
@@ -50,6 +53,7 @@ def snapshot_figures(
     *,
     later_stored: bool = False,
     month: str | None = None,
+    net_savings: bool = False,
 ) -> SnapshotFigures:
     """Return the figures of snapshot k; `seats` (its seat table) comes back sharpened.
 
@@ -71,9 +75,32 @@ def snapshot_figures(
     if engagement is not None:
         summary, seats = engagement.summary, engagement.seats
         findings = [*findings, *engagement.findings]
+    net = None
+    if net_savings:  # reads the month's AI usage rows (docs/forecast.md)
+        table = seats if seats is not None else seat_table(timeline, k, None)
+        net = net_reclaim(store, timeline, k, table)[1]
     return SnapshotFigures(
-        summary, tuple(findings), timeline.snapshots[k], k == 0, engagement, seats
+        summary, tuple(findings), timeline.snapshots[k], k == 0, engagement, seats, net
     )
+
+
+def net_reclaim(
+    store: Store, timeline: Timeline, k: int, seats: pl.DataFrame
+) -> tuple[pl.DataFrame, float | None]:
+    """Return the reclaim list with each candidate's marginal net saving, and the list's net.
+
+    Net of the credit overage the removals would add under the AI-credit pool; None where
+    the credits are unknown (docs/forecast.md).
+    """
+    table, net = reclaim_savings(
+        store,
+        timeline.scope,
+        seats,
+        reclaim_list(seats),
+        timeline.settings,
+        month_of(timeline.snapshots[k]),
+    )
+    return table.drop("allowance", "credits", "net_saving"), net
 
 
 def seat_lists(figures: SnapshotFigures) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -135,6 +162,9 @@ def status_json(status: SnapshotFigures) -> dict[str, Any]:
         "monthly_cost": round(s.monthly_cost, 2),
         "idle_monthly_cost": round(s.idle_monthly_cost, 2),
         "reclaimable_monthly_cost": round(s.reclaimable_monthly_cost, 2),
+        "reclaim_net_monthly_saving": (
+            None if status.reclaim_net_saving is None else round(status.reclaim_net_saving, 2)
+        ),
         "check_first": s.check_first,
         "check_first_monthly_cost": round(s.check_first_monthly_cost, 2),
         "seats_by_plan": s.seats_by_plan,

@@ -12,6 +12,7 @@ from analyzer.answers.evidence import Engagement, engagement_json, with_history_
 from analyzer.answers.figures import (
     SnapshotFigures,
     history_of,
+    net_reclaim,
     previous_figures,
     seat_lists,
     snapshot_figures,
@@ -38,7 +39,7 @@ def get_status(
 ) -> SnapshotFigures:
     """Return the status of the snapshot at or before `at`."""
     timeline, k = timeline_until(store, scope, settings, at)
-    return snapshot_figures(store, timeline, k, now)
+    return snapshot_figures(store, timeline, k, now, net_savings=True)
 
 
 def get_statuses(
@@ -55,7 +56,7 @@ def get_statuses(
             continue
         k = pick_snapshot(infos, at)
         timeline = stored_timeline(store, infos, k, settings)
-        found.append(snapshot_figures(store, timeline, k, now))
+        found.append(snapshot_figures(store, timeline, k, now, net_savings=True))
     if not found and at is not None:  # without --at every scope has its latest snapshot
         raise SelectionError(f"no scope of {store.root} has a snapshot at or before {iso(at)}")
     return found
@@ -114,14 +115,23 @@ class Reclaim:
 
 
 def get_reclaim(
-    store: Store, scope: str | None, settings: Settings, at: datetime | None
+    store: Store,
+    scope: str | None,
+    settings: Settings,
+    at: datetime | None,
+    net_savings: bool = True,
 ) -> Reclaim:
-    """Return the reclaim candidates of the snapshot at or before `at`."""
+    """Return the reclaim candidates of the snapshot at or before `at`.
+
+    With `net_savings` each candidate has its marginal net saving (reads the AI usage rows).
+    """
     timeline, k = timeline_until(store, scope, settings, at)
     people = people_of(store, settings, timeline.scope, timeline.snapshots[k].as_of + MONTH)
     seats = seat_table(timeline, k, people)
     figures = snapshot_figures(store, timeline, k, None, seats)
     candidates, check_first = seat_lists(figures)
+    if net_savings and figures.seats is not None:
+        candidates = net_reclaim(store, timeline, k, figures.seats)[0]
     _, follow = previous_figures(store, timeline, k - 1 if k else None, figures, None)
     return Reclaim(
         figures.summary,

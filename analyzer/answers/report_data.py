@@ -20,6 +20,7 @@ from analyzer.answers.figures import (
     snapshot_figures,
     status_json,
 )
+from analyzer.answers.forecast_report import report_forecast
 from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
 from analyzer.model import LAST_MONTH_DAYS, Finding, ReportData, SeatDiff, Settings
@@ -232,6 +233,11 @@ def pseudonymize(data: ReportData) -> ReportData:
         check_first=_mask(data.check_first),
         changes=changes,
         bill=pseudonymize_bill(data.bill, _mask, _alias) if data.bill else None,
+        forecast=(
+            dataclasses.replace(data.forecast, users=_mask(data.forecast.users))
+            if data.forecast
+            else None
+        ),
         pseudonymized=True,
     )
 
@@ -253,7 +259,14 @@ def build_report_data(
     people = people_of(store, settings, scope, infos[k].as_of + MONTH)
     table = seat_table(timeline, k, people)
     figures = snapshot_figures(
-        store, timeline, k, now, table, later_stored=k < len(infos) - 1, month=month_of(infos[k])
+        store,
+        timeline,
+        k,
+        now,
+        table,
+        later_stored=k < len(infos) - 1,
+        month=month_of(infos[k]),
+        net_savings=True,
     )
     seats = figures.seats if figures.seats is not None else table
     reclaim, check_first = seat_lists(figures)
@@ -287,5 +300,7 @@ def build_report_data(
         billing_months=billing_months,
         figures=status_json(figures),
         backtest=report_backtest(timeline, k),
+        # next month's estimate, beside the latest snapshot only
+        forecast=report_forecast(store, scope, settings) if k == len(infos) - 1 else None,
     )
     return pseudonymize(data) if anonymous else data

@@ -32,6 +32,8 @@ COMMAND_MODULES = {
     "bill": "analyzer.cli.bill",
     "billing-files": "analyzer.cli.bill",
     "export": "analyzer.cli.export",
+    "forecast": "analyzer.cli.forecast",
+    "whatif": "analyzer.cli.forecast",
 }
 
 

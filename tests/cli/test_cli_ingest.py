@@ -135,7 +135,11 @@ def test_help_does_not_import_heavy_libraries() -> None:
 def test_every_command_help_has_a_runnable_example() -> None:
     """Every command's help ends with an Example against sample_reports or the store."""
     names = main.list_commands(click.Context(main))
-    assert len(names) == 16
+    assert names == [
+        "backtest", "bill", "billing-files", "diff", "export", "forecast", "forget", "history",
+        "ingest", "monthly", "rebuild", "reclaim", "report", "snapshots", "status", "usage",
+        "verify", "whatif",
+    ]  # fmt: skip
     for name in names:
         text = CliRunner().invoke(main, [name, "--help"]).output
         assert "Example: copilot-seats " + name in text, name

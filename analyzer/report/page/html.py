@@ -19,6 +19,7 @@ from analyzer.model import STATES, ReportData, SnapshotSummary
 from analyzer.report.page.backtest import backtest_block, frozen_notices
 from analyzer.report.page.charts import Chart, build_charts
 from analyzer.report.page.engagement import build_section
+from analyzer.report.page.forecast import build_outlook
 from analyzer.report.page.headline import build_top, headline
 from analyzer.report.page.spend import build_spend
 from analyzer.report.page.story import build_story
@@ -248,6 +249,7 @@ def render_html(data: ReportData) -> str:
             frozen=frozen_notices(data),
             check_first=check_first_table(data),
             spend=build_spend(data, chart_json),
+            outlook=build_outlook(data, chart_json),  # next month under the credit pool
             changes=changes_tables(data),
             findings=findings_table(data),
             sources=sources_table(data),

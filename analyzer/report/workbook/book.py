@@ -15,6 +15,7 @@ from analyzer.report.workbook.backtest import write_backtest
 from analyzer.report.workbook.bill import bill_seat_columns, with_bill_columns, write_bill
 from analyzer.report.workbook.cells import ILLEGAL_XML
 from analyzer.report.workbook.engagement import seat_columns, with_engagement, write_engagement
+from analyzer.report.workbook.forecast import write_forecast
 from analyzer.report.workbook.sheets import write_changes, write_sources, write_trend
 from analyzer.report.workbook.summary import write_summary
 from analyzer.report.workbook.tables import (
@@ -97,6 +98,7 @@ def write_workbook(data: ReportData, path: Path) -> None:
             write_table(sheet, table, data.breakdowns[key], columns, totals=True)
         if data.bill is not None:
             write_bill(book, data)
+        write_forecast(book, data)  # next month under the credit pool, when credits are stored
         write_sources(book, data)
         write_summary(book, summary, data, seats, trend, labels)
         _set_properties(book, data)

@@ -1,0 +1,79 @@
+"""Next month's estimate as the monthly report shows it (ReportData.forecast)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analyzer.answers.credit_months import ai_files, allowances_for
+from analyzer.answers.forecast import build_forecast
+from analyzer.metering.credits import is_pooled
+from analyzer.metering.projection import Projection
+from analyzer.model import ForecastData, Settings
+from analyzer.store.folder import Store
+
+
+def _by_plan(frame: pl.DataFrame) -> dict[str, int]:
+    counts = frame["plan"].value_counts().sort("plan")
+    return {str(r["plan"]): int(r["count"]) for r in counts.iter_rows(named=True)}
+
+
+def _projection_note(p: Projection, currency: str) -> str:
+    runs_out = (
+        f"the pool runs out on {p.pool_runs_out}"
+        if p.pool_runs_out
+        else ("the pool lasts the month" if p.pool is not None else "no pool")
+    )
+    cost = f", {p.overage_cost:,.2f} {currency} of overage" if p.overage_cost else ""
+    return (
+        f"{p.month} to {p.covered_through} ({p.days_covered} of {p.days_in_month} days): "
+        f"{p.credits_so_far:,.0f} credits, projected {p.projected:,.0f} ({p.low:,.0f} to "
+        f"{p.high:,.0f}) by its end; {runs_out}{cost}. An estimate: {p.method}, the last "
+        "covered day left out."
+    )
+
+
+def report_forecast(store: Store, scope: str, settings: Settings) -> ForecastData | None:
+    """Return the forecast of the month after the latest AI usage report's, or None without one.
+
+    The report shows it only where the store holds AI usage reports: without credits there
+    is nothing to estimate beyond the seat cost the report already shows.
+    """
+    if not ai_files(store):
+        return None
+    f = build_forecast(store, scope, None, False, settings)
+    candidates, e, mtd = f.candidates, f.expected, f.month_to_date
+    users = (
+        f.spenders.filter(pl.col("credits") > 0)
+        .select("login", "credits")
+        .sort(["credits", "login"], descending=[True, False])
+        if f.spenders is not None
+        else pl.DataFrame(schema={"login": pl.String, "credits": pl.Float64})
+    )
+    return ForecastData(
+        month=f.month,
+        method=f.method,
+        months_used=f.months_used,
+        seats_by_plan=f.seats_by_plan,
+        reclaim_by_plan=_by_plan(candidates),
+        allowances=allowances_for(settings.billing, f.month),
+        credit_price=f.credit_price,
+        credits_expected=f.expected.expectation.credits if f.expected else None,
+        reclaim_credits=float(candidates["credits"].fill_null(0.0).sum()),
+        pooled=is_pooled(f.month),
+        seat_cost=f.seat_cost,
+        credit_pool=f.credit_pool,
+        credit_overage=e.credit_overage if e else None,
+        credit_overage_cost=e.credit_overage_cost if e else None,
+        total=e.total if e else None,
+        reclaim_gross=f.reclaim_gross_saving,
+        reclaim_net=f.reclaim_net_saving,
+        projection=mtd.by_day() if mtd else None,
+        projection_pool=mtd.pool if mtd else None,
+        projection_note=_projection_note(mtd, settings.currency) if mtd else None,
+        users=users,
+        cohorts=f.cohorts.table if f.cohorts else None,
+        cohort_headline=f.cohorts.headline if f.cohorts else None,
+        fairness=f.fairness.table if f.fairness else None,
+        pool_line=f.pool_line,
+        notes=f.notes,
+    )

@@ -1,0 +1,53 @@
+"""The Spend section's "Next month" block: figures, gross against net, the projection chart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from analyzer.answers.report_data import build_report_data
+from analyzer.model import Settings
+from analyzer.report.page.forecast import projection_chart
+from analyzer.report.page.html import render_html
+from tests.answers.forecast_fixture import TIMES, forecast_store, month_rows, seats
+from tests.billing_fixtures import ai_row
+from tests.helpers import make_store
+
+NOW = datetime(2026, 11, 12, tzinfo=UTC)
+
+
+def _data(tmp_path: Path):  # type: ignore[no-untyped-def]
+    extra = [*month_rows("2026-11", through=9), ai_row("2026-11-10", "a", 50.0)]
+    return build_report_data(forecast_store(tmp_path, extra), None, None, Settings(), NOW)
+
+
+def test_the_block_says_gross_and_net(tmp_path: Path) -> None:
+    """December (E 6,200): 38 USD gross, 24 of new overage after the reclaim: 14 net."""
+    html = render_html(_data(tmp_path))
+    block = html[html.index('<div class="block" id="forecast">') :]
+    assert "Next month, 2026-12: an estimate" in block
+    assert "credits of 2026-10 x 31/31 days (months used: 2026-10, 2026-09)" in block
+    assert "USD 38.00 a month gross and USD 14.00 net" in block
+    assert 'id="forecast-cohorts"' in block and 'id="forecast-fairness"' in block
+    assert "The pool from 4 licences, 2 of whose users appear" in block
+
+
+def test_the_projection_chart(tmp_path: Path) -> None:
+    """November so far (to the 10th) and its projection to the 30th, with the pool line."""
+    forecast = _data(tmp_path).forecast
+    assert forecast is not None
+    chart = projection_chart(forecast)
+    assert chart is not None and chart.figure is not None
+    names = [t.name for t in chart.figure.data]
+    assert names == [None, "Band", "Credits so far", "Projected (estimate)", "Pool"]
+    so_far = chart.figure.data[2]
+    assert (len(so_far.x), so_far.y[-1]) == (10, 1850.0)
+    assert chart.figure.data[3].y[-1] == 6000.0
+    assert "pool lasts the month" in chart.note
+
+
+def test_no_ai_usage_report_no_block(tmp_path: Path) -> None:
+    """A store without AI usage reports shows no "Next month" block."""
+    store = make_store(tmp_path, "acme", [(t, seats(t)) for t in TIMES])
+    html = render_html(build_report_data(store, None, None, Settings(), NOW))
+    assert 'id="forecast"' not in html
