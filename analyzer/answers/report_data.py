@@ -22,7 +22,7 @@ from analyzer.answers.figures import (
 )
 from analyzer.answers.forecast_report import report_forecast
 from analyzer.answers.people import MONTH, people_of
-from analyzer.answers.scope import month_of, pick_month, scope_snapshots, stored_timeline
+from analyzer.answers.scope import default_month, pick_month, scope_snapshots, stored_timeline
 from analyzer.model import LAST_MONTH_DAYS, Finding, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
 from analyzer.timeline.diff import diff_snapshots
@@ -251,9 +251,10 @@ def build_report_data(
     *,
     anonymous: bool = False,
 ) -> ReportData:
-    """Compute the monthly report of a scope (default: the month of its latest snapshot)."""
+    """Compute the monthly report of a scope (default: the month just closed, see pick_month)."""
     scope, infos = scope_snapshots(store, scope)
     k, k_prev = pick_month(infos, month)
+    month = month or default_month(infos)
     timeline = stored_timeline(store, infos, k, settings)
     history = history_of(store, timeline, infos)
     people = people_of(store, settings, scope, infos[k].as_of + MONTH)
@@ -265,16 +266,16 @@ def build_report_data(
         now,
         table,
         later_stored=k < len(infos) - 1,
-        month=month_of(infos[k]),
+        month=month,
         net_savings=True,
     )
     seats = figures.seats if figures.seats is not None else table
     reclaim, check_first = seat_lists(figures)
     previous, follow = previous_figures(store, timeline, k_prev, figures, None)
-    bill, billing_months = report_bill(store, scope, infos, month_of(infos[k]), settings)
+    bill, billing_months = report_bill(store, scope, infos, month, settings)
     data = ReportData(
         scope=scope,
-        month=month_of(infos[k]),
+        month=month,
         current=figures.summary,
         previous=previous.summary if previous is not None else None,
         current_snapshot=infos[k],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from analyzer.answers.carried import carried_state
 from analyzer.errors import SelectionError
@@ -64,20 +64,62 @@ def month_of(info: SnapshotInfo) -> str:
     return info.as_of.strftime("%Y-%m")
 
 
-def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int | None]:
-    """Return (index of the month's latest snapshot, index of the previous month's latest).
+# A snapshot taken in the first days of a month (UTC) stands for the close of the month
+# before: admins download in the first days of a month for the month just closed.
+CLOSE_DAYS = 7
 
-    The previous month is the latest earlier month that has a snapshot.
+
+def _month_start(month: str) -> datetime:
+    year, number = (int(x) for x in month.split("-"))
+    return datetime(year, number, 1, tzinfo=UTC)
+
+
+def _next_month(month: str) -> str:
+    year, number = (int(x) for x in month.split("-"))
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
+
+
+def closing_month(info: SnapshotInfo) -> str:
+    """Return the month a snapshot closes: the one before when taken in its first days."""
+    if info.as_of.day <= CLOSE_DAYS:
+        start = info.as_of.replace(day=1) - timedelta(days=1)
+        return start.strftime("%Y-%m")
+    return month_of(info)
+
+
+def months_with_snapshots(infos: list[SnapshotInfo]) -> list[str]:
+    """Return every month a snapshot stands for: its own, and the month it closes."""
+    return sorted({month_of(i) for i in infos} | {closing_month(i) for i in infos})
+
+
+def default_month(infos: list[SnapshotInfo]) -> str:
+    """Return the month a report is about when none is asked: the month just closed.
+
+    The latest snapshot taken in the first CLOSE_DAYS days of a month reports the month
+    before (its close); one taken later in a month reports that month so far.
     """
-    months = sorted({month_of(i) for i in infos})
-    month = month or months[-1]
+    return closing_month(infos[-1])
+
+
+def pick_month(infos: list[SnapshotInfo], month: str | None) -> tuple[int, int | None]:
+    """Return (index of the snapshot standing for the month, index of the one before it).
+
+    A month's snapshot is its latest taken before the next month's CLOSE_DAYS-th day: one
+    taken in the first days of the next month stands for the close. The snapshot before is
+    the latest earlier one taken before this month's CLOSE_DAYS-th day (last month's close).
+    """
+    months = months_with_snapshots(infos)
+    month = month or default_month(infos)
     if month not in months:
         raise SelectionError(
             f"no snapshot of {infos[0].scope} in {month}; months with "
             f"snapshots: {', '.join(months)}"
         )
-    k = max(i for i, info in enumerate(infos) if month_of(info) == month)
-    earlier = [i for i, info in enumerate(infos) if month_of(info) < month]
+    start = _month_start(month)
+    until = _month_start(_next_month(month)) + timedelta(days=CLOSE_DAYS)
+    k = max(i for i, info in enumerate(infos) if start <= info.as_of < until)
+    close = start + timedelta(days=CLOSE_DAYS)
+    earlier = [i for i, info in enumerate(infos[:k]) if info.as_of < close]
     return k, (max(earlier) if earlier else None)
 
 

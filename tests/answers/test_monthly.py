@@ -11,6 +11,7 @@ import sys
 import venv
 import zipfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -69,7 +70,11 @@ def workbook_states(path: Path) -> dict[str, int]:
 
 def check_outputs_agree(out: Path, status: dict[str, object]) -> None:
     """Assert the page and the workbook show the figures `status --json` gives."""
-    scope, month = status["scope"], str(status["as_of"])[:7]
+    scope, as_of = status["scope"], date.fromisoformat(str(status["as_of"])[:10])
+    # The latest snapshot, taken in the first days of a month, stands for the month before.
+    month = (as_of.replace(day=1) - timedelta(days=1) if as_of.day <= 7 else as_of).strftime(
+        "%Y-%m"
+    )
     html, xlsx = out / f"{scope}-{month}.html", out / f"{scope}-{month}.xlsx"
     assert html.is_file() and xlsx.is_file()
     shown = page_figures(html)
@@ -138,15 +143,15 @@ def test_second_run_changes_nothing_but_generation_time(
     monkeypatch.chdir(tmp_path)
     manifest = (tmp_path / "copilot-history" / "manifest.json").read_bytes()
     out = tmp_path / "copilot-reports"
-    page = (out / "octo-demo-2026-11.html").read_text()
-    book = _xml_parts(out / "octo-demo-2026-11.xlsx")
+    page = (out / "octo-demo-2026-10.html").read_text()
+    book = _xml_parts(out / "octo-demo-2026-10.xlsx")
     again = CliRunner().invoke(main, ["monthly", str(SAMPLES)])
     assert again.exit_code == 0
     assert "0 stored, 22 already stored, 0 refused" in again.stderr
     assert (tmp_path / "copilot-history" / "manifest.json").read_bytes() == manifest
     scrub = re.compile(r'<dd id="generated-at">[^<]*</dd>')
-    assert scrub.sub("", (out / "octo-demo-2026-11.html").read_text()) == scrub.sub("", page)
-    assert _xml_parts(out / "octo-demo-2026-11.xlsx") == book
+    assert scrub.sub("", (out / "octo-demo-2026-10.html").read_text()) == scrub.sub("", page)
+    assert _xml_parts(out / "octo-demo-2026-10.xlsx") == book
 
 
 def inbox_of(tmp_path: Path, *samples: str) -> Path:
@@ -175,8 +180,8 @@ def test_refused_file_exits_1_after_writing_reports(
     assert "picture-renamed.csv: this looks like a PNG picture" in result.stdout
     assert "still being downloaded" in result.stdout
     assert (inbox / "picture-renamed.csv").is_file()
-    assert (tmp_path / "out" / "octo-demo-2026-11.html").is_file()
-    assert (tmp_path / "out" / "octo-demo-2026-11.xlsx").is_file()
+    assert (tmp_path / "out" / "octo-demo-2026-10.html").is_file()
+    assert (tmp_path / "out" / "octo-demo-2026-10.xlsx").is_file()
 
 
 def test_an_output_folder_blocked_by_a_file_is_a_clear_error(
@@ -216,7 +221,10 @@ def test_month_option_and_missing_month(
         main, ["report", "--scope", "octo-demo", "--month", "2024-01", "--html", "x.html"]
     )
     assert missing.exit_code == 1
-    assert "no snapshot of octo-demo in 2024-01; months with snapshots: 2025-06" in missing.stderr
+    # The first snapshot (2025-06-03) also stands for the close of 2025-05.
+    assert "no snapshot of octo-demo in 2024-01; months with snapshots: 2025-05, 2025-06" in (
+        missing.stderr
+    )
     assert runner.invoke(main, ["report", "--month", "2026-13", "--html", "x"]).exit_code == 2
 
 

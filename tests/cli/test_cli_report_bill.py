@@ -32,7 +32,7 @@ def test_report_of_a_month_without_billing_files_names_the_downloads(tmp_path: P
     store = _demo_store(tmp_path)
     page = tmp_path / "r.html"
     args = ["report", "--scope", "octo-demo", "--store", str(store), "--html", str(page)]
-    result = CliRunner().invoke(main, args)
+    result = CliRunner().invoke(main, [*args, "--month", "2026-11"])
     assert result.exit_code == 0, result.output
     tree = lxml.html.document_fromstring(page.read_text(encoding="utf-8"))
     hint = " ".join(tree.get_element_by_id("spend-hint").text_content().split())

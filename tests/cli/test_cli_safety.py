@@ -274,8 +274,8 @@ def test_monthly_out_files_that_are_not_regular_files_are_refused(tmp_path: Path
     write_activity(inbox, "acme", T, [Seat("ann", T)])
     out = tmp_path / "out"
     out.mkdir()
-    os.mkfifo(out / "acme-2026-03.html")
+    os.mkfifo(out / "acme-2026-02.html")  # a snapshot of March 1 stands for February's close
     result = run("monthly", inbox, "--out", out, "--store", tmp_path / "s", "-q")
     assert result.exit_code == 1, result.output
     assert "it is a named pipe (FIFO), not a regular file" in result.stderr
-    assert (out / "acme-2026-03.html").is_fifo()
+    assert (out / "acme-2026-02.html").is_fifo()

@@ -161,6 +161,14 @@ def build_top(data: ReportData) -> list[TopLine]:
     return (ordered + rest)[:MAX_LINES]
 
 
+def snapshot_words(data: ReportData) -> str:
+    """Say which snapshot the seat figures are from, and that it stands for the close."""
+    as_of = data.current.as_of
+    if as_of.strftime("%Y-%m") > data.month:  # taken in the first days of the next month
+        return f"at the close of {data.month} (snapshot of {fmt_date(as_of)})"
+    return f"on {fmt_date(as_of)}"
+
+
 def headline(data: ReportData) -> tuple[Segment, ...]:
     """Return the one-line headline: the seats, the month's cost and the idle share."""
     cur = data.current
@@ -169,7 +177,7 @@ def headline(data: ReportData) -> tuple[Segment, ...]:
         Segment(f"{count(cur.seats, 'seat')}", True),
         Segment(" costing "),
         Segment(f"{fmt_money(cur.monthly_cost, cur.currency)} a month", True),
-        Segment(f" on {fmt_date(cur.as_of)}; "),
+        Segment(f" {snapshot_words(data)}; "),
         Segment(f"{idle:,} idle", True),
         Segment(f" ({fmt_money(cur.idle_monthly_cost, cur.currency)})."),
     )
