@@ -9,6 +9,7 @@ Layout of the store folder:
 - `snapshots/<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>.parquet`: the canonical seat rows;
 - `attic/<sha256>/`: the originals of forgotten snapshots (a rebuild never reads them);
 - `.lock`, `.tmp/cs-stage-*`: the writers' lock and staging area.
+Every family keeps its files on the same shelf (analyzer.store.shelf); see docs/store.md.
 Writers stage files, rename them into place, then replace the manifest atomically; a crash
 at any instant leaves the old manifest or the new one, and the next writer removes what it
 can prove a killed writer left, and nothing else.
@@ -17,41 +18,38 @@ can prove a killed writer left, and nothing else.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import re
-import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.errors import StoreError
-from analyzer.fsutil import fsync_folder, write_bytes_atomic
+from analyzer.fsutil import fsync_folder
 from analyzer.model import SnapshotInfo
 from analyzer.schema import Problem
+from analyzer.store import shelf
 from analyzer.store.layout import (
     check_owned,
     has_data,
     leftover_parquets,
     parquet_problem,
+    snapshot_table,
     unknown_parquets,
 )
 from analyzer.store.lock import store_lock
 from analyzer.store.manifest import (
-    ATTIC,
+    FORMAT_VERSION,
     MANIFEST,
     MARKER,
     SCOPE_RE,
-    STAGE_PREFIX,
     manifest_bytes,
     marker_bytes,
     read_manifest,
     read_marker,
-    rebuild_hint,
 )
+from analyzer.store.shelf import ATTIC, rebuild_hint
 from analyzer.times import iso, iso_exact, name_stamp
 
 if TYPE_CHECKING:
@@ -112,14 +110,7 @@ class Store:
 
     def check(self, info: SnapshotInfo) -> None:
         """Raise StoreError unless the snapshot's file is whole (checked once per process)."""
-        if info.parquet in self._verified:
-            return
-        problem = parquet_problem(self.root, info)
-        if problem:
-            raise StoreError(
-                f"{self.root / info.parquet}: {problem[1]}; " + rebuild_hint(self.root)
-            )
-        self._verified.add(info.parquet)
+        shelf.check_table(self.root, snapshot_table(info), self._verified)
 
     def scan(self, infos: list[SnapshotInfo], columns: list[str] | None = None) -> pl.LazyFrame:
         """Return a lazy frame of the seat rows of these snapshots (their files verified)."""
@@ -152,6 +143,7 @@ class Store:
         """
         created = _make_folders(self.root)
         writer: StoreWriter | None = None
+        _check_staging(self.root)
         with store_lock(self.root / ".lock", on_wait):
             try:
                 writer = StoreWriter(self, rebuilding=rebuilding)
@@ -160,6 +152,20 @@ class Store:
             finally:
                 if created and (writer is None or not writer.committed):
                     _remove_folders(self.root, created)
+
+
+def _listed(root: Path) -> list[SnapshotInfo]:
+    """Return the manifest's snapshots, or none when it is missing or damaged."""
+    try:
+        return read_manifest(root) if (root / MANIFEST).is_file() else []
+    except StoreError:
+        return []
+
+
+def _check_staging(root: Path) -> None:
+    """Refuse a store whose staging area is a link (a write would land outside the store)."""
+    if (root / ".tmp").is_symlink() or ((root / ".tmp").exists() and not (root / ".tmp").is_dir()):
+        shelf.staging(root)  # raises, naming it
 
 
 def _make_folders(root: Path) -> list[Path]:
@@ -180,24 +186,12 @@ def _make_folders(root: Path) -> list[Path]:
 
 def _remove_folders(root: Path, created: list[Path]) -> None:
     """Remove the empty store this run created (lock and staging area included)."""
-    staging = root / ".tmp"
-    if staging.is_dir():
-        for entry in staging.iterdir():
-            if entry.name.startswith(STAGE_PREFIX):
-                _remove(entry)
-    for leftover in (root / ".lock", staging):
-        with contextlib.suppress(OSError):
-            leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    shelf.sweep_staging(root)
+    with contextlib.suppress(OSError):
+        (root / ".lock").unlink()
     for folder in created:  # deepest first
         with contextlib.suppress(OSError):
             folder.rmdir()
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 class StoreWriter:
@@ -209,12 +203,13 @@ class StoreWriter:
         self.committed = False  # a manifest was written
         self.written: set[str] = set()  # snapshot files this writer wrote (and hashed)
         read_marker(self.root, damaged_ok=rebuilding)  # never write a newer store
+        shelf.refuse_newer(self.root, {MANIFEST: FORMAT_VERSION})
         try:
             self.infos = store.snapshots()
         except StoreError:
             if not rebuilding:
                 raise
-            self.infos = []
+            self.infos = _listed(self.root)  # what a rebuild may keep (unknown files aside)
         if (self.root / MANIFEST).is_file() and not (self.root / MARKER).is_file():
             self._mark()  # a store of an earlier version: adopt it
 
@@ -228,12 +223,12 @@ class StoreWriter:
         self.committed = True
 
     def _mark(self) -> None:
-        write_bytes_atomic(self.root / MARKER, marker_bytes(), durable=True)
+        shelf.write_bytes(self.root, self.root / MARKER, marker_bytes())
 
     def _write_manifest(self, infos: list[SnapshotInfo]) -> None:
         if read_marker(self.root, damaged_ok=True) is None:  # missing, or damaged (rebuild)
             self._mark()
-        write_bytes_atomic(self.root / MANIFEST, manifest_bytes(infos), durable=True)
+        shelf.write_bytes(self.root, self.root / MANIFEST, manifest_bytes(infos))
         self.infos = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
         self.committed = True
         self.store._verified.clear()
@@ -246,13 +241,7 @@ class StoreWriter:
         and snapshot files whose original no listed snapshot has. Originals are never
         removed: they are what `rebuild` re-derives everything from.
         """
-        staging = self.root / ".tmp"
-        if staging.is_dir():
-            for entry in staging.iterdir():
-                if entry.name.startswith(STAGE_PREFIX):
-                    _remove(entry)
-            with contextlib.suppress(OSError):
-                staging.rmdir()  # only when empty
+        shelf.sweep_staging(self.root)
         for name in (MANIFEST, MARKER):
             for stray in self.root.glob(f".{name}.*.tmp"):
                 if stray.is_file() and not stray.is_symlink():
@@ -265,59 +254,21 @@ class StoreWriter:
             for rel in leftover_parquets(self.root, self.infos, stale=stale):
                 (self.root / rel).unlink(missing_ok=True)
 
-    def _stage(self) -> Path:
-        staging = self.root / ".tmp"
-        staging.mkdir(exist_ok=True)
-        return staging / f"{STAGE_PREFIX}{uuid.uuid4().hex}"
-
     def _keep_original(self, parsed: ParsedReport, data: bytes) -> None:
-        folder = self.root / "originals" / parsed.sha256
-        attic = self.root / ATTIC / parsed.sha256
         how = {
-            "name": parsed.name,
             "as_of": iso_exact(parsed.as_of) if parsed.as_of else None,
             "time_source": parsed.time_source,
             "scope": parsed.scope,
             "scope_source": parsed.scope_source,
         }
-        how_bytes = json.dumps(how, indent=1, sort_keys=True).encode("utf-8")
-        if attic.is_dir() and not folder.exists():  # a forgotten file ingested again
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(attic, folder)
-            (folder / "ingest.json").unlink(missing_ok=True)  # rewritten with today's hints
-        if (folder / "ingest.json").is_file():
-            return
-        if folder.is_dir():  # back from the attic: complete it in place, never remove it
-            if not (folder / parsed.name).is_file():
-                write_bytes_atomic(folder / parsed.name, data, durable=True)
-            write_bytes_atomic(folder / "ingest.json", how_bytes, durable=True)
-            return
-        staged = self._stage()
-        staged.mkdir()
-        with open(staged / parsed.name, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        (staged / "ingest.json").write_bytes(how_bytes)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, folder)
-        fsync_folder(folder.parent)
+        shelf.keep_original(self.root, parsed.sha256, parsed.name, data, how)
 
     def _write_snapshot(self, parsed: ParsedReport) -> SnapshotInfo:
         assert parsed.seats is not None and parsed.as_of is not None and parsed.scope
         stamp = name_stamp(parsed.as_of)
         rel = f"snapshots/{parsed.scope}/{stamp}-{parsed.sha256[:12]}.parquet"
-        staged = self._stage()
-        # zstd level 1: a quarter faster to write than the default level, 5% larger. Written
-        # by polars to the path itself: through a Python file object it takes twice as long.
-        parsed.seats.write_parquet(staged, compression="zstd", compression_level=1)
-        with open(staged, "rb+") as handle:  # (writable: Windows flushes no read-only file)
-            os.fsync(handle.fileno())
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        digest = shelf.write_table(self.root, rel, parsed.seats)
         self.written.add(rel)  # whole by construction: no need to check it again
-        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, self.root / rel)
-        fsync_folder((self.root / rel).parent)
         return SnapshotInfo(
             id=f"{parsed.scope}/{stamp}-{parsed.sha256[:12]}",
             scope=parsed.scope,
@@ -411,7 +362,9 @@ class StoreWriter:
         from analyzer.times import parse_iso
 
         try:
-            how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
+            how = shelf.read_how(folder)
+            if how is None:
+                raise ValueError("ingest.json is damaged")
             data = (folder / how["name"]).read_bytes()
             as_of = parse_iso(how["as_of"]) if how["as_of"] else None
             hints = ReadHints(as_of=as_of, scope=how["scope"], mtime=as_of)

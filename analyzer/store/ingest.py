@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -16,9 +15,10 @@ from analyzer.errors import OutputError, StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
-from analyzer.store.derived import remove_derived
 from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, load, read_ahead
+from analyzer.store.rebuild import RebuildResult as RebuildResult  # (re-exported)
+from analyzer.store.rebuild import rebuild_store as rebuild_store  # (re-exported)
 from analyzer.store.seen import SeenFiles
 
 if TYPE_CHECKING:
@@ -249,6 +249,8 @@ def _ingest_one(
         if isinstance(loaded.seats, Exception):
             raise loaded.seats
         parsed = loaded.seats or read_report(path.name, data, hints, sha256)
+    except StoreError:  # the store cannot be written (disk full, permissions): stop the run
+        raise
     except Exception as exc:  # a reader bug: this file's refusal, never the run's end
         return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
     if not parsed.accepted:
@@ -292,54 +294,3 @@ def _ingest_usage(run: _UsageRun, loaded: Loaded, scope: str | None) -> FileOutc
     source = Source(path, loaded.before)
     done = read_and_add(run.writer, path.name, data, loaded.sha256, kind, scope, source, ahead)
     return FileOutcome(path, done.status, done.message, done.problems)
-
-
-@dataclass(frozen=True)
-class RebuildResult:
-    """What a rebuild re-derived, and the originals it could not read any more."""
-
-    rebuilt: list[SnapshotInfo]
-    kept: list[SnapshotInfo]  # old snapshots kept because their original failed
-    failures: list[tuple[str, str, tuple[Problem, ...]]]  # (sha256, why, problems)
-
-
-def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> RebuildResult:
-    """Re-derive every snapshot from the kept original files, atomically.
-
-    Works without the manifest (it may be missing or damaged); forgotten snapshots, whose
-    originals are in the attic, stay forgotten.
-    """
-    from analyzer.store.billing import is_billing_original, rebuild_billing
-    from analyzer.store.usage import is_usage_original
-    from analyzer.store.usage_writer import UsageWriter
-
-    rebuilt: list[SnapshotInfo] = []
-    kept: list[SnapshotInfo] = []
-    failures: list[tuple[str, str, tuple[Problem, ...]]] = []
-    with store.writing(on_wait, rebuilding=True) as writer:
-        remove_derived(store.root)  # derived from the snapshots: recomputed on the next use
-        old = {i.sha256: i for i in writer.infos}
-        originals = store.root / "originals"
-        folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())
-        folders = [p for p in folders if not is_usage_original(p)]  # re-read below
-        # Billing originals are re-read by their own reader (analyzer.store.billing).
-        billing = [p for p in folders if is_billing_original(p)]
-        folders = [p for p in folders if p not in billing]
-        for name, problems in rebuild_billing(store.root, billing)[1]:
-            failures.append((name, "the billing file could not be re-read", problems))
-        for folder in folders:
-            parsed, info, why = writer.rebuild_one(folder)
-            problems = parsed.problems if parsed else ()
-            if info is not None:
-                source = old.get(info.sha256)
-                if source is not None:  # keep how the time was first found (e.g. mtime)
-                    info = dataclasses.replace(info, time_source=source.time_source)
-                rebuilt.append(info)
-            else:
-                failures.append((folder.name, why, problems))
-                if folder.name in old and writer.store_has_whole(old[folder.name]):
-                    kept.append(old[folder.name])
-        writer.replace_all(rebuilt + kept)
-        for name, problems in UsageWriter(store.root).rebuild():
-            failures.append((name, "the usage-metrics file could not be re-read", problems))
-    return RebuildResult(rebuilt, kept, failures)

@@ -7,15 +7,8 @@ from pathlib import Path
 
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
-from analyzer.store.manifest import (
-    ATTIC,
-    MANIFEST,
-    MARKER,
-    OWN_ENTRIES,
-    PARQUET_RE,
-    SHA_RE,
-    file_sha256,
-)
+from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, PARQUET_RE
+from analyzer.store.shelf import ATTIC, SHA_RE, Table, table_problem
 from analyzer.times import iso
 
 
@@ -48,9 +41,8 @@ def check_owned(root: Path) -> None:
     names = top_entries(root)
     # Its own folders only: a store whose manifest was lost, or one another writer is
     # creating this instant (nothing but its staging area yet).
-    if not names or (
-        names <= OWN_ENTRIES and (names & {"originals", "snapshots"} or names <= {".tmp"})
-    ):
+    # (Snapshots without originals are not a store's: every stored snapshot keeps its original.)
+    if not names or (names <= OWN_ENTRIES and ("originals" in names or names <= {".tmp"})):
         return
     shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
     raise StoreError(
@@ -105,32 +97,12 @@ def unknown_parquets(root: Path, infos: list[SnapshotInfo]) -> list[str]:
     return sorted(rel for rel in parquet_files(root) if rel not in listed | leftovers)
 
 
+def snapshot_table(info: SnapshotInfo) -> Table:
+    """Return a snapshot's file as the shelf checks it."""
+    what = f"the snapshot file of {info.scope} at {iso(info.as_of)}"
+    return Table(info.parquet, info.parquet_sha256 or None, info.sha256, what, info.source_name)
+
+
 def parquet_problem(root: Path, info: SnapshotInfo) -> tuple[str, str] | None:
     """Return (code, what is wrong) with a listed snapshot's file, or None when it is whole."""
-    path = root / info.parquet
-    what = f"the snapshot file of {info.scope} at {iso(info.as_of)}"
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-            handle.seek(max(size - 4, 0))
-            tail = handle.read(4)
-    except FileNotFoundError:
-        return "missing-snapshot", f"{what} is missing"
-    except OSError as exc:
-        return "damaged-snapshot", f"{what} cannot be read ({exc.strerror or exc})"
-    if size < 12 or head != b"PAR1" or tail != b"PAR1":
-        return "damaged-snapshot", f"{what} is truncated or not a Parquet file"
-    if info.parquet_sha256:
-        if file_sha256(path) != info.parquet_sha256:
-            return "damaged-snapshot", (
-                f"{what} has changed on disk (its sha256 is not the one the manifest recorded)"
-            )
-        return None
-    try:  # written before checksums were recorded: at least its footer must read
-        import polars as pl
-
-        pl.read_parquet_schema(path)
-    except Exception:  # any failure to read it is damage, named below
-        return "damaged-snapshot", f"{what} cannot be read as Parquet"
-    return None
+    return table_problem(root, snapshot_table(info), "snapshot")

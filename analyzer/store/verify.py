@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,8 @@ from pathlib import Path
 from analyzer.codes import STORE
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
+from analyzer.store import shelf
+from analyzer.store.families import FAMILIES
 from analyzer.store.layout import (
     check_owned,
     has_data,
@@ -17,19 +18,11 @@ from analyzer.store.layout import (
     parquet_files,
     parquet_problem,
 )
-from analyzer.store.manifest import (
-    ATTIC,
-    MANIFEST,
-    MARKER,
-    OWN_ENTRIES,
-    SHA_RE,
-    STAGE_PREFIX,
-    file_sha256,
-    read_manifest,
-    read_marker,
-)
+from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, read_manifest, read_marker
+from analyzer.store.shelf import ATTIC, SHA_RE, STAGE_PREFIX, Table
 
-_TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)})\..+\.tmp$")
+_TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)}|billing\.json)\..+\.tmp$")
+_SHA12 = re.compile(r"(?:^|-)([0-9a-f]{12})[-.]")
 
 
 @dataclass(frozen=True)
@@ -98,16 +91,82 @@ def verify_store(root: Path) -> Verification:
         if not (root / original).is_file():
             message = f"the original of {info.id} is not kept"
             found.append(StoreProblem(original, "missing-original", message))
-    found += _check_originals(root, {i.sha256 for i in infos} if readable else None)
+    listed = {i.sha256 for i in infos} if readable else None
+    tables: list[Table] = []
+    for family in FAMILIES[1:]:
+        try:
+            mine = family.tables(root)
+        except StoreError as exc:
+            found.append(StoreProblem(family.manifest, "damaged-manifest", _short(exc, root)))
+            listed = None
+            continue
+        tables += mine
+        found += _check_tables(root, mine)
+        if listed is not None:
+            listed |= {t.original for t in mine}
+    found += _check_originals(root, listed)
     found += [p for p in _check_unknown(root, infos) if readable or p.code == "unknown-file"]
+    found += _check_folders(root, tables)
     originals = len(list((root / "originals").glob("*")))
     return Verification(found, len(infos), originals)
+
+
+def _check_tables(root: Path, tables: list[Table]) -> list[StoreProblem]:
+    """Check each table a family lists, and that the original it comes from is kept."""
+    found: list[StoreProblem] = []
+    for table in tables:
+        problem = shelf.table_problem(root, table)
+        if problem:
+            found.append(StoreProblem(table.path, *problem))
+        elif not table.sha256:
+            message = f"no sha256 recorded for {table.what} (an earlier version wrote it)"
+            found.append(StoreProblem(table.path, "no-checksum", message))
+        kept = root / "originals" / table.original
+        if table.original and not kept.is_dir():
+            message = f"the original of {table.what} is not kept"
+            found.append(StoreProblem(f"originals/{table.original}", "missing-original", message))
+    return found
+
+
+def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
+    """Name every file in the billing and usage folders that no manifest lists."""
+    found: list[StoreProblem] = []
+    listed = {t.path for t in tables} | {f.manifest for f in FAMILIES}
+    kept = {sha[:12] for sha in _kept_shas(root)}
+    for family in FAMILIES[1:]:
+        folder = root / family.folder
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if rel in listed or (path.is_dir() and path.parent == folder):
+                continue
+            match = _SHA12.search(path.name)
+            if path.is_file() and path.suffix == ".parquet" and match and match[1] in kept:
+                found.append(StoreProblem(rel, "leftover", "a table of an interrupted write"))
+            elif not _TEMP.match(path.name) or not path.is_file():
+                found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
+            else:
+                found.append(
+                    StoreProblem(rel, "leftover", "a temporary file of an interrupted run")
+                )
+    return found
+
+
+def _kept_shas(root: Path) -> set[str]:
+    return {
+        p.name
+        for where in ("originals", ATTIC)
+        if (root / where).is_dir()
+        for p in (root / where).iterdir()
+        if SHA_RE.fullmatch(p.name)
+    }
 
 
 def _short(exc: StoreError, root: Path) -> str:
     """Return an error's message without its leading path (the problem names the file)."""
     text = str(exc)
-    for prefix in (f"{root / MANIFEST}: ", f"{root / MARKER}: "):
+    for prefix in [f"{root / name}: " for name in (MARKER, *(f.manifest for f in FAMILIES))]:
         text = text.removeprefix(prefix)
     return text
 
@@ -124,9 +183,12 @@ def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
                 found.append(StoreProblem(rel, "unknown-file", "not a kept original"))
                 continue
             try:
-                name = json.loads((entry / "ingest.json").read_text(encoding="utf-8"))["name"]
-                digest = file_sha256(entry / str(name))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+                how = shelf.read_how(entry)
+                if how is None:
+                    raise ValueError("ingest.json")
+                name = how["name"]
+                digest = shelf.file_sha256(entry / name)
+            except (OSError, ValueError) as exc:
                 message = f"its ingest.json or file cannot be read ({type(exc).__name__})"
                 found.append(StoreProblem(rel, "damaged-original", message))
                 continue
@@ -134,7 +196,7 @@ def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
                 message = "the kept file's bytes no longer match the sha256 it is filed under"
                 found.append(StoreProblem(f"{rel}/{name}", "damaged-original", message))
             elif where == "originals" and listed is not None and entry.name not in listed:
-                message = "a kept original no snapshot lists (ingest the file again to list it)"
+                message = "a kept original no manifest lists (ingest the file again to list it)"
                 found.append(StoreProblem(rel, "unlisted-original", message))
     return found
 
