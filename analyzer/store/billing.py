@@ -285,6 +285,15 @@ def rebuild_billing(
     return rebuilt, failures, kept
 
 
+def forget_billing(root: Path, sha256: str) -> None:
+    """Drop one stored file from `billing.json` (its original is in the attic), then its table."""
+    files = billing_files(root)
+    _write_manifest(root, [f for f in files if f.sha256 != sha256])
+    for item in files:
+        if item.sha256 == sha256:
+            (root / item.parquet).unlink(missing_ok=True)
+
+
 def _whole(root: Path, item: BillingFile) -> bool:
     return shelf.table_problem(root, item.table()) is None
 

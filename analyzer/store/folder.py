@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzer.errors import StoreError
-from analyzer.fsutil import fsync_folder
 from analyzer.model import SnapshotInfo
 from analyzer.schema import Problem
 from analyzer.store import shelf
@@ -246,13 +245,24 @@ class StoreWriter:
             for stray in self.root.glob(f".{name}.*.tmp"):
                 if stray.is_file() and not stray.is_symlink():
                     stray.unlink(missing_ok=True)
-        for info in self.infos:  # a forget killed before its commit: put the original back
-            attic, kept = self.root / ATTIC / info.sha256, self.root / "originals" / info.sha256
+        for sha in self._listed_originals():  # a forget killed before its commit: undo it
+            attic, kept = self.root / ATTIC / sha, self.root / "originals" / sha
             if attic.is_dir() and not kept.exists():
                 os.replace(attic, kept)
         if parquets:
             for rel in leftover_parquets(self.root, self.infos, stale=stale):
                 (self.root / rel).unlink(missing_ok=True)
+
+    def _listed_originals(self) -> set[str]:
+        """Return the sha256 of every original a family's manifest lists (damaged ones: none)."""
+        from analyzer.store.families import FAMILIES
+
+        shas = {i.sha256 for i in self.infos}
+        for family in FAMILIES[1:]:
+            if (self.root / family.manifest).is_file():
+                with contextlib.suppress(StoreError):
+                    shas |= {t.original for t in family.tables(self.root)}
+        return shas
 
     def _keep_original(self, parsed: ParsedReport, data: bytes) -> None:
         how = {
@@ -336,16 +346,19 @@ class StoreWriter:
         The attic is what keeps a rebuild from bringing it back; ingesting the same file
         again restores it.
         """
-        kept = self.root / "originals" / info.sha256
-        attic = self.root / ATTIC / info.sha256
+        self.to_attic(info.sha256)
+        self._write_manifest([i for i in self.infos if i.id != info.id])
+        (self.root / info.parquet).unlink(missing_ok=True)
+
+    def to_attic(self, sha256: str) -> None:
+        """Move a kept original to the attic, where no rebuild reads it."""
+        kept = self.root / "originals" / sha256
+        attic = self.root / ATTIC / sha256
         if kept.exists():
             if attic.exists():
                 raise StoreError(f"{attic} is in the way; move it elsewhere and try again")
             attic.parent.mkdir(exist_ok=True)
-            os.replace(kept, attic)
-            fsync_folder(attic.parent)
-        self._write_manifest([i for i in self.infos if i.id != info.id])
-        (self.root / info.parquet).unlink(missing_ok=True)
+            shelf.place(kept, attic)
 
     def store_has_whole(self, info: SnapshotInfo) -> bool:
         """Return True when a listed snapshot's file is whole (a rebuild may keep it)."""

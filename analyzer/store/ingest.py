@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,16 +76,23 @@ def _download_order(path: Path) -> tuple[str, int]:
 def collect_files(
     paths: Iterable[Path], *, recursive: bool = False
 ) -> tuple[list[Path], list[FileOutcome]]:
-    """Return the files to read under `paths`, and the ones skipped with the reason."""
+    """Return the files to read under `paths`, and the ones skipped or refused with the reason.
+
+    In a folder, what is not a regular file (a FIFO, a device, a socket, or a link to one) is
+    skipped and said so; named on the command line, it is refused by what it is.
+    """
     files: list[Path] = []
     skipped: list[FileOutcome] = []
     for path in paths:
         if path.is_dir():
             found = path.rglob("*") if recursive else path.glob("*")
             for item in sorted(found, key=_download_order):
-                if not item.is_file() or item.name.startswith("."):
+                if item.name.startswith(".") or item.is_dir():
                     continue
-                if is_partial_download(item.name):
+                special = _not_a_file(item)
+                if special:
+                    skipped.append(FileOutcome(item, "skipped", f"{special}, not a file"))
+                elif is_partial_download(item.name):
                     skipped.append(FileOutcome(item, "skipped", "still being downloaded"))
                 elif item.suffix.lower() in REPORT_SUFFIXES:
                     files.append(item)
@@ -93,8 +101,30 @@ def collect_files(
         elif path.is_file():
             files.append(path)
         else:
-            skipped.append(FileOutcome(path, "refused", "no such file or folder"))
+            special = _not_a_file(path)
+            why = f"{special}, not a file" if special else "no such file or folder"
+            skipped.append(FileOutcome(path, "refused", why))
     return files, skipped
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Return what a path is when it is neither a regular file nor a folder (or a broken link)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a broken link" if path.is_symlink() else None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a special file"
+    )
+    return f"a link to {kind}" if path.is_symlink() else kind
 
 
 def ingest_files(

@@ -27,7 +27,8 @@ class RebuildResult:
     rebuilt: list[SnapshotInfo]
     kept: list[SnapshotInfo]  # old snapshots kept because their original failed or is gone
     failures: list[Failure]
-    kept_tables: list[str] = dataclasses.field(default_factory=list)  # described, any family
+    # (sha256, what) of every table kept without being re-read, in any family
+    kept_tables: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     set_aside: list[str] = dataclasses.field(default_factory=list)  # paths moved aside
     aside: Path | None = None  # the folder they were moved to
 
@@ -56,17 +57,15 @@ def rebuild_store(
             if shelf.SHA_RE.fullmatch(folder.name) and folder.is_dir():
                 folders[family_of(how).name if how else SEATS.name].append(folder)
         rebuilt, kept, failures = _rebuild_seats(writer, folders[SEATS.name])
-        kept_tables = [
-            f"the snapshot of {i.scope} at {iso(i.as_of)} ({i.source_name})" for i in kept
-        ]
+        kept_tables = [(i.sha256, f"the snapshot of {i.scope} at {iso(i.as_of)}") for i in kept]
         _, billing_failures, billing_kept = rebuild_billing(store.root, folders[BILLING.name])
         failures += billing_failures
-        kept_tables += [f"the billing file {f.source_name} ({f.period()})" for f in billing_kept]
+        kept_tables += [(f.sha256, f"the billing file {f.source_name}") for f in billing_kept]
         usage_failures, usage_kept = UsageWriter(store.root, rebuilding=True).rebuild(
             folders[USAGE.name]
         )
         failures += usage_failures
-        kept_tables += [f"the usage-metrics file {p.source_name}" for p in usage_kept]
+        kept_tables += [(p.sha256, f"the usage-metrics file {p.source_name}") for p in usage_kept]
         moved, aside = _set_aside(store.root, now)
     return RebuildResult(rebuilt, kept, failures, kept_tables, moved, aside)
 

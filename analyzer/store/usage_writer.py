@@ -215,6 +215,20 @@ class UsageWriter:
         self._sweep()
         return failures, kept
 
+    def forget(self, sha256: str) -> None:
+        """Drop one stored file from the manifest (its original is in the attic), then its parts.
+
+        The scope's login index holds its logins: it is removed, and the next commit writes
+        it again from the parts.
+        """
+        gone = [p for p in self.parts if p.sha256 == sha256]
+        self.parts = [p for p in self.parts if p.sha256 != sha256]
+        logins = {s: shas for s, shas in self.store.indexes().items() if sha256 not in shas}
+        self._write_manifest(self.parts, logins)
+        for part in gone:
+            for rel in [*part.parquet.values(), index_path(part.scope)]:
+                (self.root / rel).unlink(missing_ok=True)
+
     def _whole(self, part: UsagePart) -> bool:
         return all(shelf.table_problem(self.root, t) is None for t in part.tables())
 
