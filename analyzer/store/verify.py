@@ -209,7 +209,10 @@ def _check_unknown(root: Path, infos: list[SnapshotInfo]) -> list[StoreProblem]:
         else:
             found.append(StoreProblem(name, "unknown-file", "copilot-seats did not write this"))
     staging = root / ".tmp"
-    if staging.is_dir():
+    if staging.is_symlink():
+        message = "a symbolic link where the staging folder belongs (never followed); remove it"
+        found.append(StoreProblem(".tmp", "unknown-file", message))
+    elif staging.is_dir():
         for entry in sorted(staging.iterdir()):
             rel = f".tmp/{entry.name}"
             if entry.name.startswith(STAGE_PREFIX):
