@@ -77,7 +77,7 @@ STORE: dict[str, str] = {
     "damaged-snapshot": "a snapshot file that is truncated, unreadable or changed on disk",
     "damaged-table": "a billing or usage-metrics table that is truncated, unreadable or changed",
     "leftover": "note: a file an interrupted run left; the next ingest removes it",
-    "missing-manifest": "manifest.json is missing while snapshots or originals are there",
+    "missing-manifest": "a manifest is missing while the tables or originals it lists are there",
     "missing-marker": "note: no marker file (an earlier version's store; the next ingest adds it)",
     "missing-original": "a listed snapshot or table whose original file is not kept",
     "missing-snapshot": "a snapshot file the manifest lists is missing",

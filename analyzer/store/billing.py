@@ -94,7 +94,7 @@ def _from_json(entry: dict[str, Any]) -> BillingFile:
 
 def billing_files(root: Path) -> list[BillingFile]:
     """Return the stored billing files (kind, then period); none for a store without any."""
-    body = shelf.read_body(root, MANIFEST, FORMAT_VERSION)
+    body = shelf.read_body(root, MANIFEST, FORMAT_VERSION, "billing")
     if body is None:
         return []
     try:
@@ -115,7 +115,7 @@ def _write_manifest(root: Path, files: list[BillingFile]) -> None:
 
 def sweep_billing(root: Path, files: list[BillingFile]) -> None:
     """Remove Parquet files a killed writer left unlisted."""
-    shelf.sweep_unlisted(root, "billing", {f.parquet for f in files}, "*/*")
+    shelf.sweep_unlisted(root, "billing", {f.parquet for f in files})
 
 
 def _scan(root: Path, item: BillingFile, verified: set[str] | None = None) -> pl.LazyFrame:
@@ -270,10 +270,10 @@ def rebuild_billing(
             data = (folder / how["name"]).read_bytes()
             parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
             problems = parsed.problems
-            if parsed.accepted and parsed.sha256 == folder.name:
+            if parsed.accepted and shelf.bytes_sha256(data) == folder.name:
                 rebuilt.append(_write_rows(root, parsed))
                 continue
-            why = "the billing file is refused by this version"
+            why = "it is refused, or its bytes no longer match their sha256"
         except (OSError, ValueError, KeyError) as exc:
             why = f"its ingest.json or file cannot be read ({exc})"
         failures.append((folder.name, why, problems))

@@ -245,24 +245,28 @@ class StoreWriter:
             for stray in self.root.glob(f".{name}.*.tmp"):
                 if stray.is_file() and not stray.is_symlink():
                     stray.unlink(missing_ok=True)
-        for sha in self._listed_originals():  # a forget killed before its commit: undo it
+        tables = self._family_tables() if parquets else {}
+        shas = {i.sha256 for i in self.infos} | {t.original for f in tables.values() for t in f}
+        for sha in shas:  # a forget killed before its commit: undo it
             attic, kept = self.root / ATTIC / sha, self.root / "originals" / sha
             if attic.is_dir() and not kept.exists():
                 os.replace(attic, kept)
         if parquets:
             for rel in leftover_parquets(self.root, self.infos, stale=stale):
                 (self.root / rel).unlink(missing_ok=True)
+            for folder, listed in tables.items():
+                shelf.sweep_unlisted(self.root, folder, {t.path for t in listed})
 
-    def _listed_originals(self) -> set[str]:
-        """Return the sha256 of every original a family's manifest lists (damaged ones: none)."""
+    def _family_tables(self) -> dict[str, list[shelf.Table]]:
+        """Return the tables each other family lists, by folder (a damaged manifest: skipped)."""
         from analyzer.store.families import FAMILIES
 
-        shas = {i.sha256 for i in self.infos}
+        found: dict[str, list[shelf.Table]] = {}
         for family in FAMILIES[1:]:
-            if (self.root / family.manifest).is_file():
+            if (self.root / family.folder).is_dir():
                 with contextlib.suppress(StoreError):
-                    shas |= {t.original for t in family.tables(self.root)}
-        return shas
+                    found[family.folder] = family.tables(self.root)
+        return found
 
     def _keep_original(self, parsed: ParsedReport, data: bytes) -> None:
         how = {

@@ -11,7 +11,14 @@ from typing import Any
 
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
-from analyzer.store.shelf import ASIDE, ATTIC, SHA_RE, check_version, rebuild_hint
+from analyzer.store.shelf import (
+    ASIDE,
+    ATTIC,
+    SHA_RE,
+    check_seal,
+    check_version,
+    rebuild_hint,
+)
 from analyzer.store.shelf import file_sha256 as file_sha256  # (re-exported)
 from analyzer.times import iso_exact, parse_iso
 
@@ -117,7 +124,9 @@ def read_manifest(root: Path) -> list[SnapshotInfo]:
     """Return the manifest's snapshots; raise StoreError naming `rebuild` when it is damaged."""
     path = root / MANIFEST
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        check_seal(data)
+        body = json.loads(data.decode("utf-8"))
         if not isinstance(body, dict):
             raise ValueError(f"the manifest is {type(body).__name__}, not an object")
         version = body.get("format_version")
@@ -142,6 +151,7 @@ def manifest_bytes(infos: list[SnapshotInfo]) -> bytes:
     # Written whole after every snapshot an ingest stores: each entry is made once.
     entries = ",\n".join(_entry_text(info) for info in ordered)
     listed = f"[\n{entries}\n ]" if entries else "[]"
+    # (Not sealed like the other manifests: its layout is the very bytes of one json.dumps.)
     return f'{{\n "format_version": {FORMAT_VERSION},\n "snapshots": {listed}\n}}\n'.encode()
 
 

@@ -41,6 +41,7 @@ ATTIC = "attic"
 ASIDE = "set-aside"  # where rebuild moves files the store did not write
 HOW = "ingest.json"
 SHA_RE = re.compile(r"[0-9a-f]{64}")
+_SHA12 = re.compile(r"(?:^|-)([0-9a-f]{12})[-.]")
 SCOPE = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")  # an org or enterprise slug
 
 
@@ -80,6 +81,28 @@ def file_sha256(path: Path) -> str:
     """Return the sha256 of a file's bytes, read in chunks."""
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def bytes_sha256(data: bytes) -> str:
+    """Return the sha256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def kept_sha12(root: Path) -> set[str]:
+    """Return the first 12 hex digits of every kept original's sha256 (attic included)."""
+    return {
+        p.name[:12]
+        for where in ("originals", ATTIC)
+        if (root / where).is_dir()
+        for p in (root / where).iterdir()
+        if SHA_RE.fullmatch(p.name)
+    }
+
+
+def ours(name: str, kept: set[str]) -> bool:
+    """Return True when a table's file name carries the sha256 of a kept original."""
+    match = _SHA12.search(name)
+    return match is not None and match[1] in kept
 
 
 def disk_error(path: Path, exc: BaseException) -> StoreError:
@@ -303,13 +326,40 @@ def check_table(root: Path, table: Table, verified: set[str]) -> None:
     verified.add(table.path)
 
 
-def read_body(root: Path, rel: str, version: int) -> dict[str, Any] | None:
-    """Return a manifest's JSON object (None when absent); refuse a damaged or newer one."""
+_SEAL = re.compile(rb'\A\{\n "sha256": "([0-9a-f]{64})",\n')
+
+
+def seal(text: bytes) -> bytes:
+    """Return a manifest's JSON text with the sha256 of its bytes written in, first."""
+    digest = hashlib.sha256(text).hexdigest().encode()
+    return b'{\n "sha256": "' + digest + b'",\n' + text.removeprefix(b"{\n")
+
+
+def check_seal(data: bytes) -> None:
+    """Raise ValueError when a sealed manifest's bytes are not the ones it was written with."""
+    match = _SEAL.match(data)
+    if match and hashlib.sha256(b"{\n" + data[match.end() :]).hexdigest() != match[1].decode():
+        raise ValueError("its bytes do not match the sha256 written in it (changed on disk)")
+
+
+def read_body(root: Path, rel: str, version: int, folder: str) -> dict[str, Any] | None:
+    """Return a manifest's JSON object (None when absent); refuse a damaged or newer one.
+
+    A manifest missing while its family's `folder` holds tables is damage, never an empty
+    family: the tables would silently be left out of every figure.
+    """
     path = root / rel
     if not path.is_file():
+        if any((root / folder).glob("*/*.parquet")):
+            raise StoreError(
+                f"{path} is missing but the store holds its tables in {folder}/; nothing was "
+                "changed; " + rebuild_hint(root)
+            )
         return None
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        check_seal(data)
+        body = json.loads(data.decode("utf-8"))
         if not isinstance(body, dict):
             raise ValueError(f"it is {type(body).__name__}, not an object")
         found = body.get("format_version")
@@ -343,7 +393,8 @@ def refuse_newer(root: Path, known: dict[str, int]) -> None:
 
 def write_body(root: Path, rel: str, body: dict[str, Any]) -> None:
     """Replace a manifest atomically and durably."""
-    write_bytes(root, root / rel, (json.dumps(body, indent=1, sort_keys=True) + "\n").encode())
+    text = json.dumps({k: v for k, v in body.items() if k != "sha256"}, indent=1, sort_keys=True)
+    write_bytes(root, root / rel, seal((text + "\n").encode()))
 
 
 def sweep_staging(root: Path) -> None:
@@ -357,10 +408,16 @@ def sweep_staging(root: Path) -> None:
             folder.rmdir()  # only when empty
 
 
-def sweep_unlisted(root: Path, folder: str, listed: set[str], pattern: str = "*/*.parquet") -> None:
-    """Remove the tables a killed writer renamed into `folder` but never listed."""
-    for path in (root / folder).glob(pattern):
-        if path.relative_to(root).as_posix() not in listed and path.is_file():
+def sweep_unlisted(root: Path, folder: str, listed: set[str]) -> None:
+    """Remove the tables a killed writer renamed into `folder` but never listed.
+
+    Only files named for a kept original are the store's; any other stays (verify names it,
+    rebuild sets it aside).
+    """
+    kept = kept_sha12(root)
+    for path in (root / folder).glob("*/*.parquet"):
+        rel = path.relative_to(root).as_posix()
+        if rel not in listed and path.is_file() and ours(path.name, kept):
             path.unlink(missing_ok=True)
 
 

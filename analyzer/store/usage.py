@@ -136,7 +136,7 @@ class UsageStore:
     def _manifest(self) -> dict[str, Any]:
         """Return the manifest's body, read once per instance (an empty one without it)."""
         if self._body is None:
-            body = shelf.read_body(self.root, MANIFEST, FORMAT_VERSION)
+            body = shelf.read_body(self.root, MANIFEST, FORMAT_VERSION, "usage")
             if body is None:
                 body = {"parts": [], "logins": {}}
             try:

@@ -87,21 +87,20 @@ class UsageWriter:
         (or a valid index) the index is rebuilt from every part's day table.
         """
         users = [p for p in parts if p.scope == scope and p.kind == USERS]
-        old = [q.sha256 for q in self.store.scope_parts(scope)]
-        built = self.store.indexes().get(scope)
-        path = self.root / index_path(scope)
-        index = self.store.index(scope)
+        old = sorted(q.sha256 for q in self.store.scope_parts(scope)) if new else []
+        index = self.store.index(scope) if new and old else None
         if new and not old:  # the scope's first parts: their aliases are the whole index
             frames = new
-        elif new and built is not None and sorted(built) == sorted(old) and index is not None:
+        elif new and sorted(self.store.indexes().get(scope) or []) == old and index is not None:
             frames = [index, *new]
         else:
             frames = [
                 aliases_of(self.store.scan_table(p, "days").select("user_id", "login", "day"))
                 for p in users
             ]
+        rel = index_path(scope)
         self._index_sums[scope] = shelf.write_table(
-            self.root, path.relative_to(self.root).as_posix(), merge_aliases(frames), level=None
+            self.root, rel, merge_aliases(frames), level=None
         )
 
     def _logins(self, parts: list[UsagePart]) -> dict[str, list[str]]:
@@ -197,10 +196,10 @@ class UsageWriter:
                 scope = how.get("scope")
                 parsed = read_usage(how["name"], data, folder.name, how["kind"], scope)
                 problems = parsed.problems
-                if parsed.accepted and parsed.sha256 == folder.name:
+                if parsed.accepted and shelf.bytes_sha256(data) == folder.name:
                     parts.append(self._write_part(parsed))
                     continue
-                why = "the usage-metrics file is refused by this version"
+                why = "it is refused, or its bytes no longer match their sha256"
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 why = f"its ingest.json or file cannot be read ({exc})"
             failures.append((folder.name, why, problems))

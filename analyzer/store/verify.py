@@ -22,7 +22,6 @@ from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, read_manifest
 from analyzer.store.shelf import ATTIC, SHA_RE, STAGE_PREFIX, Table
 
 _TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)}|billing\.json)\..+\.tmp$")
-_SHA12 = re.compile(r"(?:^|-)([0-9a-f]{12})[-.]")
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,9 @@ def verify_store(root: Path) -> Verification:
         try:
             mine = family.tables(root)
         except StoreError as exc:
-            found.append(StoreProblem(family.manifest, "damaged-manifest", _short(exc, root)))
+            gone = not (root / family.manifest).is_file()
+            code = "missing-manifest" if gone else "damaged-manifest"
+            found.append(StoreProblem(family.manifest, code, _short(exc, root)))
             listed = None
             continue
         tables += mine
@@ -132,7 +133,7 @@ def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
     """Name every file in the billing and usage folders that no manifest lists."""
     found: list[StoreProblem] = []
     listed = {t.path for t in tables} | {f.manifest for f in FAMILIES}
-    kept = {sha[:12] for sha in _kept_shas(root)}
+    kept = shelf.kept_sha12(root)
     for family in FAMILIES[1:]:
         folder = root / family.folder
         if not folder.is_dir():
@@ -141,8 +142,7 @@ def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
             rel = path.relative_to(root).as_posix()
             if rel in listed or (path.is_dir() and path.parent == folder):
                 continue
-            match = _SHA12.search(path.name)
-            if path.is_file() and path.suffix == ".parquet" and match and match[1] in kept:
+            if path.is_file() and path.suffix == ".parquet" and shelf.ours(path.name, kept):
                 found.append(StoreProblem(rel, "leftover", "a table of an interrupted write"))
             elif not _TEMP.match(path.name) or not path.is_file():
                 found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
@@ -151,16 +151,6 @@ def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
                     StoreProblem(rel, "leftover", "a temporary file of an interrupted run")
                 )
     return found
-
-
-def _kept_shas(root: Path) -> set[str]:
-    return {
-        p.name
-        for where in ("originals", ATTIC)
-        if (root / where).is_dir()
-        for p in (root / where).iterdir()
-        if SHA_RE.fullmatch(p.name)
-    }
 
 
 def _short(exc: StoreError, root: Path) -> str:
