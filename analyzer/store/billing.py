@@ -225,6 +225,8 @@ def store_billing(root: Path, parsed: ParsedBilling, data: bytes) -> BillingOutc
         if same:
             names = ", ".join(sorted({f.source_name for f in overlap}))
             return BillingOutcome("already-stored", f"already stored: the same rows as {names}")
+    if not files and not (root / MANIFEST).is_file():  # listed first: a table without one
+        _write_manifest(root, [])  # is then a leftover, never a lost manifest
     how = {"kind": parsed.kind, "billing": True}
     shelf.keep_original(root, parsed.sha256, parsed.name, data, how)
     item = _write_rows(root, parsed)

@@ -39,7 +39,6 @@ from analyzer.store.layout import (
 )
 from analyzer.store.lock import store_lock
 from analyzer.store.manifest import (
-    FORMAT_VERSION,
     MANIFEST,
     MARKER,
     SCOPE_RE,
@@ -202,7 +201,9 @@ class StoreWriter:
         self.committed = False  # a manifest was written
         self.written: set[str] = set()  # snapshot files this writer wrote (and hashed)
         read_marker(self.root, damaged_ok=rebuilding)  # never write a newer store
-        shelf.refuse_newer(self.root, {MANIFEST: FORMAT_VERSION})
+        from analyzer.store.families import refuse_newer
+
+        refuse_newer(self.root)  # of any family
         try:
             self.infos = store.snapshots()
         except StoreError:

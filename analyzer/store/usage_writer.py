@@ -150,6 +150,8 @@ class UsageWriter:
         known = self.known(parsed.sha256)
         if known:
             return UsageOutcome("already-stored", f"already stored (as {known.source_name})")
+        if not self.parts and not (self.root / MANIFEST).is_file():  # (see store_billing)
+            self._write_manifest([], {})
         how = {"kind": parsed.kind, "scope": parsed.scope, "scope_source": parsed.scope_source}
         shelf.keep_original(self.root, parsed.sha256, parsed.name, data, how, source)
         part = self._write_part(parsed)
