@@ -182,7 +182,7 @@ def _polars_io_error(exc: Exception) -> bool:
     )
 
 
-def place(staged_path: Path, target: Path) -> None:
+def place(staged_path: Path, target: Path, *, durable: bool = True) -> None:
     """Rename a staged file or folder into place and flush the rename to disk."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -190,13 +190,24 @@ def place(staged_path: Path, target: Path) -> None:
     except OSError as exc:
         remove(staged_path)
         raise disk_error(target, exc) from exc
-    fsync_folder(target.parent)
+    if durable:
+        fsync_folder(target.parent)
 
 
 def write_table(
-    root: Path, rel: str, frame: pl.DataFrame, *, level: int | None = 1, statistics: bool = True
+    root: Path,
+    rel: str,
+    frame: pl.DataFrame,
+    *,
+    level: int | None = 1,
+    statistics: bool = True,
+    durable: bool = True,
 ) -> str:
-    """Write a table to `rel` durably through the staging area; return its file's sha256."""
+    """Write a table to `rel` through the staging area; return its file's sha256.
+
+    `durable` flushes the file and its rename to disk (derived data, computed again when
+    lost, need not be).
+    """
     target = root / rel
     with staged(root, target) as path:
         # zstd level 1: a quarter faster to write than the default level, 5% larger. Written
@@ -205,9 +216,10 @@ def write_table(
             path, compression="zstd", compression_level=level, statistics=statistics
         )
         with open(path, "rb+") as handle:  # (writable: Windows flushes no read-only file)
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    place(path, target)
+    place(path, target, durable=durable)
     return digest
 
 
