@@ -248,39 +248,26 @@ def is_billing_original(how: dict[str, Any]) -> bool:
 
 def rebuild_billing(
     root: Path, folders: list[Path]
-) -> tuple[list[BillingFile], list[tuple[str, str, tuple[Problem, ...]]], list[BillingFile]]:
+) -> tuple[list[BillingFile], list[shelf.Failure], list[BillingFile]]:
     """Re-read every kept billing original and replace `billing.json` with what they give.
 
     A listed file whose original is missing or cannot be re-read keeps its table when that
-    table is whole. Return the files re-read, the failures (sha256, why, problems) and
-    the files kept without being re-read.
+    table is whole. Return the files re-read, the failures and the files kept as they were.
     """
     from analyzer.reading.billing import read_billing
 
+    def read(how: dict[str, Any], data: bytes, folder: Path) -> Any:
+        parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
+        entry = _write_rows(root, parsed) if parsed.accepted else None
+        return entry, parsed.problems, "it is refused by this version"
+
     try:
-        old = {f.sha256: f for f in billing_files(root)}
+        old = billing_files(root)
     except StoreError:  # damaged (a newer one is refused before the rebuild starts)
-        old = {}
-    rebuilt: list[BillingFile] = []
-    failures: list[tuple[str, str, tuple[Problem, ...]]] = []
-    for folder in folders:
-        how = shelf.read_how(folder)
-        problems: tuple[Problem, ...] = ()
-        try:
-            if how is None or not isinstance(how.get("kind"), str):
-                raise ValueError("its ingest.json is damaged")
-            data = (folder / how["name"]).read_bytes()
-            parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
-            problems = parsed.problems
-            if parsed.accepted and shelf.bytes_sha256(data) == folder.name:
-                rebuilt.append(_write_rows(root, parsed))
-                continue
-            why = "it is refused, or its bytes no longer match their sha256"
-        except (OSError, ValueError, KeyError) as exc:
-            why = f"its ingest.json or file cannot be read ({exc})"
-        failures.append((folder.name, why, problems))
+        old = []
+    rebuilt, failures = shelf.reread(folders, read)
     done = {f.sha256 for f in rebuilt}
-    kept = [f for sha, f in old.items() if sha not in done and _whole(root, f)]
+    kept = [f for f in old if f.sha256 not in done and shelf.whole(root, [f.table()])]
     if rebuilt or kept or (root / MANIFEST).is_file():
         _write_manifest(root, rebuilt + kept)
         sweep_billing(root, rebuilt + kept)
@@ -294,10 +281,6 @@ def forget_billing(root: Path, sha256: str) -> None:
     for item in files:
         if item.sha256 == sha256:
             (root / item.parquet).unlink(missing_ok=True)
-
-
-def _whole(root: Path, item: BillingFile) -> bool:
-    return shelf.table_problem(root, item.table()) is None
 
 
 def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingOutcome | None:

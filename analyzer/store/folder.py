@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
@@ -374,28 +374,18 @@ class StoreWriter:
         self._write_manifest(infos)
         self.sweep(stale=True)
 
-    def rebuild_one(self, folder: Path) -> tuple[ParsedReport | None, SnapshotInfo | None, str]:
-        """Re-read one kept original; return its parse, the new snapshot, and what failed."""
+    def reread(
+        self, how: dict[str, Any], data: bytes, folder: Path
+    ) -> tuple[SnapshotInfo | None, tuple[Problem, ...], str]:
+        """Re-read one kept seat report (shelf.reread); write its snapshot when accepted."""
         from analyzer.reading.reader import ReadHints, read_report
         from analyzer.times import parse_iso
 
-        try:
-            how = shelf.read_how(folder)
-            if how is None:
-                raise ValueError("ingest.json is damaged")
-            data = (folder / how["name"]).read_bytes()
-            as_of = parse_iso(how["as_of"]) if how["as_of"] else None
-            hints = ReadHints(as_of=as_of, scope=how["scope"], mtime=as_of)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            return None, None, f"its ingest.json or file cannot be read ({exc})"
-        try:
-            parsed = read_report(str(how["name"]), data, hints)
-        except Exception as exc:  # a reader bug must not stop the rebuild of the others
-            return None, None, f"reading it failed unexpectedly ({type(exc).__name__}: {exc})"
-        if parsed.sha256 != folder.name:
-            return parsed, None, "its bytes no longer match their sha256 (the file changed)"
+        as_of = parse_iso(how["as_of"]) if how.get("as_of") else None
+        hints = ReadHints(as_of=as_of, scope=how.get("scope"), mtime=as_of)
+        parsed = read_report(how["name"], data, hints, folder.name)
         if not parsed.accepted:
-            return parsed, None, "it is refused by this version"
+            return None, parsed.problems, "it is refused by this version"
         if not re.fullmatch(SCOPE_RE, parsed.scope or ""):
-            return parsed, None, f"its scope {parsed.scope!r} is not a slug"
-        return parsed, self._write_snapshot(parsed), ""
+            return None, parsed.problems, f"its scope {parsed.scope!r} is not a slug"
+        return self._write_snapshot(parsed), parsed.problems, ""

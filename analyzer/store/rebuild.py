@@ -76,12 +76,8 @@ def _rebuild_seats(
     """Re-read the seat reports; keep each intact old snapshot no original re-derives."""
     old = {i.sha256: i for i in writer.infos}
     rebuilt: list[SnapshotInfo] = []
-    failures: list[Failure] = []
-    for folder in folders:
-        parsed, info, why = writer.rebuild_one(folder)
-        if info is None:
-            failures.append((folder.name, why, parsed.problems if parsed else ()))
-            continue
+    found, failures = shelf.reread(folders, writer.reread)
+    for info in found:
         source = old.get(info.sha256)
         if source is not None:  # keep how the time was first found (e.g. mtime)
             info = dataclasses.replace(info, time_source=source.time_source)

@@ -24,7 +24,7 @@ import re
 import shutil
 import stat
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,12 @@ from analyzer.fsutil import file_status, fsync_folder, write_bytes_atomic
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from analyzer.schema import Problem
+
+Failure = tuple[str, str, "tuple[Problem, ...]"]  # (sha256 of the original, why, problems)
+# Re-reads one kept original (its ingest.json, bytes, folder): (entry or None, problems, why).
+Reread = Callable[[dict[str, Any], bytes, Path], "tuple[Any, tuple[Problem, ...], str]"]
 
 STAGING = ".tmp"
 STAGE_PREFIX = "cs-stage-"  # staging names under .tmp/: the only ones a sweep removes
@@ -444,3 +450,42 @@ def set_aside(root: Path, rels: list[str], stamp: str) -> Path | None:
         os.replace(root / rel, target)
     fsync_folder(folder)
     return folder
+
+
+def reread(folders: list[Path], read: Reread) -> tuple[list[Any], list[Failure]]:
+    """Re-read kept originals with a family's `read`; return the entries and the failures.
+
+    An original whose ingest.json is damaged, whose file is gone or whose bytes no longer
+    match the sha256 it is filed under is a failure, as is a reader's unexpected error: one
+    original never stops the rebuild of the others.
+    """
+    entries: list[Any] = []
+    failures: list[Failure] = []
+    for folder in folders:
+        how = read_how(folder)
+        try:
+            if how is None:
+                raise ValueError("ingest.json is damaged")
+            data = (folder / how["name"]).read_bytes()
+        except (OSError, ValueError) as exc:
+            failures.append((folder.name, f"its ingest.json or file cannot be read ({exc})", ()))
+            continue
+        if bytes_sha256(data) != folder.name:
+            why = "its bytes no longer match their sha256 (the file changed)"
+            failures.append((folder.name, why, ()))
+            continue
+        try:
+            entry, problems, why = read(how, data, folder)
+        except Exception as exc:  # a reader bug must not stop the rebuild of the others
+            entry, problems = None, ()
+            why = f"reading it failed unexpectedly ({type(exc).__name__}: {exc})"
+        if entry is None:
+            failures.append((folder.name, why, problems))
+        else:
+            entries.append(entry)
+    return entries, failures
+
+
+def whole(root: Path, tables: list[Table]) -> bool:
+    """Return True when every one of these tables is whole (a rebuild may keep them)."""
+    return all(table_problem(root, t) is None for t in tables)

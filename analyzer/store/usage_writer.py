@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from analyzer.errors import StoreError
 from analyzer.reading.usage_metrics import AGGREGATE, USERS, ParsedUsage, read_usage
-from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.shelf import Source as Source  # (re-exported: ingest passes it)
 from analyzer.store.usage import (
@@ -29,7 +29,6 @@ from analyzer.store.usage import (
     UsageStore,
     day_runs,
     describe_part,
-    is_usage_original,
 )
 from analyzer.store.usage_index import aliases_of, index_path, merge_aliases
 
@@ -178,35 +177,23 @@ class UsageWriter:
         self._write_manifest(self.parts, self._logins(self.parts))
         return True
 
-    def rebuild(
-        self, folders: list[Path]
-    ) -> tuple[list[tuple[str, str, tuple[Problem, ...]]], list[UsagePart]]:
+    def rebuild(self, folders: list[Path]) -> tuple[list[shelf.Failure], list[UsagePart]]:
         """Re-read the kept usage-metrics originals and replace the usage manifest.
 
         A listed file whose original is missing or cannot be re-read keeps its parts when
-        they are whole. Return the failures (sha256, why, problems) and the parts kept.
+        they are whole. Return the failures and the parts kept as they were.
         """
-        parts: list[UsagePart] = []
-        failures: list[tuple[str, str, tuple[Problem, ...]]] = []
-        for folder in folders:
-            how = shelf.read_how(folder)
-            problems: tuple[Problem, ...] = ()
-            try:
-                if how is None or not is_usage_original(how):
-                    raise ValueError("its ingest.json is damaged")
-                data = (folder / how["name"]).read_bytes()
-                scope = how.get("scope")
-                parsed = read_usage(how["name"], data, folder.name, how["kind"], scope)
-                problems = parsed.problems
-                if parsed.accepted and shelf.bytes_sha256(data) == folder.name:
-                    parts.append(self._write_part(parsed))
-                    continue
-                why = "it is refused, or its bytes no longer match their sha256"
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                why = f"its ingest.json or file cannot be read ({exc})"
-            failures.append((folder.name, why, problems))
+
+        def read(how: dict[str, Any], data: bytes, folder: Path) -> Any:
+            parsed = read_usage(how["name"], data, folder.name, how["kind"], how.get("scope"))
+            entry = self._write_part(parsed) if parsed.accepted else None
+            return entry, parsed.problems, "it is refused by this version"
+
+        parts, failures = shelf.reread(folders, read)
         done = {p.sha256 for p in parts}
-        kept = [p for p in self.parts if p.sha256 not in done and self._whole(p)]
+        kept = [
+            p for p in self.parts if p.sha256 not in done and shelf.whole(self.root, p.tables())
+        ]
         parts += kept
         self._index_sums = {}
         for scope in sorted({p.scope for p in parts if p.kind == USERS}):
@@ -229,19 +216,6 @@ class UsageWriter:
         for part in gone:
             for rel in [*part.parquet.values(), index_path(part.scope)]:
                 (self.root / rel).unlink(missing_ok=True)
-
-    def _whole(self, part: UsagePart) -> bool:
-        return all(shelf.table_problem(self.root, t) is None for t in part.tables())
-
-
-def store_usage_file(
-    root: Path, name: str, data: bytes, sha256: str, kind: str, scope: str | None
-) -> UsageOutcome:
-    """Read, store and commit one usage-metrics file; the caller holds the store's lock."""
-    writer = UsageWriter(root)
-    outcome = read_and_add(writer, name, data, sha256, kind, scope)
-    writer.commit()
-    return outcome
 
 
 def read_and_add(
