@@ -254,10 +254,10 @@ def rebuild_billing(
     A listed file whose original is missing or cannot be re-read keeps its table when that
     table is whole. Return the files re-read, the failures and the files kept as they were.
     """
-    from analyzer.reading.billing import read_billing
+    from analyzer.store.readers import billing_file
 
     def read(how: dict[str, Any], data: bytes, folder: Path) -> Any:
-        parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
+        parsed = billing_file(how["name"], data, how["kind"], folder.name, folder / how["name"])
         entry = _write_rows(root, parsed) if parsed.accepted else None
         return entry, parsed.problems, "it is refused by this version"
 
@@ -285,12 +285,12 @@ def forget_billing(root: Path, sha256: str) -> None:
 
 def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingOutcome | None:
     """Read and store a billing file (`data`: the bytes of `path`); None for any other file."""
-    from analyzer.reading.billing import billing_kind, read_billing
+    from analyzer.store.readers import billing_file, billing_kind
 
     kind = billing_kind(data)
     if kind is None:
         return None
-    parsed = read_billing(path.name, data, kind, sha256, path)
+    parsed = billing_file(path.name, data, kind, sha256, path)
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.errors})
         return BillingOutcome("refused", ", ".join(codes), parsed.problems)

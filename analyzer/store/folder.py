@@ -378,12 +378,12 @@ class StoreWriter:
         self, how: dict[str, Any], data: bytes, folder: Path
     ) -> tuple[SnapshotInfo | None, tuple[Problem, ...], str]:
         """Re-read one kept seat report (shelf.reread); write its snapshot when accepted."""
-        from analyzer.reading.reader import ReadHints, read_report
+        from analyzer.store.readers import seat_report
         from analyzer.times import parse_iso
 
         as_of = parse_iso(how["as_of"]) if how.get("as_of") else None
-        hints = ReadHints(as_of=as_of, scope=how.get("scope"), mtime=as_of)
-        parsed = read_report(how["name"], data, hints, folder.name)
+        scope = how.get("scope")
+        parsed = seat_report(how["name"], data, folder.name, as_of=as_of, scope=scope, mtime=as_of)
         if not parsed.accepted:
             return None, parsed.problems, "it is refused by this version"
         if not re.fullmatch(SCOPE_RE, parsed.scope or ""):

@@ -16,6 +16,7 @@ from analyzer.errors import OutputError, StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
+from analyzer.store import readers
 from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, load, read_ahead
 from analyzer.store.rebuild import RebuildResult as RebuildResult  # (re-exported)
@@ -147,22 +148,20 @@ def ingest_files(
     `now` is the caller's clock: a snapshot time more than a day after it is refused (without
     it, no time counts as being in the future).
     """
-    from analyzer.reading.billing import billing_kind
     from analyzer.reading.limits import MAX_FILE_BYTES
-    from analyzer.reading.reader import ReadHints, read_report
-    from analyzer.reading.usage_metrics import read_usage
 
     def parse(path: Path, kind: str, data: bytes, sha256: str) -> ParsedUsage:
-        return read_usage(path.name, data, sha256, kind, scope)
+        return readers.usage_file(path.name, data, sha256, kind, scope)
 
     def parse_seats(
         path: Path, before: os.stat_result, data: bytes, sha256: str
     ) -> ParsedReport | None:
-        if billing_kind(data) is not None:
+        if readers.billing_kind(data) is not None:
             return None  # a billing file: its own reader takes it in turn
         mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
-        hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
-        return read_report(path.name, data, hints, sha256)
+        return readers.seat_report(
+            path.name, data, sha256, as_of=as_of, scope=scope, mtime=mtime, now=now
+        )
 
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
@@ -244,7 +243,6 @@ def _ingest_one(
 ) -> FileOutcome:
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
-    from analyzer.reading.reader import ReadHints, read_report
     from analyzer.store.billing import ingest_billing
 
     if loaded.unread and not writer.already_stored(loaded.sha256):
@@ -264,7 +262,6 @@ def _ingest_one(
     known = writer.already_stored(sha256)
     if known:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), known.snapshot)
-    hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
     try:
         # Billing files (usage, premium request, AI usage, licence reports): recognised by
         # their header before the seat reader's size limits, kept by analyzer.store.billing.
@@ -278,7 +275,9 @@ def _ingest_one(
             return usage
         if isinstance(loaded.seats, Exception):
             raise loaded.seats
-        parsed = loaded.seats or read_report(path.name, data, hints, sha256)
+        parsed = loaded.seats or readers.seat_report(
+            path.name, data, sha256, as_of=as_of, scope=scope, mtime=mtime, now=now
+        )
     except StoreError:  # the store cannot be written (disk full, permissions): stop the run
         raise
     except Exception as exc:  # a reader bug: this file's refusal, never the run's end
@@ -311,13 +310,12 @@ def _ingest_usage(run: _UsageRun, loaded: Loaded, scope: str | None) -> FileOutc
 
     The run commits it with the others (`_UsageRun.commit`).
     """
-    from analyzer.reading.usage_metrics import usage_kind
     from analyzer.store.usage_writer import Source, read_and_add
 
     path, data, ahead = loaded.path, loaded.data, loaded.usage
     if isinstance(ahead, Exception):
         raise ahead  # the reader failed in the worker: the file's internal-error
-    kind = ahead.kind if ahead is not None else usage_kind(data)
+    kind = ahead.kind if ahead is not None else readers.usage_kind(data)
     if kind is None:
         return None
     assert loaded.before is not None

@@ -73,7 +73,7 @@ def load(
     sha256 = hashlib.sha256(data).hexdigest()
     if parse is None:
         return Loaded(path, before, data, sha256)
-    from analyzer.reading.usage_metrics import usage_kind
+    from analyzer.store.readers import usage_kind
 
     kind = usage_kind(data)
     if kind is None:

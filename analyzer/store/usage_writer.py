@@ -18,8 +18,9 @@ from typing import Any
 import polars as pl
 
 from analyzer.errors import StoreError
-from analyzer.reading.usage_metrics import AGGREGATE, USERS, ParsedUsage, read_usage
+from analyzer.reading.usage_metrics import AGGREGATE, USERS, ParsedUsage
 from analyzer.store import shelf
+from analyzer.store.readers import usage_file
 from analyzer.store.shelf import Source as Source  # (re-exported: ingest passes it)
 from analyzer.store.usage import (
     FORMAT_VERSION,
@@ -185,7 +186,7 @@ class UsageWriter:
         """
 
         def read(how: dict[str, Any], data: bytes, folder: Path) -> Any:
-            parsed = read_usage(how["name"], data, folder.name, how["kind"], how.get("scope"))
+            parsed = usage_file(how["name"], data, folder.name, how["kind"], how.get("scope"))
             entry = self._write_part(parsed) if parsed.accepted else None
             return entry, parsed.problems, "it is refused by this version"
 
@@ -236,7 +237,7 @@ def read_and_add(
     if known:
         return UsageOutcome("already-stored", f"already stored (as {known.source_name})")
     if parsed is None:
-        parsed = read_usage(name, data, sha256, kind, scope)
+        parsed = usage_file(name, data, sha256, kind, scope)
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.problems if p.severity == "error"})
         return UsageOutcome("refused", ", ".join(codes), parsed.problems)
