@@ -50,6 +50,11 @@ def rebuild_store(
     if store.root.is_dir():
         refuse_newer(store.root)
     with store.writing(on_wait, rebuilding=True) as writer:
+        from analyzer.store.verify import check_derived
+
+        foreign = [p.path for p in check_derived(store.root) if p.code == "unknown-file"]
+        stamp = name_stamp(now) if now else "rebuild"
+        shelf.set_aside(store.root, foreign, stamp)
         remove_derived(store.root)  # derived from the snapshots: recomputed on the next use
         folders: dict[str, list[Path]] = {SEATS.name: [], BILLING.name: [], USAGE.name: []}
         for folder in sorted((store.root / "originals").glob("*")):
@@ -66,8 +71,8 @@ def rebuild_store(
         )
         failures += usage_failures
         kept_tables += [(p.sha256, f"the usage-metrics file {p.source_name}") for p in usage_kept]
-        moved, aside = _set_aside(store.root, now)
-    return RebuildResult(rebuilt, kept, failures, kept_tables, moved, aside)
+        moved, aside = _set_aside(store.root, stamp)
+    return RebuildResult(rebuilt, kept, failures, kept_tables, foreign + moved, aside)
 
 
 def _rebuild_seats(
@@ -93,7 +98,7 @@ def _rebuild_seats(
     return rebuilt, kept, failures
 
 
-def _set_aside(root: Path, now: datetime | None) -> tuple[list[str], Path | None]:
+def _set_aside(root: Path, stamp: str) -> tuple[list[str], Path | None]:
     """Move every file `verify` finds the store did not write to `set-aside/<time>/`."""
     from analyzer.store.verify import verify_store
 
@@ -104,5 +109,4 @@ def _set_aside(root: Path, now: datetime | None) -> tuple[list[str], Path | None
             if p.code in ("unknown-file", "unknown-snapshot") and p.path
         }
     )
-    stamp = name_stamp(now) if now else "rebuild"
-    return foreign, shelf.set_aside(root, foreign, stamp)
+    return foreign, shelf.set_aside(root, foreign, stamp) or (root / shelf.ASIDE / stamp)

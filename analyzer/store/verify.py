@@ -107,7 +107,7 @@ def verify_store(root: Path) -> Verification:
             listed |= {t.original for t in mine}
     found += _check_originals(root, listed)
     found += [p for p in _check_unknown(root, infos) if readable or p.code == "unknown-file"]
-    found += _check_folders(root, tables)
+    found += _check_folders(root, tables) + check_derived(root)
     originals = len(list((root / "originals").glob("*")))
     return Verification(found, len(infos), originals)
 
@@ -150,6 +150,26 @@ def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
                 found.append(
                     StoreProblem(rel, "leftover", "a temporary file of an interrupted run")
                 )
+    return found
+
+
+_DERIVED = re.compile(
+    r"seen-files\.json|[a-z0-9-]+/(chain\.json|[^/]+\.carried\.parquet|history-[^/]+\.(parquet|sha256))"
+)
+
+
+def check_derived(root: Path) -> list[StoreProblem]:
+    """Name the files in `derived/` the store does not write (temporaries: leftovers)."""
+    found: list[StoreProblem] = []
+    for path in sorted((root / "derived").rglob("*")):
+        rel = path.relative_to(root / "derived").as_posix()
+        if (path.is_dir() and "/" not in rel) or _DERIVED.fullmatch(rel):
+            continue
+        if path.name.endswith(".tmp") and path.is_file():
+            found.append(StoreProblem(f"derived/{rel}", "leftover", "a temporary file"))
+        else:
+            message = "copilot-seats did not write this"
+            found.append(StoreProblem(f"derived/{rel}", "unknown-file", message))
     return found
 
 

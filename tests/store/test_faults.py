@@ -218,6 +218,7 @@ FOREIGN = [
     "usage/notes.txt",
     "originals/notes.txt",
     ".tmp/notes.txt",
+    "derived/octo-demo/notes.txt",
     "notes.txt",
 ]
 
