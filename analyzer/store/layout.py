@@ -8,7 +8,7 @@ from pathlib import Path
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, PARQUET_RE
-from analyzer.store.shelf import ATTIC, SHA_RE, Table, table_problem
+from analyzer.store.shelf import Table, kept_sha12, table_problem
 from analyzer.times import iso
 
 
@@ -65,15 +65,6 @@ def parquet_files(root: Path) -> dict[str, str]:
     return found
 
 
-def kept_shas(root: Path) -> set[str]:
-    """Return the sha256 of every kept original, in `originals/` or in the attic."""
-    shas: set[str] = set()
-    for folder in ("originals", ATTIC):
-        if (root / folder).is_dir():
-            shas |= {p.name for p in (root / folder).iterdir() if SHA_RE.fullmatch(p.name)}
-    return shas
-
-
 def leftover_parquets(root: Path, infos: list[SnapshotInfo], *, stale: bool = False) -> list[str]:
     """Return snapshot files a killed writer left: unlisted, of an original no snapshot lists.
 
@@ -82,7 +73,7 @@ def leftover_parquets(root: Path, infos: list[SnapshotInfo], *, stale: bool = Fa
     """
     listed = {i.parquet for i in infos}
     listed_shas = {i.sha256[:12] for i in infos}
-    kept = {sha[:12] for sha in kept_shas(root)}
+    kept = kept_sha12(root)
     return sorted(
         rel
         for rel, sha12 in parquet_files(root).items()

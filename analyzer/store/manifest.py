@@ -14,6 +14,7 @@ from analyzer.model import SnapshotInfo
 from analyzer.store.shelf import (
     ASIDE,
     ATTIC,
+    SCOPE,
     SHA_RE,
     check_seal,
     check_version,
@@ -25,7 +26,7 @@ from analyzer.times import iso_exact, parse_iso
 FORMAT_VERSION = 2  # 2: every snapshot records its Parquet file's sha256
 MANIFEST = "manifest.json"
 MARKER = "copilot-seats-store.json"
-SCOPE_RE = r"[a-z0-9][a-z0-9-]{0,99}"
+SCOPE_RE = SCOPE.pattern
 # snapshots/<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>.parquet
 PARQUET_RE = re.compile(
     rf"snapshots/(?P<scope>{SCOPE_RE})/\d{{8}}T\d{{6}}Z-(?P<sha12>[0-9a-f]{{12}})\.parquet"
