@@ -8,7 +8,7 @@ from pathlib import Path
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, PARQUET_RE
-from analyzer.store.shelf import Table, kept_sha12, table_problem
+from analyzer.store.shelf import Table, kept_sha12, read_how, table_problem
 from analyzer.times import iso
 
 
@@ -18,11 +18,20 @@ def top_entries(root: Path) -> set[str]:
 
 
 def has_data(root: Path) -> bool:
-    """Return True when the folder holds kept originals or snapshot files."""
-    originals = root / "originals"
-    if originals.is_dir() and any(originals.iterdir()):
+    """Return True when the folder holds snapshot files or kept originals of seat reports.
+
+    (Billing and usage-metrics files need no seat manifest: a store holding only them, or a
+    first write of one stopped by a full disk, is no damaged seat history.)
+    """
+    from analyzer.store.families import SEATS
+
+    if parquet_files(root):
         return True
-    return bool(parquet_files(root))
+    for folder in (root / "originals").glob("*"):
+        how = read_how(folder)
+        if how is None or SEATS.owns(how):
+            return True
+    return False
 
 
 def check_owned(root: Path) -> None:

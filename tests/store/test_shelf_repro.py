@@ -163,17 +163,18 @@ def test_forget_removes_a_file_of_any_family_by_a_prefix_in_any_case(
     assert json.loads(run("verify", "--json", "--store", store).stdout)["problems"] == []
 
 
+@pytest.mark.parametrize("fresh", [False, True], ids=["store", "new-store"])
 @pytest.mark.parametrize(
     ("code", "said"),
     [(errno.ENOSPC, "the disk is full"), (errno.EACCES, "permission denied")],
 )
 def test_a_full_disk_or_a_refused_write_is_one_error_line_and_leaves_no_staging(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, said: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, said: str, fresh: bool
 ) -> None:
     """A write the file system refuses: one `Error:` line naming the path; the next run is clean."""
     import polars as pl
 
-    store = make(tmp_path)
+    store = tmp_path / "new" if fresh else make(tmp_path)
     real = pl.DataFrame.write_parquet
 
     def full(self: pl.DataFrame, path: object, **kwargs: object) -> None:
