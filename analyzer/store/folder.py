@@ -141,7 +141,8 @@ class Store:
         """
         created = _make_folders(self.root)
         writer: StoreWriter | None = None
-        _check_staging(self.root)
+        if os.path.lexists(self.root / ".tmp"):
+            shelf.staging(self.root)  # refuses a link: a write would land outside the store
         with store_lock(self.root / ".lock", on_wait):
             try:
                 writer = StoreWriter(self, rebuilding=rebuilding)
@@ -158,12 +159,6 @@ def _listed(root: Path) -> list[SnapshotInfo]:
         return read_manifest(root) if (root / MANIFEST).is_file() else []
     except StoreError:
         return []
-
-
-def _check_staging(root: Path) -> None:
-    """Refuse a store whose staging area is a link (a write would land outside the store)."""
-    if (root / ".tmp").is_symlink() or ((root / ".tmp").exists() and not (root / ".tmp").is_dir()):
-        shelf.staging(root)  # raises, naming it
 
 
 def _make_folders(root: Path) -> list[Path]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
+from analyzer.reading.usage_schema import AGGREGATE, USERS
 from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, PARQUET_RE
 from analyzer.store.shelf import Table, kept_sha12, read_how, table_problem
 from analyzer.times import iso
@@ -23,13 +24,11 @@ def has_data(root: Path) -> bool:
     (Billing and usage-metrics files need no seat manifest: a store holding only them, or a
     first write of one stopped by a full disk, is no damaged seat history.)
     """
-    from analyzer.store.families import SEATS
-
     if parquet_files(root):
         return True
     for folder in (root / "originals").glob("*"):
         how = read_how(folder)
-        if how is None or SEATS.owns(how):
+        if how is None or not (how.get("billing") or how.get("kind") in (USERS, AGGREGATE)):
             return True
     return False
 
