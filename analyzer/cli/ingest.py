@@ -130,9 +130,11 @@ def snapshots(store_dir: Path, scope: str | None, as_json: bool, as_csv: bool) -
 @click.command(context_settings=CONTEXT)
 @store_option
 def rebuild(store_dir: Path) -> None:
-    """Re-derive every snapshot and the manifest from the original files kept in the store.
+    """Re-derive every table and manifest from the original files kept in the store.
 
-    Works when the manifest is missing or damaged; forgotten snapshots stay forgotten.
+    Works when a manifest is missing or damaged (never when it is newer than this version);
+    forgotten files stay forgotten. A whole table whose original is missing is kept, and
+    files the store did not write are moved to set-aside/; both are listed.
 
     Example: copilot-seats rebuild --store copilot-history
     """

@@ -17,7 +17,7 @@ from analyzer.times import iso, parse_iso
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def verify(store_dir: Path, as_json: bool) -> None:
-    """Check every byte of the store: marker, manifest, snapshot files, originals.
+    """Check every byte of the store: marker, manifests, tables and originals of every family.
 
     Each problem is printed as `path: message [code]`, its path inside the store. Exit
     status 0 when the store is whole (notes are fine), 1 otherwise; `copilot-seats
