@@ -99,9 +99,10 @@ def unknown_parquets(root: Path, infos: list[SnapshotInfo]) -> list[str]:
 def snapshot_table(info: SnapshotInfo) -> Table:
     """Return a snapshot's file as the shelf checks it."""
     what = f"the snapshot file of {info.scope} at {iso(info.as_of)}"
-    return Table(info.parquet, info.parquet_sha256 or None, info.sha256, what, info.source_name)
+    sha = info.parquet_sha256 or None
+    return Table(info.parquet, sha, info.sha256, what, info.source_name, "snapshot")
 
 
 def parquet_problem(root: Path, info: SnapshotInfo) -> tuple[str, str] | None:
     """Return (code, what is wrong) with a listed snapshot's file, or None when it is whole."""
-    return table_problem(root, snapshot_table(info), "snapshot")
+    return table_problem(root, snapshot_table(info))

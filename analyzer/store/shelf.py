@@ -60,6 +60,7 @@ class Table:
     original: str  # the sha256 of the kept original it comes from ("" for none)
     what: str  # how messages name it: "the snapshot file of octo-demo at ..."
     source_name: str = ""
+    noun: str = "table"  # in its problem codes: damaged-table, missing-snapshot, ...
 
 
 @dataclass(frozen=True)
@@ -304,8 +305,9 @@ def read_how(folder: Path) -> dict[str, Any] | None:
     return how
 
 
-def table_problem(root: Path, table: Table, noun: str = "table") -> tuple[str, str] | None:
+def table_problem(root: Path, table: Table) -> tuple[str, str] | None:
     """Return (code, what is wrong) with a listed table, or None when it is whole."""
+    noun = table.noun
     path = root / table.path
     try:
         size = path.stat().st_size

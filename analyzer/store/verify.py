@@ -16,7 +16,7 @@ from analyzer.store.layout import (
     has_data,
     leftover_parquets,
     parquet_files,
-    parquet_problem,
+    snapshot_table,
 )
 from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, read_manifest, read_marker
 from analyzer.store.shelf import ATTIC, SHA_RE, STAGE_PREFIX, Table
@@ -79,17 +79,7 @@ def verify_store(root: Path) -> Verification:
         message = "the manifest is missing while snapshots or originals are there"
         found.append(StoreProblem(MANIFEST, "missing-manifest", message))
         readable = False
-    for info in infos:
-        problem = parquet_problem(root, info)
-        if problem:
-            found.append(StoreProblem(info.parquet, *problem))
-        elif not info.parquet_sha256:
-            message = "no sha256 recorded for this snapshot file (an earlier version wrote it)"
-            found.append(StoreProblem(info.parquet, "no-checksum", message))
-        original = f"originals/{info.sha256}/{info.source_name}"
-        if not (root / original).is_file():
-            message = f"the original of {info.id} is not kept"
-            found.append(StoreProblem(original, "missing-original", message))
+    found += _check_tables(root, [snapshot_table(i) for i in infos])
     listed = {i.sha256 for i in infos} if readable else None
     tables: list[Table] = []
     for family in FAMILIES[1:]:
@@ -122,10 +112,10 @@ def _check_tables(root: Path, tables: list[Table]) -> list[StoreProblem]:
         elif not table.sha256:
             message = f"no sha256 recorded for {table.what} (an earlier version wrote it)"
             found.append(StoreProblem(table.path, "no-checksum", message))
-        kept = root / "originals" / table.original
-        if table.original and not kept.is_dir():
+        original = f"originals/{table.original}/{table.source_name}"
+        if table.original and not (root / original).is_file():
             message = f"the original of {table.what} is not kept"
-            found.append(StoreProblem(f"originals/{table.original}", "missing-original", message))
+            found.append(StoreProblem(original, "missing-original", message))
     return found
 
 
