@@ -84,15 +84,17 @@ STORE: dict[str, str] = {
     "damaged-marker": "the marker file copilot-seats-store.json is damaged",
     "damaged-original": "a kept original whose bytes no longer match their sha256",
     "damaged-snapshot": "a snapshot file that is truncated, unreadable or changed on disk",
+    "damaged-table": "a billing or usage-metrics table that is truncated, unreadable or changed",
     "leftover": "note: a file an interrupted run left; the next ingest removes it",
-    "missing-manifest": "manifest.json is missing while snapshots or originals are there",
+    "missing-manifest": "a manifest is missing while the tables or originals it lists are there",
     "missing-marker": "note: no marker file (an earlier version's store; the next ingest adds it)",
-    "missing-original": "a listed snapshot whose original file is not kept",
+    "missing-original": "a listed snapshot or table whose original file is not kept",
     "missing-snapshot": "a snapshot file the manifest lists is missing",
-    "no-checksum": "a snapshot written before checksums were recorded; rebuild records them",
+    "missing-table": "a billing or usage-metrics table its manifest lists is missing",
+    "no-checksum": "a table written before checksums were recorded; rebuild records them",
     "unknown-file": "a file or folder in the store that copilot-seats did not write",
     "unknown-snapshot": "a snapshot file the manifest does not list",
-    "unlisted-original": "note: a kept original no snapshot lists (an interrupted ingest)",
+    "unlisted-original": "note: a kept original no manifest lists (an interrupted ingest)",
 }
 
 

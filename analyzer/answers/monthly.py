@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from analyzer.answers.carried import CarryAlong, refresh_carried
+from analyzer.answers.ingest import ingest_paths
 from analyzer.errors import AnalyzerError
 from analyzer.model import ReportData, Settings, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.store.ingest import FileOutcome as FileOutcome  # what the CLI prints
-from analyzer.store.ingest import collect_files, ingest_files
 
 
 @dataclass(frozen=True)
@@ -124,23 +123,18 @@ def run_monthly(
     neither the inbox nor the store holds any seat report.
     """
     progress = progress or Progress()
-    files, skipped = collect_files([inbox], recursive=recursive)
-    if progress.on_files:
-        progress.on_files(len(files))
-    outcomes = ingest_files(
+    everything = ingest_paths(
         store,
-        files,
+        [inbox],
+        now=now,
         as_of=as_of,
         scope=scope,
-        now=now,
-        on_stored=CarryAlong(store, settings),
-        on_wait=progress.on_wait,
+        recursive=recursive,
+        settings=settings,
+        on_files=progress.on_files,
         on_file=progress.on_file,
+        on_wait=progress.on_wait,
     )
-    stored = sorted({o.snapshot.scope for o in outcomes if o.status == "stored" and o.snapshot})
-    if stored:  # commit what the next snapshot needs to continue every run
-        refresh_carried(store, stored)
-    everything = [*skipped, *outcomes]
     if progress.on_ingested:
         progress.on_ingested(everything)
     scopes = [scope.lower()] if scope else store.scopes()

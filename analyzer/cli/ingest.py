@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -23,21 +22,7 @@ from analyzer.cli.options import (
     store_option,
     write_csv,
 )
-from analyzer.errors import AnalyzerError
 from analyzer.times import iso
-
-if TYPE_CHECKING:
-    from analyzer.store.folder import Store
-    from analyzer.store.ingest import FileOutcome
-
-
-def _keep_carried(store: Store, outcomes: list[FileOutcome]) -> None:
-    """Commit what the next snapshot needs to continue every run of the scopes just stored."""
-    from analyzer.answers.carried import refresh_carried
-
-    scopes = sorted({o.snapshot.scope for o in outcomes if o.status == "stored" and o.snapshot})
-    if scopes:
-        refresh_carried(store, scopes)
 
 
 @click.command(context_settings=CONTEXT)
@@ -70,29 +55,23 @@ def ingest(
 
     Example: copilot-seats ingest sample_reports/
     """
-    from analyzer.answers.carried import CarryAlong
-    from analyzer.store.folder import Store
-    from analyzer.store.ingest import collect_files, ingest_files
+    from analyzer.answers.ingest import ingest_paths
 
-    files, skipped = collect_files(paths, recursive=recursive)
     bar = Bar("Reading reports", quiet=quiet)
-    bar.start(len(files))
-    store = Store(store_dir)
     try:
-        stored = ingest_files(
-            store,
-            files,
+        outcomes = ingest_paths(
+            store_dir,
+            paths,
+            now=now_utc(),
             as_of=as_of,
             scope=scope,
-            now=now_utc(),
-            on_wait=waiting_note(store_dir),
+            recursive=recursive,
+            on_files=bar.start,
             on_file=bar.step,
-            on_stored=CarryAlong(store),
+            on_wait=waiting_note(store_dir),
         )
     finally:
         bar.close()
-    _keep_carried(store, stored)
-    outcomes = [*skipped, *stored]
     print_outcomes(outcomes, quiet=quiet, verbose=verbose, show_already=True)
     say(summarize_ingest(outcomes))
     if any(o.status == "refused" for o in outcomes):
@@ -111,13 +90,10 @@ def snapshots(store_dir: Path, scope: str | None, as_json: bool, as_csv: bool) -
 
     Example: copilot-seats snapshots --scope octo-demo --json
     """
-    from analyzer.store.folder import Store
+    from analyzer.answers.store import list_snapshots
 
     fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
-    store = Store(store_dir)
-    infos = [i for i in store.snapshots() if scope is None or i.scope == scope]
-    for info in infos:  # list only what can be read: a damaged file is an error naming it
-        store.check(info)
+    infos = list_snapshots(store_dir, scope)
     rows = [
         {
             "scope": i.scope,
@@ -154,31 +130,39 @@ def snapshots(store_dir: Path, scope: str | None, as_json: bool, as_csv: bool) -
 @click.command(context_settings=CONTEXT)
 @store_option
 def rebuild(store_dir: Path) -> None:
-    """Re-derive every snapshot and the manifest from the original files kept in the store.
+    """Re-derive every table and manifest from the original files kept in the store.
 
-    Works when the manifest is missing or damaged; forgotten snapshots stay forgotten.
+    Works when a manifest is missing or damaged (never when it is newer than this version);
+    forgotten files stay forgotten. A whole table whose original is missing is kept, and
+    files the store did not write are moved to set-aside/; both are listed.
 
     Example: copilot-seats rebuild --store copilot-history
     """
-    from analyzer.store.folder import Store
-    from analyzer.store.ingest import rebuild_store
+    from analyzer.answers.ingest import rebuild as rebuild_store
 
-    store = Store(store_dir)
-    if not (store_dir / "originals").is_dir():
-        raise AnalyzerError(f"{store_dir} holds no kept originals: nothing to rebuild")
-    result = rebuild_store(store, on_wait=waiting_note(store_dir))
-    from analyzer.answers.carried import refresh_carried
-
-    refresh_carried(store)  # the carried states, derived from the rebuilt snapshots
-    kept = {i.sha256 for i in result.kept}
+    result = rebuild_store(store_dir, now_utc(), on_wait=waiting_note(store_dir))
+    kept = {sha for sha, _ in result.kept_tables}
     for sha, why, problems in result.failures:
         then = "kept its old snapshot" if sha in kept else "it has no snapshot now"
         echo_line(f"cannot re-read original {sha[:12]}: {why}; {then}")
         for problem in problems:
             echo_line(f"    {problem.render()}")
+    failed = {sha for sha, _, _ in result.failures}
+    for sha, what in result.kept_tables:
+        if sha not in failed:
+            echo_line(
+                f"kept            {what}: its original ({sha[:12]}) is missing; the table is "
+                "whole and kept as it is; ingest the file again to keep its original"
+            )
+    if result.set_aside:
+        echo_line(f"set aside       {len(result.set_aside)} files copilot-seats did not write:")
+        for rel in result.set_aside:
+            echo_line(f"    {rel} -> {result.aside}/{rel}")
     say(
         f"rebuilt {plural(len(result.rebuilt), 'snapshot')}"
         + (f", {len(result.failures)} originals could not be re-read" if result.failures else "")
+        + (f", {len(result.kept_tables)} kept as they were" if result.kept_tables else "")
+        + (f", {len(result.set_aside)} foreign files set aside" if result.set_aside else "")
     )
     if result.failures:
         raise SystemExit(1)

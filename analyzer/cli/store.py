@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -13,39 +12,12 @@ from analyzer.cli.feedback import waiting_note
 from analyzer.cli.options import CONTEXT, echo_line, plural, say, scope_option, store_option
 from analyzer.times import in_years, iso, parse_iso, years_text
 
-if TYPE_CHECKING:
-    from analyzer.store.verify import StoreProblem
-
-
-def _derived_problems(store_dir: Path) -> list[StoreProblem]:
-    """Compare the kept carried states with a full recomputation from the snapshots, and
-    check each kept history table against its checksum."""
-    from analyzer.answers.carried import check_carried
-    from analyzer.store.derived import damaged_histories
-    from analyzer.store.folder import Store
-    from analyzer.store.verify import StoreProblem
-
-    codes = {p: f"derived-{p}" for p in ("missing", "damaged", "differs")}
-    problems = [
-        StoreProblem(
-            f"derived/{m.scope}", codes[m.problem], f"the carried state of {m.snapshot.id}"
-        )
-        for m in check_carried(Store(store_dir))
-    ]
-    problems += [
-        StoreProblem(
-            f"derived/{scope}", "derived-damaged", f"the history rows kept under settings {key}"
-        )
-        for scope, key in damaged_histories(store_dir)
-    ]
-    return problems
-
 
 @click.command(context_settings=CONTEXT)
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def verify(store_dir: Path, as_json: bool) -> None:
-    """Check every byte of the store: marker, manifest, snapshot files, originals.
+    """Check every byte of the store: marker, manifests, tables and originals of every family.
 
     Each problem is printed as `path: message [code]`, its path inside the store. Exit
     status 0 when the store is whole (notes are fine), 1 otherwise; `copilot-seats
@@ -53,11 +25,9 @@ def verify(store_dir: Path, as_json: bool) -> None:
 
     Example: copilot-seats verify --store copilot-history
     """
-    from analyzer.store.verify import verify_store
+    from analyzer.answers.store import verify as verify_store
 
     result = verify_store(store_dir)
-    if result.ok and result.snapshots:  # the snapshots are whole: check what is derived
-        result.problems.extend(_derived_problems(store_dir))
     if as_json:
         body = {
             "store": str(store_dir),
@@ -121,39 +91,43 @@ def forget(
     at_range: tuple[datetime, datetime] | None,
     sha_prefix: str | None,
 ) -> None:
-    """Remove one snapshot from the store, atomically and for good.
+    """Remove one kept file from the store, atomically and for good.
 
-    Choose it by --scope and --at (its time, as `snapshots` lists it) or by --sha256 (a
-    prefix of its file's sha256); a choice matching several snapshots is refused. Its
-    original moves to the store's attic/, so `rebuild` does not bring it back; ingesting the
-    same file again restores it.
+    Choose a snapshot by --scope and --at (its time, as `snapshots` lists it), or any kept
+    file (seat report, billing file, usage-metrics file) by --sha256 (a prefix of its sha256,
+    any case); a choice matching several is refused. Its original moves to the store's
+    attic/, so `rebuild` does not bring it back; ingesting the same file again restores it.
 
     Example: copilot-seats forget --scope octo-demo --at 2026-11-03T14:34:44Z
     """
-    from analyzer.model import SnapshotInfo
-    from analyzer.store.folder import Store
-    from analyzer.store.forget import forget_snapshot, select_snapshot
+    from analyzer.answers.store import forget as forget_file
 
     if at_range is None and sha_prefix is None:
         raise click.UsageError("say which snapshot: --scope S --at TIME, or --sha256 PREFIX")
     if sha_prefix is not None and not (4 <= len(sha_prefix) <= 64 and _is_hex(sha_prefix)):
         raise click.BadParameter("give at least 4 hex digits of the sha256", param_hint="--sha256")
     start, end = at_range if at_range else (None, None)
-
-    def choose(infos: list[SnapshotInfo]) -> SnapshotInfo:
-        return select_snapshot(infos, scope=scope, start=start, end=end, sha_prefix=sha_prefix)
-
-    store = Store(store_dir)
-    info = forget_snapshot(store, choose, on_wait=waiting_note(store_dir))
-    echo_line(
-        f"forgot          {info.scope} at {iso(info.as_of)}, {plural(info.seats, 'seat')} "
-        f"({info.source_name}, sha256 {info.sha256[:12]}); original kept in "
-        f"{store_dir / 'attic' / info.sha256}"
+    result = forget_file(
+        store_dir,
+        scope=scope,
+        start=start,
+        end=end,
+        sha_prefix=sha_prefix,
+        on_wait=waiting_note(store_dir),
     )
-    left = len(store.snapshots())
+    gone, info = result.forgotten, result.forgotten.snapshot
+    what = (
+        f"{info.scope} at {iso(info.as_of)}, {plural(info.seats, 'seat')}"
+        if info is not None
+        else f"the {gone.family}"
+    )
+    echo_line(
+        f"forgot          {what} ({gone.source_name}, sha256 {gone.sha256[:12]}); original "
+        f"kept in {store_dir / 'attic' / gone.sha256}"
+    )
     say(
-        f"1 snapshot forgotten, {plural(left, 'snapshot')} left; "
-        "ingest the file again to restore it"
+        f"1 {'snapshot' if info else gone.family} forgotten, "
+        f"{plural(result.snapshots_left, 'snapshot')} left; ingest the file again to restore it"
     )
 
 

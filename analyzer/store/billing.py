@@ -10,11 +10,7 @@ Writers call these functions while they hold the store lock (`Store.writing()`).
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,8 +26,8 @@ from analyzer.billing_schema import (
     family_mask,
 )
 from analyzer.errors import StoreError
-from analyzer.fsutil import write_bytes_atomic
 from analyzer.schema import Problem
+from analyzer.store import shelf
 from analyzer.times import iso, parse_iso
 
 if TYPE_CHECKING:
@@ -40,7 +36,7 @@ if TYPE_CHECKING:
     from analyzer.reading.billing import ParsedBilling
 
 MANIFEST = "billing.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every file records its Parquet file's sha256
 _TOLERANCE = 1e-6  # figures equal to this (float noise of one export against another)
 
 
@@ -58,12 +54,18 @@ class BillingFile:
     copilot_rows: int
     parquet: str
     as_of: datetime | None = None  # licence report: when GitHub made it
+    parquet_sha256: str | None = None  # None: written before checksums were recorded
 
     def period(self) -> str:
         """Return `2026-09-01..2026-09-30`, or the licence report's day."""
         if self.first_day is None or self.last_day is None:
             return iso(self.as_of)[:10] if self.as_of else "-"
         return f"{self.first_day.isoformat()}..{self.last_day.isoformat()}"
+
+    def table(self) -> shelf.Table:
+        """Return its Parquet file as the shelf checks it."""
+        what = f"the billing table of {self.source_name} ({self.period()})"
+        return shelf.Table(self.parquet, self.parquet_sha256, self.sha256, what, self.source_name)
 
 
 @dataclass(frozen=True)
@@ -89,23 +91,26 @@ def _from_json(entry: dict[str, Any]) -> BillingFile:
     for key in ("first_day", "last_day"):
         values[key] = date.fromisoformat(values[key]) if values[key] else None
     values["as_of"] = parse_iso(values["as_of"]) if values["as_of"] else None
-    return BillingFile(**values)
+    item = BillingFile(**values)
+    name = rf"billing/{re.escape(item.kind)}/[^/]+-{item.sha256[:12]}\.parquet"
+    if item.kind not in TABLE_OF_KIND or not shelf.SHA_RE.fullmatch(item.sha256):
+        raise ValueError(f"{item.id!r:.80} has no known kind or sha256")
+    if not re.fullmatch(name, item.parquet) or ".." in item.parquet:
+        raise ValueError(f"{item.id!r:.80} names no file of this store")
+    return item
 
 
 def billing_files(root: Path) -> list[BillingFile]:
     """Return the stored billing files (kind, then period); none for a store without any."""
-    path = root / MANIFEST
-    if not path.is_file():
+    body = shelf.read_body(root, MANIFEST, FORMAT_VERSION, "billing")
+    if body is None:
         return []
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-        if int(body["format_version"]) > FORMAT_VERSION:
-            raise StoreError(f"{path}: written by a newer copilot-seats; upgrade copilot-seats")
         files = [_from_json(e) for e in body["files"]]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreError(
-            f"{path}: the billing manifest is damaged ({exc}); run `copilot-seats rebuild "
-            f"--store {root}` to re-derive it from the kept originals"
+            f"{root / MANIFEST}: the billing manifest is damaged ({exc}); "
+            + shelf.rebuild_hint(root)
         ) from exc
     return sorted(files, key=lambda f: (f.kind, f.first_day or date.min, f.period(), f.id))
 
@@ -113,35 +118,20 @@ def billing_files(root: Path) -> list[BillingFile]:
 def _write_manifest(root: Path, files: list[BillingFile]) -> None:
     ordered = sorted(files, key=lambda f: f.id)
     body = {"format_version": FORMAT_VERSION, "files": [_to_json(f) for f in ordered]}
-    write_bytes_atomic(root / MANIFEST, (json.dumps(body, indent=1) + "\n").encode("utf-8"))
+    shelf.write_body(root, MANIFEST, body)
 
 
 def sweep_billing(root: Path, files: list[BillingFile]) -> None:
     """Remove Parquet files a killed writer left unlisted."""
-    listed = {f.parquet for f in files}
-    for path in (root / "billing").glob("*/*"):
-        if path.relative_to(root).as_posix() not in listed:
-            path.unlink(missing_ok=True)
+    shelf.sweep_unlisted(root, "billing", {f.parquet for f in files})
 
 
-def _stage(root: Path) -> Path:
-    staging = root / ".tmp"
-    staging.mkdir(parents=True, exist_ok=True)
-    return staging / uuid.uuid4().hex
+def _scan(root: Path, item: BillingFile, verified: set[str] | None = None) -> pl.LazyFrame:
+    """Return a lazy frame of a stored file's rows, its table checked whole first."""
+    import polars as pl
 
-
-def _keep_original(root: Path, parsed: ParsedBilling, data: bytes) -> None:
-    folder = root / "originals" / parsed.sha256
-    if (folder / "ingest.json").is_file():
-        return
-    staged = _stage(root)
-    staged.mkdir()
-    (staged / parsed.name).write_bytes(data)
-    how = {"name": parsed.name, "kind": parsed.kind, "billing": True}
-    (staged / "ingest.json").write_text(json.dumps(how, indent=1, sort_keys=True))
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(staged, folder)
+    shelf.check_table(root, item.table(), set() if verified is None else verified)
+    return pl.scan_parquet(root / item.parquet)
 
 
 def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
@@ -153,12 +143,7 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
         first, last = rows["date"].min(), rows["date"].max()  # type: ignore[assignment]
     span = f"{first}_{last}" if first else (iso(parsed.as_of)[:10] if parsed.as_of else "undated")
     rel = f"billing/{parsed.kind}/{span}-{parsed.sha256[:12]}.parquet"
-    staged = _stage(root)
-    rows.write_parquet(staged, compression="zstd", compression_level=1)
-    with open(staged, "rb+") as handle:
-        os.fsync(handle.fileno())
-    (root / rel).parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, root / rel)
+    digest = shelf.write_table(root, rel, rows)
     copilot = (
         int(rows.select(family_mask(rows, *COPILOT_FAMILIES).sum()).item())
         if "product" in rows.columns and rows.height
@@ -175,6 +160,7 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
         copilot_rows=copilot,
         parquet=rel,
         as_of=parsed.as_of,
+        parquet_sha256=digest,
     )
 
 
@@ -197,7 +183,7 @@ def _compare(
     assert parsed.rows is not None
     key = list(KEYS[parsed.kind])
     old = (
-        pl.concat([pl.scan_parquet(root / f.parquet) for f in stored])
+        pl.concat([_scan(root, f) for f in stored])
         .select([*key, *FIGURES])
         .unique(subset=key, keep="first")
         .collect()
@@ -245,7 +231,10 @@ def store_billing(root: Path, parsed: ParsedBilling, data: bytes) -> BillingOutc
         if same:
             names = ", ".join(sorted({f.source_name for f in overlap}))
             return BillingOutcome("already-stored", f"already stored: the same rows as {names}")
-    _keep_original(root, parsed, data)
+    if not files and not (root / MANIFEST).is_file():  # listed first: a table without one
+        _write_manifest(root, [])  # is then a leftover, never a lost manifest
+    how = {"kind": parsed.kind, "billing": True}
+    shelf.keep_original(root, parsed.sha256, parsed.name, data, how)
     item = _write_rows(root, parsed)
     _write_manifest(root, [*files, item])
     return BillingOutcome("stored", describe(item), (), item)
@@ -258,45 +247,56 @@ def describe(item: BillingFile) -> str:
     return f"{KIND_LABELS[item.kind]} {item.period()}, {item.rows:,} rows{note}"
 
 
-def is_billing_original(folder: Path) -> bool:
-    """Return True when a kept original is a billing file."""
-    try:
-        how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(how, dict) and bool(how.get("billing"))
+def is_billing_original(how: dict[str, Any]) -> bool:
+    """Return True when a kept original's `ingest.json` is a billing file's."""
+    return bool(how.get("billing"))
 
 
 def rebuild_billing(
     root: Path, folders: list[Path]
-) -> tuple[list[BillingFile], list[tuple[str, tuple[Problem, ...]]]]:
-    """Re-read every kept billing original and replace `billing.json` with what they give."""
-    from analyzer.reading.billing import read_billing
+) -> tuple[list[BillingFile], list[shelf.Failure], list[BillingFile]]:
+    """Re-read every kept billing original and replace `billing.json` with what they give.
 
-    rebuilt: list[BillingFile] = []
-    failures: list[tuple[str, tuple[Problem, ...]]] = []
-    for folder in folders:
-        how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
-        data = (folder / how["name"]).read_bytes()
-        parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
-        if parsed.accepted:
-            rebuilt.append(_write_rows(root, parsed))
-        else:
-            failures.append((folder.name, parsed.problems))
-    if rebuilt or (root / MANIFEST).is_file():
-        _write_manifest(root, rebuilt)
-        sweep_billing(root, rebuilt)
-    return rebuilt, failures
+    A listed file whose original is missing or cannot be re-read keeps its table when that
+    table is whole. Return the files re-read, the failures and the files kept as they were.
+    """
+    from analyzer.store.readers import billing_file
+
+    def read(how: dict[str, Any], data: bytes, folder: Path) -> Any:
+        parsed = billing_file(how["name"], data, how["kind"], folder.name, folder / how["name"])
+        entry = _write_rows(root, parsed) if parsed.accepted else None
+        return entry, parsed.problems, "it is refused by this version"
+
+    try:
+        old = billing_files(root)
+    except StoreError:  # damaged (a newer one is refused before the rebuild starts)
+        old = []
+    rebuilt, failures = shelf.reread(folders, read)
+    done = {f.sha256 for f in rebuilt}
+    kept = [f for f in old if f.sha256 not in done and shelf.whole(root, [f.table()])]
+    if rebuilt or kept or (root / MANIFEST).is_file():
+        _write_manifest(root, rebuilt + kept)
+        sweep_billing(root, rebuilt + kept)
+    return rebuilt, failures, kept
+
+
+def forget_billing(root: Path, sha256: str) -> None:
+    """Drop one stored file from `billing.json` (its original is in the attic), then its table."""
+    files = billing_files(root)
+    _write_manifest(root, [f for f in files if f.sha256 != sha256])
+    for item in files:
+        if item.sha256 == sha256:
+            (root / item.parquet).unlink(missing_ok=True)
 
 
 def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingOutcome | None:
     """Read and store a billing file (`data`: the bytes of `path`); None for any other file."""
-    from analyzer.reading.billing import billing_kind, read_billing
+    from analyzer.store.readers import billing_file, billing_kind
 
     kind = billing_kind(data)
     if kind is None:
         return None
-    parsed = read_billing(path.name, data, kind, sha256, path)
+    parsed = billing_file(path.name, data, kind, sha256, path)
     if not parsed.accepted:
         codes = sorted({p.code for p in parsed.errors})
         return BillingOutcome("refused", ", ".join(codes), parsed.problems)
@@ -307,11 +307,10 @@ def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingO
     )
 
 
-def _scan(path: Path, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
-    """Scan one stored table with `schema`'s columns; a column it predates is null."""
+def _columns(frame: pl.LazyFrame, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """Return a stored table's frame with `schema`'s columns; a column it predates is null."""
     import polars as pl
 
-    frame = pl.scan_parquet(path)
     have = frame.collect_schema()
     return frame.select(
         [pl.col(c) if c in have else pl.lit(None, dtype).alias(c) for c, dtype in schema.items()]
@@ -353,10 +352,11 @@ def load_table(
     in_range = pl.col("date").is_between(first, last)
     detailed_days = [(f.first_day, f.last_day) for f in chosen if f.kind == KIND_DETAILED]
     parts: list[pl.DataFrame] = []
+    verified: set[str] = set()
     for family in sorted({FAMILY[f.kind] for f in chosen}):
         members = [f for f in chosen if FAMILY[f.kind] == family]
         frames = [
-            _scan(root / f.parquet, schema if len(members) == 1 else every)
+            _columns(_scan(root, f, verified), schema if len(members) == 1 else every)
             .filter(in_range)
             .with_columns(pl.lit(i, pl.Int32).alias("_file"))
             for i, f in enumerate(members)
@@ -392,8 +392,6 @@ def latest_license(
     With `scope`, only a report whose file name names that scope (or names none) is taken:
     another enterprise's licence report says nothing about this scope's members.
     """
-    import polars as pl
-
     files = billing_files(root) if files is None else files
     licences = [
         f
@@ -405,4 +403,4 @@ def latest_license(
     if not licences:
         return None, None
     newest = max(licences, key=lambda f: f.as_of or datetime.min.replace(tzinfo=before.tzinfo))
-    return pl.read_parquet(root / newest.parquet), newest
+    return _scan(root, newest).collect(), newest

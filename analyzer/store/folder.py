@@ -9,6 +9,7 @@ Layout of the store folder:
 - `snapshots/<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>.parquet`: the canonical seat rows;
 - `attic/<sha256>/`: the originals of forgotten snapshots (a rebuild never reads them);
 - `.lock`, `.tmp/cs-stage-*`: the writers' lock and staging area.
+Every family keeps its files on the same shelf (analyzer.store.shelf); see docs/store.md.
 Writers stage files, rename them into place, then replace the manifest atomically; a crash
 at any instant leaves the old manifest or the new one, and the next writer removes what it
 can prove a killed writer left, and nothing else.
@@ -17,41 +18,36 @@ can prove a killed writer left, and nothing else.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import re
-import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import StoreError
-from analyzer.fsutil import fsync_folder, write_bytes_atomic
 from analyzer.model import SnapshotInfo
 from analyzer.schema import Problem
+from analyzer.store import shelf
 from analyzer.store.layout import (
     check_owned,
     has_data,
     leftover_parquets,
     parquet_problem,
+    snapshot_table,
     unknown_parquets,
 )
 from analyzer.store.lock import store_lock
 from analyzer.store.manifest import (
-    ATTIC,
     MANIFEST,
     MARKER,
     SCOPE_RE,
-    STAGE_PREFIX,
     manifest_bytes,
     marker_bytes,
     read_manifest,
     read_marker,
-    rebuild_hint,
 )
+from analyzer.store.shelf import ATTIC, rebuild_hint
 from analyzer.times import iso, iso_exact, name_stamp
 
 if TYPE_CHECKING:
@@ -112,14 +108,7 @@ class Store:
 
     def check(self, info: SnapshotInfo) -> None:
         """Raise StoreError unless the snapshot's file is whole (checked once per process)."""
-        if info.parquet in self._verified:
-            return
-        problem = parquet_problem(self.root, info)
-        if problem:
-            raise StoreError(
-                f"{self.root / info.parquet}: {problem[1]}; " + rebuild_hint(self.root)
-            )
-        self._verified.add(info.parquet)
+        shelf.check_table(self.root, snapshot_table(info), self._verified)
 
     def scan(self, infos: list[SnapshotInfo], columns: list[str] | None = None) -> pl.LazyFrame:
         """Return a lazy frame of the seat rows of these snapshots (their files verified)."""
@@ -152,6 +141,8 @@ class Store:
         """
         created = _make_folders(self.root)
         writer: StoreWriter | None = None
+        if os.path.lexists(self.root / ".tmp"):
+            shelf.staging(self.root)  # refuses a link: a write would land outside the store
         with store_lock(self.root / ".lock", on_wait):
             try:
                 writer = StoreWriter(self, rebuilding=rebuilding)
@@ -160,6 +151,14 @@ class Store:
             finally:
                 if created and (writer is None or not writer.committed):
                     _remove_folders(self.root, created)
+
+
+def _listed(root: Path) -> list[SnapshotInfo]:
+    """Return the manifest's snapshots, or none when it is missing or damaged."""
+    try:
+        return read_manifest(root) if (root / MANIFEST).is_file() else []
+    except StoreError:
+        return []
 
 
 def _make_folders(root: Path) -> list[Path]:
@@ -180,24 +179,12 @@ def _make_folders(root: Path) -> list[Path]:
 
 def _remove_folders(root: Path, created: list[Path]) -> None:
     """Remove the empty store this run created (lock and staging area included)."""
-    staging = root / ".tmp"
-    if staging.is_dir():
-        for entry in staging.iterdir():
-            if entry.name.startswith(STAGE_PREFIX):
-                _remove(entry)
-    for leftover in (root / ".lock", staging):
-        with contextlib.suppress(OSError):
-            leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+    shelf.sweep_staging(root)
+    with contextlib.suppress(OSError):
+        (root / ".lock").unlink()
     for folder in created:  # deepest first
         with contextlib.suppress(OSError):
             folder.rmdir()
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 class StoreWriter:
@@ -209,12 +196,15 @@ class StoreWriter:
         self.committed = False  # a manifest was written
         self.written: set[str] = set()  # snapshot files this writer wrote (and hashed)
         read_marker(self.root, damaged_ok=rebuilding)  # never write a newer store
+        from analyzer.store.families import refuse_newer
+
+        refuse_newer(self.root)  # of any family
         try:
             self.infos = store.snapshots()
         except StoreError:
             if not rebuilding:
                 raise
-            self.infos = []
+            self.infos = _listed(self.root)  # what a rebuild may keep (unknown files aside)
         if (self.root / MANIFEST).is_file() and not (self.root / MARKER).is_file():
             self._mark()  # a store of an earlier version: adopt it
 
@@ -228,12 +218,12 @@ class StoreWriter:
         self.committed = True
 
     def _mark(self) -> None:
-        write_bytes_atomic(self.root / MARKER, marker_bytes(), durable=True)
+        shelf.write_bytes(self.root, self.root / MARKER, marker_bytes())
 
     def _write_manifest(self, infos: list[SnapshotInfo]) -> None:
         if read_marker(self.root, damaged_ok=True) is None:  # missing, or damaged (rebuild)
             self._mark()
-        write_bytes_atomic(self.root / MANIFEST, manifest_bytes(infos), durable=True)
+        shelf.write_bytes(self.root, self.root / MANIFEST, manifest_bytes(infos))
         self.infos = sorted(infos, key=lambda i: (i.scope, i.as_of, i.id))
         self.committed = True
         self.store._verified.clear()
@@ -246,78 +236,49 @@ class StoreWriter:
         and snapshot files whose original no listed snapshot has. Originals are never
         removed: they are what `rebuild` re-derives everything from.
         """
-        staging = self.root / ".tmp"
-        if staging.is_dir():
-            for entry in staging.iterdir():
-                if entry.name.startswith(STAGE_PREFIX):
-                    _remove(entry)
-            with contextlib.suppress(OSError):
-                staging.rmdir()  # only when empty
+        shelf.sweep_staging(self.root)
         for name in (MANIFEST, MARKER):
             for stray in self.root.glob(f".{name}.*.tmp"):
                 if stray.is_file() and not stray.is_symlink():
                     stray.unlink(missing_ok=True)
-        for info in self.infos:  # a forget killed before its commit: put the original back
-            attic, kept = self.root / ATTIC / info.sha256, self.root / "originals" / info.sha256
+        tables = self._family_tables() if parquets else {}
+        shas = {i.sha256 for i in self.infos} | {t.original for f in tables.values() for t in f}
+        for sha in shas:  # a forget killed before its commit: undo it
+            attic, kept = self.root / ATTIC / sha, self.root / "originals" / sha
             if attic.is_dir() and not kept.exists():
                 os.replace(attic, kept)
         if parquets:
             for rel in leftover_parquets(self.root, self.infos, stale=stale):
                 (self.root / rel).unlink(missing_ok=True)
+            for folder, listed in tables.items():
+                shelf.sweep_unlisted(self.root, folder, {t.path for t in listed})
 
-    def _stage(self) -> Path:
-        staging = self.root / ".tmp"
-        staging.mkdir(exist_ok=True)
-        return staging / f"{STAGE_PREFIX}{uuid.uuid4().hex}"
+    def _family_tables(self) -> dict[str, list[shelf.Table]]:
+        """Return the tables each other family lists, by folder (a damaged manifest: skipped)."""
+        from analyzer.store.families import FAMILIES
+
+        found: dict[str, list[shelf.Table]] = {}
+        for family in FAMILIES[1:]:
+            if (self.root / family.folder).is_dir():
+                with contextlib.suppress(StoreError):
+                    found[family.folder] = family.tables(self.root)
+        return found
 
     def _keep_original(self, parsed: ParsedReport, data: bytes) -> None:
-        folder = self.root / "originals" / parsed.sha256
-        attic = self.root / ATTIC / parsed.sha256
         how = {
-            "name": parsed.name,
             "as_of": iso_exact(parsed.as_of) if parsed.as_of else None,
             "time_source": parsed.time_source,
             "scope": parsed.scope,
             "scope_source": parsed.scope_source,
         }
-        how_bytes = json.dumps(how, indent=1, sort_keys=True).encode("utf-8")
-        if attic.is_dir() and not folder.exists():  # a forgotten file ingested again
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(attic, folder)
-            (folder / "ingest.json").unlink(missing_ok=True)  # rewritten with today's hints
-        if (folder / "ingest.json").is_file():
-            return
-        if folder.is_dir():  # back from the attic: complete it in place, never remove it
-            if not (folder / parsed.name).is_file():
-                write_bytes_atomic(folder / parsed.name, data, durable=True)
-            write_bytes_atomic(folder / "ingest.json", how_bytes, durable=True)
-            return
-        staged = self._stage()
-        staged.mkdir()
-        with open(staged / parsed.name, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        (staged / "ingest.json").write_bytes(how_bytes)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, folder)
-        fsync_folder(folder.parent)
+        shelf.keep_original(self.root, parsed.sha256, parsed.name, data, how)
 
     def _write_snapshot(self, parsed: ParsedReport) -> SnapshotInfo:
         assert parsed.seats is not None and parsed.as_of is not None and parsed.scope
         stamp = name_stamp(parsed.as_of)
         rel = f"snapshots/{parsed.scope}/{stamp}-{parsed.sha256[:12]}.parquet"
-        staged = self._stage()
-        # zstd level 1: a quarter faster to write than the default level, 5% larger. Written
-        # by polars to the path itself: through a Python file object it takes twice as long.
-        parsed.seats.write_parquet(staged, compression="zstd", compression_level=1)
-        with open(staged, "rb+") as handle:  # (writable: Windows flushes no read-only file)
-            os.fsync(handle.fileno())
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        digest = shelf.write_table(self.root, rel, parsed.seats)
         self.written.add(rel)  # whole by construction: no need to check it again
-        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, self.root / rel)
-        fsync_folder((self.root / rel).parent)
         return SnapshotInfo(
             id=f"{parsed.scope}/{stamp}-{parsed.sha256[:12]}",
             scope=parsed.scope,
@@ -385,16 +346,19 @@ class StoreWriter:
         The attic is what keeps a rebuild from bringing it back; ingesting the same file
         again restores it.
         """
-        kept = self.root / "originals" / info.sha256
-        attic = self.root / ATTIC / info.sha256
+        self.to_attic(info.sha256)
+        self._write_manifest([i for i in self.infos if i.id != info.id])
+        (self.root / info.parquet).unlink(missing_ok=True)
+
+    def to_attic(self, sha256: str) -> None:
+        """Move a kept original to the attic, where no rebuild reads it."""
+        kept = self.root / "originals" / sha256
+        attic = self.root / ATTIC / sha256
         if kept.exists():
             if attic.exists():
                 raise StoreError(f"{attic} is in the way; move it elsewhere and try again")
             attic.parent.mkdir(exist_ok=True)
-            os.replace(kept, attic)
-            fsync_folder(attic.parent)
-        self._write_manifest([i for i in self.infos if i.id != info.id])
-        (self.root / info.parquet).unlink(missing_ok=True)
+            shelf.place(kept, attic)
 
     def store_has_whole(self, info: SnapshotInfo) -> bool:
         """Return True when a listed snapshot's file is whole (a rebuild may keep it)."""
@@ -405,26 +369,18 @@ class StoreWriter:
         self._write_manifest(infos)
         self.sweep(stale=True)
 
-    def rebuild_one(self, folder: Path) -> tuple[ParsedReport | None, SnapshotInfo | None, str]:
-        """Re-read one kept original; return its parse, the new snapshot, and what failed."""
-        from analyzer.reading.reader import ReadHints, read_report
+    def reread(
+        self, how: dict[str, Any], data: bytes, folder: Path
+    ) -> tuple[SnapshotInfo | None, tuple[Problem, ...], str]:
+        """Re-read one kept seat report (shelf.reread); write its snapshot when accepted."""
+        from analyzer.store.readers import seat_report
         from analyzer.times import parse_iso
 
-        try:
-            how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
-            data = (folder / how["name"]).read_bytes()
-            as_of = parse_iso(how["as_of"]) if how["as_of"] else None
-            hints = ReadHints(as_of=as_of, scope=how["scope"], mtime=as_of)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            return None, None, f"its ingest.json or file cannot be read ({exc})"
-        try:
-            parsed = read_report(str(how["name"]), data, hints)
-        except Exception as exc:  # a reader bug must not stop the rebuild of the others
-            return None, None, f"reading it failed unexpectedly ({type(exc).__name__}: {exc})"
-        if parsed.sha256 != folder.name:
-            return parsed, None, "its bytes no longer match their sha256 (the file changed)"
+        as_of = parse_iso(how["as_of"]) if how.get("as_of") else None
+        scope = how.get("scope")
+        parsed = seat_report(how["name"], data, folder.name, as_of=as_of, scope=scope, mtime=as_of)
         if not parsed.accepted:
-            return parsed, None, "it is refused by this version"
+            return None, parsed.problems, "it is refused by this version"
         if not re.fullmatch(SCOPE_RE, parsed.scope or ""):
-            return parsed, None, f"its scope {parsed.scope!r} is not a slug"
-        return parsed, self._write_snapshot(parsed), ""
+            return None, parsed.problems, f"its scope {parsed.scope!r} is not a slug"
+        return self._write_snapshot(parsed), parsed.problems, ""

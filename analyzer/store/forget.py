@@ -1,14 +1,26 @@
-"""Forget one snapshot for good (its original to the attic), chosen without ambiguity."""
+"""Forget one kept file of any family for good (its original to the attic), chosen without
+ambiguity: a snapshot by scope and time, or any file by a prefix of its sha256."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from analyzer.errors import SelectionError
 from analyzer.model import SnapshotInfo
 from analyzer.store.folder import Store
 from analyzer.times import iso
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """One file forgotten: its family, sha256 and name (and the snapshot, for a seat report)."""
+
+    family: str
+    sha256: str
+    source_name: str
+    snapshot: SnapshotInfo | None = None
 
 
 def select_snapshot(
@@ -66,3 +78,47 @@ def forget_snapshot(
         info = choose(writer.infos)
         writer.forget(info)
     return info
+
+
+def forget_by_sha256(
+    store: Store, prefix: str, on_wait: Callable[[], None] | None = None
+) -> Forgotten:
+    """Forget the one kept file of any family whose sha256 starts with `prefix` (any case)."""
+    from analyzer.store import billing
+    from analyzer.store.families import BILLING, SEATS, USAGE
+    from analyzer.store.usage import UsageStore
+    from analyzer.store.usage_writer import UsageWriter
+
+    prefix = prefix.lower()
+    if not store.root.exists():
+        select_snapshot([], sha_prefix=prefix)  # raises: nothing is stored
+    with store.writing(on_wait) as writer:
+        bills, parts = billing.billing_files(store.root), UsageStore(store.root).parts()
+        found = [
+            *((SEATS.name, i.sha256, i.source_name, i) for i in writer.infos),
+            *((BILLING.name, f.sha256, f.source_name, f) for f in bills),
+            *((USAGE.name, p.sha256, p.source_name, p) for p in parts),
+        ]
+        chosen = [f for f in found if f[1].startswith(prefix)]
+        if not chosen:
+            raise SelectionError(
+                f"no stored snapshot matches --sha256 {prefix}, nor any billing or usage-metrics "
+                "file; `copilot-seats snapshots` lists the snapshots"
+            )
+        if len(chosen) > 1:
+            listed = "; ".join(f"{c[0]} {c[2]} ({c[1][:12]})" for c in chosen[:10])
+            raise SelectionError(
+                f"{len(chosen)} files match --sha256 {prefix}: {listed}; nothing was forgotten; "
+                "give a longer --sha256"
+            )
+        family, sha256, name, item = chosen[0]
+        if isinstance(item, SnapshotInfo):
+            writer.forget(item)
+            return Forgotten(family, sha256, name, item)
+        writer.to_attic(sha256)
+        if family == BILLING.name:
+            billing.forget_billing(store.root, sha256)
+        else:
+            UsageWriter(store.root).forget(sha256)
+        writer.note_stored()
+    return Forgotten(family, sha256, name)

@@ -1,11 +1,11 @@
-"""Ingest dropped files into the history store, and rebuild the store from its originals."""
+"""Ingest dropped files into the history store (rebuild: analyzer.store.rebuild)."""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,9 +16,10 @@ from analyzer.errors import OutputError, StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem
-from analyzer.store.derived import remove_derived
 from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, load, read_ahead
+from analyzer.store.rebuild import RebuildResult as RebuildResult  # (re-exported)
+from analyzer.store.rebuild import rebuild_store as rebuild_store  # (re-exported)
 from analyzer.store.seen import SeenFiles
 
 if TYPE_CHECKING:
@@ -76,16 +77,23 @@ def _download_order(path: Path) -> tuple[str, int]:
 def collect_files(
     paths: Iterable[Path], *, recursive: bool = False
 ) -> tuple[list[Path], list[FileOutcome]]:
-    """Return the files to read under `paths`, and the ones skipped with the reason."""
+    """Return the files to read under `paths`, and the ones skipped or refused with the reason.
+
+    In a folder, what is not a regular file (a FIFO, a device, a socket, or a link to one) is
+    skipped and said so; named on the command line, it is refused by what it is.
+    """
     files: list[Path] = []
     skipped: list[FileOutcome] = []
     for path in paths:
         if path.is_dir():
             found = path.rglob("*") if recursive else path.glob("*")
             for item in sorted(found, key=_download_order):
-                if not item.is_file() or item.name.startswith("."):
+                if item.name.startswith(".") or item.is_dir():
                     continue
-                if is_partial_download(item.name):
+                special = _not_a_file(item)
+                if special:
+                    skipped.append(FileOutcome(item, "skipped", f"{special}, not a file"))
+                elif is_partial_download(item.name):
                     skipped.append(FileOutcome(item, "skipped", "still being downloaded"))
                 elif item.suffix.lower() in REPORT_SUFFIXES:
                     files.append(item)
@@ -94,8 +102,30 @@ def collect_files(
         elif path.is_file():
             files.append(path)
         else:
-            skipped.append(FileOutcome(path, "refused", "no such file or folder"))
+            special = _not_a_file(path)
+            why = f"{special}, not a file" if special else "no such file or folder"
+            skipped.append(FileOutcome(path, "refused", why))
     return files, skipped
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Return what a path is when it is neither a regular file nor a folder (or a broken link)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a broken link" if path.is_symlink() else None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a special file"
+    )
+    return f"a link to {kind}" if path.is_symlink() else kind
 
 
 def ingest_files(
@@ -236,6 +266,8 @@ def _ingest_one(
             return FileOutcome(path, billing.status, billing.message, problems)
         if read.family == USAGE:
             return _ingest_usage(usage_run, loaded, read)
+    except StoreError:  # the store cannot be written (disk full, permissions): stop the run
+        raise
     except Exception as exc:  # a bug: this file's refusal, never the run's end
         return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
     parsed: ParsedReport = read.detail  # type: ignore[assignment]
@@ -260,54 +292,3 @@ def _ingest_usage(run: _UsageRun, loaded: Loaded, read: ParsedFile) -> FileOutco
     sha256, scope = loaded.sha256, parsed.scope
     done = read_and_add(run.writer, path.name, data, sha256, read.kind, scope, source, parsed)
     return FileOutcome(path, done.status, done.message, done.problems)
-
-
-@dataclass(frozen=True)
-class RebuildResult:
-    """What a rebuild re-derived, and the originals it could not read any more."""
-
-    rebuilt: list[SnapshotInfo]
-    kept: list[SnapshotInfo]  # old snapshots kept because their original failed
-    failures: list[tuple[str, str, tuple[Problem, ...]]]  # (sha256, why, problems)
-
-
-def rebuild_store(store: Store, on_wait: Callable[[], None] | None = None) -> RebuildResult:
-    """Re-derive every snapshot from the kept original files, atomically.
-
-    Works without the manifest (it may be missing or damaged); forgotten snapshots, whose
-    originals are in the attic, stay forgotten.
-    """
-    from analyzer.store.billing import is_billing_original, rebuild_billing
-    from analyzer.store.usage import is_usage_original
-    from analyzer.store.usage_writer import UsageWriter
-
-    rebuilt: list[SnapshotInfo] = []
-    kept: list[SnapshotInfo] = []
-    failures: list[tuple[str, str, tuple[Problem, ...]]] = []
-    with store.writing(on_wait, rebuilding=True) as writer:
-        remove_derived(store.root)  # derived from the snapshots: recomputed on the next use
-        old = {i.sha256: i for i in writer.infos}
-        originals = store.root / "originals"
-        folders = sorted(p for p in originals.glob("*") if (p / "ingest.json").is_file())
-        folders = [p for p in folders if not is_usage_original(p)]  # re-read below
-        # Billing originals are re-read by their own reader (analyzer.store.billing).
-        billing = [p for p in folders if is_billing_original(p)]
-        folders = [p for p in folders if p not in billing]
-        for name, problems in rebuild_billing(store.root, billing)[1]:
-            failures.append((name, "the billing file could not be re-read", problems))
-        for folder in folders:
-            parsed, info, why = writer.rebuild_one(folder)
-            problems = parsed.problems if parsed else ()
-            if info is not None:
-                source = old.get(info.sha256)
-                if source is not None:  # keep how the time was first found (e.g. mtime)
-                    info = dataclasses.replace(info, time_source=source.time_source)
-                rebuilt.append(info)
-            else:
-                failures.append((folder.name, why, problems))
-                if folder.name in old and writer.store_has_whole(old[folder.name]):
-                    kept.append(old[folder.name])
-        writer.replace_all(rebuilt + kept)
-        for name, problems in UsageWriter(store.root).rebuild():
-            failures.append((name, "the usage-metrics file could not be re-read", problems))
-    return RebuildResult(rebuilt, kept, failures)

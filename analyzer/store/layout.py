@@ -7,15 +7,9 @@ from pathlib import Path
 
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
-from analyzer.store.manifest import (
-    ATTIC,
-    MANIFEST,
-    MARKER,
-    OWN_ENTRIES,
-    PARQUET_RE,
-    SHA_RE,
-    file_sha256,
-)
+from analyzer.reading.usage_schema import AGGREGATE, USERS
+from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, PARQUET_RE
+from analyzer.store.shelf import Table, kept_sha12, read_how, table_problem
 from analyzer.times import iso
 
 
@@ -25,11 +19,18 @@ def top_entries(root: Path) -> set[str]:
 
 
 def has_data(root: Path) -> bool:
-    """Return True when the folder holds kept originals or snapshot files."""
-    originals = root / "originals"
-    if originals.is_dir() and any(originals.iterdir()):
+    """Return True when the folder holds snapshot files or kept originals of seat reports.
+
+    (Billing and usage-metrics files need no seat manifest: a store holding only them, or a
+    first write of one stopped by a full disk, is no damaged seat history.)
+    """
+    if parquet_files(root):
         return True
-    return bool(parquet_files(root))
+    for folder in (root / "originals").glob("*"):
+        how = read_how(folder)
+        if how is None or not (how.get("billing") or how.get("kind") in (USERS, AGGREGATE)):
+            return True
+    return False
 
 
 def check_owned(root: Path) -> None:
@@ -48,9 +49,8 @@ def check_owned(root: Path) -> None:
     names = top_entries(root)
     # Its own folders only: a store whose manifest was lost, or one another writer is
     # creating this instant (nothing but its staging area yet).
-    if not names or (
-        names <= OWN_ENTRIES and (names & {"originals", "snapshots"} or names <= {".tmp"})
-    ):
+    # (Snapshots without originals are not a store's: every stored snapshot keeps its original.)
+    if not names or (names <= OWN_ENTRIES and ("originals" in names or names <= {".tmp"})):
         return
     shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
     raise StoreError(
@@ -73,15 +73,6 @@ def parquet_files(root: Path) -> dict[str, str]:
     return found
 
 
-def kept_shas(root: Path) -> set[str]:
-    """Return the sha256 of every kept original, in `originals/` or in the attic."""
-    shas: set[str] = set()
-    for folder in ("originals", ATTIC):
-        if (root / folder).is_dir():
-            shas |= {p.name for p in (root / folder).iterdir() if SHA_RE.fullmatch(p.name)}
-    return shas
-
-
 def leftover_parquets(root: Path, infos: list[SnapshotInfo], *, stale: bool = False) -> list[str]:
     """Return snapshot files a killed writer left: unlisted, of an original no snapshot lists.
 
@@ -90,7 +81,7 @@ def leftover_parquets(root: Path, infos: list[SnapshotInfo], *, stale: bool = Fa
     """
     listed = {i.parquet for i in infos}
     listed_shas = {i.sha256[:12] for i in infos}
-    kept = {sha[:12] for sha in kept_shas(root)}
+    kept = kept_sha12(root)
     return sorted(
         rel
         for rel, sha12 in parquet_files(root).items()
@@ -105,32 +96,13 @@ def unknown_parquets(root: Path, infos: list[SnapshotInfo]) -> list[str]:
     return sorted(rel for rel in parquet_files(root) if rel not in listed | leftovers)
 
 
+def snapshot_table(info: SnapshotInfo) -> Table:
+    """Return a snapshot's file as the shelf checks it."""
+    what = f"the snapshot file of {info.scope} at {iso(info.as_of)}"
+    sha = info.parquet_sha256 or None
+    return Table(info.parquet, sha, info.sha256, what, info.source_name, "snapshot")
+
+
 def parquet_problem(root: Path, info: SnapshotInfo) -> tuple[str, str] | None:
     """Return (code, what is wrong) with a listed snapshot's file, or None when it is whole."""
-    path = root / info.parquet
-    what = f"the snapshot file of {info.scope} at {iso(info.as_of)}"
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-            handle.seek(max(size - 4, 0))
-            tail = handle.read(4)
-    except FileNotFoundError:
-        return "missing-snapshot", f"{what} is missing"
-    except OSError as exc:
-        return "damaged-snapshot", f"{what} cannot be read ({exc.strerror or exc})"
-    if size < 12 or head != b"PAR1" or tail != b"PAR1":
-        return "damaged-snapshot", f"{what} is truncated or not a Parquet file"
-    if info.parquet_sha256:
-        if file_sha256(path) != info.parquet_sha256:
-            return "damaged-snapshot", (
-                f"{what} has changed on disk (its sha256 is not the one the manifest recorded)"
-            )
-        return None
-    try:  # written before checksums were recorded: at least its footer must read
-        import polars as pl
-
-        pl.read_parquet_schema(path)
-    except Exception:  # any failure to read it is damage, named below
-        return "damaged-snapshot", f"{what} cannot be read as Parquet"
-    return None
+    return table_problem(root, snapshot_table(info))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 from dataclasses import asdict, fields
@@ -12,15 +11,22 @@ from typing import Any
 
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
+from analyzer.store.shelf import (
+    ASIDE,
+    ATTIC,
+    SCOPE,
+    SHA_RE,
+    check_seal,
+    check_version,
+    rebuild_hint,
+)
+from analyzer.store.shelf import file_sha256 as file_sha256  # (re-exported)
 from analyzer.times import iso_exact, parse_iso
 
 FORMAT_VERSION = 2  # 2: every snapshot records its Parquet file's sha256
 MANIFEST = "manifest.json"
 MARKER = "copilot-seats-store.json"
-ATTIC = "attic"
-STAGE_PREFIX = "cs-stage-"  # staging names under .tmp/: the only ones a sweep removes
-SCOPE_RE = r"[a-z0-9][a-z0-9-]{0,99}"
-SHA_RE = re.compile(r"[0-9a-f]{64}")
+SCOPE_RE = SCOPE.pattern
 # snapshots/<scope>/<YYYYMMDDTHHMMSSZ>-<sha12>.parquet
 PARQUET_RE = re.compile(
     rf"snapshots/(?P<scope>{SCOPE_RE})/\d{{8}}T\d{{6}}Z-(?P<sha12>[0-9a-f]{{12}})\.parquet"
@@ -36,22 +42,12 @@ OWN_ENTRIES = {
     "originals",
     "snapshots",
     ATTIC,
+    ASIDE,
     "usage",
     "billing",
     "billing.json",
     "derived",
 }
-
-
-def rebuild_hint(root: Path) -> str:
-    """Return the advice every damaged-store message ends with."""
-    return f"run `copilot-seats rebuild --store {root}` to re-derive it from the kept originals"
-
-
-def file_sha256(path: Path) -> str:
-    """Return the sha256 of a file's bytes, read in chunks."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def marker_bytes() -> bytes:
@@ -80,16 +76,8 @@ def read_marker(root: Path, *, damaged_ok: bool = False) -> int | None:
             f"{path}: the store's marker file is damaged ({type(exc).__name__}); "
             + rebuild_hint(root)
         ) from exc
-    _check_version(path, version)
+    check_version(path, version, FORMAT_VERSION)
     return version
-
-
-def _check_version(path: Path, version: int) -> None:
-    if version > FORMAT_VERSION:
-        raise StoreError(
-            f"{path}: the store has format version {version}, newer than this "
-            f"copilot-seats understands ({FORMAT_VERSION}); upgrade copilot-seats"
-        )
 
 
 _TEXT = {"id", "scope", "format", "source_name", "sha256", "time_source", "time_precision"}
@@ -137,13 +125,15 @@ def read_manifest(root: Path) -> list[SnapshotInfo]:
     """Return the manifest's snapshots; raise StoreError naming `rebuild` when it is damaged."""
     path = root / MANIFEST
     try:
-        body = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        check_seal(data)
+        body = json.loads(data.decode("utf-8"))
         if not isinstance(body, dict):
             raise ValueError(f"the manifest is {type(body).__name__}, not an object")
         version = body.get("format_version")
         if isinstance(version, bool) or not isinstance(version, int):
             raise ValueError(f"`format_version` must be a number, found {version!r:.60}")
-        _check_version(path, version)
+        check_version(path, version, FORMAT_VERSION)
         entries = body.get("snapshots")
         if not isinstance(entries, list):
             raise ValueError(f"`snapshots` must be a list, found {entries!r:.60}")
@@ -162,6 +152,7 @@ def manifest_bytes(infos: list[SnapshotInfo]) -> bytes:
     # Written whole after every snapshot an ingest stores: each entry is made once.
     entries = ",\n".join(_entry_text(info) for info in ordered)
     listed = f"[\n{entries}\n ]" if entries else "[]"
+    # (Not sealed like the other manifests: its layout is the very bytes of one json.dumps.)
     return f'{{\n "format_version": {FORMAT_VERSION},\n "snapshots": {listed}\n}}\n'.encode()
 
 

@@ -18,8 +18,7 @@ ingested in; parts that share no day need no de-duplication.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,10 +35,11 @@ from analyzer.reading.usage_metrics import (
 )
 from analyzer.reading.usage_schema import BREAKDOWN_KINDS
 from analyzer.schema import Problem
+from analyzer.store import shelf
 from analyzer.store.usage_index import EMPTY_ALIASES, aliases_until, index_path, read_index
 
 MANIFEST = "usage/manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every Parquet file's sha256 is recorded
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class UsagePart:
     last_day: str
     covered: list[list[str]]  # runs of covered days: [[first, last], ...]
     parquet: dict[str, str]  # table name -> path inside the store
+    parquet_sha256: dict[str, str] = field(default_factory=dict)  # table name -> its sha256
 
     def days(self) -> set[date]:
         """Return every covered day."""
@@ -64,6 +65,16 @@ class UsagePart:
             start, end = date.fromisoformat(first), date.fromisoformat(last)
             out.update(start + timedelta(days=n) for n in range((end - start).days + 1))
         return out
+
+    def tables(self) -> list[shelf.Table]:
+        """Return its Parquet files as the shelf checks them."""
+        what = f"the usage-metrics {{}} table of {self.source_name} ({self.scope})"
+        return [
+            shelf.Table(
+                rel, self.parquet_sha256.get(t), self.sha256, what.format(t), self.source_name
+            )
+            for t, rel in sorted(self.parquet.items())
+        ]
 
     def overlaps(self, start: date, end: date) -> bool:
         """Return True when the part covers a day in [start, end]."""
@@ -120,23 +131,32 @@ class UsageStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._body: dict[str, Any] | None = None
+        self._verified: set[str] = set()
 
     def _manifest(self) -> dict[str, Any]:
         """Return the manifest's body, read once per instance (an empty one without it)."""
         if self._body is None:
-            path = self.root / MANIFEST
-            body: dict[str, Any] = {"parts": [], "logins": {}}
-            if path.is_file():
-                try:
-                    body = json.loads(path.read_text(encoding="utf-8"))
-                    body["parts"] = [UsagePart(**entry) for entry in body["parts"]]
-                except (ValueError, KeyError, TypeError) as exc:
-                    raise StoreError(
-                        f"{path}: the usage manifest is damaged ({exc}); run `copilot-seats "
-                        f"rebuild --store {self.root}` to re-derive it from the kept originals"
-                    ) from exc
+            body = shelf.read_body(self.root, MANIFEST, FORMAT_VERSION, "usage")
+            if body is None:
+                body = {"parts": [], "logins": {}}
+            try:
+                body["parts"] = [_part(entry) for entry in body["parts"]]
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise StoreError(
+                    f"{self.root / MANIFEST}: the usage manifest is damaged ({exc}); "
+                    + shelf.rebuild_hint(self.root)
+                ) from exc
             self._body = body
         return self._body
+
+    def tables(self) -> list[shelf.Table]:
+        """Return every Parquet file the manifest lists, login indexes included."""
+        found = [t for p in self.parts() for t in p.tables()]
+        sums = self.index_sums()
+        for scope in sorted(self.indexes()):
+            what = f"the usage-metrics login index of {scope}"
+            found.append(shelf.Table(index_path(scope), sums.get(scope), "", what))
+        return found
 
     def parts(self) -> list[UsagePart]:
         """Return every stored part, sorted by scope, first day and sha256."""
@@ -162,12 +182,7 @@ class UsageStore:
     def _scan(self, parts: list[UsagePart], table: str, schema: dict[str, Any]) -> pl.LazyFrame:
         frames = [
             # (columns added since a part was written read as null: unknown)
-            pl.scan_parquet(
-                self.root / p.parquet[table],
-                schema=schema,
-                missing_columns="insert",
-                extra_columns="ignore",
-            )
+            self.scan_table(p, table, schema)
             .select(list(schema))
             .with_columns(pl.lit(p.last_day).alias("_rank"), pl.lit(p.sha256).alias("_sha"))
             for p in parts
@@ -177,6 +192,39 @@ class UsageStore:
             empty = {**schema, "_rank": pl.String(), "_sha": pl.String()}
             return pl.LazyFrame(schema=empty)
         return pl.concat(frames, how="vertical")
+
+    def scan_table(
+        self, part: UsagePart, table: str, schema: dict[str, Any] | None = None
+    ) -> pl.LazyFrame:
+        """Return a lazy frame of one of a part's tables, checked whole first.
+
+        With `schema`, a column the part predates is inserted as null (unknown).
+        """
+        rel = part.parquet[table]
+        shelf.check_table(
+            self.root, next(t for t in part.tables() if t.path == rel), self._verified
+        )
+        if schema is None:
+            return pl.scan_parquet(self.root / rel)
+        return pl.scan_parquet(
+            self.root / rel, schema=schema, missing_columns="insert", extra_columns="ignore"
+        )
+
+    def index_sums(self) -> dict[str, str]:
+        """Return scope -> the sha256 of its login index file."""
+        found = self._manifest().get("logins_sha256", {})
+        return found if isinstance(found, dict) else {}
+
+    def index(self, scope: str) -> pl.DataFrame | None:
+        """Return a scope's login index when it is whole, else None (the parts are read)."""
+        digest = self.index_sums().get(scope)
+        path = self.root / index_path(scope)
+        try:
+            if digest is None or shelf.file_sha256(path) != digest:
+                return None
+            return read_index(path)
+        except (OSError, pl.exceptions.PolarsError):
+            return None
 
     def days(self, scope: str, start: date, end: date) -> pl.DataFrame:
         """Return one row per (user_id, day) in [start, end], overlapping files de-duplicated."""
@@ -224,12 +272,11 @@ class UsageStore:
         listed = self.scope_parts(scope)
         built = self.indexes().get(scope)
         if built is not None and sorted(built) == sorted(p.sha256 for p in listed):
-            return aliases_until(read_index(self.root / index_path(scope)), end)
+            index = self.index(scope)
+            if index is not None:
+                return aliases_until(index, end)
         parts = [p for p in listed if date.fromisoformat(p.first_day) <= end]
-        frames = [
-            pl.scan_parquet(self.root / p.parquet["days"]).select("user_id", "login", "day")
-            for p in parts
-        ]
+        frames = [self.scan_table(p, "days").select("user_id", "login", "day") for p in parts]
         if not frames:
             return pl.DataFrame(schema=EMPTY_ALIASES)
         return (
@@ -253,13 +300,22 @@ class UsageStore:
         )
 
 
-def is_usage_original(folder: Path) -> bool:
-    """Return True when a kept original is a usage-metrics file (seat rebuild skips it)."""
-    try:
-        how = json.loads((folder / "ingest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(how, dict) and how.get("kind") in (USERS, AGGREGATE)
+def _part(entry: dict[str, Any]) -> UsagePart:
+    """Return one manifest entry as a UsagePart; raise ValueError when it is not one."""
+    part = UsagePart(**entry)
+    sha12 = part.sha256[:12]
+    if (
+        not shelf.SHA_RE.fullmatch(part.sha256)
+        or not shelf.SCOPE.fullmatch(part.scope)
+        or any(rel != f"usage/{part.scope}/{sha12}-{t}.parquet" for t, rel in part.parquet.items())
+    ):
+        raise ValueError(f"a part names no file of this store: {part.source_name!r:.80}")
+    return part
+
+
+def is_usage_original(how: dict[str, Any]) -> bool:
+    """Return True when a kept original's `ingest.json` is a usage-metrics file's."""
+    return how.get("kind") in (USERS, AGGREGATE)
 
 
 def describe_part(part: UsagePart) -> str:

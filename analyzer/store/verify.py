@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,26 +9,19 @@ from pathlib import Path
 from analyzer.codes import STORE
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
+from analyzer.store import shelf
+from analyzer.store.families import FAMILIES
 from analyzer.store.layout import (
     check_owned,
     has_data,
     leftover_parquets,
     parquet_files,
-    parquet_problem,
+    snapshot_table,
 )
-from analyzer.store.manifest import (
-    ATTIC,
-    MANIFEST,
-    MARKER,
-    OWN_ENTRIES,
-    SHA_RE,
-    STAGE_PREFIX,
-    file_sha256,
-    read_manifest,
-    read_marker,
-)
+from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, read_manifest, read_marker
+from analyzer.store.shelf import ATTIC, SHA_RE, STAGE_PREFIX, Table
 
-_TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)})\..+\.tmp$")
+_TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)}|billing\.json)\..+\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -87,27 +79,94 @@ def verify_store(root: Path) -> Verification:
         message = "the manifest is missing while snapshots or originals are there"
         found.append(StoreProblem(MANIFEST, "missing-manifest", message))
         readable = False
-    for info in infos:
-        problem = parquet_problem(root, info)
-        if problem:
-            found.append(StoreProblem(info.parquet, *problem))
-        elif not info.parquet_sha256:
-            message = "no sha256 recorded for this snapshot file (an earlier version wrote it)"
-            found.append(StoreProblem(info.parquet, "no-checksum", message))
-        original = f"originals/{info.sha256}/{info.source_name}"
-        if not (root / original).is_file():
-            message = f"the original of {info.id} is not kept"
-            found.append(StoreProblem(original, "missing-original", message))
-    found += _check_originals(root, {i.sha256 for i in infos} if readable else None)
+    found += _check_tables(root, [snapshot_table(i) for i in infos])
+    listed = {i.sha256 for i in infos} if readable else None
+    tables: list[Table] = []
+    for family in FAMILIES[1:]:
+        try:
+            mine = family.tables(root)
+        except StoreError as exc:
+            gone = not (root / family.manifest).is_file()
+            code = "missing-manifest" if gone else "damaged-manifest"
+            found.append(StoreProblem(family.manifest, code, _short(exc, root)))
+            listed = None
+            continue
+        tables += mine
+        found += _check_tables(root, mine)
+        if listed is not None:
+            listed |= {t.original for t in mine}
+    found += _check_originals(root, listed)
     found += [p for p in _check_unknown(root, infos) if readable or p.code == "unknown-file"]
+    found += _check_folders(root, tables) + check_derived(root)
     originals = len(list((root / "originals").glob("*")))
     return Verification(found, len(infos), originals)
+
+
+def _check_tables(root: Path, tables: list[Table]) -> list[StoreProblem]:
+    """Check each table a family lists, and that the original it comes from is kept."""
+    found: list[StoreProblem] = []
+    for table in tables:
+        problem = shelf.table_problem(root, table)
+        if problem:
+            found.append(StoreProblem(table.path, *problem))
+        elif not table.sha256:
+            message = f"no sha256 recorded for {table.what} (an earlier version wrote it)"
+            found.append(StoreProblem(table.path, "no-checksum", message))
+        original = f"originals/{table.original}/{table.source_name}"
+        if table.original and not (root / original).is_file():
+            message = f"the original of {table.what} is not kept"
+            found.append(StoreProblem(original, "missing-original", message))
+    return found
+
+
+def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
+    """Name every file in the billing and usage folders that no manifest lists."""
+    found: list[StoreProblem] = []
+    listed = {t.path for t in tables} | {f.manifest for f in FAMILIES}
+    kept = shelf.kept_sha12(root)
+    for family in FAMILIES[1:]:
+        folder = root / family.folder
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if rel in listed or (path.is_dir() and path.parent == folder):
+                continue
+            if path.is_file() and path.suffix == ".parquet" and shelf.ours(path.name, kept):
+                found.append(StoreProblem(rel, "leftover", "a table of an interrupted write"))
+            elif not _TEMP.match(path.name) or not path.is_file():
+                found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
+            else:
+                found.append(
+                    StoreProblem(rel, "leftover", "a temporary file of an interrupted run")
+                )
+    return found
+
+
+_DERIVED = re.compile(
+    r"seen-files\.json|[a-z0-9-]+/(chain\.json|[^/]+\.carried\.parquet|history-[^/]+\.(parquet|sha256))"
+)
+
+
+def check_derived(root: Path) -> list[StoreProblem]:
+    """Name the files in `derived/` the store does not write (temporaries: leftovers)."""
+    found: list[StoreProblem] = []
+    for path in sorted((root / "derived").rglob("*")):
+        rel = path.relative_to(root / "derived").as_posix()
+        if (path.is_dir() and "/" not in rel) or _DERIVED.fullmatch(rel):
+            continue
+        if path.name.endswith(".tmp") and path.is_file():
+            found.append(StoreProblem(f"derived/{rel}", "leftover", "a temporary file"))
+        else:
+            message = "copilot-seats did not write this"
+            found.append(StoreProblem(f"derived/{rel}", "unknown-file", message))
+    return found
 
 
 def _short(exc: StoreError, root: Path) -> str:
     """Return an error's message without its leading path (the problem names the file)."""
     text = str(exc)
-    for prefix in (f"{root / MANIFEST}: ", f"{root / MARKER}: "):
+    for prefix in [f"{root / name}: " for name in (MARKER, *(f.manifest for f in FAMILIES))]:
         text = text.removeprefix(prefix)
     return text
 
@@ -124,9 +183,12 @@ def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
                 found.append(StoreProblem(rel, "unknown-file", "not a kept original"))
                 continue
             try:
-                name = json.loads((entry / "ingest.json").read_text(encoding="utf-8"))["name"]
-                digest = file_sha256(entry / str(name))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+                how = shelf.read_how(entry)
+                if how is None:
+                    raise ValueError("ingest.json")
+                name = how["name"]
+                digest = shelf.file_sha256(entry / name)
+            except (OSError, ValueError) as exc:
                 message = f"its ingest.json or file cannot be read ({type(exc).__name__})"
                 found.append(StoreProblem(rel, "damaged-original", message))
                 continue
@@ -134,7 +196,7 @@ def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
                 message = "the kept file's bytes no longer match the sha256 it is filed under"
                 found.append(StoreProblem(f"{rel}/{name}", "damaged-original", message))
             elif where == "originals" and listed is not None and entry.name not in listed:
-                message = "a kept original no snapshot lists (ingest the file again to list it)"
+                message = "a kept original no manifest lists (ingest the file again to list it)"
                 found.append(StoreProblem(rel, "unlisted-original", message))
     return found
 
@@ -147,7 +209,10 @@ def _check_unknown(root: Path, infos: list[SnapshotInfo]) -> list[StoreProblem]:
         else:
             found.append(StoreProblem(name, "unknown-file", "copilot-seats did not write this"))
     staging = root / ".tmp"
-    if staging.is_dir():
+    if staging.is_symlink():
+        message = "a symbolic link where the staging folder belongs (never followed); remove it"
+        found.append(StoreProblem(".tmp", "unknown-file", message))
+    elif staging.is_dir():
         for entry in sorted(staging.iterdir()):
             rel = f".tmp/{entry.name}"
             if entry.name.startswith(STAGE_PREFIX):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import COMMAND_MODULES, main
@@ -173,3 +174,27 @@ def test_a_reader_that_goes_away_stops_the_output_quietly(tmp_path: Path) -> Non
     stderr = proc.stderr.read().decode()
     assert proc.wait() == 1
     assert "Traceback" not in stderr and "Error" not in stderr, stderr
+
+
+def test_ingest_and_the_monthly_run_share_one_ingest_use_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ingest` and `monthly` both go through answers.ingest.ingest_paths, and nothing else."""
+    import analyzer.answers.ingest as use_case
+    import analyzer.answers.monthly as monthly
+
+    calls: list[str] = []
+    real = use_case.ingest_paths
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append("ingest_paths")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(use_case, "ingest_paths", spy)
+    monkeypatch.setattr(monthly, "ingest_paths", spy)
+    inbox = tmp_path / "in"
+    write_activity(inbox, "acme", ts("2026-03-01T00:00:00"), [Seat("ann")])
+    assert run("ingest", inbox, "--store", tmp_path / "s").exit_code == 0
+    out = tmp_path / "out"
+    assert run("monthly", inbox, "--out", out, "--store", tmp_path / "s").exit_code == 0
+    assert calls == ["ingest_paths", "ingest_paths"]

@@ -119,13 +119,22 @@ def test_usage_parts_written_before_the_adoption_columns_read_them_as_unknown(
 
     import polars as pl
 
+    from analyzer.store.shelf import file_sha256, write_body
     from analyzer.store.usage import UsageStore
 
     store = tmp_path / "store"
     assert run("ingest", USERS_1_DAY, "--store", store, "-q").exit_code == 0
     (part,) = (store / "usage").rglob("*-days.parquet")
     older = pl.read_parquet(part).drop("adoption_phase", "adoption_phase_number")
+    before = file_sha256(part)
     older.write_parquet(part)
+    # As an older copilot-seats wrote it: the manifest records the older table's sha256.
+    body = json.loads((store / "usage" / "manifest.json").read_text(encoding="utf-8"))
+    write_body(
+        store,
+        "usage/manifest.json",
+        json.loads(json.dumps(body).replace(before, file_sha256(part))),
+    )
     days = UsageStore(store).days("octo-demo", date(2026, 10, 1), date(2026, 10, 1))
     assert days.height == older.height
     assert days["adoption_phase"].null_count() == days.height

@@ -13,9 +13,10 @@ import pytest
 from analyzer.reading.usage_metrics import USERS, read_usage
 from analyzer.store.folder import Store
 from analyzer.store.ingest import ingest_files
+from analyzer.store.shelf import Source, keep_bytes
 from analyzer.store.usage import MANIFEST, UsageStore
 from analyzer.store.usage_index import index_path
-from analyzer.store.usage_writer import Source, UsageWriter, keep_bytes
+from analyzer.store.usage_writer import UsageWriter
 from tests.usage_fixture import record, write_ndjson
 
 DAY = date(2026, 10, 1)
