@@ -37,6 +37,9 @@ from analyzer.metering.focus import (
 from analyzer.store.billing import BillingFile, billing_files, load_table
 from analyzer.timeline.seat_days import month_bounds
 
+# The export's columns in file order, for the command line's CSV writer.
+FOCUS_COLUMNS: tuple[str, ...] = tuple(COLUMN_NAMES)
+
 if TYPE_CHECKING:
     from analyzer.model import BillData, Settings, SnapshotInfo
     from analyzer.store.folder import Store

@@ -10,9 +10,14 @@ from pathlib import Path
 from analyzer.answers.carried import check_carried
 from analyzer.model import SnapshotInfo
 from analyzer.store.derived import damaged_histories
-from analyzer.store.folder import Store
+from analyzer.store.folder import Store as Store  # (the CLI names it through here)
 from analyzer.store.forget import Forgotten, forget_by_sha256, forget_snapshot, select_snapshot
 from analyzer.store.verify import StoreProblem, Verification, verify_store
+
+
+def open_store(store_dir: Path) -> Store:
+    """Return the store at `store_dir`, for the command line (which never imports store/)."""
+    return Store(store_dir)
 
 
 def verify(store_dir: Path) -> Verification:

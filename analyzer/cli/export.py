@@ -12,6 +12,7 @@ from analyzer.cli.options import (
     csv_text,
     echo_line,
     month_option,
+    open_store,
     plural,
     say,
     scope_option,
@@ -56,18 +57,16 @@ def export(
 
     Example: copilot-seats export --focus octo-2026-10.csv --scope octo-demo --month 2026-10
     """
-    from analyzer.answers.export import build_focus_export, focus_records
-    from analyzer.metering.focus import COLUMN_NAMES
-    from analyzer.store.folder import Store
+    from analyzer.answers.export import FOCUS_COLUMNS, build_focus_export, focus_records
 
     if month is not None and (first is not None or last is not None):
         raise click.UsageError("choose --month or --from/--to")
     if (first is None) != (last is None):
         raise click.UsageError("give both --from and --to")
     data = build_focus_export(
-        Store(store_dir), scope, (month, first, last), settings, anonymous=pseudonymize
+        open_store(store_dir), scope, (month, first, last), settings, anonymous=pseudonymize
     )
-    text = csv_text(focus_records(data), list(COLUMN_NAMES))
+    text = csv_text(focus_records(data), list(FOCUS_COLUMNS))
     write_bytes_atomic(focus_path, text.encode("utf-8"))
     for m in data.months:
         echo_line(

@@ -12,7 +12,7 @@ from analyzer.cli.options import echo_line, interactive, plural, say
 from analyzer.times import iso
 
 if TYPE_CHECKING:
-    from analyzer.store.ingest import FileOutcome
+    from analyzer.answers.monthly import FileOutcome
 
 _LABELS = {"stored": "stored", "already-stored": "already stored"}
 

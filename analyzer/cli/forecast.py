@@ -12,6 +12,7 @@ from analyzer.cli.options import (
     CONTEXT,
     echo_line,
     month_option,
+    open_store,
     plural,
     say,
     scope_option,
@@ -116,9 +117,10 @@ def forecast(
     """
     from analyzer.answers.forecast import build_forecast
     from analyzer.answers.forecast_json import forecast_json
-    from analyzer.store.folder import Store
 
-    body = forecast_json(build_forecast(Store(store_dir), scope, month, after_reclaim, settings))
+    body = forecast_json(
+        build_forecast(open_store(store_dir), scope, month, after_reclaim, settings)
+    )
     if as_json:
         click.echo(json.dumps(body, indent=2))
     else:
@@ -196,10 +198,9 @@ def whatif(
     """
     from analyzer.answers.forecast_json import whatif_json
     from analyzer.answers.whatif import build_whatif
-    from analyzer.store.folder import Store
 
     result = build_whatif(
-        Store(store_dir), scope, month, user_budget, account_budget, unit, settings
+        open_store(store_dir), scope, month, user_budget, account_budget, unit, settings
     )
     body = whatif_json(result)
     if as_json:

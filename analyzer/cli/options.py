@@ -16,8 +16,8 @@ import click
 from analyzer.times import MAX_DAYS, in_years, parse_iso, years_text
 
 if TYPE_CHECKING:
+    from analyzer.answers.store import Store
     from analyzer.model import Settings
-    from analyzer.store.folder import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -274,9 +274,9 @@ def lower_first(text: str) -> str:
 
 def open_store(store_dir: Path) -> Store:
     """Return the store at `store_dir` (imported here so `--help` does not load polars)."""
-    from analyzer.store.folder import Store
+    from analyzer.answers.store import open_store as opened
 
-    return Store(store_dir)
+    return opened(store_dir)
 
 
 _SCALARS = {str, int, float, bool, type(None)}
