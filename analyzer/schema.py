@@ -73,6 +73,22 @@ class Problem:
         return f"{where}: {self.message} [{self.code}]"
 
 
+class ProblemsHeld:
+    """The errors and warnings of a record that holds `problems` (a file read, an outcome)."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Return the problems that refuse the file."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Return the problems that are only worth saying."""
+        return [p for p in self.problems if p.severity != "error"]
+
+
 def constant(value: Any, length: int, dtype: PolarsDataType) -> pl.Series:
     """Return a column of `length` copies of one value (built natively, not from a list)."""
     import polars as pl

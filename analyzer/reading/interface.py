@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from analyzer.schema import Problem
+from analyzer.schema import Problem, ProblemsHeld
 
 if TYPE_CHECKING:
     import polars as pl
@@ -43,7 +43,7 @@ class Sniffed:
 
 
 @dataclass(frozen=True)
-class ParsedFile:
+class ParsedFile(ProblemsHeld):
     """One file read by its family: kind, canonical rows (when accepted), every problem.
 
     `detail` is the family's own record (`ParsedReport`, `ParsedBilling`, `ParsedUsage`)
@@ -62,16 +62,6 @@ class ParsedFile:
     def accepted(self) -> bool:
         """Return True when the file is usable (warnings allowed)."""
         return self.rows is not None and not self.errors
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Return the problems that refuse the file."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Return the problems that are only worth saying."""
-        return [p for p in self.problems if p.severity != "error"]
 
 
 class FileFamily(Protocol):

@@ -19,6 +19,7 @@ from analyzer.schema import (
     FORMAT_API_SEATS,
     SEAT_COLUMN_NAMES,
     Problem,
+    ProblemsHeld,
     seat_schema,
 )
 from analyzer.times import years_text
@@ -35,7 +36,7 @@ class ReadHints:
 
 
 @dataclass(frozen=True)
-class ParsedReport:
+class ParsedReport(ProblemsHeld):
     """One file read: its snapshot (when accepted) and every problem found."""
 
     name: str
@@ -53,16 +54,6 @@ class ParsedReport:
     def accepted(self) -> bool:
         """Return True when the file is a usable snapshot (warnings allowed)."""
         return self.seats is not None and not any(p.severity == "error" for p in self.problems)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Return the problems that refuse the file."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Return the problems that are only worth saying."""
-        return [p for p in self.problems if p.severity != "error"]
 
 
 @dataclass(frozen=True)

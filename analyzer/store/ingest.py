@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from analyzer.errors import OutputError, StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
-from analyzer.schema import Problem
+from analyzer.schema import Problem, ProblemsHeld
 from analyzer.store.folder import Store, StoreWriter
 from analyzer.store.ingest_ahead import TOO_LARGE, Loaded, load, read_ahead
 from analyzer.store.rebuild import RebuildResult as RebuildResult  # (re-exported)
@@ -49,7 +49,7 @@ REPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".ndjson", ".jsonl")
 
 
 @dataclass(frozen=True)
-class FileOutcome:
+class FileOutcome(ProblemsHeld):
     """What happened to one input file."""
 
     path: Path
@@ -57,16 +57,6 @@ class FileOutcome:
     message: str
     problems: tuple[Problem, ...] = ()
     snapshot: SnapshotInfo | None = None
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Return the problems that refused the file."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Return the warnings said about an accepted file."""
-        return [p for p in self.problems if p.severity != "error"]
 
 
 def _download_order(path: Path) -> tuple[str, int]:
