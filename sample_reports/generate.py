@@ -1,4 +1,8 @@
-"""Regenerate the deterministic demo seat reports in sample_reports/ (run: python generate.py)."""
+"""Regenerate the deterministic demo seat reports in sample_reports/ (run: python generate.py).
+
+The billing and usage-metrics files beside them come from generate_billing.py and
+generate_usage.py, run after this script (they read its seat reports).
+"""
 
 from __future__ import annotations
 
