@@ -1,4 +1,8 @@
-"""Regenerate the deterministic demo seat reports in sample_reports/ (run: python generate.py)."""
+"""Regenerate the deterministic demo seat reports in sample_reports/ (run: python generate.py).
+
+The billing and usage-metrics files beside them come from generate_billing.py and
+generate_usage.py, run after this script (they read its seat reports).
+"""
 
 from __future__ import annotations
 
@@ -278,7 +282,12 @@ BAD_FILES: tuple[tuple[str, str, str], ...] = (  # file, what is wrong, line
     ("missing-column.csv", "activity header without `Last Activity At`", "1"),
     ("mixed-report-times.csv", "`Report Time` differs from the other rows", "5"),
     ("unknown-status.csv", "usage report `Status` is `Suspended`", "3"),
-    ("billing-usage-report.csv", "GitHub's billing usage CSV, not a seat report", "1"),
+    (
+        "billing-usage-report.csv",
+        "GitHub's billing usage CSV, not a seat report (the seat reader refuses it; `ingest` "
+        "stores it as a billing file)",
+        "1",
+    ),
     ("usage-metrics.ndjson", "per-user daily usage-metrics NDJSON, not a seat report", "1"),
     ("empty.csv", "0 bytes: no header at all", "1"),
     ("header-only.csv", "activity header and no rows: a report of zero seats", "1"),

@@ -1,4 +1,7 @@
-"""Write the deterministic demo billing files in sample_reports/billing/ (run this script).
+"""Write the deterministic demo billing files beside the seat reports in sample_reports/.
+
+Run `python sample_reports/generate_billing.py` after `generate.py` (it reads the seat reports;
+`--out DIR` reads and writes DIR instead).
 
 They bill octo-demo for 2026-10 as its seat reports (2026-09-03, 2026-10-03, 2026-11-03)
 predict, with a few anomalies the `bill` command should find: a login billed but never
@@ -9,6 +12,7 @@ for May 2026 (before AI credits).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import random
@@ -28,13 +32,15 @@ from analyzer.billing_schema import (  # noqa: E402
 from analyzer.reading.reader import read_report  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "billing"
+# What a previous run wrote: removed first, so a renamed file does not linger.
+WRITTEN = ("usageReport_*.csv", "aiUsageReport_*.csv", "premiumRequestUsageReport_*.csv")
+WRITTEN_LICENCE = "export-octo-demo-*.csv"
 ORG = "octo-demo"
 MODELS = ("Auto: GPT-5.3-Codex", "Claude Sonnet 4.6", "Code Review model", "Coding Agent model")
 
 
-def _logins(name: str) -> list[str]:
-    parsed = read_report(name, (HERE / name).read_bytes())
+def _logins(folder: Path, name: str) -> list[str]:
+    parsed = read_report(name, (folder / name).read_bytes())
     assert parsed.seats is not None, name
     return sorted(set(parsed.seats["login"].to_list()))
 
@@ -214,15 +220,15 @@ def licence_rows(logins: list[str]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def main() -> None:
-    """Write the demo billing files."""
+def write_billing_files(out: Path = HERE) -> list[Path]:
+    """Write the demo billing files into `out`, beside its seat reports; return their paths."""
     rng = random.Random(14)
-    sep = _logins("octo-demo-seat-activity-1788444483.csv")
-    oct_ = _logins("octo-demo-seat-activity-1791014710.csv")
-    nov = _logins("octo-demo-seat-activity-1793716484.csv")
-    OUT.mkdir(exist_ok=True)
-    for stale in OUT.glob("*.csv"):
-        stale.unlink()
+    sep = _logins(out, "octo-demo-seat-activity-1788444483.csv")
+    oct_ = _logins(out, "octo-demo-seat-activity-1791014710.csv")
+    nov = _logins(out, "octo-demo-seat-activity-1793716484.csv")
+    for pattern in (*WRITTEN, WRITTEN_LICENCE):
+        for stale in out.glob(pattern):
+            stale.unlink()
     files = {
         "usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv": github_csv(
             USAGE_DETAILED_HEADER, usage_rows(sep, oct_, nov)
@@ -236,9 +242,18 @@ def main() -> None:
         "export-octo-demo-1793750400.csv": licence_rows(sorted(set(oct_) | set(nov))[1:]),
     }
     for name, data in files.items():
-        (OUT / name).write_bytes(data)
-        print(f"wrote {OUT.relative_to(ROOT) / name}")
+        (out / name).write_bytes(data)
+    return [out / name for name in files]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the demo billing files and print their paths."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write (default: here)")
+    for path in write_billing_files(parser.parse_args(argv).out):
+        print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,14 +1,16 @@
-"""Write the demo usage-metrics files of octo-demo into sample_reports/usage/ (deterministic).
+"""Write the demo usage-metrics files of octo-demo beside its seat reports in sample_reports/.
 
 October 2026 for the seats of the org's October and November seat reports: a users-28-day
 report for 2026-10-04..2026-10-31, users-1-day reports for 2026-10-01..03, and the org's
 aggregate 28-day report. Engagement follows each seat's state in the November report, with a
 few deliberate mismatches (active seats without records, stale seats with records) so the
 data-quality findings have something to show. Run: python sample_reports/generate_usage.py
+(after generate.py: it reads the seat reports; `--out DIR` reads and writes DIR instead).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
@@ -17,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "usage"
+# What a previous run wrote: removed first, so a renamed file does not linger.
+WRITTEN = ("octo-demo-users-*.ndjson", "octo-demo-organization-*.json")
 SEATS = ("octo-demo-seat-activity-1791014710.csv", "octo-demo-seat-activity-1793716484.csv")
 ORG_ID, ENTERPRISE_ID = "100000042", "200042"
 START, END = date(2026, 10, 1), date(2026, 10, 31)
@@ -33,11 +36,11 @@ def user_id(login: str) -> int:
     return 100_000 + int(hashlib.sha256(login.lower().encode()).hexdigest()[:7], 16) % 9_000_000
 
 
-def seats() -> dict[str, bool]:
+def seats(folder: Path) -> dict[str, bool]:
     """Return login -> active in November (activity within 30 days of the report)."""
     out: dict[str, bool] = {}
     for name in SEATS:
-        with open(HERE / name, encoding="utf-8") as handle:
+        with open(folder / name, encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 when = row["Last Activity At"]
                 at = datetime.fromisoformat(row["Report Time"].replace("Z", "+00:00"))
@@ -128,20 +131,22 @@ def record(rng: random.Random, login: str, day: date, window: bool) -> dict[str,
     return rec
 
 
-def main() -> None:
-    """Write the files."""
+def write_usage_files(out: Path = HERE) -> list[Path]:
+    """Write the usage-metrics files into `out`, beside its seat reports; return their paths."""
     rng = random.Random(20261031)
     by_day: dict[date, list[dict[str, object]]] = {}
-    for login, active in seats().items():
+    for login, active in seats(out).items():
         for day in days_for(rng, active):
             by_day.setdefault(day, []).append(record(rng, login, day, day >= WINDOW_START))
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.glob("octo-demo-*"):
-        old.unlink()
+    for pattern in WRITTEN:
+        for old in out.glob(pattern):
+            old.unlink()
+    paths: list[Path] = []
 
     def write(name: str, records: list[dict[str, object]]) -> None:
         text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
-        (OUT / name).write_text(text, encoding="utf-8")
+        (out / name).write_text(text, encoding="utf-8")
+        paths.append(out / name)
 
     for day in sorted(by_day):
         if day < WINDOW_START:
@@ -159,10 +164,19 @@ def main() -> None:
         "created_at": datetime(2026, 11, 2, 6, 0, tzinfo=UTC).isoformat().replace("+00:00", "Z"),
         "day_totals": totals,
     }
-    (OUT / f"octo-demo-organization-28-day-{END}.json").write_text(
-        json.dumps(aggregate, indent=1) + "\n", encoding="utf-8"
-    )
+    paths.append(out / f"octo-demo-organization-28-day-{END}.json")
+    paths[-1].write_text(json.dumps(aggregate, indent=1) + "\n", encoding="utf-8")
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the usage-metrics files and print their paths."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write (default: here)")
+    for path in write_usage_files(parser.parse_args(argv).out):
+        print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

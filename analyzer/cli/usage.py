@@ -48,7 +48,7 @@ def usage(
 
     Reads the usage-metrics files (users-28-day / users-1-day NDJSON) ingested into the
     store. Days the files do not cover are unknown, never zero use; a tier needs the whole
-    28-day window covered. Ingest the files first (`copilot-seats ingest sample_reports/usage`).
+    28-day window covered. Ingest the files first (`copilot-seats ingest sample_reports/`).
 
     Example: copilot-seats usage --scope octo-demo --month 2026-10
     """

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+import lxml.html
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
@@ -44,6 +45,7 @@ class KpiParser(HTMLParser):
         if self._in_value and self._key:
             self.values[self._key] = data
             self._in_value = False
+            self._key = None  # a later card without data-kpi (the forecast's) is not this one
 
 
 def page_figures(path: Path) -> dict[str, float]:
@@ -147,11 +149,27 @@ def test_second_run_changes_nothing_but_generation_time(
     book = _xml_parts(out / "octo-demo-2026-10.xlsx")
     again = CliRunner().invoke(main, ["monthly", str(SAMPLES)])
     assert again.exit_code == 0
-    assert "0 stored, 22 already stored, 0 refused" in again.stderr
+    assert "31 files: 0 stored, 31 already stored, 0 refused" in again.stderr
     assert (tmp_path / "copilot-history" / "manifest.json").read_bytes() == manifest
     scrub = re.compile(r'<dd id="generated-at">[^<]*</dd>')
     assert scrub.sub("", (out / "octo-demo-2026-10.html").read_text()) == scrub.sub("", page)
     assert _xml_parts(out / "octo-demo-2026-10.xlsx") == book
+
+
+def test_the_demo_inbox_gives_the_closed_month_its_bill_and_engagement(
+    demo: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The billing and usage files sit in the demo inbox: October's page shows both."""
+    assert "31 files: 30 stored, 1 already stored, 0 refused" in demo.result.stderr
+    copy_of(demo, tmp_path, "copilot-history")
+    monkeypatch.chdir(tmp_path)
+    args = ["monthly", str(SAMPLES), "--scope", "octo-demo", "--month", "2026-10", "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "copilot-reports" / "octo-demo-2026-10.html").read_text(encoding="utf-8")
+    tree = lxml.html.document_fromstring(page)
+    assert "6,957.68" in tree.get_element_by_id("spend-reconciliation").text_content()
+    assert tree.get_element_by_id("engagement").tag == "section"
 
 
 def inbox_of(tmp_path: Path, *samples: str) -> Path:

@@ -11,9 +11,8 @@ from analyzer.answers.bill import bill_json, build_bill
 from analyzer.cli import main
 from analyzer.model import Settings
 from analyzer.store.folder import Store
-from tests.paths import ROOT
+from tests.paths import BILLING_FILES, SAMPLES
 
-SAMPLES = ROOT / "sample_reports"
 OCTO = [
     "octo-demo-seat-activity-1788444483.csv",
     "octo-demo-seat-activity-1791014710.csv",
@@ -23,7 +22,7 @@ OCTO = [
 
 def _demo_store(tmp: Path) -> Path:
     store = tmp / "store"
-    paths = [str(SAMPLES / n) for n in OCTO] + [str(SAMPLES / "billing")]
+    paths = [str(SAMPLES / n) for n in OCTO] + [str(p) for p in BILLING_FILES]
     result = CliRunner().invoke(main, ["ingest", *paths, "--store", str(store), "-q"])
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == "7 files: 7 stored, 0 already stored, 0 refused"
@@ -92,10 +91,7 @@ def test_a_scope_without_rows_in_the_billing_files_is_unknown_not_zero(tmp_path:
     """Billing files of octo-demo say nothing of globex-ent: its figures are null, never 0,
     and octo-demo's licence report raises no exception for globex-ent's seats."""
     store = tmp_path / "store"
-    samples = SAMPLES
-    result = CliRunner().invoke(
-        main, ["ingest", str(samples), str(samples / "billing"), "--store", str(store)]
-    )
+    result = CliRunner().invoke(main, ["ingest", str(SAMPLES), "--store", str(store)])
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(
         main,

@@ -18,20 +18,18 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from tests.paths import SAMPLES
+from tests.paths import BILLING_FILES, SAMPLES
 
-USAGE_REPORT = SAMPLES / "billing" / "usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv"
+USAGE_REPORT = BILLING_FILES[0]
 SEAT_SKUS = {"copilot_for_business", "copilot_enterprise", "copilot_standalone"}
 
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the README's demo store: `monthly sample_reports/`, then the billing files."""
+    """Return the README's demo store: `monthly sample_reports/` (billing files included)."""
     tmp = tmp_path_factory.mktemp("focus")
     store = tmp / "store"
     args = ["monthly", str(SAMPLES), "--store", str(store), "--out", str(tmp / "out"), "-q"]
-    assert CliRunner().invoke(main, args).exit_code == 0
-    args = ["ingest", str(SAMPLES / "billing"), "--store", str(store), "-q"]
     assert CliRunner().invoke(main, args).exit_code == 0
     return store
 

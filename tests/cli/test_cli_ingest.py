@@ -24,13 +24,25 @@ def run(*args: str | Path) -> object:
 
 
 def test_ingest_sample_reports(tmp_path: Path) -> None:
-    """The demo folder ingests cleanly: a line per file, one summary line, exit 0."""
+    """The demo inbox ingests cleanly: a line per file, one summary line, exit 0.
+
+    22 seat reports (one a browser re-download), 4 billing files and 5 usage-metrics files."""
     result = run("ingest", SAMPLES, "--store", tmp_path / "s")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert sum(line.startswith("stored ") for line in lines) == 21
+    assert sum(line.startswith("stored ") for line in lines) == 30
     assert sum(line.startswith("already stored") for line in lines) == 1
-    assert result.stderr.strip() == "22 files: 21 stored, 1 already stored, 0 refused"
+    assert result.stderr.strip() == "31 files: 30 stored, 1 already stored, 0 refused"
+    stored = "\n".join(lines)
+    for kind in (
+        "usage report (detailed)",
+        "AI usage report",
+        "premium request report",
+        "enterprise license report",
+        "usage-metrics-users",
+        "usage-metrics-aggregate",
+    ):
+        assert kind in stored, kind
 
 
 def test_ingest_bad_files_exits_1_and_keeps_the_good(tmp_path: Path) -> None:

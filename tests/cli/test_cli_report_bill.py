@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from analyzer.cli import main
 from tests.cli.test_cli_bill import OCTO, SAMPLES, _demo_store
+from tests.paths import BILLING_FILES
 
 
 def test_report_of_a_billed_month_shows_the_spend_section(tmp_path: Path) -> None:
@@ -46,7 +47,10 @@ def test_monthly_with_billing_files_in_the_inbox_exits_0(tmp_path: Path) -> None
     inbox.mkdir()
     for name in OCTO:
         shutil.copy(SAMPLES / name, inbox / name)
-    shutil.copytree(SAMPLES / "billing", inbox / "billing")
+    for path in BILLING_FILES:
+        shutil.copy(path, inbox / path.name)
     args = ["monthly", str(inbox), "--out", str(tmp_path / "out"), "--store", str(tmp_path / "s")]
     result = CliRunner().invoke(main, [*args, "-q"])
     assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(main, ["billing-files", "--store", str(tmp_path / "s")])
+    assert listed.stderr.strip() == f"4 billing files in {tmp_path / 's'}"

@@ -46,16 +46,16 @@ def ndjson(*records: dict[str, Any]) -> bytes:
     [
         ("octo-demo-seat-activity-1793716484.csv", SEATS, "seat-report"),
         ("octo-demo-seat-usage-1759472076.csv", SEATS, "seat-report"),
-        ("billing/usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv", BILLING, KIND_DETAILED),
+        ("usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv", BILLING, KIND_DETAILED),
         (
-            "billing/premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv",
+            "premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv",
             BILLING,
             KIND_PREMIUM,
         ),
-        ("billing/aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv", BILLING, KIND_AI),
-        ("billing/export-octo-demo-1793750400.csv", BILLING, KIND_LICENSE),
-        ("usage/octo-demo-users-1-day-2026-10-01.ndjson", USAGE, USERS),
-        ("usage/octo-demo-organization-28-day-2026-10-31.json", USAGE, AGGREGATE),
+        ("aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv", BILLING, KIND_AI),
+        ("export-octo-demo-1793750400.csv", BILLING, KIND_LICENSE),
+        ("octo-demo-users-1-day-2026-10-01.ndjson", USAGE, USERS),
+        ("octo-demo-organization-28-day-2026-10-31.json", USAGE, AGGREGATE),
     ],
 )
 def test_each_family_recognises_its_sample(path: str, family: str, kind: str) -> None:
@@ -74,7 +74,7 @@ def test_the_seat_api_json_is_recognised_by_its_family() -> None:
 
 def test_read_file_carries_the_family_and_kind_it_read_with() -> None:
     """The parsed record says which family read the file and what kind it is."""
-    data = (SAMPLES / "usage/octo-demo-users-1-day-2026-10-01.ndjson").read_bytes()
+    data = (SAMPLES / "octo-demo-users-1-day-2026-10-01.ndjson").read_bytes()
     parsed = read_file("octo-demo-users-1-day-2026-10-01.ndjson", data)
     assert (parsed.family, parsed.kind, parsed.accepted) == (USAGE, USERS, True)
     assert isinstance(parsed.detail, ParsedUsage) and parsed.rows is parsed.detail.days
@@ -118,7 +118,7 @@ def test_recognising_a_file_happens_once(monkeypatch: pytest.MonkeyPatch) -> Non
         return real(names)
 
     monkeypatch.setattr(billing, "kind_of_header", counted)
-    path = SAMPLES / "billing/aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv"
+    path = SAMPLES / "aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv"
     parsed = read_file(path.name, path.read_bytes())
     assert parsed.accepted and parsed.kind == KIND_AI
     # Asked by each billing family up to the AI usage report's, none after.
@@ -169,7 +169,7 @@ def test_a_utf16_usage_file_gets_one_consistent_message() -> None:
 
 def test_a_utf16_billing_file_is_named_as_its_report() -> None:
     """A UTF-16 premium request report says what it is and to save it as UTF-8."""
-    path = SAMPLES / "billing/premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv"
+    path = SAMPLES / "premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv"
     data = codecs.BOM_UTF16_LE + path.read_text(encoding="utf-8").encode("utf-16-le")
     parsed = read_file(path.name, data)
     assert where(parsed) == [(1, "", "not-utf8")]
@@ -330,7 +330,7 @@ def test_a_legacy_premium_request_time_outside_the_years_is_refused() -> None:
 
 def test_a_bom_inside_the_quoted_first_header_cell_is_no_part_of_the_name() -> None:
     """A re-save that quotes the BOM with the first name is still recognised by its header."""
-    path = SAMPLES / "billing/premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv"
+    path = SAMPLES / "premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv"
     text = path.read_text(encoding="utf-8")
     first, rest = text.split(",", 1)
     data = f'"\ufeff{first.strip(chr(34))}",{rest}'.encode()

@@ -14,7 +14,7 @@ from tests.paths import SAMPLES
 
 DEEP = "{" + '"a":{' * 999 + '"b":1' + "}" * 1000
 SEATS = SAMPLES / "octo-demo-seat-activity-1793716484.csv"
-USERS_1_DAY = SAMPLES / "usage/octo-demo-users-1-day-2026-10-01.ndjson"
+USERS_1_DAY = SAMPLES / "octo-demo-users-1-day-2026-10-01.ndjson"
 
 
 def run(*args: str | Path) -> Result:
@@ -83,7 +83,7 @@ def test_reclaim_with_only_a_one_day_usage_file(tmp_path: Path) -> None:
 def test_usage_over_aggregate_only_data_says_so(tmp_path: Path) -> None:
     """`usage` with only an aggregate report says it names no user, and what to fetch."""
     store = tmp_path / "store"
-    aggregate = SAMPLES / "usage/octo-demo-organization-28-day-2026-10-31.json"
+    aggregate = SAMPLES / "octo-demo-organization-28-day-2026-10-31.json"
     assert run("ingest", SEATS, aggregate, "--store", store, "-q").exit_code == 0
     result = run("usage", "--store", store)
     assert result.exit_code == 1

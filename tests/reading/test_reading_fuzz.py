@@ -19,12 +19,12 @@ _SOURCES = (
     "octo-demo-seat-activity-1793716484.csv",
     "octo-demo-seat-usage-1759472076.csv",
     "api/initech-seats-page.json",
-    "billing/usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv",
-    "billing/premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv",
-    "billing/aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv",
-    "billing/export-octo-demo-1793750400.csv",
-    "usage/octo-demo-users-1-day-2026-10-01.ndjson",
-    "usage/octo-demo-organization-28-day-2026-10-31.json",
+    "usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv",
+    "premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv",
+    "aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv",
+    "export-octo-demo-1793750400.csv",
+    "octo-demo-users-1-day-2026-10-01.ndjson",
+    "octo-demo-organization-28-day-2026-10-31.json",
 )
 
 

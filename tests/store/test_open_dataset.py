@@ -37,9 +37,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp / "copilot-history"
     args = ["monthly", str(SAMPLES), "--store", str(store), "--out", str(tmp / "out"), "-q"]
     assert CliRunner().invoke(main, args).exit_code == 0
-    for folder in ("billing", "usage"):
-        args = ["ingest", str(SAMPLES / folder), "--store", str(store), "-q"]
-        assert CliRunner().invoke(main, args).exit_code == 0
     return store
 
 
