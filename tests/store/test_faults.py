@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from analyzer.cli import main
-from tests.paths import SAMPLES
+from tests.paths import BILLING_FILES, SAMPLES, USAGE_FILES
 
 SEATS = [
     "octo-demo-seat-activity-1791014710.csv",
@@ -62,8 +62,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple
     inbox.mkdir()
     for name in SEATS:
         shutil.copy(SAMPLES / name, inbox / name)
-    for family in ("billing", "usage"):
-        shutil.copytree(SAMPLES / family, inbox / family)
+    for path in (*BILLING_FILES, *USAGE_FILES):
+        shutil.copy(path, inbox / path.name)
     store = root / "store"
     assert run("ingest", "-r", inbox, "--store", store).exit_code == 0
     found = figures(store)

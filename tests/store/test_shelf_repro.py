@@ -12,12 +12,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from analyzer.cli import main
-from tests.paths import SAMPLES
+from tests.paths import BILLING_FILES, SAMPLES, USAGE_FILES
 
 
 def run(*args: str | Path) -> Result:
     """Run the CLI in-process as a user would."""
     return CliRunner().invoke(main, [str(a) for a in args])
+
+
+FAMILY_FILES = {"billing": BILLING_FILES, "usage": USAGE_FILES}
 
 
 def make(tmp: Path, *families: str) -> Path:
@@ -26,7 +29,9 @@ def make(tmp: Path, *families: str) -> Path:
     inbox.mkdir()
     shutil.copy(SAMPLES / "octo-demo-seat-activity-1793716484.csv", inbox)
     for family in families:
-        shutil.copytree(SAMPLES / family, inbox / family)
+        (inbox / family).mkdir()
+        for path in FAMILY_FILES[family]:
+            shutil.copy(path, inbox / family / path.name)
     assert run("ingest", "-r", inbox, "--store", tmp / "s").exit_code == 0
     return tmp / "s"
 
@@ -75,13 +80,13 @@ def test_a_killed_billing_write_leaves_only_swept_staging(
         from analyzer.store.folder import Store
         from analyzer.store.ingest import ingest_files
 
-        ingest_files(Store(store), sorted((SAMPLES / "billing").glob("usageReport*")))
+        ingest_files(Store(store), [p for p in BILLING_FILES if p.name.startswith("usageReport")])
     monkeypatch.undo()
     verified = json.loads(run("verify", "--json", "--store", store).stdout)
     assert verified["ok"] is True, verified
     assert {p["code"] for p in verified["problems"]} == {"leftover", "unlisted-original"}
     assert all(p.name.startswith("cs-stage-") for p in (store / ".tmp").glob("*"))
-    assert run("ingest", SAMPLES / "billing", "--store", store).exit_code == 0
+    assert run("ingest", *BILLING_FILES, "--store", store).exit_code == 0
     assert json.loads(run("verify", "--json", "--store", store).stdout)["problems"] == []
 
 
@@ -99,7 +104,7 @@ def test_billing_originals_and_manifest_are_written_durably(
     monkeypatch.setattr(os, "fsync", spy)
     store = make(tmp_path, "billing")
     names = {Path(p).name for p in synced}
-    for name in [p.name for p in (SAMPLES / "billing").iterdir()]:
+    for name in [p.name for p in BILLING_FILES]:
         assert name in names, name
     assert any(n.startswith(".billing.json.") for n in names)
     assert (store / "billing.json").is_file()
@@ -125,7 +130,7 @@ def test_a_staging_folder_linked_outside_the_store_is_never_followed(tmp_path: P
     outside.mkdir()
     shutil.rmtree(store / ".tmp", ignore_errors=True)
     (store / ".tmp").symlink_to(outside)
-    for args in (["ingest", SAMPLES / "billing"], ["rebuild"]):
+    for args in (["ingest", *BILLING_FILES], ["rebuild"]):
         result = run(*args, "--store", store)
         assert result.exit_code == 1
         assert "Error: " in result.stderr and ".tmp is a symbolic link" in result.stderr
@@ -138,7 +143,7 @@ def test_a_folder_of_only_snapshots_and_staging_is_not_adopted(tmp_path: Path) -
     folder = tmp_path / "f"
     (folder / "snapshots").mkdir(parents=True)
     (folder / ".tmp").mkdir()
-    result = run("ingest", SAMPLES / "billing", "--store", folder)
+    result = run("ingest", *BILLING_FILES, "--store", folder)
     assert result.exit_code == 1 and "is not a copilot-seats store" in result.stderr
     assert files_of(folder) == {}
 
@@ -182,7 +187,7 @@ def test_a_full_disk_or_a_refused_write_is_one_error_line_and_leaves_no_staging(
         raise OSError(code, os.strerror(code), str(path))
 
     monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
-    result = run("ingest", SAMPLES / "billing", SAMPLES / "usage", "--store", store)
+    result = run("ingest", *BILLING_FILES, *USAGE_FILES, "--store", store)
     monkeypatch.undo()
     assert result.exit_code == 1
     (line,) = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
@@ -190,7 +195,7 @@ def test_a_full_disk_or_a_refused_write_is_one_error_line_and_leaves_no_staging(
     assert "Traceback" not in result.output
     assert not any((store / ".tmp").glob("*"))
     assert json.loads(run("verify", "--json", "--store", store).stdout)["ok"] is True
-    assert run("ingest", SAMPLES / "billing", SAMPLES / "usage", "--store", store).exit_code == 0
+    assert run("ingest", *BILLING_FILES, *USAGE_FILES, "--store", store).exit_code == 0
     assert json.loads(run("verify", "--json", "--store", store).stdout)["problems"] == []
 
 
