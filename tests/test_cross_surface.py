@@ -34,7 +34,7 @@ LINE = re.compile(
     r"active, (?P<stale>[\d,]+) stale, (?P<never>[\d,]+) never active, cost (?P<cost>[\d,.]+) "
     r"\w+, idle (?P<idle>[\d,.]+) \w+, (?P<reclaim>[\d,]+) reclaim candidates? \(potential "
     r"savings (?P<saving>[\d,.]+) \w+ a month\), (?P<check>[\d,]+) check first "
-    r"\((?P<check_cost>[\d,.]+) \w+ a month\) -> "
+    r"\((?P<check_cost>[\d,.]+) \w+ a month\), (?P<billed>[^>]+) -> "
 )
 
 

@@ -24,6 +24,7 @@ class ReportFiles:
     summary: SnapshotSummary
     html: Path | None
     xlsx: Path | None
+    billed: str = "no billing files"  # the month's total billed, or why it is unknown
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,17 @@ def write_reports(data: ReportData, html: Path | None, xlsx: Path | None) -> Rep
             write_workbook(data, xlsx)  # its error first: the page is waited for on the way
         if page is not None:
             page.result()
-    return ReportFiles(data.scope, data.month, data.current, html, xlsx)
+    return ReportFiles(data.scope, data.month, data.current, html, xlsx, billed_text(data))
+
+
+def billed_text(data: ReportData) -> str:
+    """Say the month's total billed for the summary line, or why it is unknown."""
+    bill = data.bill
+    if bill is None:
+        return f"no billing files for {data.month}"
+    if bill.total_billed is None:
+        return f"total billed unknown ({bill.unknown.get('total_billed', 'no usage report')})"
+    return f"total billed {bill.total_billed:,.2f} {bill.currency}"
 
 
 def report_scopes(

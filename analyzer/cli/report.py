@@ -38,8 +38,8 @@ def _summary_line(files: ReportFiles) -> str:
         f"cost {s.monthly_cost:,.2f} {s.currency}, idle {s.idle_monthly_cost:,.2f} "
         f"{s.currency}, {plural(s.reclaim_candidates, 'reclaim candidate')} (potential "
         f"savings {s.reclaimable_monthly_cost:,.2f} {s.currency} a month), "
-        f"{s.check_first:,} check first ({s.check_first_monthly_cost:,.2f} {s.currency} a month) "
-        f"-> {paths}"
+        f"{s.check_first:,} check first ({s.check_first_monthly_cost:,.2f} {s.currency} a month), "
+        f"{files.billed} -> {paths}"
     )
 
 
