@@ -33,7 +33,7 @@ from analyzer.model import FollowThrough, SeatDiff, Settings, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.seats import seat_table
-from analyzer.times import iso
+from analyzer.times import DISPLAY_FORMAT, iso
 
 
 def get_status(
@@ -67,6 +67,11 @@ def get_statuses(
             f"no scope of {store.root} has a snapshot for --at {iso(at)}; {'; '.join(skipped)}"
         )
     return found
+
+
+def statuses_json(at: datetime | None, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the `status --json` object of several scopes: the time asked and each status."""
+    return {"at": iso(at) if at is not None else None, "scopes": bodies}
 
 
 def get_diff(
@@ -207,6 +212,12 @@ def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:
     for org, group in rows.group_by("org"):
         bodies[str(org[0])] = {"selected_usernames": sorted(group["display_login"].to_list())}
     return dict(sorted(bodies.items()))
+
+
+def history_json(scope: str, table: pl.DataFrame, currency: str) -> dict[str, Any]:
+    """Return the `history --json` object: the scope and one row per snapshot."""
+    rows = table.with_columns(table["as_of"].dt.strftime(DISPLAY_FORMAT)).to_dicts()
+    return {"scope": scope, "currency": currency, "rows": rows}
 
 
 def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataFrame:

@@ -86,15 +86,16 @@ def test_diff_json_equals_the_library_result(tmp_path: Path) -> None:
 
 
 def test_history_json_equals_the_library_result(tmp_path: Path) -> None:
-    """`history --json` prints one object per get_history row, times as ISO UTC."""
+    """`history --json` prints the scope and one row per get_history row, times as ISO UTC."""
     store = acme(tmp_path)
     table = get_history(store, None, Settings())
     expected = [
         {**row, "as_of": row["as_of"].strftime("%Y-%m-%dT%H:%M:%SZ")}
         for row in table.iter_rows(named=True)
     ]
-    rows = stdout_json(run(store, "history", "--json"))
-    assert rows == expected
+    body = stdout_json(run(store, "history", "--json"))
+    assert body == {"scope": "acme", "currency": "USD", "rows": expected}
+    rows = body["rows"]
     assert [(r["seats"], r["added"], r["removed"]) for r in rows] == [
         (3, 3, 0),
         (3, 1, 1),
