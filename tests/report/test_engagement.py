@@ -89,7 +89,7 @@ def test_story_says_tiers_and_light_use() -> None:
     story = build_story(engaged_report())
     sentence = next(s for s in story if s.startswith("Usage metrics"))
     assert "1 seat used Copilot on 15 days or more" in sentence
-    assert "1 active seat used it on 1-3 days only (USD 19.00 a month)" in sentence
+    assert "1 active seat used it on 1-3 days only (19.00 USD a month)" in sentence
     unknown = next(s for s in build_story(engaged_report(complete=False)) if "ngagement" in s)
     assert unknown.startswith("Engagement unknown")
 
