@@ -69,9 +69,22 @@ def get_statuses(
     return found
 
 
-def statuses_json(at: datetime | None, bodies: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the `status --json` object of several scopes: the time asked and each status."""
-    return {"at": iso(at) if at is not None else None, "scopes": bodies}
+def scopes_left_out(store: Store, at: datetime | None) -> list[str]:
+    """Return, for each scope whose snapshots do not reach `at`, the range the store holds."""
+    if at is None:
+        return []
+    ranges = [scope_snapshots(store, scope)[1] for scope in scope_names(store)]
+    return [store_range(infos) for infos in ranges if not covers(infos, at)]
+
+
+def statuses_json(
+    at: datetime | None, bodies: list[dict[str, Any]], left_out: list[str]
+) -> dict[str, Any]:
+    """Return the `status --json` object of several scopes: the time asked and each status.
+
+    `left_out` says, per scope whose snapshots do not reach `at`, the range the store holds.
+    """
+    return {"at": iso(at) if at is not None else None, "scopes": bodies, "left_out": left_out}
 
 
 def get_diff(

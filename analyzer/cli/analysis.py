@@ -56,7 +56,12 @@ def status(
     Example: copilot-seats status --scope octo-demo
     """
     from analyzer.answers.figures import STATUS_CSV_COLUMNS, status_json, status_row
-    from analyzer.answers.queries import get_status, get_statuses, statuses_json
+    from analyzer.answers.queries import (
+        get_status,
+        get_statuses,
+        scopes_left_out,
+        statuses_json,
+    )
     from analyzer.answers.scope import scope_names
 
     fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
@@ -67,15 +72,19 @@ def status(
         if several
         else [get_status(store, scope, settings, at, now_utc())]
     )
+    left_out = scopes_left_out(store, at) if several else []
     if fmt == "json":
         bodies = [status_json(r) for r in results]
-        click.echo(json.dumps(statuses_json(at, bodies) if several else bodies[0], indent=2))
+        whole = statuses_json(at, bodies, left_out) if several else bodies[0]
+        click.echo(json.dumps(whole, indent=2))
     elif fmt == "csv":
         write_csv([status_row(r) for r in results], STATUS_CSV_COLUMNS)
     elif several:
         _print_scopes(results)
     else:
         _print_status(results[0])
+    for note in left_out:  # only with --at
+        say(f"left out: {note}, outside --at {iso(at) if at else ''}")
     if several:
         say(
             f"{plural(len(results), 'scope')}: "

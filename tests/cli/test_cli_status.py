@@ -51,7 +51,7 @@ def test_status_json_of_several_scopes_lists_the_library_objects(tmp_path: Path)
     store = two_scopes(tmp_path)
     whole = stdout_json(run(store, "status", "--json"))
     body = whole["scopes"]
-    assert whole["at"] is None
+    assert (whole["at"], whole["left_out"]) == (None, [])
     assert body == [status_json(s) for s in get_statuses(store, Settings(), None, NOW)]
     assert [(b["scope"], b["first_snapshot"]) for b in body] == [("acme", False), ("globex", True)]
     assert body[1]["states"]["never_active"] == 2  # JSON keeps the state itself
@@ -73,6 +73,11 @@ def test_status_of_several_scopes_leaves_out_scopes_not_yet_there(tmp_path: Path
     """With --at before a scope's first snapshot, that scope is left out of the rows."""
     body = stdout_json(run(two_scopes(tmp_path), "status", "--json", "--at", "2026-01-15"))
     assert body["at"] == "2026-01-15T23:59:59Z"
+    assert body["left_out"] == ["the store holds globex from 2026-02-01 to 2026-02-01"]
+    text = run(two_scopes(tmp_path / "text"), "status", "--at", "2026-01-15")
+    assert "left out: the store holds globex from 2026-02-01 to 2026-02-01, outside --at " in (
+        text.stderr
+    )
     assert [(b["scope"], b["as_of"]) for b in body["scopes"]] == [("acme", "2026-01-01T00:00:00Z")]
 
 
