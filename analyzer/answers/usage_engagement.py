@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from analyzer.active_use import ActiveUse
 from analyzer.metering.usage import (
     WINDOW_DAYS,
     Window,
@@ -23,7 +24,7 @@ from analyzer.metering.usage import (
     tier_counts,
     tier_expr,
 )
-from analyzer.model import ENGAGEMENT_TIERS, ActiveUse, EngagementData
+from analyzer.model import ENGAGEMENT_TIERS, EngagementData
 from analyzer.store.usage import UsageStore, describe_days
 
 AGGREGATE_NOTE = "the aggregate report"

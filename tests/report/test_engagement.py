@@ -8,7 +8,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from analyzer.model import ActiveUse, ReportData
+from analyzer.active_use import ActiveUse
+from analyzer.model import ReportData
 from analyzer.report.page.engagement import build_section
 from analyzer.report.page.html import render_html
 from analyzer.report.page.story import build_story
