@@ -55,16 +55,15 @@ WEEK_DAYS = 7
 def completion_counts(breakdowns: pl.DataFrame) -> tuple[int | None, int | None]:
     """Return code completion's (acceptances, generations) over the breakdown rows given.
 
-    Either is None (unknown, never 0) when no row of the feature carries that count: files
-    stored before acceptances were kept, or an export without the feature.
+    Either is None (unknown, never 0) when a row of the feature lacks that count (files
+    stored before acceptances were kept, or an entry without it) or no row has the feature:
+    a sum over some of the days would pass for the whole window's.
     """
     rows = breakdowns.filter((pl.col("kind") == "feature") & (pl.col("key") == ACCEPTANCE_FEATURE))
-    if "acceptances" not in rows.columns:
-        return None, None
-    sums = []
+    sums: list[int | None] = []
     for column in ("acceptances", "generations"):
-        known = rows[column].drop_nulls()
-        sums.append(int(known.sum()) if known.len() else None)
+        known = column in rows.columns and rows.height and not rows[column].null_count()
+        sums.append(int(rows[column].sum()) if known else None)
     return sums[0], sums[1]
 
 

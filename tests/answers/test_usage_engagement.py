@@ -17,6 +17,7 @@ from analyzer.answers.usage_engagement import (
     seat_figures,
     window_for,
 )
+from analyzer.metering.usage import completion_counts
 from analyzer.model import Settings
 from analyzer.store.ingest import ingest_files
 from analyzer.store.usage import UsageStore
@@ -224,3 +225,18 @@ def test_the_aggregate_reports_active_users_come_first(tmp_path: Path) -> None:
     assert e is not None and e.activity is not None
     assert (e.activity.daily_active_users, e.activity.weekly_active_users) == (4.0, 9)
     assert e.activity.daily_from == e.activity.weekly_from == "the aggregate report"
+
+
+def test_acceptances_missing_on_some_days_leave_the_rate_unknown() -> None:
+    """A code completion row without acceptances makes the sum unknown, not a part of it."""
+    rows = pl.DataFrame(
+        {
+            "kind": ["feature", "feature", "feature", "ide"],
+            "key": ["code_completion", "code_completion", "chat_panel_agent_mode", "vscode"],
+            "generations": [10, 10, 4, 14],
+            "acceptances": [3, None, 1, 4],
+        }
+    )
+    assert completion_counts(rows) == (None, 20)
+    assert completion_counts(rows.head(1)) == (3, 10)
+    assert completion_counts(rows.tail(2)) == (None, None)  # no code completion row
