@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from analyzer.bill_model import BillData as BillData
-from analyzer.bill_model import BillException as BillException
-from analyzer.bill_model import ForecastData as ForecastData
+from analyzer.model_parts import BillData as BillData
+from analyzer.model_parts import BillException as BillException
+from analyzer.model_parts import ForecastData as ForecastData
 from analyzer.times import iso
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from analyzer.model_parts import ActiveUse
 
 # Seat states, in display order. Every seat has exactly one.
 STATES: tuple[str, ...] = ("active", "stale", "never_active", "new")
@@ -389,6 +391,7 @@ class EngagementData:
     light_use: pl.DataFrame
     light_use_monthly_cost: float
     current_tiers: dict[str, int] | None  # seats per tier now; None when unknown
+    activity: ActiveUse | None = None  # active users and acceptance rate; None without data
 
     @property
     def complete(self) -> bool:

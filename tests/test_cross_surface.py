@@ -78,7 +78,7 @@ def surfaces(tmp_path_factory: pytest.TempPathFactory) -> Surfaces:
             lines,
             {s: _json("status", "--scope", s, "--json", *where) for s in SCOPES},
             {s: _json("reclaim", "--scope", s, "--json", *where) for s in SCOPES},
-            {s: _json("history", "--scope", s, "--json", *where) for s in SCOPES},
+            {s: _json("history", "--scope", s, "--json", *where)["rows"] for s in SCOPES},
         )
 
 

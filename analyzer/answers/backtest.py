@@ -83,9 +83,14 @@ def row_json(row: BacktestRow) -> dict[str, Any]:
     }
 
 
-def backtest_json(backtest: Backtest) -> list[dict[str, Any]]:
-    """Return the `backtest --json` list: one object per threshold."""
-    return [row_json(row) for row in backtest.rows]
+def backtest_json(backtest: Backtest) -> dict[str, Any]:
+    """Return the `backtest --json` object: the scope, its snapshots and one row per threshold."""
+    return {
+        "scope": backtest.scope,
+        "snapshots": backtest.snapshots,
+        "snapshots_needed": backtest.needed,
+        "rows": [row_json(row) for row in backtest.rows],
+    }
 
 
 # The columns of `backtest --csv`: one row per threshold and judged snapshot.

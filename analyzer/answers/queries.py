@@ -19,10 +19,12 @@ from analyzer.answers.figures import (
 )
 from analyzer.answers.people import MONTH, people_of
 from analyzer.answers.scope import (
+    covers,
     open_timeline,
     pick_snapshot,
     scope_names,
     scope_snapshots,
+    store_range,
     stored_timeline,
     timeline_until,
 )
@@ -31,7 +33,7 @@ from analyzer.model import FollowThrough, SeatDiff, Settings, SnapshotSummary
 from analyzer.store.folder import Store
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.seats import seat_table
-from analyzer.times import iso
+from analyzer.times import DISPLAY_FORMAT, iso
 
 
 def get_status(
@@ -47,19 +49,42 @@ def get_statuses(
 ) -> list[SnapshotFigures]:
     """Return the status of every scope (sorted) at or before `at`.
 
-    Scopes with no snapshot by then are left out; none at all is an error.
+    Scopes whose snapshots do not reach `at` (it is before their first or on a day after
+    their last) are left out; none at all is an error giving each scope's range.
     """
     found: list[SnapshotFigures] = []
+    skipped: list[str] = []
     for scope in scope_names(store):
         _, infos = scope_snapshots(store, scope)
-        if at is not None and infos[0].as_of > at:
+        if at is not None and not covers(infos, at):
+            skipped.append(store_range(infos))
             continue
         k = pick_snapshot(infos, at)
         timeline = stored_timeline(store, infos, k, settings)
         found.append(snapshot_figures(store, timeline, k, now, net_savings=True))
     if not found and at is not None:  # without --at every scope has its latest snapshot
-        raise SelectionError(f"no scope of {store.root} has a snapshot at or before {iso(at)}")
+        raise SelectionError(
+            f"no scope of {store.root} has a snapshot for --at {iso(at)}; {'; '.join(skipped)}"
+        )
     return found
+
+
+def scopes_left_out(store: Store, at: datetime | None) -> list[str]:
+    """Return, for each scope whose snapshots do not reach `at`, the range the store holds."""
+    if at is None:
+        return []
+    ranges = [scope_snapshots(store, scope)[1] for scope in scope_names(store)]
+    return [store_range(infos) for infos in ranges if not covers(infos, at)]
+
+
+def statuses_json(
+    at: datetime | None, bodies: list[dict[str, Any]], left_out: list[str]
+) -> dict[str, Any]:
+    """Return the `status --json` object of several scopes: the time asked and each status.
+
+    `left_out` says, per scope whose snapshots do not reach `at`, the range the store holds.
+    """
+    return {"at": iso(at) if at is not None else None, "scopes": bodies, "left_out": left_out}
 
 
 def get_diff(
@@ -71,7 +96,7 @@ def get_diff(
 ) -> SeatDiff:
     """Return the diff between two snapshots (default: the last two)."""
     _, infos = scope_snapshots(store, scope)
-    k_to = pick_snapshot(infos, at_to)
+    k_to = pick_snapshot(infos, at_to, "--to")
     if at_from is None:
         if k_to == 0:
             raise SelectionError(
@@ -80,7 +105,12 @@ def get_diff(
             )
         k_from = k_to - 1
     else:
-        k_from = pick_snapshot(infos, at_from)
+        k_from = pick_snapshot(infos, at_from, "--from")
+    if k_from == k_to:
+        raise SelectionError(
+            f"--from and --to both pick the snapshot of {iso(infos[k_to].as_of)} of "
+            f"{infos[0].scope}; there is nothing to compare; {store_range(infos)}"
+        )
     timeline = stored_timeline(store, infos, max(k_from, k_to), settings)
     return diff_snapshots(timeline, k_from, k_to)
 
@@ -195,6 +225,12 @@ def api_bodies(reclaim: Reclaim) -> dict[str, dict[str, list[str]]]:
     for org, group in rows.group_by("org"):
         bodies[str(org[0])] = {"selected_usernames": sorted(group["display_login"].to_list())}
     return dict(sorted(bodies.items()))
+
+
+def history_json(scope: str, table: pl.DataFrame, currency: str) -> dict[str, Any]:
+    """Return the `history --json` object: the scope and one row per snapshot."""
+    rows = table.with_columns(table["as_of"].dt.strftime(DISPLAY_FORMAT)).to_dicts()
+    return {"scope": scope, "currency": currency, "rows": rows}
 
 
 def get_history(store: Store, scope: str | None, settings: Settings) -> pl.DataFrame:

@@ -46,15 +46,36 @@ def scope_snapshots(store: Store, scope: str | None) -> tuple[str, list[Snapshot
     return scope.lower(), chosen
 
 
-def pick_snapshot(infos: list[SnapshotInfo], at: datetime | None) -> int:
-    """Return the index of the newest snapshot at or before `at` (default: the newest)."""
+def store_range(infos: list[SnapshotInfo]) -> str:
+    """Return `the store holds acme from 2026-01-01 to 2026-03-01`."""
+    first, last = iso(infos[0].as_of)[:10], iso(infos[-1].as_of)[:10]
+    return f"the store holds {infos[0].scope} from {first} to {last}"
+
+
+def covers(infos: list[SnapshotInfo], at: datetime) -> bool:
+    """Return whether `at` falls between the first snapshot and the end of the last's day."""
+    last_day = infos[-1].as_of.astimezone(UTC).date()
+    return infos[0].as_of <= at and at.astimezone(UTC).date() <= last_day
+
+
+def pick_snapshot(infos: list[SnapshotInfo], at: datetime | None, option: str = "--at") -> int:
+    """Return the index of the newest snapshot at or before `at` (default: the newest).
+
+    A time before the scope's first snapshot, or on a day after its last, is refused with
+    the range the store holds: the latest snapshot does not stand for a later day.
+    """
     if at is None:
         return len(infos) - 1
     index = [i for i, info in enumerate(infos) if info.as_of <= at]
     if not index:
         raise SelectionError(
-            f"no snapshot of {infos[0].scope} at or before {iso(at)}; the "
-            f"first is from {iso(infos[0].as_of)}"
+            f"no snapshot of {infos[0].scope} at or before {iso(at)} ({option}); "
+            f"{store_range(infos)}"
+        )
+    if at.astimezone(UTC).date() > infos[-1].as_of.astimezone(UTC).date():
+        raise SelectionError(
+            f"{option} {iso(at)} is after the last snapshot of {infos[0].scope}; "
+            f"{store_range(infos)}; ingest a newer seat report or pick a date in that range"
         )
     return index[-1]
 

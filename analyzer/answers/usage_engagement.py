@@ -13,10 +13,22 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from analyzer.metering.usage import WINDOW_DAYS, Window, match_users, tier_counts, tier_expr
+from analyzer.metering.usage import (
+    WINDOW_DAYS,
+    Window,
+    aggregate_active_users,
+    completion_counts,
+    match_users,
+    record_active_users,
+    tier_counts,
+    tier_expr,
+)
 from analyzer.model import ENGAGEMENT_TIERS, EngagementData
+from analyzer.model_parts import ActiveUse
 from analyzer.store.usage import UsageStore, describe_days
 
+AGGREGATE_NOTE = "the aggregate report"
+RECORDS_NOTE = "per-user records"
 TOP_KEYS = 10  # languages and models listed on the page and in the workbook
 # Usage data ending more than this many days before a snapshot says nothing about it.
 STALE_USAGE_DAYS = 7
@@ -186,6 +198,40 @@ def light_use(seats: pl.DataFrame, figures: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def active_use(
+    usage: UsageStore,
+    scope: str,
+    window: Window,
+    days: pl.DataFrame,
+    breakdowns: pl.DataFrame,
+    covered: set[date],
+) -> ActiveUse:
+    """Return the window's active users and code completion's acceptance rate.
+
+    The aggregate report's own active-user counts (GitHub's dashboard figures) are used
+    where it gives them; otherwise users with a record are counted. Each figure is None
+    where the files do not give it.
+    """
+    reported = aggregate_active_users(usage.aggregate(scope), window.start, window.end)
+    counted = record_active_users(days, covered, window.start, window.end)
+    figures: list[float | int | None] = []
+    sources: list[str] = []
+    for given, count in zip(reported, counted, strict=True):
+        figures.append(given if given is not None else count)
+        known = given is not None or count is not None
+        sources.append("" if not known else AGGREGATE_NOTE if given is not None else RECORDS_NOTE)
+    acceptances, generations = completion_counts(breakdowns)
+    daily, weekly = figures
+    return ActiveUse(
+        daily_active_users=None if daily is None else round(daily, 1),
+        weekly_active_users=None if weekly is None else int(weekly),
+        daily_from=sources[0],
+        weekly_from=sources[1],
+        acceptances=acceptances,
+        generations=generations,
+    )
+
+
 def build_engagement(
     usage: UsageStore,
     scope: str,
@@ -236,4 +282,5 @@ def build_engagement(
         light_use=light,
         light_use_monthly_cost=float(light["monthly_cost"].sum() or 0.0),
         current_tiers=tier_counts(figures) if window.complete else None,
+        activity=active_use(usage, scope, window, days, breakdowns, covered),
     )

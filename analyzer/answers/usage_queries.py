@@ -25,6 +25,7 @@ from analyzer.store.folder import Store
 from analyzer.store.usage import UsageStore
 from analyzer.timeline.build import Timeline
 from analyzer.timeline.seats import seat_table
+from analyzer.times import iso
 
 
 def usage_store(store: Store) -> UsageStore:
@@ -166,7 +167,29 @@ USAGE_FIELDS = (
 )
 
 
+def usage_head(answer: UsageAnswer, currency: str) -> dict[str, Any]:
+    """Return the `usage --json` object without its `rows` (one object per seat)."""
+    window = answer.coverage.window
+    return {
+        "scope": answer.scope,
+        "month": answer.month,
+        "snapshot": iso(answer.snapshot.as_of) if answer.snapshot is not None else None,
+        "covered_days": len(answer.coverage.covered),
+        "missing_days": [d.isoformat() for d in answer.coverage.missing],
+        "window": None
+        if window is None
+        else {
+            "start": window.start.isoformat(),
+            "end": window.end.isoformat(),
+            "missing_days": window.missing,
+            "complete": window.complete,
+        },
+        "tiers": answer.tiers,
+        "currency": currency,
+    }
+
+
 def usage_rows(answer: UsageAnswer) -> list[dict[str, Any]]:
-    """Return the `usage --json` list: one object per seat, sorted by login."""
+    """Return the `usage --json` rows: one object per seat, sorted by login."""
     table = answer.table.with_columns(pl.col("display_login").alias("login"))
     return table.select(USAGE_FIELDS).to_dicts()

@@ -25,7 +25,7 @@ from analyzer.cli.options import (
     store_option,
     write_csv,
 )
-from analyzer.times import DISPLAY_FORMAT, iso
+from analyzer.times import iso
 
 if TYPE_CHECKING:
     from analyzer.answers.figures import SnapshotFigures
@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 @store_option
 @scope_option
 @click.option("--at", type=AT, default=None, help="Use the snapshot at or before this time.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (several: a list).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (several scopes: `scopes`)."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per scope.")
 @settings_options
 def status(
@@ -54,7 +56,12 @@ def status(
     Example: copilot-seats status --scope octo-demo
     """
     from analyzer.answers.figures import STATUS_CSV_COLUMNS, status_json, status_row
-    from analyzer.answers.queries import get_status, get_statuses
+    from analyzer.answers.queries import (
+        get_status,
+        get_statuses,
+        scopes_left_out,
+        statuses_json,
+    )
     from analyzer.answers.scope import scope_names
 
     fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
@@ -65,15 +72,19 @@ def status(
         if several
         else [get_status(store, scope, settings, at, now_utc())]
     )
+    left_out = scopes_left_out(store, at) if several else []
     if fmt == "json":
         bodies = [status_json(r) for r in results]
-        click.echo(json.dumps(bodies if several else bodies[0], indent=2))
+        whole = statuses_json(at, bodies, left_out) if several else bodies[0]
+        click.echo(json.dumps(whole, indent=2))
     elif fmt == "csv":
         write_csv([status_row(r) for r in results], STATUS_CSV_COLUMNS)
     elif several:
         _print_scopes(results)
     else:
         _print_status(results[0])
+    for note in left_out:  # only with --at
+        say(f"left out: {note}, outside --at {iso(at) if at else ''}")
     if several:
         say(
             f"{plural(len(results), 'scope')}: "
@@ -244,7 +255,7 @@ def _some(logins: list[str]) -> str:
 @click.command(context_settings=CONTEXT)
 @store_option
 @scope_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: scope, rows.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @settings_options
 def history(
@@ -258,13 +269,16 @@ def history(
 
     Example: copilot-seats history --scope octo-demo --csv > history.csv
     """
-    from analyzer.answers.queries import get_history
+    from analyzer.answers.queries import get_history, history_json
+    from analyzer.answers.scope import scope_snapshots
 
     fmt = one_format("json" if as_json else None, "csv" if as_csv else None)
-    table = get_history(open_store(store_dir), scope, settings)
-    rows = table.with_columns(table["as_of"].dt.strftime(DISPLAY_FORMAT)).to_dicts()
+    store = open_store(store_dir)
+    table = get_history(store, scope, settings)
+    body = history_json(scope_snapshots(store, scope)[0], table, settings.currency)
+    rows: list[dict[str, Any]] = body["rows"]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(body, indent=2))
     elif fmt == "csv":
         write_csv(rows, table.columns)
     else:

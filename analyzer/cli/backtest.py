@@ -67,7 +67,7 @@ class DaysList(click.ParamType):  # type: ignore[type-arg]
 )
 @config_option
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON list: one object per threshold."
+    "--json", "as_json", is_flag=True, help="Print one JSON object: scope, snapshots, rows."
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per threshold and snapshot.")
 def backtest(

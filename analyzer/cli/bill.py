@@ -123,7 +123,7 @@ def bill(
 
 @click.command("billing-files", context_settings=CONTEXT)
 @store_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: store, files.")
 def billing_files_command(store_dir: Path, as_json: bool) -> None:
     """List the billing files the store holds: kind, period, rows, source.
 
@@ -134,7 +134,8 @@ def billing_files_command(store_dir: Path, as_json: bool) -> None:
     files = billing_file_rows(store_dir)
     if as_json:
         keys = ("kind", "first_day", "last_day", "rows", "copilot_rows", "source", "sha256", "id")
-        click.echo(json.dumps([{k: f[k] for k in keys} for f in files], indent=2))
+        listed = [{k: f[k] for k in keys} for f in files]
+        click.echo(json.dumps({"store": str(store_dir), "files": listed}, indent=2))
     else:
         if files:
             echo_line(f"{'KIND':<34}{'PERIOD':<24}{'ROWS':>10}  {'SHA256':<14}SOURCE")

@@ -81,7 +81,9 @@ def ingest(
 @click.command(context_settings=CONTEXT)
 @store_option
 @scope_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object: store, scope, snapshots."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per snapshot.")
 def snapshots(store_dir: Path, scope: str | None, as_json: bool, as_csv: bool) -> None:
     """List the stored snapshots: scope, time (UTC), format, seats, source file.
@@ -109,7 +111,8 @@ def snapshots(store_dir: Path, scope: str | None, as_json: bool, as_csv: bool) -
         for i in infos
     ]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        body = {"store": str(store_dir), "scope": scope, "snapshots": rows}
+        click.echo(json.dumps(body, indent=2))
         return
     if fmt == "csv":
         write_csv(rows, list(rows[0]) if rows else ["scope", "as_of"])

@@ -299,6 +299,15 @@ def json_rows(rows: list[dict[str, Any]]) -> str:
     return "[\n  {\n    " + body + "\n  }\n]"
 
 
+def json_with_rows(head: dict[str, Any], key: str, rows: list[dict[str, Any]]) -> str:
+    """Return `json.dumps({**head, key: rows}, indent=2)`, the rows written by `json_rows`."""
+    opening = json.dumps(head, indent=2)[:-2] if head else "{"
+    joint = ",\n" if head else "\n"
+    # a literal line break is never inside an encoded string: indenting every line is safe
+    listed = json_rows(rows).replace("\n", "\n  ")
+    return f"{opening}{joint}  {json.dumps(key)}: {listed}\n}}"
+
+
 def _month(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter(f"{value!r} is not a month; use YYYY-MM, e.g. 2026-03")

@@ -10,7 +10,7 @@ import click
 from analyzer.cli.options import (
     CONTEXT,
     echo_line,
-    json_rows,
+    json_with_rows,
     month_option,
     open_store,
     plural,
@@ -33,7 +33,9 @@ def _cell(value: object) -> str:
 @store_option
 @scope_option
 @month_option("Month YYYY-MM (default: the latest with usage data).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per seat.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object: scope, month, window, rows."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV, one row per seat.")
 @settings_options
 def usage(
@@ -52,14 +54,14 @@ def usage(
 
     Example: copilot-seats usage --scope octo-demo --month 2026-10
     """
-    from analyzer.answers.usage_queries import USAGE_FIELDS, get_usage, usage_rows
+    from analyzer.answers.usage_queries import USAGE_FIELDS, get_usage, usage_head, usage_rows
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
     answer = get_usage(open_store(store_dir), scope, month, settings)
     rows = usage_rows(answer)
     if as_json:
-        click.echo(json_rows(rows))
+        click.echo(json_with_rows(usage_head(answer, settings.currency), "rows", rows))
     elif as_csv:
         write_csv(rows, list(USAGE_FIELDS))  # every cell made safe for a spreadsheet
     else:

@@ -48,6 +48,66 @@ def tier_expr(days: pl.Expr) -> pl.Expr:
     )
 
 
+ACCEPTANCE_FEATURE = "code_completion"  # the feature whose acceptance rate GitHub leads with
+WEEK_DAYS = 7
+
+
+def completion_counts(breakdowns: pl.DataFrame) -> tuple[int | None, int | None]:
+    """Return code completion's (acceptances, generations) over the breakdown rows given.
+
+    Either is None (unknown, never 0) when a row of the feature lacks that count (files
+    stored before acceptances were kept, or an entry without it) or no row has the feature:
+    a sum over some of the days would pass for the whole window's.
+    """
+    rows = breakdowns.filter((pl.col("kind") == "feature") & (pl.col("key") == ACCEPTANCE_FEATURE))
+    sums: list[int | None] = []
+    for column in ("acceptances", "generations"):
+        known = column in rows.columns and rows.height and not rows[column].null_count()
+        sums.append(int(rows[column].sum()) if known else None)
+    return sums[0], sums[1]
+
+
+def record_active_users(
+    days: pl.DataFrame, covered: set[date], start: date, end: date
+) -> tuple[float | None, int | None]:
+    """Return (daily, weekly) active users from per-user day records in [start, end].
+
+    Daily: distinct users per covered day, averaged over the covered days (a covered day
+    without a record counts 0 users: the files report on it). Weekly: distinct users in the
+    last 7 days, known only when all 7 are covered.
+    """
+    inside = sorted(d for d in covered if start <= d <= end)
+    if not inside:
+        return None, None
+    rows = days.filter(pl.col("day").is_between(start, end))
+    per_day = dict(rows.group_by("day").agg(pl.col("user_id").n_unique()).iter_rows())
+    daily = sum(int(per_day.get(d, 0)) for d in inside) / len(inside)
+    week = [end - timedelta(days=n) for n in range(WEEK_DAYS)]
+    weekly = None
+    if all(d in covered for d in week):
+        last = rows.filter(pl.col("day") >= week[-1])
+        weekly = int(last["user_id"].n_unique())
+    return daily, weekly
+
+
+def aggregate_active_users(
+    aggregate: pl.DataFrame, start: date, end: date
+) -> tuple[float | None, int | None]:
+    """Return (daily, weekly) active users from an aggregate report's rows in [start, end].
+
+    Daily: `daily_active_users` averaged over the days that give it; weekly:
+    `weekly_active_users` on the window's last day. None where the report lacks them.
+    """
+    if aggregate.is_empty():
+        return None, None
+    rows = aggregate.filter(pl.col("day").is_between(start, end))
+    known = rows["daily_active_users"].drop_nulls()
+    daily = float(known.mean()) if known.len() else None  # type: ignore[arg-type]
+    last = rows.filter(pl.col("day") == end)["weekly_active_users"].drop_nulls()
+    weekly = int(last[0]) if last.len() else None
+    return daily, weekly
+
+
 def month_days(month: str) -> list[date]:
     """Return every day of a `YYYY-MM` month."""
     year, number = (int(x) for x in month.split("-"))

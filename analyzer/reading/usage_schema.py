@@ -60,6 +60,7 @@ ADOPTION: dict[str, tuple[str, pl.DataType]] = {
 ENTRY_COUNTS: dict[str, str] = {
     "user_initiated_interaction_count": "interactions",
     "code_generation_activity_count": "generations",
+    "code_acceptance_activity_count": "acceptances",  # code completion's acceptance rate
 }
 # The aggregate reports' active-user counts kept by the store.
 ACTIVE_USERS = (

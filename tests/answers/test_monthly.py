@@ -295,7 +295,7 @@ def test_readme_commands_in_a_fresh_venv(tmp_path: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    statuses = json.loads(  # one call: a store of several scopes gives one object per scope
+    statuses = json.loads(  # one call: a store of several scopes lists one object per scope
         subprocess.run(
             [tool, "status", "--json"],
             cwd=work,
@@ -304,7 +304,7 @@ def test_readme_commands_in_a_fresh_venv(tmp_path: Path) -> None:
             text=True,
             check=True,
         ).stdout
-    )
+    )["scopes"]
     assert [s["scope"] for s in statuses] == ["globex-ent", "octo-demo"]
     for status in statuses:
         check_outputs_agree(work / "copilot-reports", status)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.answers.queries import get_reclaim, get_status
-from analyzer.answers.usage_queries import get_usage, usage_rows
+from analyzer.answers.usage_queries import get_usage, usage_head, usage_rows
 from analyzer.cli import main
 from analyzer.metering.usage import month_coverage, seat_usage, tier_of
 from analyzer.model import Settings
@@ -131,15 +131,25 @@ def test_rebuild_rereads_usage_originals(tmp_path: Path) -> None:
 
 
 def test_usage_command_json_equals_library(tmp_path: Path) -> None:
-    """`usage --json` prints the library's rows; the summary line goes to stderr."""
+    """`usage --json` prints scope, month, window and the library's rows; summary on stderr."""
     store = _store(tmp_path)
     _ingest(store, _enterprise_28_day(tmp_path))
     runner = CliRunner()
     args = ["usage", "--store", str(store.root), "--scope", "acme", "--month", "2026-10"]
     result = runner.invoke(main, [*args, "--json"])
     assert result.exit_code == 0, result.output
-    expected = usage_rows(get_usage(store, "acme", "2026-10", Settings()))
-    assert json.loads(result.stdout) == json.loads(json.dumps(expected))
+    answer = get_usage(store, "acme", "2026-10", Settings())
+    expected = {**usage_head(answer, "USD"), "rows": usage_rows(answer)}
+    body = json.loads(result.stdout)
+    assert body == json.loads(json.dumps(expected))
+    assert (body["scope"], body["month"], body["covered_days"]) == ("acme", "2026-10", 28)
+    assert body["missing_days"] == ["2026-10-29", "2026-10-30", "2026-10-31"]
+    assert body["window"] == {
+        "start": "2026-10-01",
+        "end": "2026-10-28",
+        "missing_days": 0,
+        "complete": True,
+    }
     assert result.stderr.strip() == "acme 2026-10: 4 seats, 3 used Copilot"
     text = runner.invoke(main, args)
     assert text.stdout.splitlines()[0] == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from analyzer.answers.usage_engagement import (
     seat_figures,
     window_for,
 )
+from analyzer.metering.usage import completion_counts
 from analyzer.model import Settings
 from analyzer.store.ingest import ingest_files
 from analyzer.store.usage import UsageStore
@@ -155,3 +157,86 @@ def test_usage_answer_names_each_seats_top_ide_and_language(tmp_path: Path) -> N
     table = get_usage(store, "acme", "2026-10", Settings()).table
     ann = table.filter(pl.col("login") == "ann").row(0, named=True)
     assert (ann["top_ide"], ann["top_language"]) == ("vscode", "python")
+
+
+def _completion(generated: int, accepted: int | None) -> list[dict[str, object]]:
+    """Return a totals_by_feature list with one code completion entry."""
+    entry: dict[str, object] = {"feature": "code_completion"}
+    entry["code_generation_activity_count"] = generated
+    if accepted is not None:
+        entry["code_acceptance_activity_count"] = accepted
+    return [entry]
+
+
+def test_active_users_and_acceptance_rate_from_per_user_records(tmp_path: Path) -> None:
+    """Users with a record per covered day and in the last 7 days; code completion's rate."""
+    store = _store(tmp_path)
+    window = (OCT1, OCT28)
+    recs = [
+        record("ann", 1, d, window=window, totals_by_feature=_completion(10, 3))
+        for d in days(OCT1, OCT28)
+    ]
+    recs += [record("bob", 2, d, window=window) for d in (OCT1, date(2026, 10, 27))]
+    path = write_ndjson(tmp_path / "acme-users-28-day-2026-10-28.ndjson", recs)
+    ingest_files(store, [path], scope="acme")
+    e = build_report_data(store, "acme", None, Settings(), NOW).engagement
+    assert e is not None and e.activity is not None
+    a = e.activity
+    assert a.daily_active_users == round(30 / 28, 1)  # 28 + 2 user-days over 28 days
+    assert a.weekly_active_users == 2  # ann and bob (2026-10-27) in 2026-10-22..28
+    assert (a.daily_from, a.weekly_from) == ("per-user records", "per-user records")
+    assert (a.acceptances, a.generations) == (84, 280)
+    assert a.acceptance_rate == 0.3
+
+
+def test_unknown_counts_and_uncovered_days_are_never_zero(tmp_path: Path) -> None:
+    """No code completion entry, and a missing day in the last 7: rate and weekly unknown."""
+    store = _store(tmp_path)
+    files = [
+        write_ndjson(tmp_path / f"acme-users-1-day-{d}.ndjson", [record("ann", 1, d)])
+        for d in days(OCT1, OCT28)
+        if d != date(2026, 10, 25)
+    ]
+    ingest_files(store, files, scope="acme")
+    e = build_report_data(store, "acme", None, Settings(), NOW).engagement
+    assert e is not None and e.activity is not None
+    assert e.activity.weekly_active_users is None and e.activity.weekly_from == ""
+    assert e.activity.daily_active_users == 1.0  # over the 27 covered days only
+    assert e.activity.acceptance_rate is None and e.activity.acceptances is None
+
+
+def test_the_aggregate_reports_active_users_come_first(tmp_path: Path) -> None:
+    """An aggregate report's daily_active_users (GitHub's figure) wins over counted records."""
+    store = _store(tmp_path)
+    ingest_files(store, [_enterprise_28_day(tmp_path)], scope="acme")
+    totals = [
+        {
+            "day": str(d),
+            "daily_active_users": 4,
+            **({"weekly_active_users": 9} if d == OCT28 else {}),
+        }
+        for d in days(OCT1, OCT28)
+    ]
+    body = {"report_start_day": str(OCT1), "report_end_day": str(OCT28), "day_totals": totals}
+    aggregate = tmp_path / "acme-organization-28-day-2026-10-28.json"
+    aggregate.write_text(json.dumps(body), encoding="utf-8")
+    ingest_files(store, [aggregate], scope="acme")
+    e = build_report_data(store, "acme", None, Settings(), NOW).engagement
+    assert e is not None and e.activity is not None
+    assert (e.activity.daily_active_users, e.activity.weekly_active_users) == (4.0, 9)
+    assert e.activity.daily_from == e.activity.weekly_from == "the aggregate report"
+
+
+def test_acceptances_missing_on_some_days_leave_the_rate_unknown() -> None:
+    """A code completion row without acceptances makes the sum unknown, not a part of it."""
+    rows = pl.DataFrame(
+        {
+            "kind": ["feature", "feature", "feature", "ide"],
+            "key": ["code_completion", "code_completion", "chat_panel_agent_mode", "vscode"],
+            "generations": [10, 10, 4, 14],
+            "acceptances": [3, None, 1, 4],
+        }
+    )
+    assert completion_counts(rows) == (None, 20)
+    assert completion_counts(rows.head(1)) == (3, 10)
+    assert completion_counts(rows.tail(2)) == (None, None)  # no code completion row

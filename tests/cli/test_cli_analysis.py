@@ -86,15 +86,16 @@ def test_diff_json_equals_the_library_result(tmp_path: Path) -> None:
 
 
 def test_history_json_equals_the_library_result(tmp_path: Path) -> None:
-    """`history --json` prints one object per get_history row, times as ISO UTC."""
+    """`history --json` prints the scope and one row per get_history row, times as ISO UTC."""
     store = acme(tmp_path)
     table = get_history(store, None, Settings())
     expected = [
         {**row, "as_of": row["as_of"].strftime("%Y-%m-%dT%H:%M:%SZ")}
         for row in table.iter_rows(named=True)
     ]
-    rows = stdout_json(run(store, "history", "--json"))
-    assert rows == expected
+    body = stdout_json(run(store, "history", "--json"))
+    assert body == {"scope": "acme", "currency": "USD", "rows": expected}
+    rows = body["rows"]
     assert [(r["seats"], r["added"], r["removed"]) for r in rows] == [
         (3, 3, 0),
         (3, 1, 1),
@@ -193,7 +194,7 @@ def test_unknown_scope_is_an_error(tmp_path: Path) -> None:
         ("2026-02-01", "2026-02-01T12:00:00Z"),  # a bare date includes the whole day
         ("2026-02-01T11:59:59Z", "2026-01-01T00:00:00Z"),
         ("2026-02-01T12:00:00Z", "2026-02-01T12:00:00Z"),
-        ("2030-01-01", "2026-03-01T00:00:00Z"),
+        ("2026-03-01", "2026-03-01T00:00:00Z"),  # the last snapshot's day is still in range
     ],
 )
 def test_at_picks_the_snapshot_at_or_before(tmp_path: Path, at: str, as_of: str) -> None:
@@ -202,11 +203,40 @@ def test_at_picks_the_snapshot_at_or_before(tmp_path: Path, at: str, as_of: str)
 
 
 def test_at_before_the_first_snapshot_is_an_error(tmp_path: Path) -> None:
-    """`--at` earlier than every snapshot exits 1 naming the first snapshot's time."""
+    """`--at` earlier than every snapshot exits 1 giving the range the store holds."""
     result = run(acme(tmp_path), "status", "--at", "2025-12-31")
     assert result.exit_code == 1
     assert "no snapshot of acme at or before 2025-12-31T23:59:59Z" in result.stderr
-    assert "2026-01-01T00:00:00Z" in result.stderr
+    assert "the store holds acme from 2026-01-01 to 2026-03-01" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["status", "--at", "2030-01-01"], "--at"),
+        (["reclaim", "--at", "2026-03-02"], "--at"),
+        (["diff", "--to", "2027-01-01"], "--to"),
+        (["diff", "--from", "2027-01-01"], "--from"),
+    ],
+)
+def test_a_date_after_the_last_snapshot_is_refused(
+    tmp_path: Path, args: list[str], option: str
+) -> None:
+    """A day after the scope's last snapshot exits 1 with the range, not the latest snapshot."""
+    result = run(acme(tmp_path), *args)
+    assert result.exit_code == 1, result.output
+    assert f"Error: {option} " in result.stderr
+    assert "is after the last snapshot of acme" in result.stderr
+    assert "the store holds acme from 2026-01-01 to 2026-03-01" in result.stderr
+    assert result.stdout == ""
+
+
+def test_diff_of_one_snapshot_with_itself_is_refused(tmp_path: Path) -> None:
+    """`--from` and `--to` that pick the same snapshot exit 1 saying so."""
+    result = run(acme(tmp_path), "diff", "--from", "2026-03-01", "--to", "2026-03-01")
+    assert result.exit_code == 1
+    assert "--from and --to both pick the snapshot of 2026-03-01T00:00:00Z" in result.stderr
+    assert "since last month" not in result.output
 
 
 def test_diff_csv_has_a_header_and_one_row_per_change(tmp_path: Path) -> None:

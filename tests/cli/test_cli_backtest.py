@@ -49,8 +49,9 @@ def test_json_equals_the_library_result(acme_store: Store) -> None:
     printed = stdout_json(run(acme_store, "backtest", "--json", "--stale-days", "90,30"))
     expected = backtest_json(get_backtest(acme_store, "acme", Settings(), [30, 90]))
     assert printed == expected
-    assert [row["stale_days"] for row in printed] == [30, 90]
-    thirty = printed[0]
+    assert printed["scope"] == "acme"
+    assert [row["stale_days"] for row in printed["rows"]] == [30, 90]
+    thirty = printed["rows"][0]
     assert {k: thirty[k] for k in ("snapshots", "candidates", "came_back", "removed")} == {
         "snapshots": 2,
         "candidates": 10,
@@ -105,7 +106,12 @@ def test_one_snapshot_says_how_many_more_are_needed(tmp_path: Path) -> None:
         "acme holds 1 snapshot: 1 more snapshot needed to see what became of a snapshot's "
         "reclaim candidates\n"
     )
-    assert stdout_json(run(store, "backtest", "--json")) == []
+    assert stdout_json(run(store, "backtest", "--json")) == {
+        "scope": "acme",
+        "snapshots": 1,
+        "snapshots_needed": 1,
+        "rows": [],
+    }
 
 
 @pytest.mark.parametrize("value", ["30,x", "", "-5", "99999"])
@@ -134,5 +140,5 @@ def test_a_frozen_snapshot_is_named_in_text_and_json(tmp_path: Path) -> None:
         "caution: no seat of the snapshot of 2026-01-31 shows activity after 2026-01-01: its "
         "candidates may be overstated (frozen-activity)"
     )
-    (row,) = stdout_json(run(store, "backtest", "--json", "--stale-days", "30"))
+    (row,) = stdout_json(run(store, "backtest", "--json", "--stale-days", "30"))["rows"]
     assert [s["frozen_since"] for s in row["by_snapshot"]] == [None, "2026-01-01"]

@@ -78,7 +78,8 @@ def test_billing_files_lists_kinds_and_periods(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["billing-files", "--store", str(store), "--json"])
     assert result.exit_code == 0
     body = json.loads(result.stdout)
-    assert sorted(f["kind"] for f in body) == [
+    assert body["store"] == str(store)
+    assert sorted(f["kind"] for f in body["files"]) == [
         "ai-usage-report",
         "enterprise-license-report",
         "metered-usage-detailed",

@@ -57,7 +57,7 @@ def test_ingest_bad_files_exits_1_and_keeps_the_good(tmp_path: Path) -> None:
     assert "[bad-timestamp]" in result.stdout
     assert result.stderr.strip() == "2 files: 1 stored, 0 already stored, 1 refused"
     listed = json.loads(run("snapshots", "--json", "--store", tmp_path / "s").stdout)
-    assert [s["seats"] for s in listed] == [1]
+    assert [s["seats"] for s in listed["snapshots"]] == [1]
 
 
 def test_partial_downloads_are_skipped(tmp_path: Path) -> None:
@@ -73,7 +73,9 @@ def test_partial_downloads_are_skipped(tmp_path: Path) -> None:
 def test_snapshots_json_lists_scope_time_format_seats(tmp_path: Path) -> None:
     """`snapshots --json` has scope, as_of (UTC Z), format and distinct seats."""
     run("ingest", SAMPLES, "--store", tmp_path / "s")
-    rows = json.loads(run("snapshots", "--json", "--store", tmp_path / "s").stdout)
+    body = json.loads(run("snapshots", "--json", "--store", tmp_path / "s").stdout)
+    assert (body["store"], body["scope"]) == (str(tmp_path / "s"), None)
+    rows = body["snapshots"]
     assert len(rows) == 21
     first = rows[0]
     assert {"scope", "as_of", "format", "seats"} <= set(first)
@@ -87,7 +89,7 @@ def test_snapshots_of_one_scope_as_json_and_csv(tmp_path: Path) -> None:
     run("ingest", SAMPLES, "--store", tmp_path / "s")
     rows = json.loads(
         run("snapshots", "--scope", "globex-ent", "--json", "--store", tmp_path / "s").stdout
-    )
+    )["snapshots"]
     assert [r["scope"] for r in rows] == ["globex-ent"] * 3
     text = run("snapshots", "--scope", "globex-ent", "--csv", "--store", tmp_path / "s").stdout
     lines = text.splitlines()
@@ -98,9 +100,9 @@ def test_snapshots_of_one_scope_as_json_and_csv(tmp_path: Path) -> None:
 
 
 def test_missing_store_lists_nothing(tmp_path: Path) -> None:
-    """A store that does not exist lists `[]` and exits 0."""
+    """A store that does not exist lists no snapshots and exits 0."""
     result = run("snapshots", "--json", "--store", tmp_path / "none")
-    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert result.exit_code == 0 and json.loads(result.stdout)["snapshots"] == []
     assert not (tmp_path / "none").exists()
 
 

@@ -46,10 +46,12 @@ def test_status_of_several_scopes_prints_one_row_per_scope(tmp_path: Path) -> No
     assert result.stderr == "2 scopes: 7 seats, 3 reclaim candidates\n"
 
 
-def test_status_json_of_several_scopes_is_a_list_equal_to_the_library(tmp_path: Path) -> None:
-    """`status --json` without --scope is the list of get_statuses' objects, sorted by scope."""
+def test_status_json_of_several_scopes_lists_the_library_objects(tmp_path: Path) -> None:
+    """`status --json` without --scope is an object whose `scopes` are get_statuses' objects."""
     store = two_scopes(tmp_path)
-    body = stdout_json(run(store, "status", "--json"))
+    whole = stdout_json(run(store, "status", "--json"))
+    body = whole["scopes"]
+    assert (whole["at"], whole["left_out"]) == (None, [])
     assert body == [status_json(s) for s in get_statuses(store, Settings(), None, NOW)]
     assert [(b["scope"], b["first_snapshot"]) for b in body] == [("acme", False), ("globex", True)]
     assert body[1]["states"]["never_active"] == 2  # JSON keeps the state itself
@@ -70,7 +72,13 @@ def test_status_csv_prints_one_row_per_scope(tmp_path: Path) -> None:
 def test_status_of_several_scopes_leaves_out_scopes_not_yet_there(tmp_path: Path) -> None:
     """With --at before a scope's first snapshot, that scope is left out of the rows."""
     body = stdout_json(run(two_scopes(tmp_path), "status", "--json", "--at", "2026-01-15"))
-    assert [(b["scope"], b["as_of"]) for b in body] == [("acme", "2026-01-01T00:00:00Z")]
+    assert body["at"] == "2026-01-15T23:59:59Z"
+    assert body["left_out"] == ["the store holds globex from 2026-02-01 to 2026-02-01"]
+    text = run(two_scopes(tmp_path / "text"), "status", "--at", "2026-01-15")
+    assert "left out: the store holds globex from 2026-02-01 to 2026-02-01, outside --at " in (
+        text.stderr
+    )
+    assert [(b["scope"], b["as_of"]) for b in body["scopes"]] == [("acme", "2026-01-01T00:00:00Z")]
 
 
 def test_single_scope_status_is_one_object_and_the_usual_table(tmp_path: Path) -> None:

@@ -74,10 +74,10 @@ def test_forget_through_the_cli(tmp_path: Path) -> None:
     assert result.stdout.startswith("forgot          acme at 2026-01-03T06:00:00Z, 3 seats (")
     assert result.stderr.strip().startswith("1 snapshot forgotten, 1 snapshot left")
     assert run("rebuild", "--store", store).exit_code == 0
-    listed = json.loads(run("snapshots", "--json", "--store", store).stdout)
+    listed = json.loads(run("snapshots", "--json", "--store", store).stdout)["snapshots"]
     assert [s["as_of"] for s in listed] == ["2026-02-03T06:00:00Z"]
     assert run("ingest", tmp_path / "in", "--store", store).exit_code == 0
-    listed = json.loads(run("snapshots", "--json", "--store", store).stdout)
+    listed = json.loads(run("snapshots", "--json", "--store", store).stdout)["snapshots"]
     assert [s["as_of"] for s in listed] == ["2026-01-03T06:00:00Z", "2026-02-03T06:00:00Z"]
     assert run("verify", "--store", store).exit_code == 0
 

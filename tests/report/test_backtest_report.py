@@ -46,7 +46,7 @@ def test_the_page_carries_the_table_in_the_reclaim_section(tmp_path: Path) -> No
     rows = _page_rows(_data(tmp_path, 3))
     assert [row[0] for row in rows] == ["30 days", "45 days (configured)", "60 days", "90 days"]
     assert rows[0][:7] == ["30 days", "2", "10", "2", "20%", "3", "5"]
-    assert rows[0][7] == f"USD {SAVED[30]:,.2f}"
+    assert rows[0][7] == f"{SAVED[30]:,.2f} USD"
     assert rows[3][:7] == ["90 days", "2", "5", "1", "20%", "1", "3"]
 
 

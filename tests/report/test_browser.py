@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import importlib.util
 import io
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -216,15 +217,16 @@ def test_sorting_a_column_reorders_the_rows(opened: dict[str, Any]) -> None:
 
 
 def test_filter_hides_rows_and_csv_has_the_visible_rows(opened: dict[str, Any]) -> None:
-    """Filtering on "user01" leaves ten rows; the CSV download holds exactly those rows."""
+    """Filtering on "user01" leaves ten rows; the CSV holds those rows, ISO times, numbers."""
     seen = opened["desktop"]
     shown = seen["filtered"]
     assert sorted(r[0] for r in shown) == [f"user01{i}" for i in range(10)]
     table = list(csv.reader(io.StringIO(seen["csv"])))
-    assert table[0][:3] == ["Login", "State", "Idle days"]
+    assert table[0][:5] == ["Login", "State", "Idle days", "Last activity", "Signed in"]
     assert [row[0] for row in table[1:]] == [r[0] for r in shown]
     assert table[0][-1] == "Cost"  # two prices: the cost column stays
-    assert {row[-1] for row in table[1:]} <= {"USD 19.00", "USD 39.00"}
+    assert {row[-1] for row in table[1:]} <= {"19.00", "39.00"}  # plain numbers
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|", row[3]) for row in table[1:])
     assert seen["csv_name"] == "acme-2026-03-reclaim.csv"
 
 

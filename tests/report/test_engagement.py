@@ -8,6 +8,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
+from analyzer.model import ReportData
+from analyzer.model_parts import ActiveUse
 from analyzer.report.page.engagement import build_section
 from analyzer.report.page.html import render_html
 from analyzer.report.page.story import build_story
@@ -89,7 +91,7 @@ def test_story_says_tiers_and_light_use() -> None:
     story = build_story(engaged_report())
     sentence = next(s for s in story if s.startswith("Usage metrics"))
     assert "1 seat used Copilot on 15 days or more" in sentence
-    assert "1 active seat used it on 1-3 days only (USD 19.00 a month)" in sentence
+    assert "1 active seat used it on 1-3 days only (19.00 USD a month)" in sentence
     unknown = next(s for s in build_story(engaged_report(complete=False)) if "ngagement" in s)
     assert unknown.startswith("Engagement unknown")
 
@@ -159,3 +161,58 @@ def test_workbook_with_engagement_is_reproducible(tmp_path: Path) -> None:
     write_workbook(engaged_report(), a)
     write_workbook(engaged_report(), b)
     assert a.read_bytes() == b.read_bytes()
+
+
+def _with_activity(data: ReportData, activity: ActiveUse | None) -> ReportData:
+    """Return `data` whose engagement has these active users and acceptance counts."""
+    assert data.engagement is not None
+    return dataclasses.replace(
+        data, engagement=dataclasses.replace(data.engagement, activity=activity)
+    )
+
+
+KNOWN = ActiveUse(91.3, 212, "the aggregate report", "per-user records", 10_768, 21_635)
+UNKNOWN = ActiveUse(None, None, "", "", None, None)
+
+
+def test_section_leads_with_active_users_and_acceptance_rate() -> None:
+    """Daily and weekly active users and the acceptance rate are pills, each saying its source."""
+    section = build_section(_with_activity(engaged_report(), KNOWN))
+    assert section is not None
+    assert section.activity == (
+        "Daily active users 91.3 (average per day, the aggregate report)",
+        "Weekly active users 212 (last 7 days, per-user records)",
+        "Acceptance rate 49.8% (code completion: 10,768 of 21,635 suggestions accepted)",
+    )
+    page = render_html(_with_activity(engaged_report(), KNOWN))
+    assert '<ul class="pills" id="engagement-activity"><li>Daily active users 91.3' in page
+
+
+def test_missing_active_users_and_rate_say_unknown_never_zero(tmp_path: Path) -> None:
+    """Figures the files lack are "unknown" with the reason on the page, blank in the workbook."""
+    section = build_section(_with_activity(engaged_report(), UNKNOWN))
+    assert section is not None
+    assert [p.split(":")[0] for p in section.activity] == [
+        "Daily active users unknown",
+        "Weekly active users unknown",
+        "Acceptance rate unknown",
+    ]
+    assert not any(" 0" in p for p in section.activity)
+    path = tmp_path / "unknown.xlsx"
+    write_workbook(_with_activity(engaged_report(), UNKNOWN), path)
+    rows = list(openpyxl.load_workbook(path)["Engagement"].iter_rows(values_only=True))
+    figures = {r[0]: r[1:3] for r in rows if r[0] and str(r[0]).endswith(")")}
+    assert figures["Acceptance rate (code completion)"][0] is None
+    assert figures["Daily active users (average per day)"][0] is None
+
+
+def test_workbook_engagement_sheet_has_the_figures_as_numbers(tmp_path: Path) -> None:
+    """The Engagement sheet gives each figure as a number, the rate as a percentage cell."""
+    path = tmp_path / "known.xlsx"
+    write_workbook(_with_activity(engaged_report(), KNOWN), path)
+    sheet = openpyxl.load_workbook(path)["Engagement"]
+    cells = {row[0].value: row[1] for row in sheet.iter_rows() if row[0].value}
+    assert cells["Daily active users (average per day)"].value == 91.3
+    assert cells["Weekly active users (last 7 days)"].value == 212
+    rate = cells["Acceptance rate (code completion)"]
+    assert rate.value == 10_768 / 21_635 and rate.number_format == "0.0%"

@@ -27,7 +27,7 @@ def test_the_block_says_gross_and_net(tmp_path: Path) -> None:
     block = html[html.index('<div class="block" id="forecast">') :]
     assert "Next month, 2026-12: an estimate" in block
     assert "credits of 2026-10 x 31/31 days (months used: 2026-10, 2026-09)" in block
-    assert "USD 38.00 a month gross and USD 14.00 net" in block
+    assert "38.00 USD a month gross and 14.00 USD net" in block
     assert 'id="forecast-cohorts"' in block and 'id="forecast-fairness"' in block
     assert "The pool from 4 licences, 2 of whose users appear" in block
 

@@ -94,12 +94,12 @@ def test_header_names_scope_month_snapshots_generation_and_version(tree: Tree) -
     assert _text(tree.get_element_by_id("previous-snapshot")) == "2026-02-28 06:54 UTC"
     assert _text(tree.get_element_by_id("generated-at")) == "2026-04-02 09:00 UTC"
     assert _text(tree.get_element_by_id("tool-version")) == "copilot-seats 0.1.0"
-    assert "5 seats costing USD 115.00 a month on 2026-03-28; 3 idle (USD 77.00)." in header
+    assert "5 seats costing 115.00 USD a month on 2026-03-28; 3 idle (77.00 USD)." in header
     assert len(header) < 700  # the top reads in one glance, before the cards
     story = _text(tree.get_element_by_id("story"))
     assert (
-        "acme has 5 Copilot seats on 2026-03-28, costing USD 115.00 a month: +1 seat and "
-        "+USD 19.00 since last month (2026-02-28)."
+        "acme has 5 Copilot seats on 2026-03-28, costing 115.00 USD a month: +1 seat and "
+        "+19.00 USD since last month (2026-02-28)."
     ) in story
 
 
@@ -108,8 +108,8 @@ def test_the_top_says_what_to_do_first_with_its_figure_in_bold(tree: Tree) -> No
     lines = tree.xpath("//*[@id='top-findings']/li")
     assert 1 <= len(lines) <= 5
     assert lines[0].get("data-top") == "reclaim"
-    assert _text(lines[0]).startswith("Remove 2 seats: USD 38.00 a month from the next billing")
-    assert [_text(b) for b in lines[0].findall("strong")] == ["2 seats", "USD 38.00 a month"]
+    assert _text(lines[0]).startswith("Remove 2 seats: 38.00 USD a month from the next billing")
+    assert [_text(b) for b in lines[0].findall("strong")] == ["2 seats", "38.00 USD a month"]
 
 
 def test_kpis_show_the_fixture_figures_and_their_changes(tree: Tree) -> None:
@@ -128,8 +128,8 @@ def test_kpis_show_the_fixture_figures_and_their_changes(tree: Tree) -> None:
         "never_active": ("1", "\u00b10"),
         "new": ("1", "+1"),
         "pending_cancellation": ("1", "\u00b10"),
-        "monthly_cost": ("USD 115.00", "+USD 19.00"),
-        "idle_monthly_cost": ("USD 77.00", "+USD 39.00"),
+        "monthly_cost": ("115.00 USD", "+19.00 USD"),
+        "idle_monthly_cost": ("77.00 USD", "+39.00 USD"),
         "reclaim_candidates": ("2", "+1"),
         "check_first": ("0", "\u00b10"),
     }
@@ -186,7 +186,7 @@ def test_constant_columns_fold_into_the_caption(tree: Tree) -> None:
     """Orgs, plan and cost, the same for every candidate, are said once in the lead."""
     lead = _text(tree.xpath("//*[@id='reclaim']/p[@class='lead']")[0])
     assert "2 seats, longest idle first." in lead
-    assert "All: org acme, plan business, USD 19.00 a month each." in lead
+    assert "All: org acme, plan business, 19.00 USD a month each." in lead
     assert "most expensive" not in lead
 
 
@@ -212,7 +212,7 @@ def test_check_first_table_has_its_sentence_sign_in_and_cost() -> None:
     assert _rows(tree, "check-first") == [
         ["bob", "3 days ago", "Stale", "2026-01-10", "Bob Ray", "R&D", "CC-1"]
     ]
-    assert "USD 19.00 a month each" in section
+    assert "19.00 USD a month each" in section
     assert [r[0] for r in _rows(tree, "reclaim")] == ["Cy"]
 
 
@@ -249,7 +249,7 @@ def test_first_snapshot_says_history_starts_here_and_how_to_backfill() -> None:
 def test_story_says_each_figure_once(tree: Tree) -> None:
     """The header paragraph names the seats, cost, movement, savings and follow-through once."""
     story = _text(tree.get_element_by_id("story"))
-    assert story.count("USD 38.00") == 1
+    assert story.count("38.00 USD") == 1
     assert "potential savings from the next billing cycle" in story
     assert "yearly" not in story and "a year" not in story
     assert "1 lapsed into stale" in story
@@ -310,7 +310,7 @@ def test_findings_sources_and_definitions_are_listed(tree: Tree) -> None:
     )
     assert settings["Stale after"] == "30 days without known activity"
     assert settings["Grace period for new seats"] == "30 days"
-    assert settings["Monthly price per seat"] == "business: USD 19.00, enterprise: USD 39.00"
+    assert settings["Monthly price per seat"] == "business: 19.00 USD, enterprise: 39.00 USD"
     assert settings["Default plan"] == "business"
     assert settings["Currency"] == "USD"
     assert settings["Excluded logins"] == settings["Excluded login patterns"] == "none"

@@ -52,13 +52,13 @@ def tree() -> Tree:
 def test_spend_section_shows_the_figures(tree: Tree) -> None:
     """With billing data the section has the bill's figures, as billed and against the pool."""
     cards = _cards(tree)
-    assert cards["total_billed"][0] == "USD 200.00"
+    assert cards["total_billed"][0] == "200.00 USD"
     assert cards["seat_cost_billed"] == (
-        "USD 115.00",
-        "as billed; the seat history predicts USD 115.00",
+        "115.00 USD",
+        "as billed; the seat history predicts 115.00 USD",
     )
     assert cards["credits_used"] == ("20,000", "174% of the pool of 11,500")
-    assert cards["credit_overage_cost"][0] == "USD 85.00"
+    assert cards["credit_overage_cost"][0] == "85.00 USD"
     assert tree.xpath("//nav//a[@href='#spend']")
     assert tree.xpath("//*[@id='spend-hint']") == []
 
@@ -93,7 +93,7 @@ def test_per_cost_centre_table_sums_the_people(tree: Tree) -> None:
     """Cost centres show seats, seat charges, credits, overage share and total."""
     rows = {r[0]: r for r in _rows(tree, "bill-by-cost-center")}
     assert rows["CC-1"][1:] == [
-        "2", "USD 38.00", "USD 38.00", "18,000.0", "USD 76.50", "USD 114.50"
+        "2", "38.00 USD", "38.00 USD", "18,000.0", "76.50 USD", "114.50 USD"
     ]  # fmt: skip
     assert rows["(unmapped)"][4] == "0.0"  # the AI usage report is known: cy used none
 
@@ -102,8 +102,8 @@ def test_story_says_the_whole_bill_once(tree: Tree) -> None:
     """The header story gains one sentence on the whole bill."""
     story = _text(tree.get_element_by_id("story"))
     assert (
-        "GitHub billed USD 200.00 for Copilot in 2026-10: seats USD 115.00 and 20,000 of the "
-        "pool's 11,500 AI credits used (USD 85.00 billed for credits); 1 billing exception below."
+        "GitHub billed 200.00 USD for Copilot in 2026-10: seats 115.00 USD and 20,000 of the "
+        "pool's 11,500 AI credits used (85.00 USD billed for credits); 1 billing exception below."
     ) in story
 
 
@@ -153,7 +153,7 @@ def test_split_chart_compares_seats_and_credits_only_when_both_are_billed() -> N
     none = split_chart(make_bill(credit_cost=0.0))
     assert none.figure is None
     assert none.absent == (
-        "No AI credits were charged: seat charges (USD 115.00) are the whole Copilot bill."
+        "No AI credits were charged: seat charges (115.00 USD) are the whole Copilot bill."
     )
 
 

@@ -46,7 +46,7 @@ def test_duckdb_finds_the_seat_count_of_every_snapshot(store: Path) -> None:
     found = duckdb.connect().execute(SEATS_PER_SNAPSHOT, {"glob": glob}).fetchall()
     listed = json.loads(
         CliRunner().invoke(main, ["snapshots", "--store", str(store), "--json"]).stdout
-    )
+    )["snapshots"]
     assert len(found) == len(listed) == 21
     for (scope, at, folder_scope, name_time, seats), snapshot in zip(found, listed, strict=True):
         assert (scope, folder_scope) == (snapshot["scope"], snapshot["scope"])

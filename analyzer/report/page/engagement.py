@@ -36,6 +36,7 @@ class EngagementSection:
     coverage: str
     window: str
     tiers: str  # "daily 91 · weekly 105 · ..." or why unknown
+    activity: tuple[str, ...]  # daily and weekly active users, acceptance rate, or why unknown
     charts: list[Chart]
     languages: Table
     models: Table
@@ -195,6 +196,34 @@ def tier_line(e: EngagementData) -> str:
     return " \u00b7 ".join(f"{t} {e.current_tiers.get(t, 0):,}" for t in ENGAGEMENT_TIERS)
 
 
+def activity_pills(e: EngagementData) -> tuple[str, ...]:
+    """Return GitHub's dashboard figures: daily and weekly active users, acceptance rate.
+
+    Each says where it comes from; a figure the files do not give says so, never 0.
+    """
+    a = e.activity
+    if a is None:
+        return ("Active users and acceptance rate unknown: " + e.note,)
+    daily = (
+        "Daily active users unknown: the files give no day in the window"
+        if a.daily_active_users is None
+        else f"Daily active users {a.daily_active_users:,.1f} (average per day, {a.daily_from})"
+    )
+    weekly = (
+        "Weekly active users unknown: the window's last 7 days are not all covered"
+        if a.weekly_active_users is None
+        else f"Weekly active users {a.weekly_active_users:,} (last 7 days, {a.weekly_from})"
+    )
+    rate = a.acceptance_rate
+    accepted = (
+        "Acceptance rate unknown: the files give no code completion suggestions"
+        if rate is None
+        else f"Acceptance rate {rate:.1%} (code completion: {a.acceptances:,} of "
+        f"{a.generations:,} suggestions accepted)"
+    )
+    return daily, weekly, accepted
+
+
 def light_use_table(data: ReportData, e: EngagementData) -> Table:
     """Lay out the active seats used on 1-3 days, costliest first."""
     columns: list[tuple[str, str, Callable[[dict[str, Any]], Cell]]] = [
@@ -227,6 +256,6 @@ def build_section(data: ReportData) -> EngagementSection | None:
     languages = _keys_table("languages", e.languages, "Language", "No language recorded.")
     models = _keys_table("models", e.models, "Model", "No chat model recorded.")
     return EngagementSection(
-        coverage, window_text(e), tier_line(e), charts, languages, models,
+        coverage, window_text(e), tier_line(e), activity_pills(e), charts, languages, models,
         light_use_table(data, e),
     )  # fmt: skip

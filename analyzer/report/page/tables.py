@@ -10,7 +10,16 @@ from typing import Any
 import polars as pl
 
 from analyzer.model import STATE_LABELS, STATES, ReportData, state_label
-from analyzer.report.page.text import DASH, count, days_ago, fmt_date, fmt_money, fmt_time
+from analyzer.report.page.text import (
+    DASH,
+    count,
+    csv_text,
+    csv_time,
+    days_ago,
+    fmt_date,
+    fmt_money,
+    fmt_time,
+)
 from analyzer.surfaces import surface_family
 
 MAX_ROWS = 200  # rows per table on the page; the workbook has them all
@@ -30,6 +39,11 @@ class Cell:
     sort: str | None = None  # when the order is not the text's (numbers, "never")
     title: str = ""  # hover text, e.g. the raw surface string behind a family
     csv: str | None = None  # when the CSV should carry something else than the text
+
+    def __post_init__(self) -> None:
+        """Give a cell whose text is not machine-readable ("—", "1,824.00 USD") its CSV value."""
+        if self.csv is None:
+            object.__setattr__(self, "csv", csv_text(self.text))
 
 
 @dataclass(frozen=True)
@@ -87,19 +101,25 @@ def number(value: int | None, never: str = DASH) -> Cell:
 
 
 def money(value: float | None, currency: str) -> Cell:
-    """Return a right-aligned amount sorted by value."""
-    amount = float(value or 0.0)
-    return Cell(fmt_money(amount, currency), "num", sort=f"{amount:.2f}")
+    """Return a right-aligned amount sorted by value; an unknown one is a dash, never 0."""
+    if value is None:
+        return Cell(DASH, "num", sort="-1", csv="")
+    amount = float(value)
+    return Cell(fmt_money(amount, currency), "num", sort=f"{amount:.2f}", csv=f"{amount:.2f}")
 
 
 def day(value: datetime | None) -> Cell:
-    """Return a UTC day cell; the full time on hover."""
-    return Cell(fmt_date(value), title=fmt_time(value) if value else "")
+    """Return a UTC day cell; the full time on hover and in the CSV."""
+    return Cell(fmt_date(value), title=fmt_time(value) if value else "", csv=csv_time(value))
 
 
-def signed_in(days: int | None) -> Cell:
-    """Return "N days ago" for a known sign-in, sorted by days; "never" last."""
-    return Cell(days_ago(days), "num", sort=NEVER_SORT if days is None else str(days))
+def signed_in(days: int | None, when: datetime | None = None) -> Cell:
+    """Return "N days ago" for a known sign-in, sorted by days; "never" last.
+
+    The CSV holds the sign-in time itself (`when`), empty when unknown.
+    """
+    sort = NEVER_SORT if days is None else str(days)
+    return Cell(days_ago(days), "num", sort=sort, csv=csv_time(when if days is not None else None))
 
 
 def surface(raw: object) -> Cell:
@@ -211,7 +231,11 @@ def reclaim_table(data: ReportData) -> Table:
         ("State", "", lambda r: state_badge(r["reason"], first)),
         ("Idle days#", "", lambda r: number(r["idle_days"], "never")),
         ("Last activity", "", lambda r: day(r["last_activity"])),
-        ("Signed in#", "", lambda r: signed_in(r.get("signed_in_days"))),
+        (
+            "Signed in#",
+            "",
+            lambda r: signed_in(r.get("signed_in_days"), r.get("last_authenticated")),
+        ),
         ("Surface", "", lambda r: surface(r["last_surface"])),
     ]
     lead = f"{count(data.reclaim.height, 'seat')}, {order}."
@@ -230,7 +254,7 @@ def check_first_table(data: ReportData) -> Table:
     """Lay out the idle seats that signed in recently, latest sign-in first."""
     first = len(data.sources) == 1
     columns: list[tuple[str, str, Callable[[dict[str, Any]], Cell]]] = [
-        ("Signed in#", "", lambda r: signed_in(r["signed_in_days"])),
+        ("Signed in#", "", lambda r: signed_in(r["signed_in_days"], r.get("last_authenticated"))),
         ("State", "", lambda r: state_badge(r["reason"], first)),
         ("Last activity", "", lambda r: day(r["last_activity"])),
     ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import polars as pl
 
-from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, ReportData
+from analyzer.model import ENGAGEMENT_TIERS, TIER_LABELS, EngagementData, ReportData
 from analyzer.report.palette import TIER_COLORS
+from analyzer.report.workbook.cells import Kind
 from analyzer.report.workbook.tables import Book, Column, Styled, widths_of, write_table
 from analyzer.surfaces import feature_label, ide_label
 
@@ -60,6 +62,28 @@ def seat_columns(data: ReportData) -> list[Column]:
     return list(SEAT_COLUMNS) if data.engagement is not None else []
 
 
+def activity_rows(e: EngagementData) -> list[list[Any]]:
+    """Return GitHub's dashboard figures as label, value, where from; blank where unknown."""
+    a = e.activity
+    rows: list[list[Any]] = [[Styled("Active users and acceptance rate", bold=True)]]
+    if a is None:
+        return [*rows, [f"Unknown: {e.note}"]]
+    rate = a.acceptance_rate
+    figures: tuple[tuple[str, float | None, Kind, str], ...] = (
+        ("Daily active users (average per day)", a.daily_active_users, "number",
+         a.daily_from or "unknown: the files give no day in the window"),
+        ("Weekly active users (last 7 days)", a.weekly_active_users, "count",
+         a.weekly_from or "unknown: the window's last 7 days are not all covered"),
+        ("Acceptance rate (code completion)", rate, "percent",
+         "unknown: the files give no code completion suggestions" if rate is None
+         else f"{a.acceptances:,} of {a.generations:,} suggestions accepted"),
+    )  # fmt: skip
+    for label, value, kind, source in figures:
+        shown = None if value is None else Styled(value, kind)
+        rows.append([Styled(label, wrap=True), shown, Styled(source, wrap=False)])
+    return rows
+
+
 def write_engagement(
     book: Book, data: ReportData, light: pl.DataFrame, light_columns: Sequence[Column]
 ) -> None:
@@ -75,6 +99,9 @@ def write_engagement(
     sheet.append(
         ["Days no file covers are unknown, never days without use: blank cells are unknown."]
     )
+    sheet.append([])
+    for row in activity_rows(e):
+        sheet.append(row)
     sheet.append([])
     sheet.append([Styled("Seats per tier at each snapshot (blank: window not covered)", bold=True)])
     write_table(sheet, "EngagementTiersTable", e.tiers, _TIER_COLUMNS)
