@@ -69,7 +69,7 @@ def write_workbook(data: ReportData, path: Path) -> None:
         seat_frame = with_bill_columns(with_engagement(_seat_frame(data, labels), data), data.bill)
         columns = [*_seat_columns(labels, people), *seat_columns(data)]
         seat_cols = _with_plan_price(_present(columns, seat_frame))
-        seat_cols += tuple(bill_seat_columns(data.bill, seat_frame))  # the month's bill
+        seat_cols += tuple(bill_seat_columns(data.bill, seat_frame, len(seat_cols)))  # the bill
         seats_sheet = book.add_sheet(
             "Seats", widths_of(seat_cols), freeze="B2", print_titles=("1:1", "A:A")
         )
