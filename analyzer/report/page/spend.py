@@ -17,12 +17,22 @@ from analyzer.report.bill_facts import (
     credits_era,
     per_login_known,
     pool_missing,
+    report_seat_note,
     usage_missing,
     with_known_zeros,
 )
 from analyzer.report.page.figures import Chart
 from analyzer.report.page.spend_charts import spend_charts
-from analyzer.report.page.tables import Cell, Table, cells, login, state_badge, table, text
+from analyzer.report.page.tables import (
+    FIRST_ROWS,
+    Cell,
+    Table,
+    cells,
+    login,
+    state_badge,
+    table,
+    text,
+)
 from analyzer.report.page.text import count, fmt_money
 
 UNKNOWN = "unknown"
@@ -66,6 +76,7 @@ class Spend:
     hint: str
     figures: tuple[SpendFigure, ...] = ()
     reconciliation: str = ""
+    seat_note: str = ""  # why the bill tables count other seats than the snapshot
     notes: tuple[str, ...] = ()
     charts: tuple[tuple[Chart, Markup | None], ...] = ()
     exceptions: Table | None = None
@@ -74,6 +85,12 @@ class Spend:
     groups: tuple[GroupTable, ...] = ()
     models: Table | None = None
     sources: tuple[str, ...] = ()
+
+    @property
+    def more_title(self) -> str:
+        """Name the tables folded under the first breakdown: "By team, organization and model"."""
+        nouns = [g.title.removeprefix("By ") for g in self.groups[1:]] + ["model"]
+        return "By " + _join(nouns) + " (show)"
 
 
 def _join(parts: list[str]) -> str:
@@ -188,7 +205,8 @@ def _exceptions(bill: BillData) -> Table:
     else:
         empty = "No exceptions: the seat history explains every seat charge."
     names = "Login|Exception|Detail"
-    return Table("bill-exceptions", tuple(Cell(n) for n in names.split("|")), rows, 0, empty)
+    header = tuple(Cell(n) for n in names.split("|"))
+    return Table("bill-exceptions", header, rows, 0, empty, first_rows=FIRST_ROWS)
 
 
 def _flagged(bill: BillData, people: pl.DataFrame, first: bool) -> tuple[Table, str]:
@@ -222,7 +240,7 @@ def _flagged(bill: BillData, people: pl.DataFrame, first: bool) -> tuple[Table, 
         f"before reclaiming) and heavy users (the top 1 % by {noun})."
     )
     names = f"Login|Flag|State|{header}#|Seat charges#|Team|Cost centre"
-    return table("bill-flagged", flagged, names, row, empty, first_rows=25), caption
+    return table("bill-flagged", flagged, names, row, empty, first_rows=FIRST_ROWS), caption
 
 
 def _group(bill: BillData, key: str, id_part: str, noun: str) -> GroupTable:
@@ -254,7 +272,8 @@ def _group(bill: BillData, key: str, id_part: str, noun: str) -> GroupTable:
 
     names = f"{noun.capitalize()}|Seats#|Seat charges billed#|Seat charges expected#|{header}#"
     names += ("|Overage share#" if overage else "") + "|Total#"
-    return GroupTable(id_part, title, table(f"bill-by-{id_part}", frame, names, row, "None."), "")
+    shown = table(f"bill-by-{id_part}", frame, names, row, "None.", first_rows=FIRST_ROWS)
+    return GroupTable(id_part, title, shown, "")
 
 
 def _models(bill: BillData) -> Table:
@@ -270,7 +289,7 @@ def _models(bill: BillData) -> Table:
 
     known = bill.credits_used if credits_era(bill) else bill.premium_requests
     empty = f"No model used: {ai_missing(bill)}." if known is None else f"No {noun} were used."
-    return table("bill-models", frame, f"Model|{header}#|Users#", row, empty)
+    return table("bill-models", frame, f"Model|{header}#|Users#", row, empty, first_rows=FIRST_ROWS)
 
 
 def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spend:
@@ -292,6 +311,7 @@ def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spen
         hint="",
         figures=_figures(bill),
         reconciliation=bill.reconciliation(),
+        seat_note=report_seat_note(data) or "",
         notes=tuple(notes),
         charts=tuple((c, chart_json(c) if c.shown else None) for c in spend_charts(bill)),
         exceptions=_exceptions(bill),

@@ -20,6 +20,7 @@ from analyzer.report.bill_facts import (
     credits_era,
     per_login_known,
     pool_missing,
+    report_seat_note,
     usage_missing,
     why_unknown,
     with_known_zeros,
@@ -27,7 +28,14 @@ from analyzer.report.bill_facts import (
 from analyzer.report.workbook.bridge import seat_days_formula
 from analyzer.report.workbook.cells import Kind
 from analyzer.report.workbook.summary import price_name
-from analyzer.report.workbook.tables import Book, Column, Sheet, Styled, write_table
+from analyzer.report.workbook.tables import (
+    Book,
+    Column,
+    Sheet,
+    Styled,
+    wrapped_height,
+    write_table,
+)
 
 SHEET = "Bill"
 _WIDTHS = (44.0, 16.0, 18.0, 18.0, 16.0, 16.0, 16.0)
@@ -128,6 +136,11 @@ def _overage_live(bill: BillData) -> bool:
 
 
 # -- Bill sheet ----------------------------------------------------------------------------
+
+
+def _note(sheet: Sheet, text: str) -> None:
+    """Write a line of text wrapped in column A, its row tall enough to show all of it."""
+    sheet.append([Styled(text, wrap=True)], height=wrapped_height(text, _WIDTHS[0]))
 
 
 def _heading(sheet: Sheet, title: str) -> None:
@@ -261,15 +274,18 @@ def _write_figures(book: Book, sheet: Sheet, data: ReportData, pool: str | None)
                       Styled(bill.other_net, "money")])  # fmt: skip
     for table, what in (("usage", "usage report"), ("ai", "premium / AI usage report")):
         if bill.coverage(table):
-            sheet.append([Styled(f"Figures of the {what}: {bill.coverage(table)}", wrap=True)])
+            _note(sheet, f"Figures of the {what}: {bill.coverage(table)}")
     for note in bill.notes:
-        sheet.append([Styled("Note: " + note, wrap=True)])
+        _note(sheet, "Note: " + note)
 
 
-def _write_reconciliation(sheet: Sheet, bill: BillData) -> None:
-    """Write the one-line reconciliation and every exception."""
+def _write_reconciliation(sheet: Sheet, data: ReportData, bill: BillData) -> None:
+    """Write the one-line reconciliation, why the seat counts differ, and every exception."""
     _heading(sheet, "Reconciliation: seat charges billed against the seat history")
-    sheet.append([bill.reconciliation()])
+    _note(sheet, bill.reconciliation())
+    note = report_seat_note(data)
+    if note:
+        _note(sheet, note)
     if not bill.exceptions:
         return
     frame = pl.DataFrame(
@@ -389,10 +405,10 @@ def write_bill(book: Book, data: ReportData) -> None:
     sheet = book.add_sheet(SHEET, _WIDTHS, freeze=None, print_titles=(None, None))
     sheet.append([Styled(f"GitHub Copilot bill: {data.scope}, {bill.month}", bold=True)])
     note = NOTE + (CREDITS_NOTE if credits_era(bill) else "")
-    sheet.append([Styled(note, wrap=True)], height=60.0 if credits_era(bill) else 30.0)
+    _note(sheet, note)
     pool = _write_assumptions(book, sheet, data, bill) if credits_era(bill) else None
     _write_figures(book, sheet, data, pool)
-    _write_reconciliation(sheet, bill)
+    _write_reconciliation(sheet, data, bill)
     _write_groups(sheet, data)
     _write_models(sheet, bill)
     _heading(sheet, "Billing files used")
