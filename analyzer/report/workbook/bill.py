@@ -72,6 +72,11 @@ def _usage(bill: BillData) -> tuple[str, str]:
     )
 
 
+def _usage_kind(bill: BillData) -> Kind:
+    """Return how usage shows: AI credits as whole numbers, premium requests with decimals."""
+    return "count" if credits_era(bill) else "number"
+
+
 # -- Seats sheet ---------------------------------------------------------------------------
 
 
@@ -107,7 +112,7 @@ def bill_seat_columns(bill: BillData | None, seats: pl.DataFrame, offset: int) -
     columns = [
         Column("Days billed", "count", 9, "bill_days_billed"),
         Column("Seat charges billed", "money", 14, "bill_seat_cost_billed", total="sum"),
-        Column(usage, "number", 12, "bill_usage", total="sum"),
+        Column(usage, _usage_kind(bill), 12, "bill_usage", total="sum"),
         Column("Overage share", "money", 12, "bill_overage_share", total="sum"),
         Column("Idle seat using AI", "bool", 11, "bill_idle_with_credits"),
         Column("Heavy AI user", "bool", 10, "bill_heavy"),
@@ -152,14 +157,30 @@ def base_figure(
     book: Book, sheet: Sheet, label: str, value: float | None, reason: str,
     kind: Kind = "money", *, formula: str | None = None, name: str | None = None,
 ) -> None:  # fmt: skip
-    """Write one figure: its value (or formula with its value), or a blank and the reason."""
+    """Write one figure: its value (or formula with its value), or a blank and the reason.
+
+    One format a column: amounts of money in B, counts (credits, requests) in C shown as
+    whole numbers, and the reason a figure is unknown in D.
+    """
+    at = 1 if kind == "money" else 2
     if value is None:
-        sheet.append([label, None, reason])
+        sheet.append([label, None, None, reason])
         return
-    cell = Styled(formula, kind, formula=True, cached=value) if formula else Styled(value, kind)
-    row = sheet.append([label, cell])
+    shown: Kind = kind if kind == "money" else "count"
+    cell = Styled(formula, shown, formula=True, cached=value) if formula else Styled(value, shown)
+    row = sheet.append([label, *([None] * (at - 1)), cell])
     if name:
-        book.define(name, f"{quote_sheetname(sheet.title)}!$B${row}")
+        column = "B" if at == 1 else "C"
+        book.define(name, f"{quote_sheetname(sheet.title)}!${column}${row}")
+
+
+FIGURE_HEADERS = ("Figure", "Amount", "Credits or requests", "Missing")
+
+
+def figure_header(sheet: Sheet, currency: str) -> None:
+    """Write the header of a figures block: one column for money, one for counts."""
+    names = (FIGURE_HEADERS[0], f"{FIGURE_HEADERS[1]} ({currency})", *FIGURE_HEADERS[2:])
+    sheet.append([Styled(n, bold=True) for n in names])
 
 
 def _write_assumptions(book: Book, sheet: Sheet, data: ReportData, bill: BillData) -> str | None:
@@ -240,8 +261,7 @@ def _write_figures(book: Book, sheet: Sheet, data: ReportData, pool: str | None)
     assert bill is not None
     prices, names = data.settings.prices, price_names(data)
     _heading(sheet, "The bill")
-    sheet.append([Styled("Figure", bold=True), Styled("Value", bold=True),
-                  Styled("Missing", bold=True)])  # fmt: skip
+    figure_header(sheet, bill.currency)
     usage, ai = usage_missing(bill), ai_missing(bill)
     base_figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
     for label, figure, days in (("most", "seat_cost_expected", "days_high"),
@@ -347,7 +367,7 @@ def _group_columns(
         Column("Seat charges billed", "money", source="seat_cost_billed", total="sum"),
         Column("Seat charges expected", "money", source="expected_formula", trusted=True,
                cached="seat_cost_expected", total="sum"),
-        Column(usage_header, "number", source=usage, total="sum"),
+        Column(usage_header, _usage_kind(bill), source=usage, total="sum"),
     ]  # fmt: skip
     columns = [
         c for c in columns
@@ -392,7 +412,7 @@ def _write_models(sheet: Sheet, bill: BillData) -> None:
         return
     columns = [
         Column("Model", "text", source="model", total="label"),
-        Column(header, "number", source=usage, total="sum"),
+        Column(header, _usage_kind(bill), source=usage, total="sum"),
         Column("Users", "count", source="users"),
     ]
     write_table(sheet, "BillByModelTable", frame, columns, totals=True)

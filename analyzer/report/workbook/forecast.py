@@ -14,7 +14,7 @@ import polars as pl
 from openpyxl.utils import quote_sheetname
 
 from analyzer.model import ForecastData, ReportData
-from analyzer.report.workbook.bill import base_figure
+from analyzer.report.workbook.bill import base_figure, figure_header
 from analyzer.report.workbook.summary import price_name
 from analyzer.report.workbook.tables import Book, Column, Sheet, Styled, widths_of, write_table
 
@@ -86,9 +86,10 @@ def _write_inputs(book: Book, sheet: Sheet, data: ReportData, f: ForecastData) -
         book.define(name, span.column(header))  # fmt: skip
 
 
-def _write_figures(book: Book, sheet: Sheet, f: ForecastData) -> None:
+def _write_figures(book: Book, sheet: Sheet, f: ForecastData, currency: str) -> None:
     """Write next month's cost and the reclaim's gross and net savings as formulas."""
     _heading(sheet, f"{f.month}: next month (an estimate)")
+    figure_header(sheet, currency)
     base_figure(book, sheet, "Seat cost", f.seat_cost, "",
                 formula="=SUMPRODUCT(FcSeats,FcPrices)", name="FcSeatCost")  # fmt: skip
     no_pool = f"{f.month} is before the AI-credit pool (2026-06)"
@@ -209,7 +210,7 @@ def write_forecast(book: Book, data: ReportData) -> None:
     sheet.append([f"Method: {f.method}. Months used: {used}."])
     sheet.append([NOTE])
     _write_inputs(book, sheet, data, f)
-    _write_figures(book, sheet, f)
+    _write_figures(book, sheet, f, data.settings.currency)
     _write_spenders(sheet, f)
     for note in f.notes:
         sheet.append([f"Note: {note}"])
