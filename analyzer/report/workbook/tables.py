@@ -294,6 +294,18 @@ def set_print(
     ws.oddFooter.right.text = "Page &P of &N"
 
 
+def print_columns(sheet: Sheet, last: str, last_row: int) -> None:
+    """Print only a sheet's columns A to `last` (its first row on every page), one page wide."""
+    ws = sheet.ws
+    ws.print_area = f"A1:{last}{max(last_row, 1)}"
+    ws.print_title_cols = None
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.page_setup.scale = None
+    ws.page_setup.pageOrder = None
+    ws.page_setup.orientation = "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
 def fit_one_page(ws: Any) -> None:
     """Print a sheet on exactly one portrait page (the Summary)."""
     ws.page_setup.orientation = "portrait"
