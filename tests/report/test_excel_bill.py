@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from analyzer.report.workbook.book import write_workbook
-from tests.bill_report_fixture import OVERAGE, POOL, USED, with_bill
+from tests.bill_report_fixture import OVERAGE, POOL, USED, make_bill, with_bill
 from tests.report.test_excel import column, named_cell, table, write
 from tests.report_fixture import make_report_data
 
@@ -125,3 +126,21 @@ def test_one_number_format_a_column(path: Path) -> None:
         }
         assert len(formats) == 1, (letter, formats)
     assert ws[f"C{start}"].value == "Credits or requests"
+
+
+def test_a_heading_never_ends_a_printed_page(tmp_path: Path) -> None:
+    """A manual page break lands before a heading whose table would start on the next page."""
+    bill = make_bill()
+    many = pl.concat([bill.breakdowns["team"]] * 20).with_columns(
+        pl.format("team-{}", pl.int_range(pl.len())).alias("key")
+    )
+    data = with_bill()
+    data = dataclasses.replace(
+        data, bill=dataclasses.replace(bill, breakdowns={**bill.breakdowns, "team": many})
+    )
+    ws = load_workbook(write(tmp_path, data))["Bill"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks
+    headings = {c.row for c in ws["A"] if c.font.b and c.value}
+    for row in breaks:  # a new page starts with a blank row and a heading
+        assert ws[f"A{row + 1}"].value is None and row + 2 in headings, row

@@ -38,6 +38,7 @@ from analyzer.report.workbook.tables import (
 )
 
 SHEET = "Bill"
+KEEP_ROWS = 6  # a heading prints with its blank row, its header and its first 3 rows
 _WIDTHS = (44.0, 16.0, 18.0, 18.0, 16.0, 16.0, 16.0)
 NOTE = (
     "The month's whole Copilot bill from GitHub's billing files. A blank figure is unknown: "
@@ -148,7 +149,9 @@ def _note(sheet: Sheet, text: str) -> None:
     sheet.append([Styled(text, wrap=True)], height=wrapped_height(text, _WIDTHS[0]))
 
 
-def _heading(sheet: Sheet, title: str) -> None:
+def heading(sheet: Sheet, title: str) -> None:
+    """Write a blank row and a bold heading, on a new printed page unless its table follows."""
+    sheet.keep_with_next(KEEP_ROWS)
     sheet.append([])
     sheet.append([Styled(title, bold=True)])
 
@@ -187,7 +190,7 @@ def _write_assumptions(book: Book, sheet: Sheet, data: ReportData, bill: BillDat
     """Write the credit price, the allowances and the licences; return the pool formula."""
     billing = data.settings.billing
     where = quote_sheetname(sheet.title)
-    _heading(sheet, "Credit price and allowances (edit these)")
+    heading(sheet, "Credit price and allowances (edit these)")
     facts: tuple[tuple[str, str, Any, Kind], ...] = (
         ("CreditPrice", "AI credit price (each credit beyond the pool)", billing.credit_price,
          "money"),
@@ -260,7 +263,7 @@ def _write_figures(book: Book, sheet: Sheet, data: ReportData, pool: str | None)
     bill = data.bill
     assert bill is not None
     prices, names = data.settings.prices, price_names(data)
-    _heading(sheet, "The bill")
+    heading(sheet, "The bill")
     figure_header(sheet, bill.currency)
     usage, ai = usage_missing(bill), ai_missing(bill)
     base_figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
@@ -301,7 +304,7 @@ def _write_figures(book: Book, sheet: Sheet, data: ReportData, pool: str | None)
 
 def _write_reconciliation(sheet: Sheet, data: ReportData, bill: BillData) -> None:
     """Write the one-line reconciliation, why the seat counts differ, and every exception."""
-    _heading(sheet, "Reconciliation: seat charges billed against the seat history")
+    heading(sheet, "Reconciliation: seat charges billed against the seat history")
     _note(sheet, bill.reconciliation())
     note = report_seat_note(data)
     if note:
@@ -395,7 +398,7 @@ def _write_groups(sheet: Sheet, data: ReportData) -> None:
         if key not in bill.breakdowns:
             continue
         frame = _group_frame(data, bill, key)
-        _heading(sheet, title)
+        heading(sheet, title)
         first = sheet.row + 2  # the header row comes next
         columns = _group_columns(bill, key_header, frame, first, first + max(frame.height, 1) - 1)
         write_table(sheet, name, frame, columns, totals=True)
@@ -404,7 +407,7 @@ def _write_groups(sheet: Sheet, data: ReportData) -> None:
 def _write_models(sheet: Sheet, bill: BillData) -> None:
     """Write the usage per model, most first."""
     usage, header = _usage(bill)
-    _heading(sheet, "Bill by model")
+    heading(sheet, "Bill by model")
     frame = bill.models.filter(pl.col(usage) > 0)
     if frame.is_empty():
         known = bill.credits_used if credits_era(bill) else bill.premium_requests
@@ -431,6 +434,6 @@ def write_bill(book: Book, data: ReportData) -> None:
     _write_reconciliation(sheet, data, bill)
     _write_groups(sheet, data)
     _write_models(sheet, bill)
-    _heading(sheet, "Billing files used")
+    heading(sheet, "Billing files used")
     for source in bill.sources:
         sheet.append([source])

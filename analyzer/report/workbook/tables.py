@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
@@ -306,6 +307,21 @@ def print_columns(sheet: Sheet, last: str, last_row: int) -> None:
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
+ROW_PT = 15.0  # the default row height, points
+PAGE_SHORT_IN, PAGE_LONG_IN = 8.27, 11.0  # the shorter side of A4, the longer of Letter
+MARGIN_TB_IN = 1.0  # top and bottom page margins (openpyxl's default), inches
+
+
+def print_scale(ws: Any) -> float:
+    """Return the scale a sheet prints at: its fixed scale, or what fitting one page wide takes."""
+    setup = ws.page_setup
+    if setup.scale:
+        return float(setup.scale) / 100
+    widths = [d.width or 8.43 for d in ws.column_dimensions.values()]
+    landscape = setup.orientation == "landscape"
+    return min(1.0, _printable_px(landscape) / max(sum(column_px(w) for w in widths), 1.0))
+
+
 def fit_one_page(ws: Any) -> None:
     """Print a sheet on exactly one portrait page (the Summary)."""
     ws.page_setup.orientation = "portrait"
@@ -324,6 +340,24 @@ class Sheet:
         self.ws = ws
         self.row = 0  # rows written so far
         self.rows = rows
+        self.heights: dict[int, float] = {}  # rows of other than the default height
+        self.break_row = 0  # the last row before a manual page break
+
+    def keep_with_next(self, rows: int) -> None:
+        """Start a new printed page before the next row when the next `rows` would not fit.
+
+        A heading then never stands alone at a page's foot: it prints with the first rows
+        of its table. Pages are counted at the sheet's print scale on Letter or A4,
+        whichever is shorter, with the default margins.
+        """
+        landscape = self.ws.page_setup.orientation == "landscape"
+        page = (PAGE_SHORT_IN if landscape else PAGE_LONG_IN) - 2 * MARGIN_TB_IN
+        scale = print_scale(self.ws)
+        available = page * 72 / scale
+        used = sum(self.heights.get(r, ROW_PT) for r in range(self.break_row + 1, self.row + 1))
+        if self.row > self.break_row and used % available + rows * ROW_PT > available:
+            self.ws.row_breaks.append(Break(id=self.row))
+            self.break_row = self.row
 
     @property
     def title(self) -> str:
@@ -345,6 +379,8 @@ class Sheet:
                     cell.value, look, self.book.style_id, formula=cell.formula, cached=cell.cached
                 )
             )
+        if height is not None:
+            self.heights[self.row] = height
         self.rows.write(row_xml(self.row, cells, height).encode())
         return self.row
 
