@@ -64,7 +64,10 @@ def with_known_zeros(bill: BillData, frame: pl.DataFrame) -> pl.DataFrame:
     out = frame.with_columns(fills) if fills else frame
     if billed and "total_cost" in out.columns:
         share = pl.col("overage_share").fill_null(0.0)
-        out = out.with_columns((pl.col("seat_cost_billed") + share).alias("total_cost"))
+        total = pl.col("seat_cost_billed") + share
+        if credits_era(bill) and bill.credit_overage_cost is None:
+            total = pl.lit(None, pl.Float64)  # the overage is unknown: so is each total
+        out = out.with_columns(total.alias("total_cost"))
     return out
 
 

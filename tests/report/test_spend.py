@@ -136,8 +136,13 @@ def test_a_missing_ai_usage_report_is_said_never_zero() -> None:
     absent = _text(tree.get_element_by_id("chart-spend-pool-absent"))
     assert reason in absent
     assert "unknown" in _text(tree.get_element_by_id("story"))
+    table = tree.xpath("//table[@data-key='bill-by-cost-center']")[0]
+    headers = [_text(th) for th in table.xpath(".//thead//th")]
+    assert headers == [  # the credit columns and the totals, without data, are left out
+        "Cost centre", "Seats", "Seat charges billed", "Seat charges expected"
+    ]  # fmt: skip
     rows = {r[0]: r for r in _rows(tree, "bill-by-cost-center")}
-    assert rows["CC-1"][4] == "unknown" and rows["CC-1"][5] == "unknown"
+    assert rows["CC-1"][2] == "USD 38.00"  # billed seat charges; no credit figure at all
 
 
 def test_pool_chart_draws_cumulative_credits_against_the_pool() -> None:

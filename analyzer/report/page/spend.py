@@ -161,8 +161,8 @@ def _figures(bill: BillData) -> tuple[SpendFigure, ...]:
         over = bill.credit_overage
         add("credit_overage_cost", "Credit overage",
             _money(bill.credit_overage_cost, c, overage_reason),
-            f"{over or 0:,.0f} credits beyond the pool at "
-            f"{fmt_money(bill.credit_price, c)} each")  # fmt: skip
+            (f"{over:,.0f} credits beyond the pool" if over is not None else "the overage")
+            + f" at {fmt_money(bill.credit_price, c)} each")  # fmt: skip
     else:
         requests = bill.premium_requests
         add("premium_requests", "Premium requests",
@@ -256,22 +256,27 @@ def _group(bill: BillData, key: str, id_part: str, noun: str) -> GroupTable:
         return GroupTable(id_part, title, None, sentence)
     column, header, _ = _usage(bill)
     c = bill.currency
-    overage = credits_era(bill)
+    # (header, frame column, its cell): a column without data is left out
+    spec: list[tuple[str, str, Callable[[Any], Cell]]] = [
+        ("Seat charges billed#", "seat_cost_billed",
+         lambda v: amount(v, c, usage_missing(bill))),
+        ("Seat charges expected#", "seat_cost_expected",
+         lambda v: amount(v, c, "no seat report of the month")),
+        (f"{header}#", column, lambda v: amount(v, None, ai_missing(bill))),
+        *([("Overage share#", "overage_share", lambda v: amount(v, c, ai_missing(bill)))]
+          if credits_era(bill) else []),
+        ("Total#", "total_cost", lambda v: amount(v, c, usage_missing(bill))),
+    ]  # fmt: skip
+    kept = [(h, col, cell) for h, col, cell in spec if frame[col].null_count() < frame.height]
 
     def row(r: dict[str, Any]) -> list[Cell]:
-        share = [amount(r["overage_share"], c, ai_missing(bill))] if overage else []
         return cells(
             Cell(text(r["key"]), "wrap"),
             Cell(f"{r['seats']:,}", "num", sort=str(r["seats"])),
-            amount(r["seat_cost_billed"], c, usage_missing(bill)),
-            amount(r["seat_cost_expected"], c, "no seat report of the month"),
-            amount(r[column], None, ai_missing(bill)),
-            *share,
-            amount(r["total_cost"], c, usage_missing(bill)),
+            *[cell(r[col]) for _, col, cell in kept],
         )
 
-    names = f"{noun.capitalize()}|Seats#|Seat charges billed#|Seat charges expected#|{header}#"
-    names += ("|Overage share#" if overage else "") + "|Total#"
+    names = "|".join([noun.capitalize(), "Seats#", *[h for h, _, _ in kept]])
     shown = table(f"bill-by-{id_part}", frame, names, row, "None.", first_rows=FIRST_ROWS)
     return GroupTable(id_part, title, shown, "")
 
@@ -323,6 +328,12 @@ def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spen
     )
 
 
+def _billed_credits(bill: BillData) -> str:
+    """Return the AI credits billed as money, or "unknown" (never 0 for a missing figure)."""
+    billed = bill.credit_cost_billed
+    return fmt_money(billed, bill.currency) if billed is not None else UNKNOWN
+
+
 def bill_sentence(data: ReportData) -> str | None:
     """Say the month's whole bill in one sentence, when the store holds its billing files."""
     bill = data.bill
@@ -339,12 +350,13 @@ def bill_sentence(data: ReportData) -> str | None:
         elif bill.credits_used is not None:
             known = f"; {bill.credits_used:,.0f} AI credits used{coverage_note(bill, 'ai')}"
         return f"The whole Copilot bill of {bill.month} is unknown: {usage_missing(bill)}{known}."
-    parts = [f"seats {fmt_money(bill.seat_cost_billed or 0.0, c)}"]
+    seats = bill.seat_cost_billed
+    parts = [f"seats {fmt_money(seats, c) if seats is not None else UNKNOWN}"]
     if credits_era(bill):
         if bill.credits_used is not None and bill.credit_pool is not None:
             parts.append(
                 f"{bill.credits_used:,.0f} of the pool's {bill.credit_pool:,.0f} AI credits "
-                f"used ({fmt_money(bill.credit_cost_billed or 0.0, c)} billed for credits)"
+                f"used ({_billed_credits(bill)} billed for credits)"
             )
         else:
             parts.append(f"AI credits {UNKNOWN} ({ai_missing(bill) or pool_missing(bill)})")

@@ -168,7 +168,8 @@ def _write_budget(book: Book, f: ForecastData) -> None:
     book.define("BgAccountBudget", f"{where}!$B${row}")
     used = float(users["credits"].sum())
     kept = float(users["allowed"].sum())
-    pool = f.credit_pool or 0.0
+    pool = f.credit_pool
+    assert pool is not None  # write_forecast writes this sheet only with a known pool
     span_rows = sheet.row + 8  # the users table starts after the figures below
     first, last = span_rows + 1, span_rows + max(users.height, 1)
 
@@ -209,5 +210,5 @@ def write_forecast(book: Book, data: ReportData) -> None:
     _write_spenders(sheet, f)
     for note in f.notes:
         sheet.append([f"Note: {note}"])
-    if f.pooled and f.credits_expected is not None:
+    if f.pooled and f.credits_expected is not None and f.credit_pool is not None:
         _write_budget(book, f)
