@@ -46,7 +46,8 @@ NOTE = (
 )
 CREDITS_NOTE = (
     " The credit pool, the overage, its cost and each overage share are formulas on the "
-    "credit price and the allowances below: edit them and every one follows."
+    "credit price and the allowances below, the expected seat charges on the Summary's seat "
+    "prices: edit them and every one follows. Billed figures are facts and never move."
 )
 # (breakdown key, title, key header, table name)
 GROUPS: tuple[tuple[str, str, str, str], ...] = (
