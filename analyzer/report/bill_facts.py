@@ -103,9 +103,9 @@ def seat_count_note(bill: BillData, at_close: pl.Series, snapshot: str) -> str |
         return None
     reasons = [
         (partial, "not in the snapshot held a seat for part of the month"),
-        (unplaced, "not in the snapshot held one between two snapshots (0 to "
+        (unplaced, "not in the snapshot held a seat between two snapshots (0 to "
                    f"{bill.days_in_month} days)"),
-        (whole, "not in the snapshot held one all month"),
+        (whole, "not in the snapshot held a seat all month"),
         (billed_only, "billed without a seat in the seat history"),
     ]  # fmt: skip
     parts = [f"{n:,} {'login' if n == 1 else 'logins'} {why}" for n, why in reasons if n]

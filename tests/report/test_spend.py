@@ -214,7 +214,7 @@ def test_seat_counts_that_differ_say_why() -> None:
     assert note == (
         "The bill tables count 5 seats held on some day of 2026-10; the 2026-10-31 snapshot "
         "counts 4: 1 login not in the snapshot held a seat for part of the month; 1 login not "
-        "in the snapshot held one between two snapshots (0 to 31 days); 1 of the snapshot's "
+        "in the snapshot held a seat between two snapshots (0 to 31 days); 1 of the snapshot's "
         "seats are not in the month's seat history."
     )
     assert seat_count_note(bill, people["login"], "2026-10-31") is None
