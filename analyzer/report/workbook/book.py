@@ -17,6 +17,7 @@ from analyzer.report.workbook.bill import bill_seat_columns, with_bill_columns, 
 from analyzer.report.workbook.cells import ILLEGAL_XML
 from analyzer.report.workbook.engagement import seat_columns, with_engagement, write_engagement
 from analyzer.report.workbook.forecast import write_forecast
+from analyzer.report.workbook.printing import fit_one_page, print_columns
 from analyzer.report.workbook.sheets import write_changes, write_sources, write_trend
 from analyzer.report.workbook.summary import write_summary
 from analyzer.report.workbook.tables import (
@@ -25,9 +26,7 @@ from analyzer.report.workbook.tables import (
     Sheet,
     TableSpan,
     excel_datetime,
-    fit_one_page,
     letter_of,
-    print_columns,
     widths_of,
     write_table,
 )
@@ -76,7 +75,7 @@ def write_workbook(data: ReportData, path: Path) -> None:
             "Seats", widths_of(seat_cols), freeze="B2", print_titles=("1:1", "A:A")
         )
         seats = write_table(seats_sheet, "SeatsTable", seat_frame, seat_cols, totals=True)
-        print_columns(seats_sheet, letter_of(seat_cols, "Monthly cost"), seats.last_row + 1)
+        print_columns(seats_sheet.ws, letter_of(seat_cols, "Monthly cost"), seats.last_row + 1)
         reclaim = _write_list(book, "Reclaim", "ReclaimTable", _reclaim_frame(data, labels),
                               people, _RECLAIM_COLUMNS)  # fmt: skip
         write_backtest(reclaim, data)
