@@ -54,12 +54,14 @@ TABLES = {
 }  # fmt: skip
 
 
+# The printed columns first (SEATS_PRINT), then the rest in reading order.
 SEAT_HEADERS = [
-    "Login", "Name", "Email", "Department", "Cost center", "Orgs", "Primary org", "Team",
-    "Plan", "State", "Pending cancellation", "Pending cancellation date", "First seen (UTC)",
-    "Last activity (UTC)", "Last authenticated (UTC)", "Idle days", "Signed in (days ago)",
+    "Login", "Name", "State", "Idle days", "Signed in (days ago)", "Monthly cost",
+    "Email", "Department", "Cost center", "Orgs", "Primary org", "Team",
+    "Plan", "Pending cancellation", "Pending cancellation date", "First seen (UTC)",
+    "Last activity (UTC)", "Last authenticated (UTC)",
     "Last surface", "Surface family", "Reclaim candidate", "Check first",
-    "Excluded from reclaim", "Monthly cost",
+    "Excluded from reclaim",
 ]  # fmt: skip
 
 
@@ -173,7 +175,7 @@ def test_header_rows_are_frozen(book: Workbook) -> None:
 def test_column_widths_are_set(book: Workbook) -> None:
     """Pin a few column widths, set before the first row in write-only mode."""
     seats = book["Seats"].column_dimensions
-    assert (seats["A"].width, seats["R"].width, seats["W"].width) == (16, 28, 14)
+    assert (seats["A"].width, seats["S"].width, seats["F"].width) == (16, 28, 14)
     assert book["Summary"].column_dimensions["A"].width == 50
 
 
@@ -230,17 +232,17 @@ def test_seat_values_equal_the_frame(book: Workbook) -> None:
 def test_costs_are_formulas_on_the_prices(book: Workbook) -> None:
     """Pin every per-row cost as a currency-formatted formula on Prices or the Seats sheet."""
     for name, start in (
-        ("SeatsTable", "=VLOOKUP(I"),
+        ("SeatsTable", "=VLOOKUP(M"),
         ("ReclaimTable", "=VLOOKUP(N"),
-        ("ByTeamTable", "=SUMPRODUCT(('Seats'!$H$2:$H$6=$A"),
-        ("ByCostCenterTable", "=SUMPRODUCT(('Seats'!$E$2:$E$6=$A"),
-        ("ByOrgTable", "=SUMPRODUCT(('Seats'!$G$2:$G$6=$A"),
+        ("ByTeamTable", "=SUMPRODUCT(('Seats'!$L$2:$L$6=$A"),
+        ("ByCostCenterTable", "=SUMPRODUCT(('Seats'!$I$2:$I$6=$A"),
+        ("ByOrgTable", "=SUMPRODUCT(('Seats'!$K$2:$K$6=$A"),
     ):
         for cell in column(book, name, "Monthly cost"):
             assert cell.data_type == "f" and cell.value.startswith(start), name
             assert cell.number_format == MONEY
     figures = column(book, "CostFiguresTable", "This month")
-    assert figures[0].value == "=SUM('Seats'!$W$2:$W$6)"
+    assert figures[0].value == "=SUM('Seats'!$F$2:$F$6)"
     assert all(c.data_type == "f" and c.number_format == MONEY for c in figures)
     for name, _ in COST_FIGURES:
         assert named_cell(book, name).data_type == "f"
@@ -295,7 +297,7 @@ def test_formula_cells_carry_their_values(path: Path) -> None:
 def test_totals_rows_sum_the_data_rows(book: Workbook) -> None:
     """Pin the totals row under each summed table: a label and SUBTOTALs over its rows."""
     for sheet, name, last_col in (
-        ("Seats", "SeatsTable", "W"),
+        ("Seats", "SeatsTable", "F"),
         ("Reclaim", "ReclaimTable", "O"),
         ("By team", "ByTeamTable", "J"),
         ("By cost center", "ByCostCenterTable", "J"),
@@ -372,7 +374,7 @@ def test_empty_frames_keep_one_blank_table_row(tmp_path: Path) -> None:
     wb = load_workbook(write(tmp_path, data))
     assert wb["Seats"].tables["SeatsTable"].ref == "A1:W2"
     assert [c.value for c in wb["Seats"][2]] == [None] * 23
-    assert wb["Seats"]["W3"].value == "=SUBTOTAL(109,W2:W2)"
+    assert wb["Seats"]["F3"].value == "=SUBTOTAL(109,F2:F2)"
     assert wb["Reclaim"].tables["ReclaimTable"].ref == "A1:O2"
     assert [[c.value for c in row] for row in table(wb, "FindingsTable")[1]] == [[None] * 4]
 
@@ -397,9 +399,10 @@ def test_without_people_file_people_columns_and_sheets_are_absent(tmp_path: Path
 
 def test_people_columns_follow_the_people_file(book: Workbook) -> None:
     """Pin name, e-mail, department and cost center on Seats and Reclaim with a people file."""
-    for name in ("SeatsTable", "ReclaimTable"):
-        headers = table(book, name)[0]
-        assert headers[1:5] == ["Name", "Email", "Department", "Cost center"], name
+    headers = table(book, "ReclaimTable")[0]
+    assert headers[1:5] == ["Name", "Email", "Department", "Cost center"]
+    headers = table(book, "SeatsTable")[0]
+    assert headers[1] == "Name" and headers[6:9] == ["Email", "Department", "Cost center"]
     emails = [c.value for c in column(book, "ReclaimTable", "Email")]
     assert emails == [None, "bob@x.test"]  # Cy is not in the people file
 
@@ -408,7 +411,7 @@ def test_org_breakdown_matches_the_primary_org(book: Workbook) -> None:
     """Pin that By org keys on the Seats sheet's Primary org column, as the library groups."""
     keys = [c.value for c in column(book, "ByOrgTable", "Org")]
     assert keys == ["acme"] and column(book, "SeatsTable", "Primary org")[0].value == "acme"
-    assert "'Seats'!$G$2:$G$6=$A2" in column(book, "ByOrgTable", "Monthly cost")[0].value
+    assert "'Seats'!$K$2:$K$6=$A2" in column(book, "ByOrgTable", "Monthly cost")[0].value
 
 
 def test_two_writes_give_identical_bytes(path: Path, tmp_path: Path) -> None:
@@ -484,16 +487,17 @@ def test_print_setup(book: Workbook) -> None:
     """Pin printing: Summary on one page; wide sheets landscape, headers repeated, footer."""
     summary = book["Summary"].page_setup
     assert (summary.orientation, summary.fitToWidth, summary.fitToHeight) == ("portrait", 1, 1)
-    for ws in book.worksheets[1:]:
+    for ws in book.worksheets[2:]:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.print_title_rows == "$1:$1", ws.title
         assert "Page &P of &N" in ws.oddFooter.right.text
         assert "acme, 2026-03" in ws.oddFooter.left.text
         fitted = ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage
         assert fitted or int(ws.page_setup.scale) == 75, ws.title
-    seats = book["Seats"]
-    assert (seats.page_setup.scale, seats.page_setup.pageOrder) == (75, "overThenDown")
-    assert seats.print_title_cols == "$A:$A"
+    seats = book["Seats"]  # only the columns a reader needs, one page wide
+    assert seats.print_area == "'Seats'!$A$1:$F$7"
+    assert (seats.page_setup.fitToWidth, seats.page_setup.fitToHeight) == (1, 0)
+    assert seats.sheet_properties.pageSetUpPr.fitToPage and seats.print_title_rows == "$1:$1"
     assert book["By org"].sheet_properties.pageSetUpPr.fitToPage
 
 
@@ -530,3 +534,12 @@ def test_more_seats_than_a_sheet_holds_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="supports up to 1,000,000 seats"):
         write(tmp_path, consistent_report_data(seats=seats))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_breakdown_all_unmapped_has_no_sheet(tmp_path: Path) -> None:
+    """A breakdown whose every key is "(unmapped)" gets no sheet: it would say nothing."""
+    base = consistent_report_data()
+    unmapped = base.breakdowns["department"].with_columns(pl.lit(UNMAPPED).alias("key"))
+    data = dataclasses.replace(base, breakdowns={**base.breakdowns, "department": unmapped})
+    wb = load_workbook(write(tmp_path, data))
+    assert "By department" not in wb.sheetnames and "By team" in wb.sheetnames

@@ -5,21 +5,28 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from analyzer.report.workbook.book import write_workbook
-from tests.bill_report_fixture import OVERAGE, POOL, USED, with_bill
+from tests.bill_report_fixture import OVERAGE, POOL, USED, make_bill, with_bill
 from tests.report.test_excel import column, named_cell, table, write
 from tests.report_fixture import make_report_data
 
 
 def _rows(wb: Workbook) -> dict[str, tuple[object, object]]:
-    """Return the Bill sheet's figures by label: (value, missing note)."""
+    """Return the Bill sheet's figures by label: (value, missing note).
+
+    Money is in column B, counts in C, the reason a figure is unknown in D.
+    """
     ws = wb["Bill"]
     return {
-        str(row[0]): (row[1], row[2] if len(row) > 2 else None)
+        str(row[0]): (
+            row[1] if len(row) < 3 or row[1] is not None else row[2],
+            row[3] if len(row) > 3 else None,
+        )
         for row in ws.iter_rows(values_only=True)
         if row and row[0] is not None
     }
@@ -104,3 +111,36 @@ def test_bill_workbook_bytes_are_reproducible(tmp_path: Path) -> None:
     write_workbook(data, first)
     write_workbook(dataclasses.replace(data), second)
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_one_number_format_a_column(path: Path) -> None:
+    """The bill's figures keep money in one column and credit counts in another, each one format."""
+    ws = load_workbook(path)["Bill"]
+    start = next(r for r in ws.iter_rows() if r[0].value == "Figure")[0].row
+    end = next(r for r in ws.iter_rows(min_row=start) if r[0].value is None)[0].row
+    for letter in ("B", "C"):
+        formats = {
+            ws[f"{letter}{r}"].number_format
+            for r in range(start + 1, end)
+            if ws[f"{letter}{r}"].value is not None
+        }
+        assert len(formats) == 1, (letter, formats)
+    assert ws[f"C{start}"].value == "Credits or requests"
+
+
+def test_a_heading_never_ends_a_printed_page(tmp_path: Path) -> None:
+    """A manual page break lands before a heading whose table would start on the next page."""
+    bill = make_bill()
+    many = pl.concat([bill.breakdowns["team"]] * 20).with_columns(
+        pl.format("team-{}", pl.int_range(pl.len())).alias("key")
+    )
+    data = with_bill()
+    data = dataclasses.replace(
+        data, bill=dataclasses.replace(bill, breakdowns={**bill.breakdowns, "team": many})
+    )
+    ws = load_workbook(write(tmp_path, data))["Bill"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks
+    headings = {c.row for c in ws["A"] if c.font.b and c.value}
+    for row in breaks:  # a new page starts with a blank row and a heading
+        assert ws[f"A{row + 1}"].value is None and row + 2 in headings, row

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
 
-from tests.bill_report_fixture import OVERAGE, with_bill
+from analyzer.report.workbook.summary import price_name
+from tests.bill_report_fixture import OVERAGE, PRICE, USED, with_bill
 from tests.report.test_excel import named_cell, write
 from tests.report.test_excel_recalc import cents, formula_cells, recalculate, values
 
@@ -33,17 +35,48 @@ def test_bill_sheet_cached_values_equal_libreoffice(tmp_path: Path) -> None:
         assert cents(mine) == cents(theirs), (sheet, ref, mine, theirs)
 
 
-def test_editing_the_credit_price_reprices_the_overage(tmp_path: Path) -> None:
-    """Doubling the credit price doubles the overage cost and every cost centre's share."""
-    path = write(tmp_path, with_bill())
+def _edit(path: Path, tmp_path: Path, name: str, value: float) -> Workbook:
+    """Return the workbook at `path` recalculated by LibreOffice after setting cell `name`."""
     book = load_workbook(path)
-    named_cell(book, "CreditPrice").value = 0.02
+    named_cell(book, name).value = value
     edited = tmp_path / "edited" / path.name
     edited.parent.mkdir()
     book.save(edited)
-    computed = recalculate(edited, tmp_path)
-    assert cents(named_cell(computed, "OverageCost").value) == cents(OVERAGE * 0.02)
+    return recalculate(edited, tmp_path)
+
+
+# (edited cell, new value, expected seat charges, overage cost) after the edit; the fixture
+# bills 4 Business seats at 19 and 1 Enterprise at 39, 20,000 credits over a pool of 11,500.
+EDITS = (
+    (price_name("business"), 21.0, 4 * 21.0 + 39.0, OVERAGE * PRICE),
+    ("Credits_business", 1000.0, 115.0, (USED - 4 * 1000.0 - 3900.0) * PRICE),
+    ("CreditPrice", 0.02, 115.0, OVERAGE * 0.02),
+)
+
+
+@pytest.mark.parametrize(("name", "value", "expected", "overage"), EDITS)
+def test_an_edit_moves_expected_figures_never_billed_ones(
+    tmp_path: Path, name: str, value: float, expected: float, overage: float
+) -> None:
+    """After editing a price, allowance or credit price, expected figures follow; facts stay."""
+    path = write(tmp_path, with_bill())
+    computed = _edit(path, tmp_path, name, value)
+    billed = 115.0 + OVERAGE * PRICE  # the fixture's invoice: seats and credits as billed
+    assert cents(named_cell(computed, "TotalBilled").value) == cents(billed)
+    assert cents(sum(values(computed, "BillByCostCenterTable", "Total billed"))) == cents(billed)
+    assert cents(sum(values(computed, "BillByCostCenterTable", "Seat charges billed"))) == 115.0
+    assert cents(named_cell(computed, "OverageCost").value) == cents(overage)
     shares = values(computed, "BillByCostCenterTable", "Overage share")
-    assert cents(sum(shares)) == cents(OVERAGE * 0.02)
-    totals = values(computed, "BillByCostCenterTable", "Total")
-    assert cents(sum(totals)) == cents(115.0 + OVERAGE * 0.02)
+    assert cents(sum(shares)) == cents(overage)
+    seat_shares = [v for v in values(computed, "SeatsTable", "Overage share") if v is not None]
+    assert cents(sum(seat_shares)) == cents(overage)
+    expected_cc = values(computed, "BillByCostCenterTable", "Seat charges expected")
+    assert cents(sum(v for v in expected_cc if v is not None)) == cents(expected)
+    bill = computed["Bill"]
+    most = next(
+        r[1].value
+        for r in bill.iter_rows()
+        if r[0].value
+        and str(r[0].value).startswith("Seat charges the seat history predicts (most)")
+    )
+    assert cents(most) == cents(expected)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import lxml.html
+import polars as pl
 import pytest
+from openpyxl import load_workbook
 
 from analyzer.answers.report_data import pseudonymize
+from analyzer.report.bill_facts import report_seat_note, seat_count_note
 from analyzer.report.page import html
 from analyzer.report.page.spend_charts import models_chart, pool_chart, split_chart, users_chart
+from analyzer.report.palette import SPEND_COLORS
 from tests.bill_report_fixture import OVERAGE, POOL, USED, make_bill, with_bill
+from tests.report.test_excel import write
 from tests.report_fixture import XSS, make_report_data
 
 Tree = lxml.html.HtmlElement
@@ -130,8 +136,13 @@ def test_a_missing_ai_usage_report_is_said_never_zero() -> None:
     absent = _text(tree.get_element_by_id("chart-spend-pool-absent"))
     assert reason in absent
     assert "unknown" in _text(tree.get_element_by_id("story"))
+    table = tree.xpath("//table[@data-key='bill-by-cost-center']")[0]
+    headers = [_text(th) for th in table.xpath(".//thead//th")]
+    assert headers == [  # the credit columns and the totals, without data, are left out
+        "Cost centre", "Seats", "Seat charges billed", "Seat charges expected"
+    ]  # fmt: skip
     rows = {r[0]: r for r in _rows(tree, "bill-by-cost-center")}
-    assert rows["CC-1"][4] == "unknown" and rows["CC-1"][5] == "unknown"
+    assert rows["CC-1"][2] == "USD 38.00"  # billed seat charges; no credit figure at all
 
 
 def test_pool_chart_draws_cumulative_credits_against_the_pool() -> None:
@@ -178,3 +189,44 @@ def test_pseudonymized_report_masks_the_bill_logins() -> None:
     logins = set(data.bill.people["login"].to_list()) | {e.login for e in data.bill.exceptions}
     assert all(login.startswith("user-") for login in logins)
     assert data.bill.people["login"][0] == data.seats["login"][0]
+
+
+def test_captions_count_what_the_chart_draws() -> None:
+    """The captions say how many bars are drawn and name the heavy users' colour."""
+    bill = make_bill()
+    assert models_chart(bill).note.startswith("The 2 models with most AI credits")
+    users = users_chart(bill)
+    assert users.note.startswith("The 3 users with most AI credits")
+    assert "heavy users (the top 1 %, 1 in all) in orange" in users.note
+    assert users.figure is not None
+    colors = users.figure.data[0].marker.color
+    assert colors[0] == SPEND_COLORS["heavy"] == "#bc4c00"  # ann, the heavy user: orange
+
+
+def test_seat_counts_that_differ_say_why() -> None:
+    """The bill's seat count against the snapshot's comes with one line giving the reasons."""
+    people = make_bill().people.with_columns(
+        days_low=pl.Series([31, 31, 10, 0, 31]), days_high=pl.Series([31, 31, 10, 31, 31])
+    )
+    bill = dataclasses.replace(make_bill(), people=people)
+    at_close = pl.Series(["ann", "bob", "eve", "zed"])
+    note = seat_count_note(bill, at_close, "2026-10-31")
+    assert note == (
+        "The bill tables count 5 seats held on some day of 2026-10; the 2026-10-31 snapshot "
+        "counts 4: 1 login not in the snapshot held a seat for part of the month; 1 login not "
+        "in the snapshot held a seat between two snapshots (0 to 31 days); 1 of the snapshot's "
+        "seats are not in the month's seat history."
+    )
+    assert seat_count_note(bill, people["login"], "2026-10-31") is None
+
+
+def test_the_seat_count_line_is_on_the_page_and_the_bill_sheet(tmp_path: Path) -> None:
+    """The page's reconciliation and the Bill sheet carry the same seat-count line."""
+    data = with_bill()
+    people = data.bill.people.with_columns(days_high=pl.Series([31, 31, 10, 0, 31]))  # type: ignore[union-attr]
+    data = dataclasses.replace(data, bill=dataclasses.replace(data.bill, people=people))  # type: ignore[type-var]
+    note = report_seat_note(data)
+    assert note is not None and "4 seats held" in note
+    assert _text(_page(data).get_element_by_id("spend-seat-note")) == note
+    book = load_workbook(write(tmp_path, data), data_only=True)
+    assert note in [c.value for row in book["Bill"].iter_rows() for c in row]

@@ -17,12 +17,22 @@ from analyzer.report.bill_facts import (
     credits_era,
     per_login_known,
     pool_missing,
+    report_seat_note,
     usage_missing,
     with_known_zeros,
 )
 from analyzer.report.page.figures import Chart
 from analyzer.report.page.spend_charts import spend_charts
-from analyzer.report.page.tables import Cell, Table, cells, login, state_badge, table, text
+from analyzer.report.page.tables import (
+    FIRST_ROWS,
+    Cell,
+    Table,
+    cells,
+    login,
+    state_badge,
+    table,
+    text,
+)
 from analyzer.report.page.text import count, fmt_money
 
 UNKNOWN = "unknown"
@@ -66,6 +76,7 @@ class Spend:
     hint: str
     figures: tuple[SpendFigure, ...] = ()
     reconciliation: str = ""
+    seat_note: str = ""  # why the bill tables count other seats than the snapshot
     notes: tuple[str, ...] = ()
     charts: tuple[tuple[Chart, Markup | None], ...] = ()
     exceptions: Table | None = None
@@ -74,6 +85,12 @@ class Spend:
     groups: tuple[GroupTable, ...] = ()
     models: Table | None = None
     sources: tuple[str, ...] = ()
+
+    @property
+    def more_title(self) -> str:
+        """Name the tables folded under the first breakdown: "By team, organization and model"."""
+        nouns = [g.title.removeprefix("By ") for g in self.groups[1:]] + ["model"]
+        return "By " + _join(nouns) + " (show)"
 
 
 def _join(parts: list[str]) -> str:
@@ -144,8 +161,8 @@ def _figures(bill: BillData) -> tuple[SpendFigure, ...]:
         over = bill.credit_overage
         add("credit_overage_cost", "Credit overage",
             _money(bill.credit_overage_cost, c, overage_reason),
-            f"{over or 0:,.0f} credits beyond the pool at "
-            f"{fmt_money(bill.credit_price, c)} each")  # fmt: skip
+            (f"{over:,.0f} credits beyond the pool" if over is not None else "the overage")
+            + f" at {fmt_money(bill.credit_price, c)} each")  # fmt: skip
     else:
         requests = bill.premium_requests
         add("premium_requests", "Premium requests",
@@ -188,7 +205,8 @@ def _exceptions(bill: BillData) -> Table:
     else:
         empty = "No exceptions: the seat history explains every seat charge."
     names = "Login|Exception|Detail"
-    return Table("bill-exceptions", tuple(Cell(n) for n in names.split("|")), rows, 0, empty)
+    header = tuple(Cell(n) for n in names.split("|"))
+    return Table("bill-exceptions", header, rows, 0, empty, first_rows=FIRST_ROWS)
 
 
 def _flagged(bill: BillData, people: pl.DataFrame, first: bool) -> tuple[Table, str]:
@@ -222,7 +240,7 @@ def _flagged(bill: BillData, people: pl.DataFrame, first: bool) -> tuple[Table, 
         f"before reclaiming) and heavy users (the top 1 % by {noun})."
     )
     names = f"Login|Flag|State|{header}#|Seat charges#|Team|Cost centre"
-    return table("bill-flagged", flagged, names, row, empty, first_rows=25), caption
+    return table("bill-flagged", flagged, names, row, empty, first_rows=FIRST_ROWS), caption
 
 
 def _group(bill: BillData, key: str, id_part: str, noun: str) -> GroupTable:
@@ -238,23 +256,29 @@ def _group(bill: BillData, key: str, id_part: str, noun: str) -> GroupTable:
         return GroupTable(id_part, title, None, sentence)
     column, header, _ = _usage(bill)
     c = bill.currency
-    overage = credits_era(bill)
+    # (header, frame column, its cell): a column without data is left out
+    spec: list[tuple[str, str, Callable[[Any], Cell]]] = [
+        ("Seat charges billed#", "seat_cost_billed",
+         lambda v: amount(v, c, usage_missing(bill))),
+        ("Seat charges expected#", "seat_cost_expected",
+         lambda v: amount(v, c, "no seat report of the month")),
+        (f"{header}#", column, lambda v: amount(v, None, ai_missing(bill))),
+        *([("Overage share#", "overage_share", lambda v: amount(v, c, ai_missing(bill)))]
+          if credits_era(bill) else []),
+        ("Total#", "total_cost", lambda v: amount(v, c, usage_missing(bill))),
+    ]  # fmt: skip
+    kept = [(h, col, cell) for h, col, cell in spec if frame[col].null_count() < frame.height]
 
     def row(r: dict[str, Any]) -> list[Cell]:
-        share = [amount(r["overage_share"], c, ai_missing(bill))] if overage else []
         return cells(
             Cell(text(r["key"]), "wrap"),
             Cell(f"{r['seats']:,}", "num", sort=str(r["seats"])),
-            amount(r["seat_cost_billed"], c, usage_missing(bill)),
-            amount(r["seat_cost_expected"], c, "no seat report of the month"),
-            amount(r[column], None, ai_missing(bill)),
-            *share,
-            amount(r["total_cost"], c, usage_missing(bill)),
+            *[cell(r[col]) for _, col, cell in kept],
         )
 
-    names = f"{noun.capitalize()}|Seats#|Seat charges billed#|Seat charges expected#|{header}#"
-    names += ("|Overage share#" if overage else "") + "|Total#"
-    return GroupTable(id_part, title, table(f"bill-by-{id_part}", frame, names, row, "None."), "")
+    names = "|".join([noun.capitalize(), "Seats#", *[h for h, _, _ in kept]])
+    shown = table(f"bill-by-{id_part}", frame, names, row, "None.", first_rows=FIRST_ROWS)
+    return GroupTable(id_part, title, shown, "")
 
 
 def _models(bill: BillData) -> Table:
@@ -270,7 +294,7 @@ def _models(bill: BillData) -> Table:
 
     known = bill.credits_used if credits_era(bill) else bill.premium_requests
     empty = f"No model used: {ai_missing(bill)}." if known is None else f"No {noun} were used."
-    return table("bill-models", frame, f"Model|{header}#|Users#", row, empty)
+    return table("bill-models", frame, f"Model|{header}#|Users#", row, empty, first_rows=FIRST_ROWS)
 
 
 def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spend:
@@ -292,6 +316,7 @@ def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spen
         hint="",
         figures=_figures(bill),
         reconciliation=bill.reconciliation(),
+        seat_note=report_seat_note(data) or "",
         notes=tuple(notes),
         charts=tuple((c, chart_json(c) if c.shown else None) for c in spend_charts(bill)),
         exceptions=_exceptions(bill),
@@ -301,6 +326,12 @@ def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spen
         models=_models(bill),
         sources=bill.sources,
     )
+
+
+def _billed_credits(bill: BillData) -> str:
+    """Return the AI credits billed as money, or "unknown" (never 0 for a missing figure)."""
+    billed = bill.credit_cost_billed
+    return fmt_money(billed, bill.currency) if billed is not None else UNKNOWN
 
 
 def bill_sentence(data: ReportData) -> str | None:
@@ -319,12 +350,13 @@ def bill_sentence(data: ReportData) -> str | None:
         elif bill.credits_used is not None:
             known = f"; {bill.credits_used:,.0f} AI credits used{coverage_note(bill, 'ai')}"
         return f"The whole Copilot bill of {bill.month} is unknown: {usage_missing(bill)}{known}."
-    parts = [f"seats {fmt_money(bill.seat_cost_billed or 0.0, c)}"]
+    seats = bill.seat_cost_billed
+    parts = [f"seats {fmt_money(seats, c) if seats is not None else UNKNOWN}"]
     if credits_era(bill):
         if bill.credits_used is not None and bill.credit_pool is not None:
             parts.append(
                 f"{bill.credits_used:,.0f} of the pool's {bill.credit_pool:,.0f} AI credits "
-                f"used ({fmt_money(bill.credit_cost_billed or 0.0, c)} billed for credits)"
+                f"used ({_billed_credits(bill)} billed for credits)"
             )
         else:
             parts.append(f"AI credits {UNKNOWN} ({ai_missing(bill) or pool_missing(bill)})")

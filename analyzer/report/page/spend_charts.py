@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
 from analyzer.model import BillData
 from analyzer.report.bill_facts import ai_missing, credits_era, pool_missing, usage_missing
-from analyzer.report.page.figures import Chart, base_figure, plot_text
+from analyzer.report.page.figures import Chart, base_figure, label_room, plot_text
 from analyzer.report.page.text import fmt_money
-from analyzer.report.palette import SPEND_COLORS
+from analyzer.report.palette import INK, SPEND_COLORS
 
 TOP = 10  # models and users a chart names
+HEAVY_COLOUR_NAME = "orange"
+# A bar's value inside its end when it fits (white), else just past it: the longest bar never
+# pushes its label past the card's edge, whatever the width.
+BAR_LABELS: dict[str, Any] = {
+    "textposition": "auto",
+    "insidetextanchor": "end",
+    "insidetextfont": {"color": "#ffffff"},
+    "outsidetextfont": {"color": INK},
+    "constraintext": "none",
+    "cliponaxis": False,
+}  # how the caption names SPEND_COLORS["heavy"]
 
 
 def split_chart(bill: BillData) -> Chart:
@@ -49,13 +61,12 @@ def split_chart(bill: BillData) -> Chart:
         orientation="h",
         marker={"color": [SPEND_COLORS["seats"], SPEND_COLORS["credits"]]},
         text=[fmt_money(a, c) for a in amounts],
-        textposition="outside",
-        cliponaxis=False,
+        **BAR_LABELS,
         hovertemplate="%{y}: %{x:,.2f} " + plot_text(c) + "<extra></extra>",
     )
     figure = base_figure(
         [trace],
-        xaxis={"title": {"text": plot_text(c)}, "range": [0, 1.3 * max(amounts)], "showgrid": True},
+        xaxis={"title": {"text": plot_text(c)}, "range": label_room(amounts), "showgrid": True},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
         height=200,
         legend=False,
@@ -146,14 +157,13 @@ def _top_bars(frame: pl.DataFrame, key: str, value: str, noun: str, colors: list
         orientation="h",
         marker={"color": colors},
         text=[f"{a:,.0f}" for a in amounts],
-        textposition="outside",
-        cliponaxis=False,
+        **BAR_LABELS,
         hovertemplate="%{y}: %{x:,.1f} " + noun + "<extra></extra>",
     )
     return base_figure(
         [trace],
         # room right of the longest bar for its label
-        xaxis={"title": {"text": noun}, "range": [0, 1.2 * max(amounts)], "showgrid": True},
+        xaxis={"title": {"text": noun}, "range": label_room(amounts), "showgrid": True},
         yaxis={"type": "category", "autorange": "reversed", "showgrid": False},
         height=90 + 30 * len(names),
         legend=False,
@@ -182,13 +192,19 @@ def _top_used(
     return used.head(TOP)
 
 
+def _how_many(shown: int, used: int, noun: str) -> str:
+    """Return "The 4 models" or "The 10 of 38 users": the count the chart draws, of how many."""
+    return f"The {shown} {noun}" if shown == used else f"The {shown} of {used:,} {noun}"
+
+
 def models_chart(bill: BillData) -> Chart:
     """The models that used most: shown when at least two models were used."""
     column, noun = _usage_column(bill)
+    used = bill.models.filter(pl.col(column) > 0).height
     chart = (
         "chart-spend-models",
         f"Top models by {noun}",
-        f"The {TOP} models with most {noun} this month.",
+        f"{_how_many(min(used, TOP), used, 'models')} with most {noun} this month.",
     )
     top = _top_used(bill, bill.models, "model", chart, "Only one model was used: {name}.")
     if isinstance(top, Chart):
@@ -201,7 +217,14 @@ def models_chart(bill: BillData) -> Chart:
 def users_chart(bill: BillData) -> Chart:
     """The users who used most: shown when at least two users used any."""
     column, noun = _usage_column(bill)
-    note = f"The {TOP} users with most {noun}; heavy users (the top 1 %) in a darker colour."
+    used = bill.people.filter(pl.col(column) > 0)
+    n_heavy = used.filter(pl.col("heavy")).height
+    top_heavy = used.sort(column, descending=True).head(TOP).filter(pl.col("heavy")).height
+    note = f"{_how_many(min(used.height, TOP), used.height, 'users')} with most {noun}"
+    if top_heavy:
+        note += f"; heavy users (the top 1 %, {n_heavy:,} in all) in {HEAVY_COLOUR_NAME}."
+    else:
+        note += "."
     chart = ("chart-spend-users", f"Top users by {noun}", note)
     top = _top_used(bill, bill.people, "login", chart, "Only one user used {noun}: {name}.")
     if isinstance(top, Chart):

@@ -12,22 +12,33 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from openpyxl.utils import quote_sheetname
+from openpyxl.utils import get_column_letter, quote_sheetname
 
-from analyzer.model import BillData, ReportData
+from analyzer.model import UNMAPPED, BillData, ReportData
 from analyzer.report.bill_facts import (
     ai_missing,
     credits_era,
     per_login_known,
     pool_missing,
+    report_seat_note,
     usage_missing,
     why_unknown,
     with_known_zeros,
 )
+from analyzer.report.workbook.bridge import seat_days_formula
 from analyzer.report.workbook.cells import Kind
-from analyzer.report.workbook.tables import Book, Column, Sheet, Styled, write_table
+from analyzer.report.workbook.summary import price_name
+from analyzer.report.workbook.tables import (
+    Book,
+    Column,
+    Sheet,
+    Styled,
+    wrapped_height,
+    write_table,
+)
 
 SHEET = "Bill"
+KEEP_ROWS = 6  # a heading prints with its blank row, its header and its first 3 rows
 _WIDTHS = (44.0, 16.0, 18.0, 18.0, 16.0, 16.0, 16.0)
 NOTE = (
     "The month's whole Copilot bill from GitHub's billing files. A blank figure is unknown: "
@@ -35,7 +46,8 @@ NOTE = (
 )
 CREDITS_NOTE = (
     " The credit pool, the overage, its cost and each overage share are formulas on the "
-    "credit price and the allowances below: edit them and every one follows."
+    "credit price and the allowances below, the expected seat charges on the Summary's seat "
+    "prices: edit them and every one follows. Billed figures are facts and never move."
 )
 # (breakdown key, title, key header, table name)
 GROUPS: tuple[tuple[str, str, str, str], ...] = (
@@ -62,6 +74,11 @@ def _usage(bill: BillData) -> tuple[str, str]:
     )
 
 
+def _usage_kind(bill: BillData) -> Kind:
+    """Return how usage shows: AI credits as whole numbers, premium requests with decimals."""
+    return "count" if credits_era(bill) else "number"
+
+
 # -- Seats sheet ---------------------------------------------------------------------------
 
 
@@ -79,31 +96,63 @@ def with_bill_columns(seats: pl.DataFrame, bill: BillData | None) -> pl.DataFram
         pl.col("idle_with_credits").alias("bill_idle_with_credits"),
         pl.col("heavy").alias("bill_heavy"),
     )
-    return seats.join(people, on="login", how="left", maintain_order="left")
+    out = seats.join(people, on="login", how="left", maintain_order="left")
+    if _overage_live(bill):  # a formula on the overage cost: 0 for a seat that used nothing
+        out = out.with_columns(pl.col("bill_overage_share").fill_null(0.0))
+    return out
 
 
-def bill_seat_columns(bill: BillData | None, seats: pl.DataFrame) -> list[Column]:
-    """Return the Seats sheet's bill columns that hold data (none without a bill)."""
+def bill_seat_columns(bill: BillData | None, seats: pl.DataFrame, offset: int) -> list[Column]:
+    """Return the Seats sheet's bill columns that hold data (none without a bill).
+
+    `offset` counts the Seats sheet's columns before these. Each seat's overage share is a
+    formula on the Bill sheet's overage cost (so on the credit price and the allowances).
+    """
     if bill is None:
         return []
     _, usage = _usage(bill)
     columns = [
-        Column("Days billed", "number", 9, "bill_days_billed"),
+        Column("Days billed", "count", 9, "bill_days_billed"),
         Column("Seat charges billed", "money", 14, "bill_seat_cost_billed", total="sum"),
-        Column(usage, "number", 12, "bill_usage", total="sum"),
+        Column(usage, _usage_kind(bill), 12, "bill_usage", total="sum"),
         Column("Overage share", "money", 12, "bill_overage_share", total="sum"),
         Column("Idle seat using AI", "bool", 11, "bill_idle_with_credits"),
         Column("Heavy AI user", "bool", 10, "bill_heavy"),
     ]
-    if seats.is_empty():
-        return columns
-    return [c for c in columns if c.source and seats[c.source].null_count() < seats.height]
+    if not seats.is_empty():
+        columns = [c for c in columns if c.source and seats[c.source].null_count() < seats.height]
+    headers = [c.header for c in columns]
+    if _overage_live(bill) and usage in headers and "Overage share" in headers:
+        used = get_column_letter(offset + headers.index(usage) + 1)
+        at = headers.index("Overage share")
+        columns[at] = Column(
+            "Overage share", "money", 12, total="sum", cached="bill_overage_share",
+            formula=f"=IF(CreditsUsed=0,0,N({used}{{r}})/CreditsUsed*OverageCost)",
+        )  # fmt: skip
+    return columns
+
+
+def _overage_live(bill: BillData) -> bool:
+    """Return whether the Bill sheet carries the overage cost as a formula (credits, known)."""
+    return (
+        credits_era(bill)
+        and bill.credit_overage_cost is not None
+        and bill.credits_used is not None
+        and bill.credit_pool is not None
+    )
 
 
 # -- Bill sheet ----------------------------------------------------------------------------
 
 
-def _heading(sheet: Sheet, title: str) -> None:
+def _note(sheet: Sheet, text: str) -> None:
+    """Write a line of text wrapped in column A, its row tall enough to show all of it."""
+    sheet.append([Styled(text, wrap=True)], height=wrapped_height(text, _WIDTHS[0]))
+
+
+def heading(sheet: Sheet, title: str) -> None:
+    """Write a blank row and a bold heading, on a new printed page unless its table follows."""
+    sheet.keep_with_next(KEEP_ROWS)
     sheet.append([])
     sheet.append([Styled(title, bold=True)])
 
@@ -112,21 +161,37 @@ def base_figure(
     book: Book, sheet: Sheet, label: str, value: float | None, reason: str,
     kind: Kind = "money", *, formula: str | None = None, name: str | None = None,
 ) -> None:  # fmt: skip
-    """Write one figure: its value (or formula with its value), or a blank and the reason."""
+    """Write one figure: its value (or formula with its value), or a blank and the reason.
+
+    One format a column: amounts of money in B, counts (credits, requests) in C shown as
+    whole numbers, and the reason a figure is unknown in D.
+    """
+    at = 1 if kind == "money" else 2
     if value is None:
-        sheet.append([label, None, reason])
+        sheet.append([label, None, None, reason])
         return
-    cell = Styled(formula, kind, formula=True, cached=value) if formula else Styled(value, kind)
-    row = sheet.append([label, cell])
+    shown: Kind = kind if kind == "money" else "count"
+    cell = Styled(formula, shown, formula=True, cached=value) if formula else Styled(value, shown)
+    row = sheet.append([label, *([None] * (at - 1)), cell])
     if name:
-        book.define(name, f"{quote_sheetname(sheet.title)}!$B${row}")
+        column = "B" if at == 1 else "C"
+        book.define(name, f"{quote_sheetname(sheet.title)}!${column}${row}")
+
+
+FIGURE_HEADERS = ("Figure", "Amount", "Credits or requests", "Missing")
+
+
+def figure_header(sheet: Sheet, currency: str) -> None:
+    """Write the header of a figures block: one column for money, one for counts."""
+    names = (FIGURE_HEADERS[0], f"{FIGURE_HEADERS[1]} ({currency})", *FIGURE_HEADERS[2:])
+    sheet.append([Styled(n, bold=True) for n in names])
 
 
 def _write_assumptions(book: Book, sheet: Sheet, data: ReportData, bill: BillData) -> str | None:
     """Write the credit price, the allowances and the licences; return the pool formula."""
     billing = data.settings.billing
     where = quote_sheetname(sheet.title)
-    _heading(sheet, "Credit price and allowances (edit these)")
+    heading(sheet, "Credit price and allowances (edit these)")
     facts: tuple[tuple[str, str, Any, Kind], ...] = (
         ("CreditPrice", "AI credit price (each credit beyond the pool)", billing.credit_price,
          "money"),
@@ -194,17 +259,20 @@ def _write_assumptions(book: Book, sheet: Sheet, data: ReportData, bill: BillDat
     return f"=SUM({span.column('Pool credits')})"
 
 
-def _write_figures(book: Book, sheet: Sheet, bill: BillData, pool: str | None) -> None:
-    """Write the bill's figures; the pool, overage and its cost as formulas."""
-    _heading(sheet, "The bill")
-    sheet.append([Styled("Figure", bold=True), Styled("Value", bold=True),
-                  Styled("Missing", bold=True)])  # fmt: skip
+def _write_figures(book: Book, sheet: Sheet, data: ReportData, pool: str | None) -> None:
+    """Write the bill's figures; the expected seat charges, pool, overage and cost as formulas."""
+    bill = data.bill
+    assert bill is not None
+    prices, names = data.settings.prices, price_names(data)
+    heading(sheet, "The bill")
+    figure_header(sheet, bill.currency)
     usage, ai = usage_missing(bill), ai_missing(bill)
     base_figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
-    base_figure(book, sheet, "Seat charges the seat history predicts (most)",
-            bill.seat_cost_expected, why_unknown(bill, "seat_cost_expected"))  # fmt: skip
-    base_figure(book, sheet, "Seat charges the seat history predicts (least)",
-            bill.seat_cost_expected_low, why_unknown(bill, "seat_cost_expected_low"))  # fmt: skip
+    for label, figure, days in (("most", "seat_cost_expected", "days_high"),
+                                ("least", "seat_cost_expected_low", "days_low")):  # fmt: skip
+        formula = seat_days_formula(bill.people, bill.month, prices, names, days)
+        base_figure(book, sheet, f"Seat charges the seat history predicts ({label})",
+                    getattr(bill, figure), why_unknown(bill, figure), formula=formula)  # fmt: skip
     if credits_era(bill):
         base_figure(book, sheet, "AI credits used", bill.credits_used, ai, "number",
                 name="CreditsUsed")  # fmt: skip
@@ -223,21 +291,25 @@ def _write_figures(book: Book, sheet: Sheet, bill: BillData, pool: str | None) -
                 why_unknown(bill, "premium_ai_units"), "number")  # fmt: skip
         base_figure(book, sheet, "Premium request cost (every premium row, net)",
                 bill.premium_request_cost, why_unknown(bill, "premium_request_cost"))  # fmt: skip
-    base_figure(book, sheet, "Total billed (every Copilot charge, net)", bill.total_billed, usage)
+    base_figure(book, sheet, "Total billed (every Copilot charge, net)", bill.total_billed, usage,
+                name="TotalBilled")  # fmt: skip
     if bill.other_rows:
         sheet.append([f"Left out: {bill.other_rows:,} usage rows of other products (net)",
                       Styled(bill.other_net, "money")])  # fmt: skip
     for table, what in (("usage", "usage report"), ("ai", "premium / AI usage report")):
         if bill.coverage(table):
-            sheet.append([Styled(f"Figures of the {what}: {bill.coverage(table)}", wrap=True)])
+            _note(sheet, f"Figures of the {what}: {bill.coverage(table)}")
     for note in bill.notes:
-        sheet.append([Styled("Note: " + note, wrap=True)])
+        _note(sheet, "Note: " + note)
 
 
-def _write_reconciliation(sheet: Sheet, bill: BillData) -> None:
-    """Write the one-line reconciliation and every exception."""
-    _heading(sheet, "Reconciliation: seat charges billed against the seat history")
-    sheet.append([bill.reconciliation()])
+def _write_reconciliation(sheet: Sheet, data: ReportData, bill: BillData) -> None:
+    """Write the one-line reconciliation, why the seat counts differ, and every exception."""
+    heading(sheet, "Reconciliation: seat charges billed against the seat history")
+    _note(sheet, bill.reconciliation())
+    note = report_seat_note(data)
+    if note:
+        _note(sheet, note)
     if not bill.exceptions:
         return
     frame = pl.DataFrame(
@@ -256,21 +328,57 @@ def _write_reconciliation(sheet: Sheet, bill: BillData) -> None:
     write_table(sheet, "BillExceptionsTable", frame, columns)
 
 
+def price_names(data: ReportData) -> dict[str, str]:
+    """Return each plan's price cell name (the Summary's editable prices)."""
+    return {plan: price_name(plan) for plan in data.settings.prices}
+
+
+def _group_frame(data: ReportData, bill: BillData, key: str) -> pl.DataFrame:
+    """Return a breakdown with its expected seat charges as formulas and its billed total.
+
+    Expected seat charges follow the price cells; the total billed (seat charges billed plus
+    the usage charges billed, split by use) is a fact and never moves with a price edit.
+    """
+    frame = with_known_zeros(bill, bill.breakdowns[key])
+    column = {"org": "primary_org", "team": "team", "cost_center": "cost_center"}[key]
+    people = bill.people.with_columns(pl.col(column).fill_null(UNMAPPED).alias("_key"))
+    prices, names = data.settings.prices, price_names(data)
+    formulas = [
+        None if expected is None
+        else seat_days_formula(people.filter(pl.col("_key") == k), bill.month, prices, names)
+        for k, expected in zip(frame["key"], frame["seat_cost_expected"], strict=True)
+    ]  # fmt: skip
+    usage, _ = _usage(bill)
+    billed_use = bill.credit_cost_billed if credits_era(bill) else bill.premium_request_cost
+    used = frame[usage].sum() if frame[usage].null_count() < frame.height else None
+    total: pl.Expr = pl.lit(None, pl.Float64)
+    if per_login_known(bill) and billed_use is not None and used is not None:
+        split = pl.col(usage).fill_null(0.0) / used * billed_use if used else pl.lit(0.0)
+        total = pl.col("seat_cost_billed").fill_null(0.0) + split
+    return frame.with_columns(
+        pl.Series("expected_formula", formulas, dtype=pl.String), total.alias("total_billed")
+    )
+
+
 def _group_columns(
     bill: BillData, key_header: str, frame: pl.DataFrame, first: int, last: int
 ) -> list[Column]:
-    """Return a bill breakdown's columns: overage shares and totals as formulas when known."""
+    """Return a bill breakdown's columns: billed figures as facts, expected ones as formulas."""
     usage, usage_header = _usage(bill)
     columns = [
         Column(key_header, "text", source="key", total="label"),
         Column("Seats", "count", source="seats", total="sum"),
         Column("Seat charges billed", "money", source="seat_cost_billed", total="sum"),
-        Column("Seat charges expected", "money", source="seat_cost_expected", total="sum"),
-        Column(usage_header, "number", source=usage, total="sum"),
-    ]
-    columns = [c for c in columns if c.source and frame[c.source].null_count() < frame.height]
-    letters = {c.header: chr(ord("A") + i) for i, c in enumerate(columns)}
-    if credits_era(bill) and bill.credit_overage_cost is not None and usage_header in letters:
+        Column("Seat charges expected", "money", source="expected_formula", trusted=True,
+               cached="seat_cost_expected", total="sum"),
+        Column(usage_header, _usage_kind(bill), source=usage, total="sum"),
+    ]  # fmt: skip
+    columns = [
+        c for c in columns
+        if frame[c.cached or c.source or ""].null_count() < frame.height
+    ]  # fmt: skip
+    letters = {c.header: get_column_letter(i + 1) for i, c in enumerate(columns)}
+    if _overage_live(bill) and usage_header in letters:
         used = letters[usage_header]
         total = f"SUM(${used}${first}:${used}${last})"
         columns.append(
@@ -278,23 +386,20 @@ def _group_columns(
                    formula=f"=IF({total}=0,0,{used}{{r}}/{total}*OverageCost)",
                    total="sum", cached="overage_share")
         )  # fmt: skip
-        letters["Overage share"] = chr(ord("A") + len(columns) - 1)
-    if per_login_known(bill) and "Seat charges billed" in letters:
-        share = f"+{letters['Overage share']}{{r}}" if "Overage share" in letters else ""
-        columns.append(
-            Column("Total", "money", formula=f"={letters['Seat charges billed']}{{r}}{share}",
-                   total="sum", cached="total_cost")
-        )  # fmt: skip
+    if frame["total_billed"].null_count() < frame.height:
+        columns.append(Column("Total billed", "money", source="total_billed", total="sum"))
     return columns
 
 
-def _write_groups(sheet: Sheet, bill: BillData) -> None:
+def _write_groups(sheet: Sheet, data: ReportData) -> None:
     """Write the bill per cost center, org and team."""
+    bill = data.bill
+    assert bill is not None
     for key, title, key_header, name in GROUPS:
         if key not in bill.breakdowns:
             continue
-        frame = with_known_zeros(bill, bill.breakdowns[key])
-        _heading(sheet, title)
+        frame = _group_frame(data, bill, key)
+        heading(sheet, title)
         first = sheet.row + 2  # the header row comes next
         columns = _group_columns(bill, key_header, frame, first, first + max(frame.height, 1) - 1)
         write_table(sheet, name, frame, columns, totals=True)
@@ -303,7 +408,7 @@ def _write_groups(sheet: Sheet, bill: BillData) -> None:
 def _write_models(sheet: Sheet, bill: BillData) -> None:
     """Write the usage per model, most first."""
     usage, header = _usage(bill)
-    _heading(sheet, "Bill by model")
+    heading(sheet, "Bill by model")
     frame = bill.models.filter(pl.col(usage) > 0)
     if frame.is_empty():
         known = bill.credits_used if credits_era(bill) else bill.premium_requests
@@ -311,7 +416,7 @@ def _write_models(sheet: Sheet, bill: BillData) -> None:
         return
     columns = [
         Column("Model", "text", source="model", total="label"),
-        Column(header, "number", source=usage, total="sum"),
+        Column(header, _usage_kind(bill), source=usage, total="sum"),
         Column("Users", "count", source="users"),
     ]
     write_table(sheet, "BillByModelTable", frame, columns, totals=True)
@@ -324,12 +429,12 @@ def write_bill(book: Book, data: ReportData) -> None:
     sheet = book.add_sheet(SHEET, _WIDTHS, freeze=None, print_titles=(None, None))
     sheet.append([Styled(f"GitHub Copilot bill: {data.scope}, {bill.month}", bold=True)])
     note = NOTE + (CREDITS_NOTE if credits_era(bill) else "")
-    sheet.append([Styled(note, wrap=True)], height=60.0 if credits_era(bill) else 30.0)
+    _note(sheet, note)
     pool = _write_assumptions(book, sheet, data, bill) if credits_era(bill) else None
-    _write_figures(book, sheet, bill, pool)
-    _write_reconciliation(sheet, bill)
-    _write_groups(sheet, bill)
+    _write_figures(book, sheet, data, pool)
+    _write_reconciliation(sheet, data, bill)
+    _write_groups(sheet, data)
     _write_models(sheet, bill)
-    _heading(sheet, "Billing files used")
+    heading(sheet, "Billing files used")
     for source in bill.sources:
         sheet.append([source])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from analyzer.report.workbook.bill import bill_seat_columns, with_bill_columns, 
 from analyzer.report.workbook.cells import ILLEGAL_XML
 from analyzer.report.workbook.engagement import seat_columns, with_engagement, write_engagement
 from analyzer.report.workbook.forecast import write_forecast
+from analyzer.report.workbook.printing import fit_one_page, print_columns
 from analyzer.report.workbook.sheets import write_changes, write_sources, write_trend
 from analyzer.report.workbook.summary import write_summary
 from analyzer.report.workbook.tables import (
@@ -24,7 +26,6 @@ from analyzer.report.workbook.tables import (
     Sheet,
     TableSpan,
     excel_datetime,
-    fit_one_page,
     letter_of,
     widths_of,
     write_table,
@@ -68,12 +69,13 @@ def write_workbook(data: ReportData, path: Path) -> None:
         fit_one_page(summary.ws)
         seat_frame = with_bill_columns(with_engagement(_seat_frame(data, labels), data), data.bill)
         columns = [*_seat_columns(labels, people), *seat_columns(data)]
-        seat_cols = _with_plan_price(_present(columns, seat_frame))
-        seat_cols += tuple(bill_seat_columns(data.bill, seat_frame))  # the month's bill
+        seat_cols = _print_first(_present(columns, seat_frame))
+        seat_cols += tuple(bill_seat_columns(data.bill, seat_frame, len(seat_cols)))  # the bill
         seats_sheet = book.add_sheet(
             "Seats", widths_of(seat_cols), freeze="B2", print_titles=("1:1", "A:A")
         )
         seats = write_table(seats_sheet, "SeatsTable", seat_frame, seat_cols, totals=True)
+        print_columns(seats_sheet.ws, letter_of(seat_cols, "Monthly cost"), seats.last_row + 1)
         reclaim = _write_list(book, "Reclaim", "ReclaimTable", _reclaim_frame(data, labels),
                               people, _RECLAIM_COLUMNS)  # fmt: skip
         write_backtest(reclaim, data)
@@ -93,6 +95,8 @@ def write_workbook(data: ReportData, path: Path) -> None:
         for key, title, key_header, table, seat_header in BREAKDOWNS:
             if key not in data.breakdowns or (key in PEOPLE_BREAKDOWNS and not people):
                 continue  # without a people file: no sheet (Summary says how to add one)
+            if (data.breakdowns[key]["key"] == UNMAPPED).all():
+                continue  # nobody has a value: a sheet all "(unmapped)" says nothing
             columns = _breakdown_columns(key_header, seats, seat_header, labels)
             sheet = book.add_sheet(title, widths_of(columns))
             write_table(sheet, table, data.breakdowns[key], columns, totals=True)
@@ -124,6 +128,23 @@ def _with_plan_price(columns: Sequence[Column]) -> tuple[Column, ...]:
         total="sum", cached="monthly_cost",
     )  # fmt: skip
     return (*columns, cost)
+
+
+# The Seats sheet's columns a reader of the printout needs, first and in this order: the
+# sheet prints only these, one page wide (the other columns stay on screen).
+SEATS_PRINT = ("Login", "Name", "State", "Idle days", "Signed in (days ago)", "Monthly cost")
+
+
+def _print_first(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """Return the Seats columns and the cost, the printed ones (SEATS_PRINT) first."""
+    priced = _with_plan_price(columns)
+    ordered = [c for h in SEATS_PRINT for c in priced if c.header == h]
+    ordered += [c for c in priced if c.header not in SEATS_PRINT]
+    formula = f"=VLOOKUP({letter_of(ordered, 'Plan')}{{r}},Prices,2,FALSE)"
+    return tuple(
+        dataclasses.replace(c, formula=formula) if c.header == "Monthly cost" else c
+        for c in ordered
+    )
 
 
 def _present(columns: Sequence[Column], frame: pl.DataFrame) -> list[Column]:

@@ -29,24 +29,31 @@ def _days_in(month: str) -> int:
     return calendar.monthrange(year, number)[1]
 
 
-def expected_formula(bill: BillData, prices: dict[str, float], names: dict[str, str]) -> str:
-    """Return the expected seat charges as a formula: each plan's price x its seat-days / days.
+def seat_days_formula(
+    people: pl.DataFrame, month: str, prices: dict[str, float], names: dict[str, str],
+    column: str = "days_high",
+) -> str:  # fmt: skip
+    """Return the seat charges of `people` as a formula: each plan's price x its seat-days / days.
 
-    The seat-days are the most the seat history allows for each login (as the bill's
-    expected figure), summed per plan; a plan without a price cell keeps its typed price.
+    `column` holds each login's seat-days (the most or the least the seat history allows),
+    summed per plan; a plan without a price cell keeps its typed price.
     """
-    days = _days_in(bill.month)
     seat_days = (
-        bill.people.filter(pl.col("days_high").fill_null(0) > 0)
+        people.filter(pl.col(column).fill_null(0) > 0)
         .group_by("plan")
-        .agg(pl.col("days_high").sum())
+        .agg(pl.col(column).sum())
         .sort("plan")
     )
     terms = []
     for plan, total in seat_days.iter_rows():
         price = names.get(plan) or f"{prices.get(plan, 0.0)}"
         terms.append(f"{price}*{int(total)}")
-    return f"=({'+'.join(terms) or 0})/{days}"
+    return f"=({'+'.join(terms) or 0})/{_days_in(month)}"
+
+
+def expected_formula(bill: BillData, prices: dict[str, float], names: dict[str, str]) -> str:
+    """Return the expected seat charges (the most the seat history allows) as a formula."""
+    return seat_days_formula(bill.people, bill.month, prices, names)
 
 
 def write_bridge(book: Book, sheet: Sheet, data: ReportData, names: dict[str, str]) -> None:

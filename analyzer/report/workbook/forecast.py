@@ -14,7 +14,7 @@ import polars as pl
 from openpyxl.utils import quote_sheetname
 
 from analyzer.model import ForecastData, ReportData
-from analyzer.report.workbook.bill import base_figure
+from analyzer.report.workbook.bill import base_figure, figure_header, heading
 from analyzer.report.workbook.summary import price_name
 from analyzer.report.workbook.tables import Book, Column, Sheet, Styled, widths_of, write_table
 
@@ -28,11 +28,6 @@ NOTE = (
 
 def _allow_name(plan: str) -> str:
     return "FcAllowance_" + re.sub(r"[^A-Za-z0-9_]", "_", plan)
-
-
-def _heading(sheet: Sheet, title: str) -> None:
-    sheet.append([])
-    sheet.append([Styled(title, bold=True)])
 
 
 def _plans(data: ReportData, f: ForecastData) -> pl.DataFrame:
@@ -57,7 +52,7 @@ def _plans(data: ReportData, f: ForecastData) -> pl.DataFrame:
 def _write_inputs(book: Book, sheet: Sheet, data: ReportData, f: ForecastData) -> None:
     """Write the credit price, the expected credits and the plan table; name their cells."""
     where = quote_sheetname(sheet.title)
-    _heading(sheet, "Inputs (edit the credit price and the allowances)")
+    heading(sheet, "Inputs (edit the credit price and the allowances)")
     row = sheet.append(
         ["AI credit price (each credit beyond the pool)", Styled(f.credit_price, "money")]
     )
@@ -86,9 +81,10 @@ def _write_inputs(book: Book, sheet: Sheet, data: ReportData, f: ForecastData) -
         book.define(name, span.column(header))  # fmt: skip
 
 
-def _write_figures(book: Book, sheet: Sheet, f: ForecastData) -> None:
+def _write_figures(book: Book, sheet: Sheet, f: ForecastData, currency: str) -> None:
     """Write next month's cost and the reclaim's gross and net savings as formulas."""
-    _heading(sheet, f"{f.month}: next month (an estimate)")
+    heading(sheet, f"{f.month}: next month (an estimate)")
+    figure_header(sheet, currency)
     base_figure(book, sheet, "Seat cost", f.seat_cost, "",
                 formula="=SUMPRODUCT(FcSeats,FcPrices)", name="FcSeatCost")  # fmt: skip
     no_pool = f"{f.month} is before the AI-credit pool (2026-06)"
@@ -101,7 +97,7 @@ def _write_figures(book: Book, sheet: Sheet, f: ForecastData) -> None:
                 formula="=FcOverage*FcCreditPrice", name="FcOverageCost")  # fmt: skip
     base_figure(book, sheet, "Total (estimate)", f.total, unknown,
                 formula="=FcSeatCost+FcOverageCost", name="FcTotal")  # fmt: skip
-    _heading(sheet, "Removing the reclaim candidates")
+    heading(sheet, "Removing the reclaim candidates")
     base_figure(book, sheet, "Gross monthly saving (their seat prices)", f.reclaim_gross, "",
                 formula="=SUMPRODUCT(FcReclaim,FcPrices)", name="FcGross")  # fmt: skip
     if not f.pooled:
@@ -123,7 +119,7 @@ def _write_spenders(sheet: Sheet, f: ForecastData) -> None:
         sheet.append([])
         sheet.append([f.pool_line])
     if f.cohorts is not None:
-        _heading(sheet, f"Who spends: {f.cohort_headline}")
+        heading(sheet, f"Who spends: {f.cohort_headline}")
         write_table(sheet, "ForecastCohortsTable", f.cohorts, [
             Column("Cohort", "text", source="cohort"),
             Column("Users", "count", source="users"),
@@ -133,7 +129,7 @@ def _write_spenders(sheet: Sheet, f: ForecastData) -> None:
             Column("Median", "number", source="median"),
         ])  # fmt: skip
     if f.fairness is not None:
-        _heading(sheet, "The pool per cost centre: credits contributed (licences x allowance) "
+        heading(sheet, "The pool per cost centre: credits contributed (licences x allowance) "
                         "against consumed")  # fmt: skip
         write_table(sheet, "ForecastFairnessTable", f.fairness, [
             Column("Cost centre", "text", source="cost_center"),
@@ -172,7 +168,8 @@ def _write_budget(book: Book, f: ForecastData) -> None:
     book.define("BgAccountBudget", f"{where}!$B${row}")
     used = float(users["credits"].sum())
     kept = float(users["allowed"].sum())
-    pool = f.credit_pool or 0.0
+    pool = f.credit_pool
+    assert pool is not None  # write_forecast writes this sheet only with a known pool
     span_rows = sheet.row + 8  # the users table starts after the figures below
     first, last = span_rows + 1, span_rows + max(users.height, 1)
 
@@ -209,9 +206,9 @@ def write_forecast(book: Book, data: ReportData) -> None:
     sheet.append([f"Method: {f.method}. Months used: {used}."])
     sheet.append([NOTE])
     _write_inputs(book, sheet, data, f)
-    _write_figures(book, sheet, f)
+    _write_figures(book, sheet, f, data.settings.currency)
     _write_spenders(sheet, f)
     for note in f.notes:
         sheet.append([f"Note: {note}"])
-    if f.pooled and f.credits_expected is not None:
+    if f.pooled and f.credits_expected is not None and f.credit_pool is not None:
         _write_budget(book, f)

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.filters import AutoFilter
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.writer.excel import ExcelWriter
 
@@ -37,6 +37,15 @@ from analyzer.report.workbook.cells import (
     shared_texts,
     xml_text,
 )
+from analyzer.report.workbook.printing import (
+    FONT_SIZE,
+    MARGIN_TB_IN,
+    PAGE_LONG_IN,
+    PAGE_SHORT_IN,
+    ROW_PT,
+    print_scale,
+    set_print,
+)
 
 Total = Literal["label", "sum"]
 
@@ -47,10 +56,6 @@ COUNT_FORMAT = "#,##0"
 PERCENT_FORMAT = "0.0%"
 BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'  # LibreOffice shows booleans without it as 1 and 0
 FONT_NAME = "Calibri"
-FONT_SIZE = 11.0
-MIN_PRINT_PT = 8.0  # smallest printed text: a sheet is fitted to the page width only above it
-SPLIT_SCALE = 75  # print scale of sheets too wide to fit: 8.25 pt text
-MARGIN_IN = 0.4  # left and right page margins, inches
 
 
 def money_format(currency: str) -> str:
@@ -255,55 +260,6 @@ def _shared_strings_xml(strings: dict[str, int]) -> bytes:
     return (head + "".join(items) + "</sst>").encode()
 
 
-def _printable_px(landscape: bool) -> float:
-    """Return the printable width in pixels (96 dpi) on Letter or A4, whichever is narrower."""
-    page = 11.0 if landscape else 8.27  # Letter landscape, A4 portrait (inches)
-    return (page - 2 * MARGIN_IN) * 96
-
-
-def column_px(width: float) -> float:
-    """Return a column's width in pixels at 96 dpi (Calibri 11: 7 px a character, 5 padding)."""
-    return width * 7 + 5
-
-
-def set_print(
-    ws: Any, widths: Sequence[float], titles: tuple[str | None, str | None], footer: str
-) -> None:
-    """Set how a sheet prints: landscape, repeated headers, readable text, page footer.
-
-    A sheet fits one page wide when its text stays at 8 pt or more; a wider one prints at
-    75% (8.25 pt), its columns split over pages across then down, the login column repeated.
-    """
-    setup = ws.page_setup
-    setup.orientation = "landscape"
-    ws.page_margins.left = ws.page_margins.right = MARGIN_IN
-    scale = _printable_px(True) / max(sum(column_px(w) for w in widths), 1.0)
-    if scale * FONT_SIZE >= MIN_PRINT_PT:
-        setup.fitToWidth, setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    else:
-        setup.scale = SPLIT_SCALE
-        setup.pageOrder = "overThenDown"
-    rows, cols = titles
-    if rows:
-        ws.print_title_rows = rows
-    if cols:
-        ws.print_title_cols = cols
-    ws.oddFooter.left.text = footer.replace("&", "&&")
-    ws.oddFooter.center.text = "&A"
-    ws.oddFooter.right.text = "Page &P of &N"
-
-
-def fit_one_page(ws: Any) -> None:
-    """Print a sheet on exactly one portrait page (the Summary)."""
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
-    ws.page_setup.scale = None
-    ws.page_setup.pageOrder = None
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = None
-
-
 class Sheet:
     """A worksheet being written top to bottom: its rows go to a temporary file."""
 
@@ -312,6 +268,24 @@ class Sheet:
         self.ws = ws
         self.row = 0  # rows written so far
         self.rows = rows
+        self.heights: dict[int, float] = {}  # rows of other than the default height
+        self.break_row = 0  # the last row before a manual page break
+
+    def keep_with_next(self, rows: int) -> None:
+        """Start a new printed page before the next row when the next `rows` would not fit.
+
+        A heading then never stands alone at a page's foot: it prints with the first rows
+        of its table. Pages are counted at the sheet's print scale on Letter or A4,
+        whichever is shorter, with the default margins.
+        """
+        landscape = self.ws.page_setup.orientation == "landscape"
+        page = (PAGE_SHORT_IN if landscape else PAGE_LONG_IN) - 2 * MARGIN_TB_IN
+        scale = print_scale(self.ws)
+        available = page * 72 / scale
+        used = sum(self.heights.get(r, ROW_PT) for r in range(self.break_row + 1, self.row + 1))
+        if self.row > self.break_row and used % available + rows * ROW_PT > available:
+            self.ws.row_breaks.append(Break(id=self.row))
+            self.break_row = self.row
 
     @property
     def title(self) -> str:
@@ -333,6 +307,8 @@ class Sheet:
                     cell.value, look, self.book.style_id, formula=cell.formula, cached=cell.cached
                 )
             )
+        if height is not None:
+            self.heights[self.row] = height
         self.rows.write(row_xml(self.row, cells, height).encode())
         return self.row
 
