@@ -142,7 +142,7 @@ def test_a_missing_ai_usage_report_is_said_never_zero() -> None:
         "Cost centre", "Seats", "Seat charges billed", "Seat charges expected"
     ]  # fmt: skip
     rows = {r[0]: r for r in _rows(tree, "bill-by-cost-center")}
-    assert rows["CC-1"][2] == "USD 38.00"  # billed seat charges; no credit figure at all
+    assert rows["CC-1"][2] == "38.00 USD"  # billed seat charges; no credit figure at all
 
 
 def test_pool_chart_draws_cumulative_credits_against_the_pool() -> None:

@@ -195,7 +195,8 @@ def test_two_ingests_at_once_both_finish(tmp_path: Path) -> None:
     b = write_activity(tmp_path / "b", "acme", T2, seats(20_000, "b"))
     root = tmp_path / "store"
     procs = [_run_ingest(root, a), _run_ingest(root, b)]
-    assert [p.wait() for p in procs] == [0, 0]
+    said = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err.decode()[-2000:] for _, err in said]
     store = Store(root)
     assert len(verify(store)) == 2 and leftovers(store) == []
 
