@@ -43,6 +43,7 @@ def seen(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                     "charts": page.locator("#spend .js-plotly-plot").count(),
                 }
                 if name == "desktop":
+                    page.click("#spend-flagged > summary")  # the list is folded until opened
                     head = "table[data-key='bill-flagged'] thead th:nth-child(4) button"
                     page.click(head)
                     look["sorted_up"] = [r[0] for r in _visible_rows(page, "bill-flagged")]

@@ -24,7 +24,7 @@ def _data(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_the_block_says_gross_and_net(tmp_path: Path) -> None:
     """December (E 6,200): 38 USD gross, 24 of new overage after the reclaim: 14 net."""
     html = render_html(_data(tmp_path))
-    block = html[html.index('<div class="block" id="forecast">') :]
+    block = html[html.index('<details class="block fold" id="forecast">') :]
     assert "Next month, 2026-12: an estimate" in block
     assert "credits of 2026-10 x 31/31 days (months used: 2026-10, 2026-09)" in block
     assert "38.00 USD a month gross and 14.00 USD net" in block

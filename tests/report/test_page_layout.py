@@ -116,11 +116,6 @@ def test_the_spend_section_keeps_to_its_share_of_the_page(seen: dict[str, Any], 
     assert seen[size]["spend"] <= SPEND_HEIGHT[size]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the other sections shrink on their own branches (issue 23): remove this mark once "
-    "they are merged and the page keeps to its height",
-)
 @pytest.mark.parametrize("size", WIDTHS)
 def test_the_demo_page_is_at_most_half_as_long_as_before(seen: dict[str, Any], size: str) -> None:
     """The whole demo page: at most 5,900 px on a desktop and 8,100 px on a phone."""

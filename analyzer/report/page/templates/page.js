@@ -117,7 +117,7 @@
   }
 
   function forPrint() {
-    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+    // A folded part (details) prints as the reader left it: open what you want on paper.
     document.querySelectorAll("table[data-key] tbody tr").forEach(function (row) {
       if (row.getAttribute("data-match") !== "0") row.hidden = false;
     });
@@ -129,6 +129,13 @@
   }
 
   drawCharts();
+  // A chart drawn inside a folded part has no width yet: size it when the part opens.
+  document.querySelectorAll("details").forEach(function (d) {
+    d.addEventListener("toggle", function () {
+      if (!d.open || typeof Plotly === "undefined") return;
+      d.querySelectorAll(".js-plotly-plot").forEach(function (div) { Plotly.Plots.resize(div); });
+    });
+  });
   document.querySelectorAll("table[data-key]").forEach(setUpTable);
   window.addEventListener("beforeprint", forPrint);
 })();
