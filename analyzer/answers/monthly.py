@@ -60,11 +60,13 @@ def write_reports(data: ReportData, html: Path | None, xlsx: Path | None) -> Rep
     Python (templates, chart JSON) and the workbook mostly polars and zlib, which let go of
     the interpreter, so the two overlap instead of queueing.
     """
-    # Both writers are imported here, before the page thread starts: openpyxl imports numpy,
-    # which plotly imports lazily while it writes the page's chart JSON, and two threads
-    # importing numpy at once can see it half initialised (seen once, as an AttributeError).
-    from analyzer.report.page.html import write_html
-    from analyzer.report.workbook.book import write_workbook
+    # Both writers are imported here, before the page thread starts, when both are written:
+    # openpyxl imports numpy, which plotly imports lazily while it writes the page's chart
+    # JSON, and two threads importing numpy at once can see it half initialised (seen once).
+    if html is not None:
+        from analyzer.report.page.html import write_html
+    if xlsx is not None:
+        from analyzer.report.workbook.book import write_workbook
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page") as pool:
         page = pool.submit(write_html, data, html) if html is not None else None

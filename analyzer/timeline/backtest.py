@@ -108,12 +108,15 @@ def backtest_rows(
     rules = [dataclasses.replace(settings, stale_days=t) for t in chosen]
     steps: dict[int, list[BacktestStep]] = {t: [] for t in chosen}
     now = carried(0) if len(infos) > 1 else pl.DataFrame()
+    queries: list[pl.LazyFrame] = []
+    frozen: list[date | None] = []
     for k in range(len(infos) - 1):
         after = carried(k + 1)
-        frozen = frozen_since(now["known_activity"], infos[k].as_of)
-        found = _outcomes(_candidates(now, k, infos, rules), after, infos[k], len(rules))
-        counted = found.collect()
-        for i, t in enumerate(chosen):
-            steps[t].append(_step(counted, i, infos, k, settings, frozen))
+        frozen.append(frozen_since(now["known_activity"], infos[k].as_of))
+        queries.append(_outcomes(_candidates(now, k, infos, rules), after, infos[k], len(rules)))
         now = after
+    # Every snapshot pair's counts in one go: polars runs the queries side by side.
+    for k, counted in enumerate(pl.collect_all(queries)):
+        for i, t in enumerate(chosen):
+            steps[t].append(_step(counted, i, infos, k, settings, frozen[k]))
     return tuple(BacktestRow(t, tuple(steps[t]), settings.currency) for t in chosen)
