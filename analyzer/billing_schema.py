@@ -225,6 +225,11 @@ LICENSE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("enterprise_roles", "str", "enterprise roles"),
     ("orgs", "str", "orgs of the member roles, ', '-joined"),
 )
+# Columns the store adds to every stored billing table, for engines reading the files alone
+# (docs/store-schema.md); the answers never read them. A dated table gets its file's period,
+# a licence report its time. Billing files name no scope (`organization` says whose row it is).
+PERIOD_COLUMNS: tuple[str, str] = ("period_start", "period_end")  # date: first, last day
+LICENSE_TIME = "report_time"  # UTC: when GitHub made the licence report; null when unknown
 TABLE_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "usage": USAGE_COLUMNS,
     "ai": AI_COLUMNS,

@@ -72,6 +72,11 @@ ACTIVE_USERS = (
     "daily_active_cli_users",
 )
 
+# Columns the store adds to every stored usage table (days, breakdowns, aggregate), for
+# engines reading the files alone (docs/store-schema.md); the answers never read them:
+# the usage scope (its folder) and the first and last day its file covers.
+PART_COLUMNS: tuple[str, str, str] = ("scope", "period_start", "period_end")
+
 
 def flat_schema() -> dict[str, pl.DataType]:
     """Return the polars schema of the per-user record's flat fields read."""

@@ -22,6 +22,8 @@ from analyzer.billing_schema import (
     FIGURES,
     KEYS,
     KIND_LABELS,
+    LICENSE_TIME,
+    PERIOD_COLUMNS,
     TABLE_OF_KIND,
     family_mask,
 )
@@ -134,6 +136,21 @@ def _scan(root: Path, item: BillingFile, verified: set[str] | None = None) -> pl
     return pl.scan_parquet(root / item.parquet)
 
 
+def _with_period(
+    rows: pl.DataFrame, parsed: ParsedBilling, first: date | None, last: date | None
+) -> pl.DataFrame:
+    """Return the rows with the columns engines reading the file alone need: its period
+    (a licence report: its time). Readers select their columns: these never reach a figure."""
+    import polars as pl
+
+    if TABLE_OF_KIND[parsed.kind] == "license":
+        return rows.with_columns(pl.lit(parsed.as_of, pl.Datetime("us", "UTC")).alias(LICENSE_TIME))
+    start, end = PERIOD_COLUMNS
+    return rows.with_columns(
+        pl.lit(first, pl.Date()).alias(start), pl.lit(last, pl.Date()).alias(end)
+    )
+
+
 def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
     assert parsed.rows is not None
     rows = parsed.rows.drop("line")
@@ -143,7 +160,7 @@ def _write_rows(root: Path, parsed: ParsedBilling) -> BillingFile:
         first, last = rows["date"].min(), rows["date"].max()  # type: ignore[assignment]
     span = f"{first}_{last}" if first else (iso(parsed.as_of)[:10] if parsed.as_of else "undated")
     rel = f"billing/{parsed.kind}/{span}-{parsed.sha256[:12]}.parquet"
-    digest = shelf.write_table(root, rel, rows)
+    digest = shelf.write_table(root, rel, _with_period(rows, parsed, first, last))
     copilot = (
         int(rows.select(family_mask(rows, *COPILOT_FAMILIES).sum()).item())
         if "product" in rows.columns and rows.height
@@ -403,4 +420,4 @@ def latest_license(
     if not licences:
         return None, None
     newest = max(licences, key=lambda f: f.as_of or datetime.min.replace(tzinfo=before.tzinfo))
-    return _scan(root, newest).collect(), newest
+    return _scan(root, newest).drop(LICENSE_TIME, strict=False).collect(), newest

@@ -19,6 +19,7 @@ import polars as pl
 
 from analyzer.errors import StoreError
 from analyzer.reading.usage_metrics import AGGREGATE, USERS, ParsedUsage
+from analyzer.reading.usage_schema import PART_COLUMNS
 from analyzer.store import shelf
 from analyzer.store.readers import usage_file
 from analyzer.store.shelf import Source as Source  # (re-exported: ingest passes it)
@@ -122,11 +123,22 @@ class UsageWriter:
             tables = {"aggregate": parsed.aggregate}
         written: dict[str, str] = {}
         sums: dict[str, str] = {}
+        # scope and period on every row, for engines reading the files alone (readers select
+        # their columns: these never reach a figure)
+        where = [
+            pl.lit(value, dtype).alias(name)
+            for name, value, dtype in zip(
+                PART_COLUMNS,
+                (parsed.scope, parsed.covered[0], parsed.covered[-1]),
+                (pl.String(), pl.Date(), pl.Date()),
+                strict=True,
+            )
+        ]
         for table, frame in tables.items():
             if frame is None:
                 continue
             rel = f"usage/{parsed.scope}/{parsed.sha256[:12]}-{table}.parquet"
-            sums[table] = shelf.write_table(self.root, rel, frame, level=None)
+            sums[table] = shelf.write_table(self.root, rel, frame.with_columns(where), level=None)
             written[table] = rel
         return UsagePart(
             sha256=parsed.sha256,

@@ -99,6 +99,28 @@ def test_the_schema_page_names_every_column_the_store_writes(store: Path) -> Non
             assert f"`{shown}`" in doc, (path.relative_to(store), name)
 
 
+def test_the_period_and_scope_recipes_agree_with_the_manifests_and_paths(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/store-schema.md's billing periods are billing.json's; its usage scope, the folder's."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "store-schema.md").read_text()
+    block = next(b for b in doc.split("```sql\n") if "period_start, period_end" in b)
+    periods_sql, days_sql = block.split("```")[0].split(";\n")[1:3]
+    monkeypatch.chdir(store.parent)  # the queries read copilot-history/...
+    con = duckdb.connect()
+    periods = [(a.isoformat(), b.isoformat()) for a, b, _ in con.execute(periods_sql).fetchall()]
+    billing = json.loads((store / "billing.json").read_text(encoding="utf-8"))["files"]
+    listed = {(f["first_day"], f["last_day"]) for f in billing if "metered" in f["kind"]}
+    assert periods and sorted(periods) == sorted(listed)
+    days = con.execute(days_sql).fetchall()
+    path_sql = days_sql.replace(
+        "SELECT scope,", "SELECT regexp_extract(filename, 'usage/([^/]+)/', 1) AS scope,"
+    ).replace("-days.parquet')", "-days.parquet', filename = true)")
+    assert path_sql.count("filename") == 2
+    by_path = con.execute(path_sql).fetchall()
+    assert len(days) > 10 and days == by_path
+
+
 @pytest.mark.parametrize("scope", ["octo-demo", "globex-ent"])
 def test_the_reclaim_query_of_the_scale_page_is_reclaim(
     store: Path, scope: str, monkeypatch: pytest.MonkeyPatch
