@@ -206,17 +206,20 @@ def test_waiting_for_the_lock_says_so(tmp_path: Path) -> None:
     path = write_activity(tmp_path / "in", "acme", T1, seats(3))
     root = tmp_path / "store"
     root.mkdir()
-    with store_lock(root / ".lock"):
+    said = tmp_path / "stderr.txt"
+    with store_lock(root / ".lock"), said.open("wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "analyzer", "ingest", "--store", str(root), str(path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
-        time.sleep(1.5)
-        assert proc.poll() is None
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0
-    assert b"Waiting for another copilot-seats process" in err
+        # Hold the lock until the process says it waits (however slow its start-up is).
+        deadline = time.monotonic() + 120
+        while b"Waiting for another copilot-seats process" not in said.read_bytes():
+            assert proc.poll() is None, said.read_bytes()
+            assert time.monotonic() < deadline, "no waiting message in 120 s"
+            time.sleep(0.05)
+    assert proc.wait(timeout=120) == 0, said.read_bytes()
     assert len(Store(root).snapshots()) == 1
 
 
