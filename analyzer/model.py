@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from analyzer.model_parts import CALENDAR_MONTH as CALENDAR_MONTH
+from analyzer.model_parts import SEAT_CYCLE as SEAT_CYCLE
 from analyzer.model_parts import BillClocks as BillClocks
 from analyzer.model_parts import BillData as BillData
 from analyzer.model_parts import BillException as BillException

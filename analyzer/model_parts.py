@@ -57,6 +57,11 @@ class BillException:
     detail: str
 
 
+# The two clocks a bill figure follows (docs/bill.md, "Two clocks").
+SEAT_CYCLE = "seat cycle"
+CALENDAR_MONTH = "calendar month"
+
+
 @dataclass(frozen=True)
 class BillClocks:
     """The two clocks of a month whose seat billing cycle does not start on the 1st.
@@ -139,6 +144,13 @@ class BillData:
     org_usage: pl.DataFrame | None = None
     # the seat cycle and the calendar month, when the billing day is not the 1st (else None)
     clocks: BillClocks | None = None
+
+    def clocked(self, label: str, clock: str) -> str:
+        """Return `label` naming its clock ("Seat charges (seat cycle)") when the clocks differ.
+
+        With the seat billing cycle on the 1st both clocks agree and the label stays as it is.
+        """
+        return label if self.clocks is None else f"{label} ({clock})"
 
     def coverage(self, table: str) -> str:
         """Return "to 2026-03-25, 25 of 31 days" when a table's files stop early, else ""."""

@@ -45,15 +45,15 @@ def _clock_rows(data: BillData) -> list[tuple[str, str]]:
 
 
 def _text_lines(data: BillData) -> list[str]:
-    from analyzer.report.bill_facts import CALENDAR_MONTH, SEAT_CYCLE, clocked
+    from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE
 
     c, unknown = data.currency, data.unknown
 
     def seat(label: str) -> str:
-        return clocked(data, label, SEAT_CYCLE)
+        return data.clocked(label, SEAT_CYCLE)
 
     def month(label: str) -> str:
-        return clocked(data, label, CALENDAR_MONTH)
+        return data.clocked(label, CALENDAR_MONTH)
 
     def why(figure: str) -> str:
         return f"unknown: {unknown.get(figure, 'no file covers it')}"

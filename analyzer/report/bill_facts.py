@@ -13,18 +13,6 @@ def credits_era(bill: BillData) -> bool:
     return in_credits_era(bill.month)
 
 
-SEAT_CYCLE = "seat cycle"
-CALENDAR_MONTH = "calendar month"
-
-
-def clocked(bill: BillData, label: str, clock: str) -> str:
-    """Return `label` naming its clock ("Seat charges (seat cycle)") when the two clocks differ.
-
-    With the billing day on the 1st both clocks agree and the label is left as it is.
-    """
-    return label if bill.clocks is None else f"{label} ({clock})"
-
-
 def clocks_note(bill: BillData) -> str | None:
     """Return the sentence about the two clocks, None when the seat cycle starts on the 1st."""
     return None if bill.clocks is None else bill.clocks.note()

@@ -10,12 +10,9 @@ import polars as pl
 from markupsafe import Markup
 
 from analyzer.billing_schema import in_credits_era
-from analyzer.model import UNMAPPED, BillData, ReportData
+from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE, UNMAPPED, BillData, ReportData
 from analyzer.report.bill_facts import (
-    CALENDAR_MONTH,
-    SEAT_CYCLE,
     ai_missing,
-    clocked,
     clocks_note,
     coverage_note,
     credits_era,
@@ -136,7 +133,7 @@ def _figures(bill: BillData) -> tuple[SpendFigure, ...]:
     def add(key: str, label: str, shown: tuple[str, bool, str], note: str) -> None:
         value, known, reason = shown
         clock = SEAT_CYCLE if key in SEAT_FIGURES else CALENDAR_MONTH
-        shown_label = clocked(bill, label, clock)
+        shown_label = bill.clocked(label, clock)
         out.append(SpendFigure(key, shown_label, value, note if known else reason, known))
 
     usage_to, ai_to = coverage_note(bill, "usage"), coverage_note(bill, "ai")

@@ -14,12 +14,9 @@ from typing import Any
 import polars as pl
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from analyzer.model import UNMAPPED, BillData, ReportData
+from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE, UNMAPPED, BillData, ReportData
 from analyzer.report.bill_facts import (
-    CALENDAR_MONTH,
-    SEAT_CYCLE,
     ai_missing,
-    clocked,
     clocks_note,
     credits_era,
     per_login_known,
@@ -273,10 +270,10 @@ def _write_figures(book: Book, sheet: Sheet, data: ReportData, pool: str | None)
     usage, ai = usage_missing(bill), ai_missing(bill)
 
     def seat(label: str) -> str:
-        return clocked(bill, label, SEAT_CYCLE)
+        return bill.clocked(label, SEAT_CYCLE)
 
     def month(label: str) -> str:
-        return clocked(bill, label, CALENDAR_MONTH)
+        return bill.clocked(label, CALENDAR_MONTH)
 
     base_figure(book, sheet, seat("Seat charges billed"), bill.seat_cost_billed, usage)
     for label, figure, days in (("most", "seat_cost_expected", "days_high"),
