@@ -134,6 +134,7 @@ _BILLING_KEYS = {
     "promotion_business_credits",
     "promotion_enterprise_credits",
     "promotion_until",
+    "billing_day",
 }
 
 
@@ -145,7 +146,7 @@ def _billing(table: Any, where: str) -> BillingSettings | None:
         raise ConfigError(f"{where}: `[billing]` must be a table such as credit_price = 0.01")
     _unknown(table, _BILLING_KEYS, where, "billing.")
     numbers: dict[str, float] = {}
-    for key in _BILLING_KEYS - {"promotion_until"}:
+    for key in _BILLING_KEYS - {"promotion_until", "billing_day"}:
         value = table.get(key)
         if value is None:
             continue
@@ -161,6 +162,13 @@ def _billing(table: Any, where: str) -> BillingSettings | None:
             f"{where}: `billing.promotion_until` must be a date such as 2026-09-01"
         ) from exc
 
+    day = table.get("billing_day", base.billing_day)
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+        raise ConfigError(
+            f"{where}: `billing.billing_day` must be a whole day of the month from 1 to 28 "
+            f"(the day the seat billing cycle starts), found {day!r}"
+        )
+
     def plans(prefix: str, default: dict[str, float]) -> dict[str, float]:
         return {p: numbers.get(f"{prefix}{p}_credits", default[p]) for p in default}
 
@@ -169,6 +177,7 @@ def _billing(table: Any, where: str) -> BillingSettings | None:
         allowances=plans("", base.allowances),
         promotion_allowances=plans("promotion_", base.promotion_allowances),
         promotion_until=str(until),
+        billing_day=day,
     )
 
 

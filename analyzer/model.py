@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from analyzer.model_parts import CALENDAR_MONTH as CALENDAR_MONTH
+from analyzer.model_parts import SEAT_CYCLE as SEAT_CYCLE
+from analyzer.model_parts import BillClocks as BillClocks
 from analyzer.model_parts import BillData as BillData
 from analyzer.model_parts import BillException as BillException
 from analyzer.model_parts import ForecastData as ForecastData
@@ -118,6 +121,9 @@ class BillingSettings:
         default_factory=lambda: {"business": 3000.0, "enterprise": 7000.0}
     )
     promotion_until: str = "2026-09-01"  # months starting before this day use the promotion
+    # the day of the month the account's seat billing cycle starts (1..28); the credit pool
+    # always resets on the 1st (docs/bill.md, "Two clocks")
+    billing_day: int = 1
 
 
 @dataclass(frozen=True)

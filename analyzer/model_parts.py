@@ -57,6 +57,39 @@ class BillException:
     detail: str
 
 
+# The two clocks a bill figure follows (docs/bill.md, "Two clocks").
+SEAT_CYCLE = "seat cycle"
+CALENDAR_MONTH = "calendar month"
+
+
+@dataclass(frozen=True)
+class BillClocks:
+    """The two clocks of a month whose seat billing cycle does not start on the 1st.
+
+    Seats are billed on the account's cycle (from `billing_day`); the AI-credit pool resets
+    on the 1st of each calendar month. The bill's figures are all summed over the calendar
+    month's days: these dates only say which clock each figure follows.
+    """
+
+    billing_day: int
+    seat_from: date  # the seat cycle that starts in the bill's month
+    seat_to: date
+    credit_from: date  # the calendar month
+    credit_to: date
+
+    def note(self) -> str:
+        """Return the one sentence every renderer shows about the two clocks."""
+        return (
+            f"Two clocks: seats are billed on the account's cycle from day {self.billing_day} "
+            f"(seat cycle {self.seat_from.isoformat()} to {self.seat_to.isoformat()}), while "
+            "the AI-credit pool resets on the 1st of each calendar month (calendar month "
+            f"{self.credit_from.isoformat()} to {self.credit_to.isoformat()}). Every figure "
+            "here sums the usage report's daily rows of the calendar month: the seat figures "
+            '(labelled "seat cycle") are charges GitHub invoices on the seat cycle, counted '
+            "here by calendar day, so they need not match one seat invoice."
+        )
+
+
 @dataclass(frozen=True)
 class BillData:
     """The month's Copilot bill of one scope, reconciled with its seat history; computed once.
@@ -109,6 +142,15 @@ class BillData:
     # usage billed to the organization, no user (code review for members without a licence):
     # organization, cost_center, rows, premium_requests, premium_ai_units, credits_used, cost
     org_usage: pl.DataFrame | None = None
+    # the seat cycle and the calendar month, when the billing day is not the 1st (else None)
+    clocks: BillClocks | None = None
+
+    def clocked(self, label: str, clock: str) -> str:
+        """Return `label` naming its clock ("Seat charges (seat cycle)") when the clocks differ.
+
+        With the seat billing cycle on the 1st both clocks agree and the label stays as it is.
+        """
+        return label if self.clocks is None else f"{label} ({clock})"
 
     def coverage(self, table: str) -> str:
         """Return "to 2026-03-25, 25 of 31 days" when a table's files stop early, else ""."""

@@ -291,3 +291,24 @@ def test_a_manager_column_is_read_when_the_people_file_has_one(tmp_path: Path) -
     assert people.row(0, named=True)["manager"] == "Bob Ray"
     plain = load_people(PeopleSource(str(path)))
     assert plain["manager"].to_list() == [None]
+
+
+@pytest.mark.parametrize("value", ["0", "29", "-1", '"15"', "true", "15.0", "31"])
+def test_a_billing_day_outside_1_to_28_is_refused_with_the_key(tmp_path: Path, value: str) -> None:
+    """`billing.billing_day` must be a whole day from 1 to 28; anything else names the key."""
+    path = write_config(tmp_path, f"[billing]\nbilling_day = {value}\n")
+    with pytest.raises(ConfigError, match="from 1 to 28") as caught:
+        load_settings(path, cwd=tmp_path)
+    assert "`billing.billing_day`" in str(caught.value)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "day"), [("", 1), ("billing_day = 1", 1), ("billing_day = 28", 28)]
+)
+def test_the_billing_day_is_read_and_defaults_to_the_first(
+    tmp_path: Path, text: str, day: int
+) -> None:
+    """The seat cycle starts on the configured day, the 1st without one."""
+    path = write_config(tmp_path, f"[billing]\n{text}\n")
+    assert load_settings(path, cwd=tmp_path).billing.billing_day == day

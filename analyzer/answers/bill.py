@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.answers.bill_clocks import bill_clocks, clocks_json
 from analyzer.answers.bill_people import (
     USE_FIGURES,
     breakdown_tables,
@@ -422,6 +423,7 @@ def build_bill(store: Store, scope: str | None, month: str | None, settings: Set
         days_in_month=n,
         plan_sources=plan_sources,
         org_usage=org_use,
+        clocks=bill_clocks(month, settings.billing.billing_day),
     )
 
 
@@ -475,6 +477,7 @@ def bill_json(data: BillData) -> dict[str, Any]:
             if data.org_usage is not None
             else []
         ),
+        **clocks_json(data),
         "notes": list(data.notes),
         "sources": list(data.sources),
     }

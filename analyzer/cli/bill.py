@@ -33,8 +33,27 @@ def _number(value: float | None, unknown: str) -> str:
     return unknown if value is None else f"{value:,.2f}"
 
 
+def _clock_rows(data: BillData) -> list[tuple[str, str]]:
+    """Return the seat cycle's and the calendar month's spans (none when both start on the 1st)."""
+    clocks = data.clocks
+    if clocks is None:
+        return []
+    return [
+        ("Seat cycle", f"{clocks.seat_from} to {clocks.seat_to} (day {clocks.billing_day})"),
+        ("Calendar month", f"{clocks.credit_from} to {clocks.credit_to} (AI-credit pool)"),
+    ]
+
+
 def _text_lines(data: BillData) -> list[str]:
+    from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE
+
     c, unknown = data.currency, data.unknown
+
+    def seat(label: str) -> str:
+        return data.clocked(label, SEAT_CYCLE)
+
+    def month(label: str) -> str:
+        return data.clocked(label, CALENDAR_MONTH)
 
     def why(figure: str) -> str:
         return f"unknown: {unknown.get(figure, 'no file covers it')}"
@@ -51,26 +70,47 @@ def _text_lines(data: BillData) -> list[str]:
     rows = [
         ("Scope", data.scope),
         ("Month", data.month),
-        ("Seats billed", _money(data.seat_cost_billed, c, why("seat_cost_billed")) + usage_to),
-        ("Seats expected", expected),
+        *_clock_rows(data),
+        (
+            seat("Seats billed"),
+            _money(data.seat_cost_billed, c, why("seat_cost_billed")) + usage_to,
+        ),
+        (seat("Seats expected"), expected),
     ]
     credit_rows = "premium_requests" in unknown and "credits_used" not in unknown
     if credit_rows or in_credits_era(data.month):
         rows += [
-            ("AI credits used", _number(data.credits_used, why("credits_used")) + ai_to),
-            ("Credit pool", _number(data.credit_pool, why("credit_pool"))),
-            ("Credit overage", _number(data.credit_overage, why("credit_overage"))),
-            ("Overage cost", _money(data.credit_overage_cost, c, why("credit_overage_cost"))),
-            ("AI credits billed", _money(data.credit_cost_billed, c, why("credit_cost_billed"))),
+            (month("AI credits used"), _number(data.credits_used, why("credits_used")) + ai_to),
+            (month("Credit pool"), _number(data.credit_pool, why("credit_pool"))),
+            (month("Credit overage"), _number(data.credit_overage, why("credit_overage"))),
+            (
+                month("Overage cost"),
+                _money(data.credit_overage_cost, c, why("credit_overage_cost")),
+            ),
+            (
+                month("AI credits billed"),
+                _money(data.credit_cost_billed, c, why("credit_cost_billed")),
+            ),
         ]
     else:
         rows += [
-            ("Premium requests", _number(data.premium_requests, why("premium_requests")) + ai_to),
-            ("Premium ai-units", _number(data.premium_ai_units, why("premium_ai_units"))),
-            ("Premium cost", _money(data.premium_request_cost, c, why("premium_request_cost"))),
+            (
+                month("Premium requests"),
+                _number(data.premium_requests, why("premium_requests")) + ai_to,
+            ),
+            (month("Premium ai-units"), _number(data.premium_ai_units, why("premium_ai_units"))),
+            (
+                month("Premium cost"),
+                _money(data.premium_request_cost, c, why("premium_request_cost")),
+            ),
         ]
-    rows.append(("Total billed", _money(data.total_billed, c, why("total_billed")) + usage_to))
-    lines = [f"{label:<20}{value}" for label, value in rows]
+    rows.append(
+        (month("Total billed"), _money(data.total_billed, c, why("total_billed")) + usage_to)
+    )
+    width = max(20, *(len(label) + 2 for label, _ in rows))
+    lines = [f"{label:<{width}}{value}" for label, value in rows]
+    if data.clocks:
+        lines.append(data.clocks.note())
     lines.append(data.reconciliation())
     lines += [f"  {e.login:<24}{e.kind:<20}{e.detail}" for e in data.exceptions]
     if data.other_rows:

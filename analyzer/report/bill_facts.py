@@ -13,6 +13,11 @@ def credits_era(bill: BillData) -> bool:
     return in_credits_era(bill.month)
 
 
+def clocks_note(bill: BillData) -> str | None:
+    """Return the sentence about the two clocks, None when the seat cycle starts on the 1st."""
+    return None if bill.clocks is None else bill.clocks.note()
+
+
 def why_unknown(bill: BillData, figure: str) -> str:
     """Return why one figure of the bill is unknown, as the bill states it (never a guess)."""
     return bill.unknown.get(figure) or f"no billing file covers {figure} for {bill.month}"

@@ -10,9 +10,10 @@ import polars as pl
 from markupsafe import Markup
 
 from analyzer.billing_schema import in_credits_era
-from analyzer.model import UNMAPPED, BillData, ReportData
+from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE, UNMAPPED, BillData, ReportData
 from analyzer.report.bill_facts import (
     ai_missing,
+    clocks_note,
     coverage_note,
     credits_era,
     per_login_known,
@@ -45,6 +46,8 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
 USAGE_PAGE = "Billing & licensing > Usage > Get usage report"
 AI_PAGE = "Billing & licensing > Usage > AI usage > Get usage report"
 PREMIUM_PAGE = "Billing & licensing > Usage > Premium request analytics > Get usage report"
+# the figures billed on the seat cycle; every other figure follows the calendar month
+SEAT_FIGURES = frozenset({"seat_cost_billed", "seat_cost_expected"})
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Spend:
     figures: tuple[SpendFigure, ...] = ()
     reconciliation: str = ""
     seat_note: str = ""  # why the bill tables count other seats than the snapshot
+    clocks: str = ""  # the seat cycle and the calendar month, when they differ
     notes: tuple[str, ...] = ()
     charts: tuple[tuple[Chart, Markup | None], ...] = ()
     exceptions: Table | None = None
@@ -128,7 +132,9 @@ def _figures(bill: BillData) -> tuple[SpendFigure, ...]:
 
     def add(key: str, label: str, shown: tuple[str, bool, str], note: str) -> None:
         value, known, reason = shown
-        out.append(SpendFigure(key, label, value, note if known else reason, known))
+        clock = SEAT_CYCLE if key in SEAT_FIGURES else CALENDAR_MONTH
+        shown_label = bill.clocked(label, clock)
+        out.append(SpendFigure(key, shown_label, value, note if known else reason, known))
 
     usage_to, ai_to = coverage_note(bill, "usage"), coverage_note(bill, "ai")
     add("total_billed", "Total billed", _money(bill.total_billed, c, usage_missing(bill)),
@@ -317,6 +323,7 @@ def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spen
         figures=_figures(bill),
         reconciliation=bill.reconciliation(),
         seat_note=report_seat_note(data) or "",
+        clocks=clocks_note(bill) or "",
         notes=tuple(notes),
         charts=tuple((c, chart_json(c) if c.shown else None) for c in spend_charts(bill)),
         exceptions=_exceptions(bill),

@@ -14,9 +14,10 @@ from typing import Any
 import polars as pl
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from analyzer.model import UNMAPPED, BillData, ReportData
+from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE, UNMAPPED, BillData, ReportData
 from analyzer.report.bill_facts import (
     ai_missing,
+    clocks_note,
     credits_era,
     per_login_known,
     pool_missing,
@@ -267,32 +268,41 @@ def _write_figures(book: Book, sheet: Sheet, data: ReportData, pool: str | None)
     heading(sheet, "The bill")
     figure_header(sheet, bill.currency)
     usage, ai = usage_missing(bill), ai_missing(bill)
-    base_figure(book, sheet, "Seat charges billed", bill.seat_cost_billed, usage)
+
+    def seat(label: str) -> str:
+        return bill.clocked(label, SEAT_CYCLE)
+
+    def month(label: str) -> str:
+        return bill.clocked(label, CALENDAR_MONTH)
+
+    base_figure(book, sheet, seat("Seat charges billed"), bill.seat_cost_billed, usage)
     for label, figure, days in (("most", "seat_cost_expected", "days_high"),
                                 ("least", "seat_cost_expected_low", "days_low")):  # fmt: skip
         formula = seat_days_formula(bill.people, bill.month, prices, names, days)
-        base_figure(book, sheet, f"Seat charges the seat history predicts ({label})",
+        base_figure(book, sheet, seat(f"Seat charges the seat history predicts ({label})"),
                     getattr(bill, figure), why_unknown(bill, figure), formula=formula)  # fmt: skip
     if credits_era(bill):
-        base_figure(book, sheet, "AI credits used", bill.credits_used, ai, "number",
+        base_figure(book, sheet, month("AI credits used"), bill.credits_used, ai, "number",
                 name="CreditsUsed")  # fmt: skip
-        base_figure(book, sheet, "Credit pool", bill.credit_pool, pool_missing(bill), "number",
-                formula=pool, name="CreditPool")  # fmt: skip
+        base_figure(book, sheet, month("Credit pool"), bill.credit_pool, pool_missing(bill),
+                "number", formula=pool, name="CreditPool")  # fmt: skip
         over_reason = why_unknown(bill, "credit_overage")
-        base_figure(book, sheet, "Credit overage (credits beyond the pool)", bill.credit_overage,
-                over_reason, "number", formula="=MAX(0,CreditsUsed-CreditPool)",
-                name="CreditOverage")  # fmt: skip
-        base_figure(book, sheet, "Overage cost", bill.credit_overage_cost, over_reason,
+        base_figure(book, sheet, month("Credit overage (credits beyond the pool)"),
+                bill.credit_overage, over_reason, "number",
+                formula="=MAX(0,CreditsUsed-CreditPool)", name="CreditOverage")  # fmt: skip
+        base_figure(book, sheet, month("Overage cost"), bill.credit_overage_cost, over_reason,
                 formula="=CreditOverage*CreditPrice", name="OverageCost")  # fmt: skip
-        base_figure(book, sheet, "AI credits billed (usage report)", bill.credit_cost_billed, usage)
+        base_figure(
+            book, sheet, month("AI credits billed (usage report)"), bill.credit_cost_billed, usage
+        )
     else:
-        base_figure(book, sheet, "Premium requests", bill.premium_requests, ai, "number")
-        base_figure(book, sheet, "Premium ai-units (from 2026-03-11)", bill.premium_ai_units,
+        base_figure(book, sheet, month("Premium requests"), bill.premium_requests, ai, "number")
+        base_figure(book, sheet, month("Premium ai-units (from 2026-03-11)"), bill.premium_ai_units,
                 why_unknown(bill, "premium_ai_units"), "number")  # fmt: skip
-        base_figure(book, sheet, "Premium request cost (every premium row, net)",
+        base_figure(book, sheet, month("Premium request cost (every premium row, net)"),
                 bill.premium_request_cost, why_unknown(bill, "premium_request_cost"))  # fmt: skip
-    base_figure(book, sheet, "Total billed (every Copilot charge, net)", bill.total_billed, usage,
-                name="TotalBilled")  # fmt: skip
+    base_figure(book, sheet, month("Total billed (every Copilot charge, net)"), bill.total_billed,
+                usage, name="TotalBilled")  # fmt: skip
     if bill.other_rows:
         sheet.append([f"Left out: {bill.other_rows:,} usage rows of other products (net)",
                       Styled(bill.other_net, "money")])  # fmt: skip
@@ -430,6 +440,9 @@ def write_bill(book: Book, data: ReportData) -> None:
     sheet.append([Styled(f"GitHub Copilot bill: {data.scope}, {bill.month}", bold=True)])
     note = NOTE + (CREDITS_NOTE if credits_era(bill) else "")
     _note(sheet, note)
+    clocks = clocks_note(bill)
+    if clocks:
+        _note(sheet, clocks)
     pool = _write_assumptions(book, sheet, data, bill) if credits_era(bill) else None
     _write_figures(book, sheet, data, pool)
     _write_reconciliation(sheet, data, bill)
