@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,3 +52,16 @@ def test_no_ai_usage_report_no_block(tmp_path: Path) -> None:
     store = make_store(tmp_path, "acme", [(t, seats(t)) for t in TIMES])
     html = render_html(build_report_data(store, None, None, Settings(), NOW))
     assert 'id="forecast"' not in html
+
+
+def test_the_projection_is_drawn_on_the_pool_chart_of_its_month(tmp_path: Path) -> None:
+    """November's page: the Spend pool chart carries the projection; no second chart for it."""
+    extra = [*month_rows("2026-11", through=9), ai_row("2026-11-10", "a", 50.0)]
+    data = build_report_data(forecast_store(tmp_path, extra), None, "2026-11", Settings(), NOW)
+    assert data.bill is not None and data.bill.month == "2026-11"
+    html = render_html(data)
+    start = html.index('<script type="application/json" id="chart-spend-pool-data">')
+    figure = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    names = [trace.get("name") for trace in figure["data"]]
+    assert "Projected (estimate)" in names and "Pool" in names
+    assert 'id="chart-forecast-month"' not in html

@@ -164,13 +164,40 @@ def projection_chart(f: ForecastData) -> Chart | None:
     return Chart(CHART_ID, title, f.projection_note, figure)
 
 
+POOL_CHART_ID = "chart-spend-pool"  # the Spend section's pool chart (spend_charts.pool_chart)
+
+
+def on_the_pool_chart(data: ReportData) -> bool:
+    """Return whether the projection is drawn on the Spend section's pool chart.
+
+    It is when the partly covered month it projects is the bill's month: one chart then shows
+    the credits so far, the projected line with its band, and the pool.
+    """
+    f, bill = data.forecast, data.bill
+    if f is None or bill is None or f.projection is None or f.projection.is_empty():
+        return False
+    return bool(f.projection["date"][0].strftime("%Y-%m") == bill.month)
+
+
+def projected_pool_chart(data: ReportData) -> Chart | None:
+    """Return the Spend section's pool chart with the projection drawn on it, when it is."""
+    if not on_the_pool_chart(data) or data.forecast is None:
+        return None
+    chart = projection_chart(data.forecast)
+    if chart is None:
+        return None
+    title = "AI credits against the pool, projected to the month's end (an estimate)"
+    return Chart(POOL_CHART_ID, title, chart.note, chart.figure)
+
+
 def build_outlook(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Outlook | None:
     """Lay out the "Next month" block (None without AI usage reports in the store)."""
     f = data.forecast
     if f is None:
         return None
     currency = data.settings.currency
-    chart = projection_chart(f)
+    # Drawn on the Spend section's pool chart when it projects the bill's month.
+    chart = None if on_the_pool_chart(data) else projection_chart(f)
     used = ", ".join(f.months_used) or "none"
     return Outlook(
         month=f.month,

@@ -23,6 +23,7 @@ from analyzer.report.bill_facts import (
     with_known_zeros,
 )
 from analyzer.report.page.figures import Chart
+from analyzer.report.page.forecast import projected_pool_chart
 from analyzer.report.page.spend_charts import spend_charts
 from analyzer.report.page.tables import (
     FIRST_ROWS,
@@ -303,6 +304,15 @@ def _models(bill: BillData) -> Table:
     return table("bill-models", frame, f"Model|{header}#|Users#", row, empty, first_rows=FIRST_ROWS)
 
 
+def _charts(data: ReportData, bill: BillData) -> list[Chart]:
+    """Return the Spend charts; the pool chart carries the month-end projection when it has one."""
+    projected = projected_pool_chart(data)
+    charts = spend_charts(bill)
+    if projected is None:
+        return charts
+    return [projected if c.div_id == projected.div_id else c for c in charts]
+
+
 def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spend:
     """Lay out the Spend section of `data` (the hint alone when there is no bill)."""
     bill = data.bill
@@ -325,7 +335,7 @@ def build_spend(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Spen
         seat_note=report_seat_note(data) or "",
         clocks=clocks_note(bill) or "",
         notes=tuple(notes),
-        charts=tuple((c, chart_json(c) if c.shown else None) for c in spend_charts(bill)),
+        charts=tuple((c, chart_json(c) if c.shown else None) for c in _charts(data, bill)),
         exceptions=_exceptions(bill),
         flagged=flagged,
         flag_caption=caption,
