@@ -46,6 +46,12 @@ class ForecastData:
     fairness: pl.DataFrame | None
     pool_line: str | None
     notes: tuple[str, ...]
+    # The base month's overage cost so far, as it happened and with a user budget of
+    # `budget_level` credits each (the main plan's allowance): date, actual_cost,
+    # simulated_cost; None when the month's credits or pool are unknown.
+    budget_daily: pl.DataFrame | None = None
+    budget_level: float | None = None
+    budget_month: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from analyzer.answers.credit_months import ai_files, allowances_for
+from analyzer.answers.credit_months import ai_files, allowances_for, latest_credit_month
 from analyzer.answers.forecast import build_forecast
+from analyzer.answers.whatif import WhatIf, build_whatif
+from analyzer.errors import SelectionError
 from analyzer.metering.credits import is_pooled
 from analyzer.metering.projection import Projection
 from analyzer.model import ForecastData, Settings
@@ -49,6 +51,7 @@ def report_forecast(store: Store, scope: str, settings: Settings) -> ForecastDat
         if f.spenders is not None
         else pl.DataFrame(schema={"login": pl.String, "credits": pl.Float64})
     )
+    budget = _budget_replay(store, scope, settings, f.seats_by_plan)
     return ForecastData(
         month=f.month,
         method=f.method,
@@ -76,4 +79,28 @@ def report_forecast(store: Store, scope: str, settings: Settings) -> ForecastDat
         fairness=f.fairness.table if f.fairness else None,
         pool_line=f.pool_line,
         notes=f.notes,
+        budget_daily=budget.replay.daily if budget else None,
+        budget_level=budget.levels.user_budget if budget else None,
+        budget_month=budget.month if budget else None,
     )
+
+
+def _budget_replay(
+    store: Store, scope: str, settings: Settings, seats_by_plan: dict[str, int]
+) -> WhatIf | None:
+    """Replay the latest credit month with a user budget of the main plan's allowance.
+
+    The same level the workbook's Budget sheet starts from; None where no pooled month of
+    credits can be replayed (the premium-request era, or no AI usage report covers it).
+    """
+    main = max(sorted(seats_by_plan), key=lambda p: seats_by_plan[p], default=None)
+    if main is None:
+        return None
+    month = latest_credit_month(ai_files(store))
+    level = allowances_for(settings.billing, month).get(main)
+    if level is None:
+        return None
+    try:
+        return build_whatif(store, scope, month, level, None, "credits", settings)
+    except SelectionError:
+        return None

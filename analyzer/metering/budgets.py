@@ -7,7 +7,7 @@ optional account budget (what goes beyond it is stopped, for everyone, from that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -40,6 +40,9 @@ class Replay:
     users: pl.DataFrame  # login, cost_center, credits_used, credits_allowed, budget_hit_on
     cost_centers: pl.DataFrame  # cost_center, users, users_capped, credits_used,
     # credits_stopped, cost_stopped
+    # date, actual_cost, simulated_cost: the overage cost so far each day, as it happened and
+    # with the budgets (money, cumulative); empty when not asked for
+    daily: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def replay_budgets(usage: pl.DataFrame, levels: BudgetLevels) -> Replay:
@@ -108,6 +111,20 @@ def replay_budgets(usage: pl.DataFrame, levels: BudgetLevels) -> Replay:
         .sort("cost_center")
     )
     blocked_days = days.filter(pl.col("_acct"))["date"]
+    daily = (
+        days.group_by("date")
+        .agg(pl.col("credits").sum(), pl.col("_kept").sum())
+        .sort("date")
+        .select(
+            "date",
+            ((pl.col("credits").cum_sum() - levels.pool).clip(lower_bound=0.0) * price).alias(
+                "actual_cost"
+            ),
+            ((pl.col("_kept").cum_sum() - levels.pool).clip(lower_bound=0.0) * price).alias(
+                "simulated_cost"
+            ),
+        )
+    )
     return Replay(
         users_capped=int(users["budget_hit_on"].is_not_null().sum()),
         credits_used=used,
@@ -119,4 +136,5 @@ def replay_budgets(usage: pl.DataFrame, levels: BudgetLevels) -> Replay:
         account_blocked_on=blocked_days.min() if blocked_days.len() else None,  # type: ignore[arg-type]
         users=users,
         cost_centers=centres,
+        daily=daily,
     )

@@ -54,3 +54,16 @@ def test_budgets_above_all_use_stop_nothing() -> None:
     """A budget no user reaches and no account cap change nothing."""
     r = replay_budgets(_usage(), BudgetLevels(1000.0, None, 100.0, 0.01))
     assert (r.users_capped, r.credits_stopped, r.overage_avoided) == (0, 0.0, 0.0)
+
+
+def test_the_daily_overage_cost_as_it_happened_and_with_the_budgets() -> None:
+    """Pool 100, budget 50, 0.01 a credit: day 1 uses 100 (no overage), day 2 uses 50 more.
+
+    As it happened: 150 credits, 50 beyond the pool, 0.50 by day 2. With the budgets:
+    a keeps 40 + 10 and b 50 of 60, c 20: 120 credits, 20 beyond the pool, 0.20.
+    """
+    r = replay_budgets(_usage(), BudgetLevels(50.0, None, 100.0, 0.01))
+    assert r.daily["date"].to_list() == [D1, D2]
+    assert r.daily["actual_cost"].to_list() == pytest.approx([0.0, 0.50])
+    assert r.daily["simulated_cost"].to_list() == pytest.approx([0.0, 0.20])
+    assert r.daily["simulated_cost"][-1] == pytest.approx(r.overage_simulated * 0.01)

@@ -65,3 +65,17 @@ def test_forecast_and_budget_recalculate(tmp_path: Path) -> None:
     # 38 gross - 0.02 x 2,200 new overage credits; a and b each stopped 1,100 of 3,100.
     assert cents(named_cell(again, "FcNet").value) == cents(38 - 0.02 * 2200)
     assert cents(again["Budget"]["B6"].value) == 2200.0
+
+
+def test_the_pool_per_cost_centre_is_on_the_bill_sheet_of_its_month(tmp_path: Path) -> None:
+    """October's bill: the Bill sheet carries the fairness table of the forecast's base month."""
+    data = build_report_data(forecast_store(tmp_path), None, None, Settings(), NOW)
+    assert data.bill is not None and data.forecast is not None
+    assert data.forecast.fairness is not None
+    book = load_workbook(write(tmp_path, data))
+    assert data.forecast.months_used[0] == data.bill.month == "2026-10"
+    assert "BillFairnessTable" in book["Bill"].tables
+    assert "ForecastFairnessTable" in book["Forecast"].tables
+    ref = book["Bill"].tables["BillFairnessTable"].ref  # header and one row per cost centre
+    first, last = (int("".join(c for c in cell if c.isdigit())) for cell in ref.split(":"))
+    assert last - first == data.forecast.fairness.height

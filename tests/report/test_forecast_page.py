@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from analyzer.answers.report_data import build_report_data
 from analyzer.model import Settings
 from analyzer.report.page.forecast import projection_chart
@@ -65,3 +67,19 @@ def test_the_projection_is_drawn_on_the_pool_chart_of_its_month(tmp_path: Path) 
     names = [trace.get("name") for trace in figure["data"]]
     assert "Projected (estimate)" in names and "Pool" in names
     assert 'id="chart-forecast-month"' not in html
+
+
+def test_the_block_draws_actual_against_simulated_overage_cost(tmp_path: Path) -> None:
+    """The budget chart: the month's overage cost as it happened and with user budgets."""
+    data = _data(tmp_path)
+    forecast = data.forecast
+    assert forecast is not None and forecast.budget_daily is not None
+    daily = forecast.budget_daily
+    pairs = zip(daily["simulated_cost"], daily["actual_cost"], strict=True)
+    assert all(simulated <= actual + 1e-9 for simulated, actual in pairs)
+    html = render_html(data)
+    start = html.index('<script type="application/json" id="chart-forecast-budget-data">')
+    figure = json.loads(html[html.index(">", start) + 1 : html.index("</script>", start)])
+    names = [trace["name"] for trace in figure["data"]]
+    assert names[0] == "As it happened" and names[1].endswith("credits (simulated)")
+    assert figure["data"][0]["y"][-1] == pytest.approx(daily["actual_cost"][-1])

@@ -37,6 +37,8 @@ class Outlook:
     chart: Chart | None
     chart_json: Markup | None
     notes: tuple[str, ...]
+    budget_chart: Chart | None = None
+    budget_json: Markup | None = None
 
 
 def _money(value: float | None, currency: str, unknown: str) -> str:
@@ -164,6 +166,40 @@ def projection_chart(f: ForecastData) -> Chart | None:
     return Chart(CHART_ID, title, f.projection_note, figure)
 
 
+BUDGET_CHART_ID = "chart-forecast-budget"
+
+
+def budget_chart(f: ForecastData, currency: str) -> Chart | None:
+    """Draw the base month's overage cost so far: as it happened, and with user budgets."""
+    daily = f.budget_daily
+    if daily is None or daily.height < 2 or f.budget_level is None:
+        return None
+    x = [d.isoformat() for d in daily["date"].to_list()]
+    level = f"{f.budget_level:,.0f}"
+    traces = [
+        go.Scatter(x=x, y=daily["actual_cost"].to_list(), mode="lines", name="As it happened",
+                   line={"color": SPEND_COLORS["credits"], "width": 2},
+                   hovertemplate="%{x}: %{y:,.2f} " + currency + "<extra></extra>"),
+        go.Scatter(x=x, y=daily["simulated_cost"].to_list(), mode="lines",
+                   name=f"With a user budget of {level} credits (simulated)",
+                   line={"color": SPEND_COLORS["pool"], "dash": "dot", "width": 2},
+                   hovertemplate="%{x}: %{y:,.2f} " + currency + " (simulated)<extra></extra>"),
+    ]  # fmt: skip
+    figure = base_figure(
+        traces,
+        xaxis={"type": "date", "tickformat": "%-d %b", "nticks": 6},
+        yaxis={"title": {"text": f"overage cost so far ({currency})"}, "rangemode": "tozero"},
+        hovermode="x unified",
+    )
+    title = f"Overage cost of {f.budget_month}: actual against simulated user budgets"
+    note = (
+        f"An estimate: the month's credits replayed day by day with every user stopped at "
+        f"{level} credits (their plan's allowance), then the pool, as GitHub applies budgets. "
+        "Other levels: `copilot-seats whatif` or the workbook's Budget sheet."
+    )
+    return Chart(BUDGET_CHART_ID, title, note, figure)
+
+
 POOL_CHART_ID = "chart-spend-pool"  # the Spend section's pool chart (spend_charts.pool_chart)
 
 
@@ -199,6 +235,7 @@ def build_outlook(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Ou
     # Drawn on the Spend section's pool chart when it projects the bill's month.
     chart = None if on_the_pool_chart(data) else projection_chart(f)
     used = ", ".join(f.months_used) or "none"
+    budgets = budget_chart(f, currency)
     return Outlook(
         month=f.month,
         method=f"{f.method} (months used: {used})",
@@ -211,4 +248,6 @@ def build_outlook(data: ReportData, chart_json: Callable[[Chart], Markup]) -> Ou
         chart=chart,
         chart_json=chart_json(chart) if chart else None,
         notes=f.notes,
+        budget_chart=budgets,
+        budget_json=chart_json(budgets) if budgets else None,
     )

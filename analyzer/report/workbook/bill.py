@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE, UNMAPPED, BillData, ReportData
+from analyzer.model import CALENDAR_MONTH, SEAT_CYCLE, UNMAPPED, BillData, ForecastData, ReportData
 from analyzer.report.bill_facts import (
     ai_missing,
     clocks_note,
@@ -447,7 +447,29 @@ def write_bill(book: Book, data: ReportData) -> None:
     _write_figures(book, sheet, data, pool)
     _write_reconciliation(sheet, data, bill)
     _write_groups(sheet, data)
+    forecast = data.forecast  # the pool per cost centre, when it is this month's
+    if forecast is not None and forecast.months_used[:1] == (bill.month,):
+        write_fairness(sheet, forecast, "BillFairnessTable")
     _write_models(sheet, bill)
     heading(sheet, "Billing files used")
     for source in bill.sources:
         sheet.append([source])
+
+
+def write_fairness(sheet: Sheet, f: ForecastData, name: str) -> None:
+    """Write each cost centre's share of the pool (the Forecast and the Bill sheets)."""
+    if f.fairness is None:
+        return
+    month = f.months_used[0] if f.months_used else "the base month"
+    heading(
+        sheet,
+        f"The pool per cost centre in {month}: credits contributed (licences x allowance) "
+        "against consumed; a negative balance draws on the others",
+    )
+    write_table(sheet, name, f.fairness, [
+        Column("Cost centre", "text", source="cost_center"),
+        Column("Licences", "count", source="licences"),
+        Column("Credits contributed", "number", source="contributed"),
+        Column("Credits consumed", "number", source="consumed"),
+        Column("Balance", "number", source="balance"),
+    ])  # fmt: skip

@@ -14,7 +14,7 @@ import polars as pl
 from openpyxl.utils import quote_sheetname
 
 from analyzer.model import ForecastData, ReportData
-from analyzer.report.workbook.bill import base_figure, figure_header, heading
+from analyzer.report.workbook.bill import base_figure, figure_header, heading, write_fairness
 from analyzer.report.workbook.summary import price_name
 from analyzer.report.workbook.tables import Book, Column, Sheet, Styled, widths_of, write_table
 
@@ -128,16 +128,7 @@ def _write_spenders(sheet: Sheet, f: ForecastData) -> None:
             Column("Mean", "number", source="mean"),
             Column("Median", "number", source="median"),
         ])  # fmt: skip
-    if f.fairness is not None:
-        heading(sheet, "The pool per cost centre: credits contributed (licences x allowance) "
-                        "against consumed")  # fmt: skip
-        write_table(sheet, "ForecastFairnessTable", f.fairness, [
-            Column("Cost centre", "text", source="cost_center"),
-            Column("Licences", "count", source="licences"),
-            Column("Credits contributed", "number", source="contributed"),
-            Column("Credits consumed", "number", source="consumed"),
-            Column("Balance", "number", source="balance"),
-        ])  # fmt: skip
+    write_fairness(sheet, f, "ForecastFairnessTable")
 
 
 def _write_budget(book: Book, f: ForecastData) -> None:
