@@ -56,6 +56,10 @@ if TYPE_CHECKING:
     from analyzer.reading.reader import ParsedReport
 
 
+# The snapshot files' report-time column for engines reading the store as an open dataset.
+REPORT_TIME = "report_time"
+
+
 @dataclass(frozen=True)
 class StoreOutcome:
     """What storing one parsed report did."""
@@ -121,7 +125,9 @@ class Store:
         for info in infos:
             self.check(info)
         paths = [str(self.root / i.parquet) for i in infos]
-        frame = pl.scan_parquet(paths)
+        # Older files lack the open-dataset column: the seat columns are read, by name.
+        frame = pl.scan_parquet(paths, missing_columns="insert", extra_columns="ignore",
+                                schema=seat_schema())  # fmt: skip
         return frame.select(columns) if columns else frame
 
     def load(self, info: SnapshotInfo) -> pl.DataFrame:
@@ -274,10 +280,15 @@ class StoreWriter:
         shelf.keep_original(self.root, parsed.sha256, parsed.name, data, how)
 
     def _write_snapshot(self, parsed: ParsedReport) -> SnapshotInfo:
+        import polars as pl
+
         assert parsed.seats is not None and parsed.as_of is not None and parsed.scope
         stamp = name_stamp(parsed.as_of)
         rel = f"snapshots/{parsed.scope}/{stamp}-{parsed.sha256[:12]}.parquet"
-        digest = shelf.write_table(self.root, rel, parsed.seats)
+        # The report time once more under its open-dataset name (docs/store-schema.md), so an
+        # engine reading the files alone finds it; the store reads only the seat columns.
+        table = parsed.seats.with_columns(pl.col("snapshot_at").alias(REPORT_TIME))
+        digest = shelf.write_table(self.root, rel, table)
         self.written.add(rel)  # whole by construction: no need to check it again
         return SnapshotInfo(
             id=f"{parsed.scope}/{stamp}-{parsed.sha256[:12]}",

@@ -116,3 +116,41 @@ def test_rebuild_upgrades_tables_written_before_the_columns(built: Path, tmp_pat
     assert pl.read_parquet(store / licence.parquet)[LICENSE_TIME].to_list()[0] == licence.as_of
     assert set(pl.read_parquet(store / days)["scope"]) == {"octo-demo"}
     assert answers(store) == want
+
+
+def test_every_snapshot_carries_its_scope_and_report_time(built: Path) -> None:
+    """Each snapshot file has `scope` and `report_time` (its `snapshot_at`) on every row."""
+    from analyzer.store.folder import Store
+
+    infos = Store(built).snapshots()
+    assert infos
+    for info in infos:
+        frame = pl.read_parquet(
+            built / info.parquet, columns=["scope", "snapshot_at", "report_time"]
+        )
+        assert frame["scope"].unique().to_list() == [info.scope]
+        assert frame["report_time"].to_list() == frame["snapshot_at"].to_list()
+        assert frame["report_time"].unique().to_list() == [info.as_of]
+
+
+def test_a_snapshot_written_before_the_report_time_column_reads_and_is_upgraded(
+    built: Path, tmp_path: Path
+) -> None:
+    """An older snapshot file (no `report_time`) gives the same status; rebuild adds it."""
+    from analyzer.store.folder import Store
+
+    store = tmp_path / "store"
+    shutil.copytree(built, store)
+    before = run("status", "--scope", "octo-demo", "--json", "--store", store).stdout
+    info = Store(store).snapshots()[-1]
+    part = store / info.parquet
+    old = file_sha256(part)
+    pl.read_parquet(part).drop("report_time").write_parquet(part)
+    manifest = store / "manifest.json"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(old, file_sha256(part)))
+    assert "report_time" not in pl.read_parquet_schema(part)
+    assert run("status", "--scope", "octo-demo", "--json", "--store", store).stdout == before
+    assert run("rebuild", "--store", store).exit_code == 0
+    upgraded = Store(store).snapshots()[-1]
+    assert "report_time" in pl.read_parquet_schema(store / upgraded.parquet)
+    assert run("status", "--scope", "octo-demo", "--json", "--store", store).stdout == before
