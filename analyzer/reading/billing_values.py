@@ -21,6 +21,11 @@ FLOATS = _AMOUNTS | _QUANTITIES | {"total_monthly_quota"}
 _ALWAYS: tuple[str, ...] = ("quantity", "price", "gross_amount", "discount_amount", "net_amount")
 MAX_AMOUNT = 1e9  # USD: no Copilot bill line is that large
 MAX_QUANTITY = 1e12
+# (columns, the largest value, the problem code, the limit as the message says it)
+_CEILINGS = (
+    (_AMOUNTS, MAX_AMOUNT, "amount-too-large", f"{MAX_AMOUNT:,.0f} USD"),
+    (_QUANTITIES, MAX_QUANTITY, "quantity-too-large", f"{MAX_QUANTITY:.0e} units"),
+)
 
 
 def cast_floats(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -> pl.DataFrame:
@@ -72,24 +77,10 @@ def check_numbers(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog)
                 "expected a gross amount of 0 or more; found {value}",
                 values=text,
             )
-        if target in _AMOUNTS:
-            log.rows(
-                lines,
-                finite & (values.abs() > MAX_AMOUNT),
-                source,
-                "amount-too-large",
-                f"expected at most {MAX_AMOUNT:,.0f} USD; found {{value}}",
-                values=text,
-            )
-        if target in _QUANTITIES:
-            log.rows(
-                lines,
-                finite & (values.abs() > MAX_QUANTITY),
-                source,
-                "quantity-too-large",
-                f"expected at most {MAX_QUANTITY:.0e} units; found {{value}}",
-                values=text,
-            )
+        for columns, limit, code, expected in _CEILINGS:
+            if target in columns:
+                message = f"expected at most {expected}; found {{value}}"
+                log.rows(lines, finite & (values.abs() > limit), source, code, message, values=text)
 
 
 def check_empty(frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: ProblemLog) -> None:

@@ -16,8 +16,8 @@ from analyzer.store.shelf import (
     ATTIC,
     SCOPE,
     SHA_RE,
-    check_seal,
     check_version,
+    manifest_object,
     rebuild_hint,
 )
 from analyzer.store.shelf import file_sha256 as file_sha256  # (re-exported)
@@ -125,14 +125,7 @@ def read_manifest(root: Path) -> list[SnapshotInfo]:
     """Return the manifest's snapshots; raise StoreError naming `rebuild` when it is damaged."""
     path = root / MANIFEST
     try:
-        data = path.read_bytes()
-        check_seal(data)
-        body = json.loads(data.decode("utf-8"))
-        if not isinstance(body, dict):
-            raise ValueError(f"the manifest is {type(body).__name__}, not an object")
-        version = body.get("format_version")
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise ValueError(f"`format_version` must be a number, found {version!r:.60}")
+        body, version = manifest_object(path.read_bytes())
         check_version(path, version, FORMAT_VERSION)
         entries = body.get("snapshots")
         if not isinstance(entries, list):

@@ -362,6 +362,22 @@ def check_seal(data: bytes) -> None:
         raise ValueError("its bytes do not match the sha256 written in it (changed on disk)")
 
 
+def manifest_object(data: bytes) -> tuple[dict[str, Any], int]:
+    """Return a manifest's JSON object and format version; ValueError when it is damaged.
+
+    Every family's manifest is read through here: its seal (when it has one), UTF-8, one
+    JSON object, and a whole-number `format_version`.
+    """
+    check_seal(data)
+    body = json.loads(data.decode("utf-8"))
+    if not isinstance(body, dict):
+        raise ValueError(f"it is {type(body).__name__}, not an object")
+    found = body.get("format_version")
+    if isinstance(found, bool) or not isinstance(found, int):
+        raise ValueError(f"`format_version` must be a number, found {found!r:.60}")
+    return body, found
+
+
 def read_body(root: Path, rel: str, version: int, folder: str) -> dict[str, Any] | None:
     """Return a manifest's JSON object (None when absent); refuse a damaged or newer one.
 
@@ -377,14 +393,7 @@ def read_body(root: Path, rel: str, version: int, folder: str) -> dict[str, Any]
             )
         return None
     try:
-        data = path.read_bytes()
-        check_seal(data)
-        body = json.loads(data.decode("utf-8"))
-        if not isinstance(body, dict):
-            raise ValueError(f"it is {type(body).__name__}, not an object")
-        found = body.get("format_version")
-        if isinstance(found, bool) or not isinstance(found, int):
-            raise ValueError(f"`format_version` must be a number, found {found!r:.60}")
+        body, found = manifest_object(path.read_bytes())
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise StoreError(f"{path}: the manifest is damaged ({exc}); " + rebuild_hint(root)) from exc
     check_version(path, found, version)
