@@ -151,6 +151,8 @@ class Store:
             shelf.staging(self.root)  # refuses a link: a write would land outside the store
         with store_lock(self.root / ".lock", on_wait):
             try:
+                if not created:  # settled now: no other writer is half way through creating it
+                    check_owned(self.root)
                 writer = StoreWriter(self, rebuilding=rebuilding)
                 writer.sweep(parquets=not rebuilding)
                 yield writer
@@ -170,7 +172,7 @@ def _listed(root: Path) -> list[SnapshotInfo]:
 def _make_folders(root: Path) -> list[Path]:
     """Create the store folder (and missing parents); return the folders created."""
     if root.exists():
-        check_owned(root)
+        check_owned(root, settled=False)  # plainly foreign files: refused before the lock
         return []
     missing = [p for p in (root, *root.parents) if not p.exists()]
     for folder in reversed(missing):

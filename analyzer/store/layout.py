@@ -33,12 +33,17 @@ def has_data(root: Path) -> bool:
     return False
 
 
-def check_owned(root: Path) -> None:
+def check_owned(root: Path, *, settled: bool = True) -> None:
     """Raise StoreError unless `root` is a store, a store's remains, or an empty folder.
 
     A store has the marker file; a store of an earlier version has a manifest (it is adopted
     and marked by the next writer); a store whose manifest was lost still has its own
     folders only. Anything else is someone else's folder, and the store never writes there.
+
+    Not `settled` (before a writer holds the lock), a folder of the store's own entries only
+    passes: another writer may be creating the store this instant (its snapshots and
+    staging area there, its originals and marker not yet), and the check is made again,
+    settled, under the lock.
     """
     if not root.is_dir():
         raise StoreError(
@@ -51,6 +56,8 @@ def check_owned(root: Path) -> None:
     # creating this instant (nothing but its staging area yet).
     # (Snapshots without originals are not a store's: every stored snapshot keeps its original.)
     if not names or (names <= OWN_ENTRIES and ("originals" in names or names <= {".tmp"})):
+        return
+    if not settled and names <= OWN_ENTRIES:
         return
     shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
     raise StoreError(

@@ -289,3 +289,23 @@ def test_a_store_another_writer_is_creating_is_not_a_foreign_folder(tmp_path: Pa
     (root / ".tmp").mkdir(parents=True)
     (root / ".lock").write_text("")
     check_owned(root)  # no StoreError: the second writer queues on the lock
+
+
+def test_a_store_half_made_by_another_writer_is_judged_under_the_lock(tmp_path: Path) -> None:
+    """Snapshots and staging but no originals yet: waited for before the lock, refused after.
+
+    Another writer creating the store writes its snapshot before its original; the strict
+    check runs only once this writer holds the lock, when the other one has finished.
+    """
+    from analyzer.errors import StoreError
+    from analyzer.store.layout import check_owned
+
+    root = tmp_path / "store"
+    (root / ".tmp").mkdir(parents=True)
+    (root / "snapshots" / "acme").mkdir(parents=True)
+    check_owned(root, settled=False)  # no StoreError: queue on the lock
+    with pytest.raises(StoreError, match="is not a copilot-seats store"):
+        check_owned(root)
+    (root / "notes.txt").write_text("someone else's")
+    with pytest.raises(StoreError, match="is not a copilot-seats store"):
+        check_owned(root, settled=False)  # plainly foreign: refused before any lock
