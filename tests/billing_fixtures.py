@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.billing_schema import (
     AI_USAGE_HEADER,
     PREMIUM_REQUEST_HEADER,
@@ -12,7 +13,6 @@ from analyzer.billing_schema import (
     USAGE_SUMMARIZED_HEADER,
 )
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 
 USAGE_HEADER = list(USAGE_DETAILED_HEADER)
 SUMMARIZED_HEADER = list(USAGE_SUMMARIZED_HEADER)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import polars as pl
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.model import Settings, SnapshotInfo
 from analyzer.reading.reader import ReadHints, read_report
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from analyzer.timeline.build import Timeline, build_timeline
 from analyzer.timeline.source import MemorySource
 

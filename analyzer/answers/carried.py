@@ -24,7 +24,7 @@ from analyzer.answers.history import identified, keep_rows, settings_fingerprint
 from analyzer.errors import OutputError
 from analyzer.model import Settings, SnapshotInfo
 from analyzer.store.derived import CarriedFiles, read_chain
-from analyzer.store.folder import Store, StoreWriter
+from analyzer.store.folder import Store
 from analyzer.store.lock import store_lock
 from analyzer.timeline.build import CarriedState, state_query
 from analyzer.timeline.carry import CORE_COLUMNS, carry_all, carry_forward, carry_rows
@@ -33,6 +33,7 @@ from analyzer.timeline.source import MemorySource
 
 if TYPE_CHECKING:
     from analyzer.reading.reader import ParsedReport
+    from analyzer.store.writer import Writer
 
 
 def carried_state(store: Store, infos: list[SnapshotInfo], upto: int) -> CarriedState:
@@ -166,7 +167,7 @@ class CarryAlong:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="carry-along")
         self._pending: deque[Future[None]] = deque()
 
-    def prepare(self, writer: StoreWriter, parsed: ParsedReport) -> None:
+    def prepare(self, writer: Writer, parsed: ParsedReport) -> None:
         """Start the carried state of a report about to be stored, while it is written.
 
         Only a report later than every stored snapshot of its scope continues a run; the
@@ -180,7 +181,7 @@ class CarryAlong:
             return  # an older download found later, or the same moment: not the last
         self._submit(self._ahead, earlier, parsed.sha256, parsed.as_of, parsed.seats)
 
-    def __call__(self, writer: StoreWriter, info: SnapshotInfo, seats: pl.DataFrame) -> None:
+    def __call__(self, writer: Writer, info: SnapshotInfo, seats: pl.DataFrame) -> None:
         infos = [i for i in writer.infos if i.scope == info.scope]
         k = next(n for n, i in enumerate(infos) if i.id == info.id)
         if k != len(infos) - 1:

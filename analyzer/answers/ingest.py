@@ -6,16 +6,42 @@ states" is written once. Also the store's upkeep answers the commands call: rebu
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from analyzer.answers.carried import CarryAlong, refresh_carried
-from analyzer.errors import AnalyzerError
-from analyzer.model import Settings
+from analyzer.errors import AnalyzerError, OutputError, StoreError
+from analyzer.model import Settings, SnapshotInfo
+from analyzer.reading.ahead import TOO_LARGE, Loaded, load, read_ahead
+from analyzer.reading.inbox import FileOutcome, collect_files
 from analyzer.store.folder import Store
-from analyzer.store.ingest import FileOutcome, collect_files, ingest_files
 from analyzer.store.rebuild import RebuildResult, rebuild_store
+from analyzer.store.seen import SeenFiles
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from analyzer.reading.ahead import Parse
+    from analyzer.reading.interface import ParsedFile
+    from analyzer.reading.reader import ParsedReport
+    from analyzer.store.writer import Writer
+
+
+class OnStored(Protocol):
+    """Told of each new snapshot and its seat rows right after it is committed."""
+
+    def __call__(self, writer: Writer, info: SnapshotInfo, seats: pl.DataFrame) -> None:
+        """Take one new snapshot (called under the writer's lock)."""
+
+    def prepare(self, writer: Writer, parsed: ParsedReport) -> None:
+        """Take an accepted report about to be stored (it may yet be found stored already)."""
+
+    def close(self) -> None:
+        """Finish what was taken; called once, before the writer's lock is released."""
 
 
 def ingest_paths(
@@ -67,3 +93,128 @@ def rebuild(
     result = rebuild_store(store, on_wait=on_wait, now=now)
     refresh_carried(store)  # the carried states, derived from the rebuilt snapshots
     return result
+
+
+def ingest_files(
+    store: Store,
+    files: list[Path],
+    *,
+    as_of: datetime | None = None,
+    scope: str | None = None,
+    now: datetime | None = None,
+    on_wait: Callable[[], None] | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+    on_stored: OnStored | None = None,
+) -> list[FileOutcome]:
+    """Read each file and store the good ones; a refused file never stops the others.
+
+    `on_stored(writer, info, seats)` is called, under the store's lock, right after each new
+    snapshot is committed, with its seat rows (the carried state is kept this way while the
+    next file is read and parsed); `on_stored.close()` at the end, still under the lock.
+
+    `now` is the caller's clock: a snapshot time more than a day after it is refused (without
+    it, no time counts as being in the future).
+    """
+    from analyzer.reading.dispatch import ReadHints, read_file
+    from analyzer.reading.limits import MAX_FILE_BYTES
+
+    def parse(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedFile:
+        # The one call into reading: it recognises the file's family and never raises.
+        mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
+        hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
+        return read_file(path.name, data, hints, sha256, path)
+
+    outcomes: list[FileOutcome] = []
+    with store.writing(on_wait) as writer:
+        snapshots = {i.sha256 for i in writer.infos}
+        known = snapshots | _stored_before(writer)
+        seen = SeenFiles(writer.root)
+
+        def stored_as_is(path: Path, stat: os.stat_result) -> str | None:
+            sha256 = seen.known(path, stat)
+            return sha256 if sha256 in snapshots else None  # (a forgotten one is read)
+
+        try:
+            for loaded in read_ahead(files, MAX_FILE_BYTES, parse, known, stored_as_is):
+                outcome = _ingest_one(writer, loaded, parse, on_stored)
+                outcomes.append(outcome)
+                _note_seen(seen, loaded, outcome)
+                if on_file:
+                    on_file(outcome)
+        finally:  # even a run stopped midway lists the files it wrote whole
+            writer.commit()
+            if on_stored is not None:
+                on_stored.close()
+            with contextlib.suppress(OSError, OutputError):  # derived: rebuilt next time
+                seen.save()
+    return outcomes
+
+
+def _stored_before(writer: Writer) -> set[str]:
+    """Return the sha256 of the files of other families stored before the run (not read
+    ahead again); a damaged manifest stops the run at its first file of that family."""
+    from analyzer.store.writer import FAMILIES
+
+    found: set[str] = set()
+    for family in FAMILIES[1:]:
+        with contextlib.suppress(StoreError):
+            found |= {e.sha256 for e in writer.entries(family)}
+    return found
+
+
+def _note_seen(seen: SeenFiles, loaded: Loaded, outcome: FileOutcome) -> None:
+    """Note a seat report whose very bytes are stored: the next run need not read it."""
+    stored = outcome.snapshot
+    if stored is not None and loaded.before is not None and stored.sha256 == loaded.sha256:
+        seen.note(loaded.path, loaded.before, loaded.sha256)
+
+
+def _ingest_one(
+    writer: Writer, loaded: Loaded, parse: Parse, on_stored: OnStored | None = None
+) -> FileOutcome:
+    from analyzer.reading.dispatch import internal_error
+    from analyzer.reading.interface import SEATS
+    from analyzer.reading.limits import MAX_FILE_BYTES
+    from analyzer.reading.problems import ProblemLog
+    from analyzer.store.shelf import Source
+
+    found = writer.find(loaded.sha256) if loaded.unread else None
+    if loaded.unread and found is None:
+        loaded = load(loaded.path, MAX_FILE_BYTES)  # (cannot happen: a known file is stored)
+    path, data, sha256, before = loaded.path, loaded.data, loaded.sha256, loaded.before
+    if loaded.refused == TOO_LARGE:
+        log = ProblemLog(path.name)
+        log.file(
+            "file-too-large",
+            f"the file is over {MAX_FILE_BYTES >> 30} GiB, more than "
+            "any seat report; check that this is the file you meant",
+        )
+        return FileOutcome(path, "refused", "file-too-large", log.finish())
+    if loaded.refused is not None or before is None:
+        return FileOutcome(path, "refused", loaded.refused or "cannot read the file")
+    found = writer.find(sha256)
+    if found:  # the very bytes of a stored file: no need to read them again
+        entry = found[1]
+        snapshot = entry if isinstance(entry, SnapshotInfo) else None
+        return FileOutcome(path, "already-stored", f"already stored (as {entry.source_name})",
+                           (), snapshot)  # fmt: skip
+    read = loaded.parsed or parse(path, before, data, sha256)
+    if not read.accepted:
+        codes = sorted({p.code for p in read.errors})
+        return FileOutcome(path, "refused", ", ".join(codes), read.problems)
+    seats = read.family == SEATS
+    if seats and on_stored is not None:
+        on_stored.prepare(writer, read.detail)  # type: ignore[arg-type]
+    try:
+        stored = writer.add(read, data, Source(path, before))
+    except StoreError:  # the store cannot be written (disk full, permissions): stop the run
+        raise
+    except Exception as exc:  # a bug: this file's refusal, never the run's end
+        if seats:
+            raise
+        return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
+    problems = read.problems + stored.problems
+    snapshot = stored.entry if isinstance(stored.entry, SnapshotInfo) else None
+    if on_stored is not None and stored.status == "stored" and snapshot is not None:
+        on_stored(writer, snapshot, read.detail.seats)  # type: ignore[union-attr, arg-type]
+    return FileOutcome(path, stored.status, stored.message, problems, snapshot)

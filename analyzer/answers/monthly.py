@@ -11,8 +11,8 @@ from pathlib import Path
 from analyzer.answers.ingest import ingest_paths
 from analyzer.errors import AnalyzerError
 from analyzer.model import ReportData, Settings, SnapshotSummary
+from analyzer.reading.inbox import FileOutcome as FileOutcome  # what the CLI prints
 from analyzer.store.folder import Store
-from analyzer.store.ingest import FileOutcome as FileOutcome  # what the CLI prints
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Layout beside the snapshots (same promises: the original bytes kept, idempotent,
 - `billing/<kind>/<first day>_<last day>-<sha12>.parquet`: the file's canonical rows;
 - `billing.json`: every stored billing file (kind, period, rows, sha256), replaced atomically
   after the files it names are in place; a file exists once `billing.json` lists it.
-Writers call these functions while they hold the store lock (`Store.writing()`).
+The one writer (analyzer.store.writer) stores them through `BILLING`, under the store lock.
 """
 
 from __future__ import annotations
@@ -28,14 +28,17 @@ from analyzer.billing_schema import (
     family_mask,
 )
 from analyzer.errors import StoreError
+from analyzer.reading.interface import BILLING as BILLING_FILES
 from analyzer.schema import Problem
 from analyzer.store import shelf
+from analyzer.store.family import Family, Outcome
 from analyzer.times import iso, parse_iso
 
 if TYPE_CHECKING:
     import polars as pl
 
     from analyzer.reading.billing import ParsedBilling
+    from analyzer.store.family import Writer
 
 MANIFEST = "billing.json"
 FORMAT_VERSION = 2  # 2: every file records its Parquet file's sha256
@@ -68,16 +71,6 @@ class BillingFile:
         """Return its Parquet file as the shelf checks it."""
         what = f"the billing table of {self.source_name} ({self.period()})"
         return shelf.Table(self.parquet, self.parquet_sha256, self.sha256, what, self.source_name)
-
-
-@dataclass(frozen=True)
-class BillingOutcome:
-    """What storing one billing file did."""
-
-    status: str  # stored / already-stored / refused
-    message: str
-    problems: tuple[Problem, ...] = ()
-    file: BillingFile | None = None
 
 
 def _to_json(item: BillingFile) -> dict[str, Any]:
@@ -115,17 +108,6 @@ def billing_files(root: Path) -> list[BillingFile]:
             + shelf.rebuild_hint(root)
         ) from exc
     return sorted(files, key=lambda f: (f.kind, f.first_day or date.min, f.period(), f.id))
-
-
-def _write_manifest(root: Path, files: list[BillingFile]) -> None:
-    ordered = sorted(files, key=lambda f: f.id)
-    body = {"format_version": FORMAT_VERSION, "files": [_to_json(f) for f in ordered]}
-    shelf.write_body(root, MANIFEST, body)
-
-
-def sweep_billing(root: Path, files: list[BillingFile]) -> None:
-    """Remove Parquet files a killed writer left unlisted."""
-    shelf.sweep_unlisted(root, "billing", {f.parquet for f in files})
 
 
 def _scan(root: Path, item: BillingFile, verified: set[str] | None = None) -> pl.LazyFrame:
@@ -227,101 +209,11 @@ def _compare(
     return problems, both.height == new.height and not problems
 
 
-def store_billing(root: Path, parsed: ParsedBilling, data: bytes) -> BillingOutcome:
-    """Store an accepted billing file unless its rows are already there; refuse conflicts."""
-    files = billing_files(root)
-    sweep_billing(root, files)
-    for item in files:
-        if item.sha256 == parsed.sha256:
-            return BillingOutcome(
-                "already-stored", f"already stored (as {item.source_name})", (), item
-            )
-    assert parsed.rows is not None
-    first = last = None
-    if "date" in parsed.rows.columns and parsed.rows.height:
-        first, last = parsed.rows["date"].min(), parsed.rows["date"].max()
-    overlap = _overlapping(files, parsed.kind, first, last)
-    if overlap and TABLE_OF_KIND[parsed.kind] != "license":
-        problems, same = _compare(root, parsed, overlap)
-        if problems:
-            return BillingOutcome("refused", "conflicting-billing-row", tuple(problems))
-        if same:
-            names = ", ".join(sorted({f.source_name for f in overlap}))
-            return BillingOutcome("already-stored", f"already stored: the same rows as {names}")
-    if not files and not (root / MANIFEST).is_file():  # listed first: a table without one
-        _write_manifest(root, [])  # is then a leftover, never a lost manifest
-    how = {"kind": parsed.kind, "billing": True}
-    shelf.keep_original(root, parsed.sha256, parsed.name, data, how)
-    item = _write_rows(root, parsed)
-    _write_manifest(root, [*files, item])
-    return BillingOutcome("stored", describe(item), (), item)
-
-
 def describe(item: BillingFile) -> str:
     """Return the one-line account of a stored billing file."""
     other = item.rows - item.copilot_rows
     note = f" ({other:,} not Copilot)" if other else ""
     return f"{KIND_LABELS[item.kind]} {item.period()}, {item.rows:,} rows{note}"
-
-
-def is_billing_original(how: dict[str, Any]) -> bool:
-    """Return True when a kept original's `ingest.json` is a billing file's."""
-    return bool(how.get("billing"))
-
-
-def rebuild_billing(
-    root: Path, folders: list[Path]
-) -> tuple[list[BillingFile], list[shelf.Failure], list[BillingFile]]:
-    """Re-read every kept billing original and replace `billing.json` with what they give.
-
-    A listed file whose original is missing or cannot be re-read keeps its table when that
-    table is whole. Return the files re-read, the failures and the files kept as they were.
-    """
-    from analyzer.store.readers import billing_file
-
-    def read(how: dict[str, Any], data: bytes, folder: Path) -> Any:
-        parsed = billing_file(how["name"], data, how["kind"], folder.name, folder / how["name"])
-        entry = _write_rows(root, parsed) if parsed.accepted else None
-        return entry, parsed.problems, "it is refused by this version"
-
-    try:
-        old = billing_files(root)
-    except StoreError:  # damaged (a newer one is refused before the rebuild starts)
-        old = []
-    rebuilt, failures = shelf.reread(folders, read)
-    done = {f.sha256 for f in rebuilt}
-    kept = [f for f in old if f.sha256 not in done and shelf.whole(root, [f.table()])]
-    if rebuilt or kept or (root / MANIFEST).is_file():
-        _write_manifest(root, rebuilt + kept)
-        sweep_billing(root, rebuilt + kept)
-    return rebuilt, failures, kept
-
-
-def forget_billing(root: Path, sha256: str) -> None:
-    """Drop one stored file from `billing.json` (its original is in the attic), then its table."""
-    files = billing_files(root)
-    _write_manifest(root, [f for f in files if f.sha256 != sha256])
-    for item in files:
-        if item.sha256 == sha256:
-            (root / item.parquet).unlink(missing_ok=True)
-
-
-def ingest_billing(root: Path, path: Path, data: bytes, sha256: str) -> BillingOutcome | None:
-    """Read and store a billing file (`data`: the bytes of `path`); None for any other file."""
-    from analyzer.store.readers import billing_file, billing_kind
-
-    kind = billing_kind(data)
-    if kind is None:
-        return None
-    parsed = billing_file(path.name, data, kind, sha256, path)
-    if not parsed.accepted:
-        codes = sorted({p.code for p in parsed.errors})
-        return BillingOutcome("refused", ", ".join(codes), parsed.problems)
-    outcome = store_billing(root, parsed, data)
-    warnings = tuple(p for p in parsed.problems if p.severity != "error")
-    return BillingOutcome(
-        outcome.status, outcome.message, outcome.problems + warnings, outcome.file
-    )
 
 
 def _columns(frame: pl.LazyFrame, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
@@ -421,3 +313,76 @@ def latest_license(
         return None, None
     newest = max(licences, key=lambda f: f.as_of or datetime.min.replace(tzinfo=before.tzinfo))
     return _scan(root, newest).drop(LICENSE_TIME, strict=False).collect(), newest
+
+
+class BillingFamily(Family):
+    """Billing files: one table each, listed by `billing.json`; rows merge by GitHub's key."""
+
+    name = "billing file"
+    reading = BILLING_FILES
+    folder = "billing"
+    manifest = MANIFEST
+    version = FORMAT_VERSION
+
+    def listed(self, root: Path) -> list[BillingFile]:
+        """Return the stored billing files."""
+        return billing_files(root)
+
+    def tables(self, entry: BillingFile) -> list[shelf.Table]:
+        """Return its Parquet file."""
+        return [entry.table()]
+
+    def owns(self, how: dict[str, Any]) -> bool:
+        """Return True when a kept original's `ingest.json` is a billing file's."""
+        return bool(how.get("billing"))
+
+    def how(self, parsed: ParsedBilling) -> dict[str, Any]:
+        """Return its kind (a rebuild reads it as that kind again)."""
+        return {"kind": parsed.kind, "billing": True}
+
+    def clash(
+        self, writer: Writer, parsed: ParsedBilling, entries: list[BillingFile]
+    ) -> Outcome | None:
+        """Refuse rows whose figures differ from a stored download's; a file whose every row
+        is stored already is stored already."""
+        assert parsed.rows is not None
+        first = last = None
+        if "date" in parsed.rows.columns and parsed.rows.height:
+            first, last = parsed.rows["date"].min(), parsed.rows["date"].max()
+        overlap = _overlapping(entries, parsed.kind, first, last)
+        if not overlap or TABLE_OF_KIND[parsed.kind] == "license":
+            return None
+        problems, same = _compare(writer.root, parsed, overlap)
+        if problems:
+            return Outcome("refused", "conflicting-billing-row", tuple(problems))
+        if same:
+            names = ", ".join(sorted({f.source_name for f in overlap}))
+            return Outcome("already-stored", f"already stored: the same rows as {names}")
+        return None
+
+    def write(self, writer: Writer, parsed: ParsedBilling) -> BillingFile:
+        """Write `billing/<kind>/<first day>_<last day>-<sha12>.parquet`."""
+        return _write_rows(writer.root, parsed)
+
+    def save(self, writer: Writer, entries: list[BillingFile]) -> None:
+        """Replace `billing.json`."""
+        ordered = sorted(entries, key=lambda f: f.id)
+        body = {"format_version": FORMAT_VERSION, "files": [_to_json(f) for f in ordered]}
+        shelf.write_body(writer.root, MANIFEST, body)
+
+    def reread(
+        self, writer: Writer, how: dict[str, Any], data: bytes, folder: Path
+    ) -> tuple[BillingFile | None, tuple[Problem, ...], str]:
+        """Read a kept billing file again as the kind it was stored as."""
+        from analyzer.reading.billing import read_billing
+
+        parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
+        entry = _write_rows(writer.root, parsed) if parsed.accepted else None
+        return entry, parsed.problems, "it is refused by this version"
+
+    def describe(self, entry: BillingFile) -> str:
+        """Return the one-line account of a stored billing file."""
+        return describe(entry)
+
+
+BILLING = BillingFamily()

@@ -76,7 +76,7 @@ def forget_snapshot(
         choose([])  # raises: nothing is stored
     with store.writing(on_wait) as writer:
         info = choose(writer.infos)
-        writer.forget(info)
+        writer.forget(info.sha256)
     return info
 
 
@@ -84,41 +84,30 @@ def forget_by_sha256(
     store: Store, prefix: str, on_wait: Callable[[], None] | None = None
 ) -> Forgotten:
     """Forget the one kept file of any family whose sha256 starts with `prefix` (any case)."""
-    from analyzer.store import billing
-    from analyzer.store.families import BILLING, SEATS, USAGE
-    from analyzer.store.usage import UsageStore
-    from analyzer.store.usage_writer import UsageWriter
+    from analyzer.store.writer import FAMILIES
 
     prefix = prefix.lower()
     if not store.root.exists():
         select_snapshot([], sha_prefix=prefix)  # raises: nothing is stored
     with store.writing(on_wait) as writer:
-        bills, parts = billing.billing_files(store.root), UsageStore(store.root).parts()
-        found = [
-            *((SEATS.name, i.sha256, i.source_name, i) for i in writer.infos),
-            *((BILLING.name, f.sha256, f.source_name, f) for f in bills),
-            *((USAGE.name, p.sha256, p.source_name, p) for p in parts),
+        chosen = [
+            (family, entry)
+            for family in FAMILIES
+            for entry in writer.entries(family)
+            if entry.sha256.startswith(prefix)
         ]
-        chosen = [f for f in found if f[1].startswith(prefix)]
         if not chosen:
             raise SelectionError(
                 f"no stored snapshot matches --sha256 {prefix}, nor any billing or usage-metrics "
                 "file; `copilot-seats snapshots` lists the snapshots"
             )
         if len(chosen) > 1:
-            listed = "; ".join(f"{c[0]} {c[2]} ({c[1][:12]})" for c in chosen[:10])
+            shown = chosen[:10]
+            listed = "; ".join(f"{f.name} {e.source_name} ({e.sha256[:12]})" for f, e in shown)
             raise SelectionError(
                 f"{len(chosen)} files match --sha256 {prefix}: {listed}; nothing was forgotten; "
                 "give a longer --sha256"
             )
-        family, sha256, name, item = chosen[0]
-        if isinstance(item, SnapshotInfo):
-            writer.forget(item)
-            return Forgotten(family, sha256, name, item)
-        writer.to_attic(sha256)
-        if family == BILLING.name:
-            billing.forget_billing(store.root, sha256)
-        else:
-            UsageWriter(store.root).forget(sha256)
-        writer.note_stored()
-    return Forgotten(family, sha256, name)
+        family, entry = writer.forget(chosen[0][1].sha256)
+    snapshot = entry if isinstance(entry, SnapshotInfo) else None
+    return Forgotten(family.name, entry.sha256, entry.source_name, snapshot)

@@ -437,17 +437,20 @@ def sweep_staging(root: Path) -> None:
             folder.rmdir()  # only when empty
 
 
-def sweep_unlisted(root: Path, folder: str, listed: set[str]) -> None:
-    """Remove the tables a killed writer renamed into `folder` but never listed.
+def unlisted(root: Path, folder: str, listed: set[str]) -> list[str]:
+    """Return the tables in `folder` that no manifest lists and a killed writer left.
 
     Only files named for a kept original are the store's; any other stays (verify names it,
     rebuild sets it aside).
     """
     kept = kept_sha12(root)
-    for path in (root / folder).glob("*/*.parquet"):
-        rel = path.relative_to(root).as_posix()
-        if rel not in listed and path.is_file() and ours(path.name, kept):
-            path.unlink(missing_ok=True)
+    return [
+        rel
+        for path in sorted((root / folder).glob("*/*.parquet"))
+        if (rel := path.relative_to(root).as_posix()) not in listed
+        and path.is_file()
+        and ours(path.name, kept)
+    ]
 
 
 def set_aside(root: Path, rels: list[str], stamp: str) -> Path | None:

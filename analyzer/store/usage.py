@@ -9,7 +9,7 @@ Layout (beside the seat snapshots, under the same store lock):
 - `usage/<scope>/logins.parquet`: each login a user_id had (see store/usage_index.py);
 - `usage/manifest.json`: every stored part, its scope, kind, covered days and day range, and
   the parts each login index was built from. It is the commit point: a part exists once the
-  manifest lists it; it is replaced atomically (writing: store/usage_writer.py).
+  manifest lists it; it is replaced atomically (writing: store/usage_family.py).
 Queries read only the parts whose day range meets the days asked for. Overlapping downloads
 are de-duplicated when read, by (user_id, day): the record of the file whose covered days end
 latest wins (ties: the larger sha256), so the answer does not depend on the order files were
@@ -34,7 +34,6 @@ from analyzer.reading.usage_metrics import (
     day_columns,
 )
 from analyzer.reading.usage_schema import BREAKDOWN_KINDS
-from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.usage_index import EMPTY_ALIASES, aliases_until, index_path, read_index
 
@@ -81,16 +80,6 @@ class UsagePart:
         return (
             date.fromisoformat(self.first_day) <= end and date.fromisoformat(self.last_day) >= start
         )
-
-
-@dataclass(frozen=True)
-class UsageOutcome:
-    """What storing one usage-metrics file did."""
-
-    status: str  # stored / already-stored / refused
-    message: str
-    problems: tuple[Problem, ...] = ()
-    part: UsagePart | None = None
 
 
 def day_runs(days: tuple[date, ...]) -> list[list[str]]:
@@ -311,11 +300,6 @@ def _part(entry: dict[str, Any]) -> UsagePart:
     ):
         raise ValueError(f"a part names no file of this store: {part.source_name!r:.80}")
     return part
-
-
-def is_usage_original(how: dict[str, Any]) -> bool:
-    """Return True when a kept original's `ingest.json` is a usage-metrics file's."""
-    return how.get("kind") in (USERS, AGGREGATE)
 
 
 def describe_part(part: UsagePart) -> str:

@@ -10,15 +10,18 @@ from analyzer.codes import STORE
 from analyzer.errors import StoreError
 from analyzer.model import SnapshotInfo
 from analyzer.store import shelf
-from analyzer.store.families import FAMILIES
-from analyzer.store.layout import (
+from analyzer.store.seats import (
+    MANIFEST,
+    MARKER,
+    OWN_ENTRIES,
     check_owned,
     has_data,
     leftover_parquets,
     parquet_files,
+    read_manifest,
+    read_marker,
     snapshot_table,
 )
-from analyzer.store.manifest import MANIFEST, MARKER, OWN_ENTRIES, read_manifest, read_marker
 from analyzer.store.shelf import ATTIC, SHA_RE, STAGE_PREFIX, Table
 
 _TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)}|billing\.json)\..+\.tmp$")
@@ -79,12 +82,14 @@ def verify_store(root: Path) -> Verification:
         message = "the manifest is missing while snapshots or originals are there"
         found.append(StoreProblem(MANIFEST, "missing-manifest", message))
         readable = False
+    from analyzer.store.writer import FAMILIES
+
     found += _check_tables(root, [snapshot_table(i) for i in infos])
     listed = {i.sha256 for i in infos} if readable else None
     tables: list[Table] = []
     for family in FAMILIES[1:]:
         try:
-            mine = family.tables(root)
+            mine = family.every_table(root)
         except StoreError as exc:
             gone = not (root / family.manifest).is_file()
             code = "missing-manifest" if gone else "damaged-manifest"
@@ -121,6 +126,8 @@ def _check_tables(root: Path, tables: list[Table]) -> list[StoreProblem]:
 
 def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
     """Name every file in the billing and usage folders that no manifest lists."""
+    from analyzer.store.writer import FAMILIES
+
     found: list[StoreProblem] = []
     listed = {t.path for t in tables} | {f.manifest for f in FAMILIES}
     kept = shelf.kept_sha12(root)
@@ -165,6 +172,8 @@ def check_derived(root: Path) -> list[StoreProblem]:
 
 def _short(exc: StoreError, root: Path) -> str:
     """Return an error's message without its leading path (the problem names the file)."""
+    from analyzer.store.writer import FAMILIES
+
     text = str(exc)
     for prefix in [f"{root / name}: " for name in (MARKER, *(f.manifest for f in FAMILIES))]:
         text = text.removeprefix(prefix)

@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 
 from analyzer.answers.bill import bill_json, build_bill
+from analyzer.answers.ingest import ingest_files
 from analyzer.billing_schema import github_csv
 from analyzer.model import Settings
 from analyzer.store.billing import billing_files
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from tests.billing_fixtures import (
     AI_HEADER,
     FULL_PREMIUM_HEADER,

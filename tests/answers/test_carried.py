@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from polars.testing import assert_frame_equal
 
 from analyzer.answers.carried import check_carried, refresh_carried
+from analyzer.answers.ingest import ingest_files
 from analyzer.answers.scope import open_timeline
 from analyzer.cli import main
 from analyzer.model import Settings
 from analyzer.store.derived import read_chain
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from analyzer.timeline.build import build_timeline
 from tests.helpers import Seat, make_store, ts, write_activity
 from tests.timeline.test_properties import History, histories
@@ -159,7 +159,7 @@ def test_a_kept_state_unlike_a_recomputation_fails_verify(tmp_path: Path) -> Non
     frame.with_columns(
         pl.lit(None, frame["known_activity"].dtype).alias("known_activity")
     ).write_parquet(folder / entry["file"])
-    from analyzer.store.manifest import file_sha256
+    from analyzer.store.shelf import file_sha256
 
     entry["sha256"] = file_sha256(folder / entry["file"])
     (folder / "chain.json").write_text(json.dumps(chain))

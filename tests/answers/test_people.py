@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.answers.people import people_of
 from analyzer.model import PeopleSource, Settings
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from tests.helpers import Seat, make_store, ts
 
 T = ts("2026-03-03T06:00:00")

@@ -11,13 +11,14 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.answers.queries import get_reclaim, get_status
 from analyzer.answers.usage_queries import get_usage, usage_head, usage_rows
 from analyzer.cli import main
 from analyzer.metering.usage import month_coverage, seat_usage, tier_of
 from analyzer.model import Settings
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files, rebuild_store
+from analyzer.store.rebuild import rebuild_store
 from analyzer.store.usage import UsageStore
 from tests.helpers import Seat, make_store, ts
 from tests.usage_fixture import days, record, write_ndjson

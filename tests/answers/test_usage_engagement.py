@@ -10,6 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.answers.report_data import build_report_data
 from analyzer.answers.usage_engagement import (
     SEAT_FIGURES,
@@ -19,7 +20,6 @@ from analyzer.answers.usage_engagement import (
 )
 from analyzer.metering.usage import completion_counts
 from analyzer.model import Settings
-from analyzer.store.ingest import ingest_files
 from analyzer.store.usage import UsageStore
 from tests.answers.test_usage import OCT1, OCT28, _enterprise_28_day, _store
 from tests.usage_fixture import days, record, write_ndjson

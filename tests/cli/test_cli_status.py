@@ -6,10 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from analyzer.answers.figures import STATUS_CSV_COLUMNS, status_json, status_row
+from analyzer.answers.ingest import ingest_files
 from analyzer.answers.queries import get_status, get_statuses
 from analyzer.model import Settings
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from tests.cli.test_cli_analysis import NOW, T1, T2, _isolated, acme, run, stdout_json  # noqa: F401
 from tests.helpers import Seat, write_activity
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.billing_schema import KIND_DETAILED, github_csv
 from analyzer.store.billing import billing_files, load_table
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files, rebuild_store
+from analyzer.store.rebuild import rebuild_store
 from tests.billing_fixtures import (
     SUMMARIZED_HEADER,
     USAGE_HEADER,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.reading.reader import ReadHints, read_report
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from analyzer.store.match import coarser, same_seats
 from tests.helpers import Seat, activity_csv, ts, write_activity
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 import analyzer.store.seen as seen_module
+from analyzer.answers.ingest import ingest_files
 from analyzer.store.folder import Store
 from analyzer.store.forget import forget_snapshot
-from analyzer.store.ingest import ingest_files, rebuild_store
+from analyzer.store.rebuild import rebuild_store
 from analyzer.store.seen import SEEN, SeenFiles
 from tests.helpers import Seat, ts, write_activity
 

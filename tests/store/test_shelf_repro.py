@@ -77,8 +77,8 @@ def test_a_killed_billing_write_leaves_only_swept_staging(
 
     monkeypatch.setattr(billing, "_write_rows", killed)
     with pytest.raises(KeyboardInterrupt):
+        from analyzer.answers.ingest import ingest_files
         from analyzer.store.folder import Store
-        from analyzer.store.ingest import ingest_files
 
         ingest_files(Store(store), [p for p in BILLING_FILES if p.name.startswith("usageReport")])
     monkeypatch.undo()

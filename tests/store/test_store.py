@@ -15,10 +15,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.errors import StoreError
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files, rebuild_store
 from analyzer.store.lock import store_lock
+from analyzer.store.rebuild import rebuild_store
 from tests.helpers import Seat, activity_csv, activity_name, ts, write_activity
 
 T1 = ts("2026-01-03T06:00:00")
@@ -261,10 +262,11 @@ def test_a_report_time_with_fractions_is_kept_exactly_and_answered(tmp_path: Pat
 
 
 def test_the_manifest_is_laid_out_as_json_dumps_would(tmp_path: Path) -> None:
-    """Entries made once per snapshot still give the very bytes of one json.dumps call."""
+    """Entries made once per snapshot still give the very bytes of one json.dumps call, sealed."""
     from dataclasses import asdict
 
-    from analyzer.store.manifest import FORMAT_VERSION, manifest_bytes
+    from analyzer.store.seats import FORMAT_VERSION, manifest_bytes
+    from analyzer.store.shelf import seal
     from analyzer.times import iso_exact
 
     inbox = tmp_path / "in"
@@ -280,6 +282,6 @@ def test_the_manifest_is_laid_out_as_json_dumps_would(tmp_path: Path) -> None:
         ordered = sorted(chosen, key=lambda i: (i.scope, i.as_of, i.id))
         entries = [asdict(i) | {"as_of": iso_exact(i.as_of)} for i in ordered]
         body = {"format_version": FORMAT_VERSION, "snapshots": entries}
-        expected = (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
+        expected = seal((json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8"))
         assert manifest_bytes(chosen) == expected
     assert (store.root / "manifest.json").read_bytes() == manifest_bytes(infos)

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.errors import SelectionError, StoreError
 from analyzer.store.folder import Store
 from analyzer.store.forget import forget_snapshot, select_snapshot
-from analyzer.store.ingest import ingest_files, rebuild_store
-from analyzer.store.manifest import MARKER, file_sha256
+from analyzer.store.rebuild import rebuild_store
+from analyzer.store.seats import MARKER
+from analyzer.store.shelf import file_sha256
 from analyzer.store.verify import verify_store
 from tests.helpers import Seat, activity_csv, activity_name, ts, write_activity
 
@@ -283,7 +285,7 @@ def test_forget_refuses_an_ambiguous_or_empty_choice(tmp_path: Path) -> None:
 
 def test_a_store_another_writer_is_creating_is_not_a_foreign_folder(tmp_path: Path) -> None:
     """A folder holding only a lock and a staging area (a store being made) is waited for."""
-    from analyzer.store.layout import check_owned
+    from analyzer.store.seats import check_owned
 
     root = tmp_path / "store"
     (root / ".tmp").mkdir(parents=True)
@@ -298,7 +300,7 @@ def test_a_store_half_made_by_another_writer_is_judged_under_the_lock(tmp_path: 
     check runs only once this writer holds the lock, when the other one has finished.
     """
     from analyzer.errors import StoreError
-    from analyzer.store.layout import check_owned
+    from analyzer.store.seats import check_owned
 
     root = tmp_path / "store"
     (root / ".tmp").mkdir(parents=True)

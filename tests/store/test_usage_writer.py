@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from datetime import date, timedelta
@@ -10,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.reading.usage_metrics import USERS, read_usage
+from analyzer.answers.ingest import ingest_files
+from analyzer.reading.dispatch import ReadHints, read_file
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from analyzer.store.shelf import Source, keep_bytes
 from analyzer.store.usage import MANIFEST, UsageStore
 from analyzer.store.usage_index import index_path
-from analyzer.store.usage_writer import UsageWriter
 from tests.usage_fixture import record, write_ndjson
 
 DAY = date(2026, 10, 1)
@@ -83,16 +81,17 @@ def test_a_run_killed_before_its_commit_leaves_the_old_store(tmp_path: Path) -> 
     store = Store(tmp_path / "store")
     ingest_files(store, files[:1], scope="acme")
     manifest = (store.root / MANIFEST).read_bytes()
-    writer = UsageWriter(store.root)
-    for path in files[1:]:
-        data = path.read_bytes()
-        parsed = read_usage(path.name, data, hashlib.sha256(data).hexdigest(), USERS, "acme")
-        writer.add(parsed, data)
-    # killed here: no commit
+    with store.writing() as writer:
+        for path in files[1:]:
+            data = path.read_bytes()
+            read = read_file(path.name, data, ReadHints(scope="acme"))
+            assert writer.add(read, data).status == "stored"
+        # killed here: no commit
     assert (store.root / MANIFEST).read_bytes() == manifest
     parquets = set((store.root / "usage").glob("*/*.parquet"))
     assert len(parquets) == 3 + 4  # the index, two parts of the listed file, four unlisted
-    UsageWriter(store.root)
+    with store.writing():  # the next writer sweeps
+        pass
     assert len(set((store.root / "usage").glob("*/*.parquet"))) == 3
     outcomes = ingest_files(store, files, scope="acme")
     assert [o.status for o in outcomes] == ["already-stored", "stored", "stored"]

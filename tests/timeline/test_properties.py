@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.model import STATES
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from analyzer.timeline.build import Timeline
 from analyzer.timeline.diff import diff_snapshots
 from analyzer.timeline.figures import history_table, summarize

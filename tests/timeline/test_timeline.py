@@ -11,10 +11,10 @@ from typing import Any
 import polars as pl
 import pytest
 
+from analyzer.answers.ingest import ingest_files
 from analyzer.answers.scope import open_timeline
 from analyzer.model import UNMAPPED, Settings
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from analyzer.timeline.build import Timeline
 from analyzer.timeline.figures import activation, summarize
 from analyzer.timeline.seats import breakdowns, follow_through, reclaim_list, seat_table
