@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from analyzer.errors import StoreError
 from analyzer.schema import Problem
 from analyzer.store import shelf
 
@@ -65,8 +66,11 @@ class Family:
         raise NotImplementedError
 
     def salvage(self, root: Path) -> list[Any]:
-        """Return what a damaged manifest still lists (a rebuild keeps its whole tables)."""
-        return []
+        """Return what the manifest lists, none when it is damaged (a rebuild goes on)."""
+        try:
+            return self.listed(root)
+        except StoreError:
+            return []
 
     def tables(self, entry: Any) -> list[shelf.Table]:
         """Return an entry's tables as the shelf checks them."""

@@ -325,6 +325,15 @@ class SeatFamily(Family):
         except StoreError:
             return []
 
+    def every_table(self, root: Path) -> list[Table]:
+        """Return every snapshot file the manifest lists (unknown files are verify's)."""
+        if not (root / MANIFEST).is_file():
+            if has_data(root):
+                raise StoreError(f"{root / MANIFEST}: the manifest is missing while snapshots "
+                                 "or originals are there")  # fmt: skip
+            return []
+        return [snapshot_table(i) for i in read_manifest(root)]
+
     def tables(self, entry: SnapshotInfo) -> list[Table]:
         """Return a snapshot's file as the shelf checks it."""
         return [snapshot_table(entry)]

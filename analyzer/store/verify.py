@@ -8,19 +8,15 @@ from pathlib import Path
 
 from analyzer.codes import STORE
 from analyzer.errors import StoreError
-from analyzer.model import SnapshotInfo
 from analyzer.store import shelf
 from analyzer.store.seats import (
     MANIFEST,
     MARKER,
     OWN_ENTRIES,
+    PARQUET_RE,
+    SEATS,
     check_owned,
-    has_data,
-    leftover_parquets,
-    parquet_files,
-    read_manifest,
     read_marker,
-    snapshot_table,
 )
 from analyzer.store.shelf import ATTIC, SHA_RE, STAGE_PREFIX, Table
 
@@ -70,41 +66,30 @@ def verify_store(root: Path) -> Verification:
             found.append(StoreProblem(MARKER, "missing-marker", "the marker file is missing"))
     except StoreError as exc:
         found.append(StoreProblem(MARKER, "damaged-marker", _short(exc, root)))
-    infos: list[SnapshotInfo] = []
-    readable = True  # without a manifest, nothing can be told a leftover or unlisted
-    if (root / MANIFEST).is_file():
-        try:
-            infos = read_manifest(root)
-        except StoreError as exc:
-            found.append(StoreProblem(MANIFEST, "damaged-manifest", _short(exc, root)))
-            readable = False
-    elif has_data(root):
-        message = "the manifest is missing while snapshots or originals are there"
-        found.append(StoreProblem(MANIFEST, "missing-manifest", message))
-        readable = False
     from analyzer.store.writer import FAMILIES
 
-    found += _check_tables(root, [snapshot_table(i) for i in infos])
-    listed = {i.sha256 for i in infos} if readable else None
+    listed: set[str] | None = set()  # the originals listed (None: a manifest is unreadable)
     tables: list[Table] = []
-    for family in FAMILIES[1:]:
+    unreadable: set[str] = set()
+    for family in FAMILIES:
         try:
             mine = family.every_table(root)
         except StoreError as exc:
             gone = not (root / family.manifest).is_file()
             code = "missing-manifest" if gone else "damaged-manifest"
             found.append(StoreProblem(family.manifest, code, _short(exc, root)))
-            listed = None
+            listed = None  # without it, nothing can be told a leftover or unlisted
+            unreadable.add(family.name)
             continue
         tables += mine
         found += _check_tables(root, mine)
         if listed is not None:
             listed |= {t.original for t in mine}
-    found += _check_originals(root, listed)
-    found += [p for p in _check_unknown(root, infos) if readable or p.code == "unknown-file"]
-    found += _check_folders(root, tables) + check_derived(root)
+    found += _check_originals(root, listed) + _check_unknown(root)
+    found += _check_folders(root, tables, unreadable) + check_derived(root)
     originals = len(list((root / "originals").glob("*")))
-    return Verification(found, len(infos), originals)
+    snapshots = sum(t.noun == "snapshot" for t in tables)
+    return Verification(found, snapshots, originals)
 
 
 def _check_tables(root: Path, tables: list[Table]) -> list[StoreProblem]:
@@ -124,29 +109,39 @@ def _check_tables(root: Path, tables: list[Table]) -> list[StoreProblem]:
     return found
 
 
-def _check_folders(root: Path, tables: list[Table]) -> list[StoreProblem]:
-    """Name every file in the billing and usage folders that no manifest lists."""
+def _check_folders(root: Path, tables: list[Table], unreadable: set[str]) -> list[StoreProblem]:
+    """Name every file in a family's folder that its manifest does not list.
+
+    When a family's manifest cannot be read, only what is plainly not the store's is named.
+    """
     from analyzer.store.writer import FAMILIES
 
     found: list[StoreProblem] = []
     listed = {t.path for t in tables} | {f.manifest for f in FAMILIES}
     kept = shelf.kept_sha12(root)
-    for family in FAMILIES[1:]:
+    for family in FAMILIES:
         folder = root / family.folder
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
+        readable = family.name not in unreadable
+        leftovers = set(
+            family.unlisted(root, family.salvage(root), stale=False) if readable else ()
+        )
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             rel = path.relative_to(root).as_posix()
             if rel in listed or (path.is_dir() and path.parent == folder):
                 continue
-            if path.is_file() and path.suffix == ".parquet" and shelf.ours(path.name, kept):
+            if rel in leftovers:
                 found.append(StoreProblem(rel, "leftover", "a table of an interrupted write"))
-            elif not _TEMP.match(path.name) or not path.is_file():
-                found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
-            else:
+            elif _TEMP.match(path.name) and path.is_file():
                 found.append(
                     StoreProblem(rel, "leftover", "a temporary file of an interrupted run")
                 )
+            elif not readable and path.suffix == ".parquet" and shelf.ours(path.name, kept):
+                continue  # a table the unreadable manifest may well list
+            elif family is SEATS and PARQUET_RE.fullmatch(rel):
+                message = "a snapshot file the manifest does not list"
+                found.append(StoreProblem(rel, "unknown-snapshot", message))
+            else:
+                found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
     return found
 
 
@@ -210,7 +205,8 @@ def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
     return found
 
 
-def _check_unknown(root: Path, infos: list[SnapshotInfo]) -> list[StoreProblem]:
+def _check_unknown(root: Path) -> list[StoreProblem]:
+    """Name what is not the store's at its top and in its staging area."""
     found: list[StoreProblem] = []
     for name in sorted(set(p.name for p in root.iterdir()) - OWN_ENTRIES):
         if _TEMP.match(name):
@@ -226,22 +222,6 @@ def _check_unknown(root: Path, infos: list[SnapshotInfo]) -> list[StoreProblem]:
             rel = f".tmp/{entry.name}"
             if entry.name.startswith(STAGE_PREFIX):
                 found.append(StoreProblem(rel, "leftover", "staged by an interrupted run"))
-            else:
-                found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
-    listed = {i.parquet for i in infos}
-    leftovers = set(leftover_parquets(root, infos))
-    named = parquet_files(root)
-    if (root / "snapshots").is_dir():
-        for path in sorted((root / "snapshots").rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if rel in listed or (path.is_dir() and path.parent == root / "snapshots"):
-                continue
-            if rel in leftovers:
-                message = "a snapshot file of an interrupted ingest"
-                found.append(StoreProblem(rel, "leftover", message))
-            elif rel in named:
-                message = "a snapshot file the manifest does not list"
-                found.append(StoreProblem(rel, "unknown-snapshot", message))
             else:
                 found.append(StoreProblem(rel, "unknown-file", "copilot-seats did not write this"))
     return found
