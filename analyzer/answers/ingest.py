@@ -20,7 +20,7 @@ from analyzer.reading.ahead import TOO_LARGE, Loaded, load, read_ahead
 from analyzer.reading.inbox import FileOutcome, collect_files
 from analyzer.store.folder import Store
 from analyzer.store.rebuild import RebuildResult, rebuild_store
-from analyzer.store.seen import SeenFiles
+from analyzer.answers.seen import SeenFiles
 
 if TYPE_CHECKING:
     import polars as pl

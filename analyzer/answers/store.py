@@ -8,11 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 from analyzer.answers.carried import check_carried
+from analyzer.errors import SelectionError
 from analyzer.model import SnapshotInfo
 from analyzer.store.derived import damaged_histories
 from analyzer.store.folder import Store as Store  # (the CLI names it through here)
-from analyzer.store.forget import Forgotten, forget_by_sha256, forget_snapshot, select_snapshot
+from analyzer.store.forget import Forgotten, forget_file
 from analyzer.store.verify import StoreProblem, Verification, verify_store
+from analyzer.times import iso
 
 
 def open_store(store_dir: Path) -> Store:
@@ -67,15 +69,77 @@ def forget(
     """Forget one kept file: a snapshot by scope and time, or a file of any family by sha256."""
     store = Store(store_dir)
     if start is None and scope is None and sha_prefix is not None:
-        gone = forget_by_sha256(store, sha_prefix, on_wait)
+        gone = forget_file(store, lambda files: select_by_sha256(files, sha_prefix), on_wait)
     else:
 
-        def choose(infos: list[SnapshotInfo]) -> SnapshotInfo:
-            return select_snapshot(infos, scope=scope, start=start, end=end, sha_prefix=sha_prefix)
+        def choose(files: list[Forgotten]) -> Forgotten:
+            infos = [f.snapshot for f in files if f.snapshot is not None]
+            info = select_snapshot(infos, scope=scope, start=start, end=end, sha_prefix=sha_prefix)
+            return next(f for f in files if f.snapshot == info)
 
-        info = forget_snapshot(store, choose, on_wait)
-        gone = Forgotten("seat report", info.sha256, info.source_name, info)
+        gone = forget_file(store, choose, on_wait, seats_only=True)
     return ForgetResult(gone, len(store.snapshots()))
+
+
+def select_by_sha256(files: list[Forgotten], prefix: str) -> Forgotten:
+    """Return the one stored file whose sha256 starts with `prefix` (any case); raise when
+    none or several do."""
+    chosen = [f for f in files if f.sha256.startswith(prefix.lower())]
+    if not chosen:
+        raise SelectionError(
+            f"no stored snapshot matches --sha256 {prefix}, nor any billing or usage-metrics "
+            "file; `copilot-seats snapshots` lists the snapshots"
+        )
+    if len(chosen) > 1:
+        listed = "; ".join(f"{f.family} {f.source_name} ({f.sha256[:12]})" for f in chosen[:10])
+        raise SelectionError(
+            f"{len(chosen)} files match --sha256 {prefix}: {listed}; nothing was forgotten; "
+            "give a longer --sha256"
+        )
+    return chosen[0]
+
+
+def select_snapshot(
+    infos: list[SnapshotInfo],
+    *,
+    scope: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    sha_prefix: str | None = None,
+) -> SnapshotInfo:
+    """Return the one snapshot matching every given criterion; raise when none or several do.
+
+    `start`..`end` (inclusive, UTC) is the time asked for: one second, or a whole day.
+    """
+    chosen = [
+        i
+        for i in infos
+        if (scope is None or i.scope == scope)
+        and (start is None or start <= i.as_of.replace(microsecond=0))
+        and (end is None or i.as_of.replace(microsecond=0) <= end)
+        and (sha_prefix is None or i.sha256.startswith(sha_prefix.lower()))
+    ]
+    asked = " ".join(
+        part
+        for part in (
+            f"--scope {scope}" if scope else "",
+            f"--at {iso(start)}" if start and start == end else "",
+            f"--at {start:%Y-%m-%d}" if start and end and start != end else "",
+            f"--sha256 {sha_prefix}" if sha_prefix else "",
+        )
+        if part
+    )
+    if not chosen:
+        raise SelectionError(
+            f"no stored snapshot matches {asked}; `copilot-seats snapshots` lists them"
+        )
+    if len(chosen) > 1:
+        listed = "; ".join(f"{i.id} ({i.source_name})" for i in chosen[:10])
+        raise SelectionError(
+            f"{len(chosen)} snapshots match {asked}: {listed}; nothing was forgotten; "
+            "narrow the choice with --scope, an exact --at time or a longer --sha256"
+        )
+    return chosen[0]
 
 
 def list_snapshots(store_dir: Path, scope: str | None) -> list[SnapshotInfo]:

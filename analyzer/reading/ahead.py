@@ -34,7 +34,7 @@ class Loaded:
     sha256: str = ""
     refused: str | None = None  # TOO_LARGE, or why the file could not be read
     parsed: ParsedFile | None = None  # read ahead (analyzer.reading.dispatch.read_file)
-    unread: bool = False  # a file known stored as it is (see analyzer.store.seen): not read
+    unread: bool = False  # a file known stored as it is (see analyzer.answers.seen): not read
 
 
 TOO_LARGE = "file-too-large"

@@ -87,3 +87,9 @@ def parse_api_name(name: str) -> str | None:
     """Return the scope slug of a saved API file named `<slug>-seats[...].json`, else None."""
     match = _API_NAME.match(name.strip())
     return match["slug"].lower() if match else None
+
+
+def license_slug(name: str) -> str | None:
+    """Return the enterprise slug of GitHub's licence report name `export-<slug>-<unix>.csv`."""
+    match = re.fullmatch(r"export-(.+)-\d+(?: \(\d+\))?\.csv", name, flags=re.IGNORECASE)
+    return match[1].lower() if match else None

@@ -29,6 +29,7 @@ from analyzer.billing_schema import (
 )
 from analyzer.errors import StoreError
 from analyzer.reading.interface import BILLING as BILLING_FILES
+from analyzer.reading.names import license_slug
 from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.family import Family, Outcome
@@ -209,13 +210,6 @@ def _compare(
     return problems, both.height == new.height and not problems
 
 
-def describe(item: BillingFile) -> str:
-    """Return the one-line account of a stored billing file."""
-    other = item.rows - item.copilot_rows
-    note = f" ({other:,} not Copilot)" if other else ""
-    return f"{KIND_LABELS[item.kind]} {item.period()}, {item.rows:,} rows{note}"
-
-
 def _columns(frame: pl.LazyFrame, schema: dict[str, pl.DataType]) -> pl.LazyFrame:
     """Return a stored table's frame with `schema`'s columns; a column it predates is null."""
     import polars as pl
@@ -282,12 +276,6 @@ def load_table(
             )
         parts.append(frame.select(list(schema)).collect())
     return pl.concat(parts), chosen
-
-
-def license_slug(name: str) -> str | None:
-    """Return the enterprise slug of GitHub's licence report name `export-<slug>-<unix>.csv`."""
-    match = re.fullmatch(r"export-(.+)-\d+(?: \(\d+\))?\.csv", name, flags=re.IGNORECASE)
-    return match[1].lower() if match else None
 
 
 def latest_license(
@@ -382,7 +370,9 @@ class BillingFamily(Family):
 
     def describe(self, entry: BillingFile) -> str:
         """Return the one-line account of a stored billing file."""
-        return describe(entry)
+        other = entry.rows - entry.copilot_rows
+        note = f" ({other:,} not Copilot)" if other else ""
+        return f"{KIND_LABELS[entry.kind]} {entry.period()}, {entry.rows:,} rows{note}"
 
 
 BILLING = BillingFamily()

@@ -110,7 +110,7 @@ class Family:
         """Return the `stored` line's detail."""
         return "stored"
 
-    def unlisted(self, root: Path, entries: list[Any], *, stale: bool) -> list[str]:
+    def unlisted(self, root: Path, entries: list[Any]) -> list[str]:
         """Return the tables a killed writer renamed into place but never listed."""
         listed = {t.path for e in entries for t in self.tables(e)}
         return shelf.unlisted(root, self.folder, listed)

@@ -38,6 +38,7 @@ from analyzer.store.shelf import (
     check_version,
     kept_sha12,
     manifest_object,
+    ours,
     read_how,
     rebuild_hint,
 )
@@ -92,15 +93,12 @@ def read_marker(root: Path, *, damaged_ok: bool = False) -> int | None:
     if not path.is_file():
         return None
     try:
-        version = json.loads(path.read_text(encoding="utf-8"))["format_version"]
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise TypeError("format_version is not a number")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        _, version = manifest_object(path.read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
         if damaged_ok:
             return None
         raise StoreError(
-            f"{path}: the store's marker file is damaged ({type(exc).__name__}); "
-            + rebuild_hint(root)
+            f"{path}: the store's marker file is damaged ({exc}); " + rebuild_hint(root)
         ) from exc
     check_version(path, version, FORMAT_VERSION)
     return version
@@ -237,41 +235,17 @@ def check_owned(root: Path, *, settled: bool = True) -> None:
     )
 
 
-def parquet_files(root: Path) -> dict[str, str]:
-    """Return {path inside the store: sha12} of every file named like a snapshot file."""
-    found: dict[str, str] = {}
-    snapshots = root / "snapshots"
-    if not snapshots.is_dir():
-        return found
-    for path in snapshots.glob("*/*"):
-        rel = path.relative_to(root).as_posix()
-        match = PARQUET_RE.fullmatch(rel)
-        if match and path.is_file():
-            found[rel] = match["sha12"]
-    return found
-
-
-def leftover_parquets(root: Path, infos: list[SnapshotInfo], *, stale: bool = False) -> list[str]:
-    """Return snapshot files a killed writer left: unlisted, of an original no snapshot lists.
-
-    With `stale` (after a rebuild), also the unlisted files of listed originals: an earlier
-    derivation of a snapshot the rebuild has just written again.
-    """
-    listed = {i.parquet for i in infos}
-    listed_shas = {i.sha256[:12] for i in infos}
-    kept = kept_sha12(root)
-    return sorted(
-        rel
-        for rel, sha12 in parquet_files(root).items()
-        if rel not in listed and sha12 in kept and (stale or sha12 not in listed_shas)
-    )
+def parquet_files(root: Path) -> list[str]:
+    """Return the path inside the store of every file named like a snapshot file."""
+    found = (p.relative_to(root).as_posix() for p in root.glob("snapshots/*/*") if p.is_file())
+    return sorted(rel for rel in found if PARQUET_RE.fullmatch(rel))
 
 
 def unknown_parquets(root: Path, infos: list[SnapshotInfo]) -> list[str]:
-    """Return snapshot files the manifest does not list and no interrupted writer explains."""
-    listed = {i.parquet for i in infos}
-    leftovers = set(leftover_parquets(root, infos))
-    return sorted(rel for rel in parquet_files(root) if rel not in listed | leftovers)
+    """Return snapshot files the manifest does not list and no interrupted writer explains
+    (a table of an interrupted write is named for a kept original)."""
+    listed, kept = {i.parquet for i in infos}, kept_sha12(root)
+    return [r for r in parquet_files(root) if r not in listed and not ours(Path(r).name, kept)]
 
 
 def snapshot_table(info: SnapshotInfo) -> Table:
@@ -424,10 +398,6 @@ class SeatFamily(Family):
         if how.get("time_source"):  # how the time was first found (e.g. the file's mtime)
             parsed = dataclasses.replace(parsed, time_source=how["time_source"])
         return self.write(writer, parsed), parsed.problems, ""
-
-    def unlisted(self, root: Path, entries: list[SnapshotInfo], *, stale: bool) -> list[str]:
-        """Return the snapshot files a killed writer left (after a rebuild: stale ones too)."""
-        return leftover_parquets(root, entries, stale=stale)
 
 
 SEATS = SeatFamily()

@@ -412,7 +412,7 @@ def check_version(path: Path, found: int, known: int) -> None:
 def refuse_newer(root: Path, known: dict[str, int]) -> None:
     """Raise StoreError when one of these manifests has a newer format (damaged ones pass)."""
     for rel, version in known.items():
-        try:
+        try:  # (its seal is not asked for: a newer version may have been edited by hand)
             found = json.loads((root / rel).read_text(encoding="utf-8"))["format_version"]
         except (OSError, ValueError, RecursionError, KeyError, TypeError):
             continue

@@ -169,7 +169,7 @@ class UsageFamily(Family):
         """Return the `stored` line's detail."""
         return describe_part(entry)
 
-    def unlisted(self, root: Path, entries: list[UsagePart], *, stale: bool) -> list[str]:
+    def unlisted(self, root: Path, entries: list[UsagePart]) -> list[str]:
         """Return the parts a killed writer left (the scopes' login indexes are listed)."""
         listed = {t.path for p in entries for t in p.tables()}
         listed |= {index_path(p.scope) for p in entries if p.kind == USERS}

@@ -122,9 +122,7 @@ def _check_folders(root: Path, tables: list[Table], unreadable: set[str]) -> lis
     for family in FAMILIES:
         folder = root / family.folder
         readable = family.name not in unreadable
-        leftovers = set(
-            family.unlisted(root, family.salvage(root), stale=False) if readable else ()
-        )
+        leftovers = set(family.unlisted(root, family.salvage(root)) if readable else ())
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             rel = path.relative_to(root).as_posix()
             if rel in listed or (path.is_dir() and path.parent == folder):

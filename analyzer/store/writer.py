@@ -214,7 +214,7 @@ class Writer:
         self._entries[family.name] = entries = rebuilt + kept
         if entries or (self.root / family.manifest).is_file():
             self.save(family, entries)
-        self._sweep_tables(family, stale=True)
+        self._sweep_tables(family)
         return rebuilt, failures, kept
 
     # Sweeping ------------------------------------------------------------------------
@@ -238,10 +238,10 @@ class Writer:
                     if attic.is_dir() and not (self.root / "originals" / entry.sha256).exists():
                         os.replace(attic, self.root / "originals" / entry.sha256)
                 if tables:  # (a rebuild sweeps the tables it replaces itself)
-                    self._sweep_tables(family, stale=False)
+                    self._sweep_tables(family)
 
-    def _sweep_tables(self, family: Family, *, stale: bool) -> None:
-        for rel in family.unlisted(self.root, self.entries(family), stale=stale):
+    def _sweep_tables(self, family: Family) -> None:
+        for rel in family.unlisted(self.root, self.entries(family)):
             (self.root / rel).unlink(missing_ok=True)
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-import analyzer.store.seen as seen_module
+import analyzer.answers.seen as seen_module
 from analyzer.answers.ingest import ingest_files
 from analyzer.store.folder import Store
-from analyzer.store.forget import forget_snapshot
+from analyzer.store.forget import forget_file
 from analyzer.store.rebuild import rebuild_store
-from analyzer.store.seen import SEEN, SeenFiles
+from analyzer.answers.seen import SEEN, SeenFiles
 from tests.helpers import Seat, ts, write_activity
 
 T0 = ts("2026-03-01T06:00:00")
@@ -106,7 +106,7 @@ def test_a_forgotten_snapshot_is_read_and_stored_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
 ) -> None:
     paths, store = stored(tmp_path)
-    forget_snapshot(store, lambda infos: infos[1])
+    forget_file(store, lambda files: files[1])
     names = reads(monkeypatch)
     statuses = [o.status for o in ingest_files(store, paths)]
     assert statuses == ["already-stored", "stored", "already-stored"]

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from analyzer.answers.ingest import ingest_files
+from analyzer.answers.store import select_snapshot
 from analyzer.errors import SelectionError, StoreError
 from analyzer.store.folder import Store
-from analyzer.store.forget import forget_snapshot, select_snapshot
+from analyzer.store.forget import Forgotten, forget_file
 from analyzer.store.rebuild import rebuild_store
 from analyzer.store.seats import MARKER
 from analyzer.store.shelf import file_sha256
@@ -129,16 +130,32 @@ def test_missing_manifest_deletes_nothing_and_names_rebuild(tmp_path: Path, comm
     assert not (tmp_path / "out").exists()
 
 
-def test_an_unknown_snapshot_file_stops_reads_until_rebuild(tmp_path: Path) -> None:
-    """A Parquet file named like a snapshot of a listed original but not listed is an error."""
+def test_an_unlisted_copy_of_a_kept_originals_snapshot_is_a_leftover(tmp_path: Path) -> None:
+    """A snapshot file named for a kept original but not listed is what an interrupted
+    write leaves (as in every family): reads pass it by, verify names it, a writer removes it."""
     store, _ = two_snapshots(tmp_path)
-    info = store.snapshots()[0]
+    before = store.snapshots()
+    info = before[0]
     stray = store.root / "snapshots" / "acme" / f"20250101T000000Z-{info.sha256[:12]}.parquet"
     shutil.copy(store.root / info.parquet, stray)
+    assert store.snapshots() == before
+    rel = stray.relative_to(store.root).as_posix()
+    assert [(p.path, p.code) for p in verify_store(store.root).problems] == [(rel, "leftover")]
+    result = rebuild_store(store)
+    assert len(result.rebuilt) == 2 and not stray.exists()
+    assert verify_store(store.root).ok
+
+
+def test_a_foreign_file_named_like_a_snapshot_stops_reads_until_rebuild(tmp_path: Path) -> None:
+    """A file named like a snapshot of no kept original is an error until rebuild sets it aside."""
+    store, _ = two_snapshots(tmp_path)
+    stray = store.root / "snapshots" / "acme" / "20990101T000000Z-aaaaaaaaaaaa.parquet"
+    shutil.copy(store.root / store.snapshots()[0].parquet, stray)
     with pytest.raises(StoreError, match="a snapshot file the manifest does not list"):
         store.snapshots()
     result = rebuild_store(store)
     assert len(result.rebuilt) == 2 and not stray.exists()
+    assert (result.aside / stray.relative_to(store.root)).is_file()  # type: ignore[operator]
     assert verify_store(store.root).ok
 
 
@@ -255,10 +272,13 @@ def test_forget_removes_one_snapshot_for_good_until_ingested_again(tmp_path: Pat
     store, paths = two_snapshots(tmp_path)
     first, second = store.snapshots()
 
-    def choose(infos: list) -> object:  # type: ignore[type-arg]
-        return select_snapshot(infos, scope="acme", start=T1, end=T1)
+    def choose(files: list[Forgotten]) -> Forgotten:
+        info = select_snapshot(
+            [f.snapshot for f in files if f.snapshot], scope="acme", start=T1, end=T1
+        )
+        return next(f for f in files if f.snapshot == info)
 
-    assert forget_snapshot(store, choose) == first  # type: ignore[arg-type]
+    assert forget_file(store, choose).snapshot == first
     assert [i.id for i in store.snapshots()] == [second.id]
     assert not (store.root / first.parquet).exists()
     assert not (store.root / "originals" / first.sha256).exists()
@@ -279,7 +299,7 @@ def test_forget_refuses_an_ambiguous_or_empty_choice(tmp_path: Path) -> None:
     with pytest.raises(SelectionError, match="2 snapshots match"):
         select_snapshot(store.snapshots(), sha_prefix="")
     with pytest.raises(SelectionError, match="no stored snapshot matches"):
-        forget_snapshot(store, lambda infos: select_snapshot(infos, start=T1, end=T1, scope="x"))
+        forget_file(store, lambda files: select_snapshot([], start=T1, end=T1, scope="x"))  # type: ignore[arg-type, return-value]
     assert files_of(store.root) == before
 
 
