@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from analyzer.answers.carried import CarryAlong, refresh_carried
+from analyzer.answers.seen import SeenFiles
 from analyzer.errors import AnalyzerError, OutputError, StoreError
 from analyzer.model import Settings, SnapshotInfo
 from analyzer.reading.ahead import TOO_LARGE, Loaded, load, read_ahead
 from analyzer.reading.inbox import FileOutcome, collect_files
 from analyzer.store.folder import Store
 from analyzer.store.rebuild import RebuildResult, rebuild_store
-from analyzer.answers.seen import SeenFiles
 
 if TYPE_CHECKING:
     import polars as pl

@@ -9,10 +9,10 @@ import pytest
 
 import analyzer.answers.seen as seen_module
 from analyzer.answers.ingest import ingest_files
+from analyzer.answers.seen import SEEN, SeenFiles
 from analyzer.store.folder import Store
 from analyzer.store.forget import forget_file
 from analyzer.store.rebuild import rebuild_store
-from analyzer.answers.seen import SEEN, SeenFiles
 from tests.helpers import Seat, ts, write_activity
 
 T0 = ts("2026-03-01T06:00:00")
