@@ -1,7 +1,7 @@
 """Keep each snapshot's carried state in the store, so an answer reads what changed, not all.
 
 The carried state of snapshot k continues snapshot k-1's (analyzer.timeline.carry). It is
-computed when a snapshot is stored and kept under `derived/` (analyzer.store.derived); an
+computed when a snapshot is stored and kept under `derived/` (analyzer.answers.derived); an
 answer about snapshot k then reads one small file instead of redoing the whole history. A
 snapshot stored out of order (an older download found later) or forgotten invalidates the
 states after it, which are recomputed from that point forward only. Carried states are
@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from analyzer.answers.derived import CarriedFiles, read_chain
 from analyzer.answers.history import identified, keep_rows, settings_fingerprint
 from analyzer.errors import OutputError
 from analyzer.model import Settings, SnapshotInfo
-from analyzer.store.derived import CarriedFiles, read_chain
 from analyzer.store.folder import Store
 from analyzer.store.lock import store_lock
 from analyzer.timeline.build import CarriedState, state_query

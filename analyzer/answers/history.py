@@ -21,9 +21,9 @@ from pathlib import Path
 import polars as pl
 
 from analyzer import __version__
+from analyzer.answers.derived import read_chain, read_history, write_history
 from analyzer.errors import OutputError
 from analyzer.model import Settings, SnapshotInfo
-from analyzer.store.derived import read_chain, read_history, write_history
 from analyzer.store.folder import Store
 from analyzer.store.lock import store_lock
 from analyzer.surfaces import FAMILY_ORDER

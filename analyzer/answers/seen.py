@@ -19,8 +19,8 @@ import os
 import time
 from pathlib import Path
 
+from analyzer.answers.derived import DERIVED
 from analyzer.fsutil import FileStatus, file_status, write_bytes_atomic
-from analyzer.store.derived import DERIVED
 
 SEEN = "seen-files.json"
 FORMAT_VERSION = 1

@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 from analyzer.answers.carried import check_carried
+from analyzer.answers.derived import damaged_histories
 from analyzer.errors import SelectionError
 from analyzer.model import SnapshotInfo
-from analyzer.store.derived import damaged_histories
 from analyzer.store.folder import Store as Store  # (the CLI names it through here)
 from analyzer.store.forget import Forgotten, forget_file
 from analyzer.store.verify import StoreProblem, Verification, verify_store

@@ -11,7 +11,7 @@ The one writer (analyzer.store.writer) stores them through `BILLING`, under the 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,8 @@ from analyzer.reading.names import license_slug
 from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.family import Family, Outcome
-from analyzer.times import iso, parse_iso
+from analyzer.store.manifests import entry_from_json, entry_to_json, read_body, write_body
+from analyzer.times import iso
 
 if TYPE_CHECKING:
     import polars as pl
@@ -74,20 +75,9 @@ class BillingFile:
         return shelf.Table(self.parquet, self.parquet_sha256, self.sha256, what, self.source_name)
 
 
-def _to_json(item: BillingFile) -> dict[str, Any]:
-    values = asdict(item)
-    for key in ("first_day", "last_day"):
-        values[key] = values[key].isoformat() if values[key] else None
-    values["as_of"] = iso(item.as_of) if item.as_of else None
-    return values
-
-
-def _from_json(entry: dict[str, Any]) -> BillingFile:
-    values = dict(entry)
-    for key in ("first_day", "last_day"):
-        values[key] = date.fromisoformat(values[key]) if values[key] else None
-    values["as_of"] = parse_iso(values["as_of"]) if values["as_of"] else None
-    item = BillingFile(**values)
+def _from_json(entry: Any, index: int) -> BillingFile:
+    """Return one manifest entry as a BillingFile; raise ValueError saying what is wrong."""
+    item = entry_from_json(BillingFile, entry, f"file {index + 1}")
     name = rf"billing/{re.escape(item.kind)}/[^/]+-{item.sha256[:12]}\.parquet"
     if item.kind not in TABLE_OF_KIND or not shelf.SHA_RE.fullmatch(item.sha256):
         raise ValueError(f"{item.id!r:.80} has no known kind or sha256")
@@ -98,11 +88,11 @@ def _from_json(entry: dict[str, Any]) -> BillingFile:
 
 def billing_files(root: Path) -> list[BillingFile]:
     """Return the stored billing files (kind, then period); none for a store without any."""
-    body = shelf.read_body(root, MANIFEST, FORMAT_VERSION, "billing")
+    body = read_body(root, MANIFEST, FORMAT_VERSION, "billing")
     if body is None:
         return []
     try:
-        files = [_from_json(e) for e in body["files"]]
+        files = [_from_json(e, n) for n, e in enumerate(body["files"])]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreError(
             f"{root / MANIFEST}: the billing manifest is damaged ({exc}); "
@@ -355,8 +345,8 @@ class BillingFamily(Family):
     def save(self, writer: Writer, entries: list[BillingFile]) -> None:
         """Replace `billing.json`."""
         ordered = sorted(entries, key=lambda f: f.id)
-        body = {"format_version": FORMAT_VERSION, "files": [_to_json(f) for f in ordered]}
-        shelf.write_body(writer.root, MANIFEST, body)
+        body = {"format_version": FORMAT_VERSION, "files": [entry_to_json(f) for f in ordered]}
+        write_body(writer.root, MANIFEST, body)
 
     def reread(
         self, writer: Writer, how: dict[str, Any], data: bytes, folder: Path

@@ -4,6 +4,7 @@ files set aside, a store of a newer format refused."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,6 @@ from pathlib import Path
 
 from analyzer.model import SnapshotInfo
 from analyzer.store import shelf
-from analyzer.store.derived import remove_derived
 from analyzer.store.folder import Store
 from analyzer.store.seats import SEATS
 from analyzer.store.writer import FAMILIES, Failure, family_of, refuse_newer
@@ -50,7 +50,7 @@ def rebuild_store(
         foreign = [p.path for p in check_derived(store.root) if p.code == "unknown-file"]
         stamp = name_stamp(now) if now else "rebuild"
         shelf.set_aside(store.root, foreign, stamp)
-        remove_derived(store.root)  # derived from the snapshots: recomputed on the next use
+        shutil.rmtree(store.root / "derived", ignore_errors=True)  # answers' caches: redone
         folders: dict[str, list[Path]] = {f.name: [] for f in FAMILIES}
         for folder in sorted((store.root / "originals").glob("*")):
             if shelf.SHA_RE.fullmatch(folder.name) and folder.is_dir():

@@ -18,7 +18,6 @@ import functools
 import json
 import os
 import re
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,15 +28,20 @@ from analyzer.reading.usage_schema import AGGREGATE, USERS
 from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.family import Family, Outcome, refused
+from analyzer.store.manifests import (
+    check_version,
+    entry_from_json,
+    entry_to_json,
+    manifest_object,
+    seal,
+)
 from analyzer.store.shelf import (
     ASIDE,
     ATTIC,
     SCOPE,
     SHA_RE,
     Table,
-    check_version,
     kept_sha12,
-    manifest_object,
     ours,
     read_how,
     rebuild_hint,
@@ -104,45 +108,20 @@ def read_marker(root: Path, *, damaged_ok: bool = False) -> int | None:
     return version
 
 
-_TEXT = {"id", "scope", "format", "source_name", "sha256", "time_source", "time_precision"}
-_TEXT |= {"scope_source", "parquet", "parquet_sha256"}
-_COUNTS = {"seats", "rows"}
-_OPTIONAL = {"parquet_sha256"}
-
-
 def _entry(entry: Any, index: int) -> SnapshotInfo:
     """Return one manifest entry as a SnapshotInfo; raise ValueError saying what is wrong."""
     where = f"snapshot {index + 1}"
-    if not isinstance(entry, dict):
-        raise ValueError(f"{where} is {type(entry).__name__}, not an object")
-    values: dict[str, Any] = {}
-    for field in fields(SnapshotInfo):
-        name = field.name
-        if name not in entry:
-            if name in _OPTIONAL:
-                continue
-            raise ValueError(f"{where}: `{name}` is missing")
-        value = entry[name]
-        if name in _TEXT and not isinstance(value, str):
-            raise ValueError(f"{where}: `{name}` must be text, found {value!r:.60}")
-        if name in _COUNTS and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise ValueError(f"{where}: `{name}` must be a count, found {value!r:.60}")
-        values[name] = value
-    if not isinstance(values["as_of"], str):
-        raise ValueError(f"{where}: `as_of` must be a time, found {values['as_of']!r:.60}")
-    try:
-        values["as_of"] = parse_iso(values["as_of"])
-    except ValueError:
-        raise ValueError(f"{where}: `as_of` is not a time: {values['as_of']!r:.60}") from None
-    sha, parquet = values["sha256"], values["parquet"]
-    if not SHA_RE.fullmatch(sha):
-        raise ValueError(f"{where}: `sha256` is not a sha256: {sha!r:.80}")
-    match = PARQUET_RE.fullmatch(parquet)
-    if not match or match["scope"] != values["scope"] or match["sha12"] != sha[:12]:
-        raise ValueError(f"{where}: `parquet` is not this snapshot's file name: {parquet!r:.120}")
-    if values.get("parquet_sha256") and not SHA_RE.fullmatch(values["parquet_sha256"]):
+    info = entry_from_json(SnapshotInfo, entry, where)
+    if not SHA_RE.fullmatch(info.sha256):
+        raise ValueError(f"{where}: `sha256` is not a sha256: {info.sha256!r:.80}")
+    match = PARQUET_RE.fullmatch(info.parquet)
+    if not match or match["scope"] != info.scope or match["sha12"] != info.sha256[:12]:
+        raise ValueError(
+            f"{where}: `parquet` is not this snapshot's file name: {info.parquet!r:.120}"
+        )
+    if info.parquet_sha256 and not SHA_RE.fullmatch(info.parquet_sha256):
         raise ValueError(f"{where}: `parquet_sha256` is not a sha256")
-    return SnapshotInfo(**values)
+    return info
 
 
 def read_manifest(root: Path) -> list[SnapshotInfo]:
@@ -170,15 +149,13 @@ def manifest_bytes(infos: list[SnapshotInfo]) -> bytes:
     entries = ",\n".join(_entry_text(info) for info in ordered)
     listed = f"[\n{entries}\n ]" if entries else "[]"
     text = f'{{\n "format_version": {FORMAT_VERSION},\n "snapshots": {listed}\n}}\n'
-    return shelf.seal(text.encode())
+    return seal(text.encode())
 
 
 @functools.lru_cache(maxsize=4096)
 def _entry_text(info: SnapshotInfo) -> str:
     """Return one snapshot's manifest entry, as `json.dumps(..., indent=1)` lays it out."""
-    values = asdict(info)
-    values["as_of"] = iso_exact(info.as_of)
-    text = json.dumps([values], indent=1, sort_keys=True)
+    text = json.dumps([entry_to_json(info)], indent=1, sort_keys=True)
     return "\n".join(" " + line for line in text.splitlines()[1:-1])
 
 

@@ -35,6 +35,7 @@ from analyzer.reading.usage_metrics import (
 )
 from analyzer.reading.usage_schema import BREAKDOWN_KINDS
 from analyzer.store import shelf
+from analyzer.store.manifests import entry_from_json, read_body
 from analyzer.store.usage_index import EMPTY_ALIASES, aliases_until, index_path, read_index
 
 MANIFEST = "usage/manifest.json"
@@ -125,11 +126,11 @@ class UsageStore:
     def _manifest(self) -> dict[str, Any]:
         """Return the manifest's body, read once per instance (an empty one without it)."""
         if self._body is None:
-            body = shelf.read_body(self.root, MANIFEST, FORMAT_VERSION, "usage")
+            body = read_body(self.root, MANIFEST, FORMAT_VERSION, "usage")
             if body is None:
                 body = {"parts": [], "logins": {}}
             try:
-                body["parts"] = [_part(entry) for entry in body["parts"]]
+                body["parts"] = [_part(e, n) for n, e in enumerate(body["parts"])]
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise StoreError(
                     f"{self.root / MANIFEST}: the usage manifest is damaged ({exc}); "
@@ -289,9 +290,9 @@ class UsageStore:
         )
 
 
-def _part(entry: dict[str, Any]) -> UsagePart:
+def _part(entry: Any, index: int) -> UsagePart:
     """Return one manifest entry as a UsagePart; raise ValueError when it is not one."""
-    part = UsagePart(**entry)
+    part = entry_from_json(UsagePart, entry, f"part {index + 1}")
     sha12 = part.sha256[:12]
     if (
         not shelf.SHA_RE.fullmatch(part.sha256)

@@ -24,6 +24,7 @@ from analyzer.reading.usage_schema import PART_COLUMNS
 from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.family import Family
+from analyzer.store.manifests import write_body
 from analyzer.store.usage import (
     FORMAT_VERSION,
     MANIFEST,
@@ -151,7 +152,7 @@ class UsageFamily(Family):
             "logins": {scope: sorted(shas) for scope, shas in sorted(logins.items())},
             "logins_sha256": {s: sums[s] for s in sorted(logins)},
         }
-        shelf.write_body(writer.root, MANIFEST, body)
+        write_body(writer.root, MANIFEST, body)
         for scope in set(built) - set(logins):
             (writer.root / index_path(scope)).unlink(missing_ok=True)
 

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from analyzer.errors import StoreError
-from analyzer.schema import Problem
-from analyzer.store import shelf
+from analyzer.store import manifests, shelf
 from analyzer.store.billing import BILLING
 from analyzer.store.family import Family, Outcome
 from analyzer.store.seats import MARKER, SEATS, marker_bytes, read_marker
@@ -41,7 +40,7 @@ def family_of(how: dict[str, Any] | None) -> Family:
 
 def refuse_newer(root: Path) -> None:
     """Raise StoreError when a family's manifest has a newer format than this version knows."""
-    shelf.refuse_newer(root, {f.manifest: f.version for f in FAMILIES})
+    manifests.refuse_newer(root, {f.manifest: f.version for f in FAMILIES})
 
 
 class Store(Protocol):
@@ -243,8 +242,3 @@ class Writer:
     def _sweep_tables(self, family: Family) -> None:
         for rel in family.unlisted(self.root, self.entries(family)):
             (self.root / rel).unlink(missing_ok=True)
-
-
-def outcome_problems(read: ParsedFile, outcome: Outcome) -> tuple[Problem, ...]:
-    """Return a file's problems: what reading found, then what storing it found."""
-    return tuple(read.problems) + outcome.problems

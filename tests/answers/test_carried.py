@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from polars.testing import assert_frame_equal
 
 from analyzer.answers.carried import check_carried, refresh_carried
+from analyzer.answers.derived import read_chain
 from analyzer.answers.ingest import ingest_files
 from analyzer.answers.scope import open_timeline
 from analyzer.cli import main
 from analyzer.model import Settings
-from analyzer.store.derived import read_chain
 from analyzer.store.folder import Store
 from analyzer.timeline.build import build_timeline
 from tests.helpers import Seat, make_store, ts, write_activity

@@ -265,8 +265,8 @@ def test_the_manifest_is_laid_out_as_json_dumps_would(tmp_path: Path) -> None:
     """Entries made once per snapshot still give the very bytes of one json.dumps call, sealed."""
     from dataclasses import asdict
 
+    from analyzer.store.manifests import seal
     from analyzer.store.seats import FORMAT_VERSION, manifest_bytes
-    from analyzer.store.shelf import seal
     from analyzer.times import iso_exact
 
     inbox = tmp_path / "in"

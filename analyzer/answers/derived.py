@@ -1,4 +1,6 @@
-"""The store's derived data: each snapshot's carried state, kept so answers need not redo it.
+"""Answers' derived data, kept in the store's `derived/` folder so they need not redo it:
+each snapshot's carried state and the history rows (analyzer.store only removes the folder
+on `rebuild`, and `verify` names what it did not write there).
 
 Layout: `derived/<scope>/chain.json` lists, per snapshot id, the snapshot it continues
 (`after`), its file and the file's sha256; `derived/<scope>/<id part>.carried.parquet` holds the
@@ -11,7 +13,6 @@ whole folder. The chain file is replaced atomically after the files it names are
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,11 +145,6 @@ class CarriedFiles:
 
 def _entry_json(entry: ChainEntry) -> dict[str, Any]:
     return {"id": entry.id, "after": entry.after, "file": entry.file, "sha256": entry.sha256}
-
-
-def remove_derived(root: Path) -> None:
-    """Remove every derived file (rebuild re-derives them on the next answer)."""
-    shutil.rmtree(root / DERIVED, ignore_errors=True)
 
 
 def history_path(root: Path, scope: str, fingerprint: str) -> Path:
