@@ -57,6 +57,19 @@ def remove_stale_temps(target: Path) -> None:
                     os.unlink(entry.path)
 
 
+def file_kind(mode: int) -> str:
+    """Return what a file of this mode is, as messages say it ("a named pipe (FIFO)", ...)."""
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((kind for test, kind in kinds if test(mode)), "not a regular file")
+
+
 def check_target(target: Path) -> None:
     """Raise OutputError unless `target` is absent or a regular file (never a FIFO or device)."""
     try:
@@ -69,19 +82,7 @@ def check_target(target: Path) -> None:
         raise _cannot_write(target, exc) from exc
     if stat.S_ISREG(mode):
         return
-    kind = (
-        "a folder"
-        if stat.S_ISDIR(mode)
-        else "a symbolic link"
-        if stat.S_ISLNK(mode)
-        else "a named pipe (FIFO)"
-        if stat.S_ISFIFO(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "not a regular file"
-    )
+    kind = file_kind(mode)
     raise OutputError(
         f"cannot write {target}: it is {kind}, not a regular file; give the path of a new "
         "or existing ordinary file"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from analyzer.answers.carried import check_carried
 from analyzer.answers.derived import damaged_histories
@@ -15,6 +16,8 @@ from analyzer.store.folder import Store as Store  # (the CLI names it through he
 from analyzer.store.forget import Forgotten, forget_file
 from analyzer.store.verify import StoreProblem, Verification, verify_store
 from analyzer.times import iso
+
+T = TypeVar("T")
 
 
 def open_store(store_dir: Path) -> Store:
@@ -85,17 +88,23 @@ def select_by_sha256(files: list[Forgotten], prefix: str) -> Forgotten:
     """Return the one stored file whose sha256 starts with `prefix` (any case); raise when
     none or several do."""
     chosen = [f for f in files if f.sha256.startswith(prefix.lower())]
+    none = (
+        f"no stored snapshot matches --sha256 {prefix}, nor any billing or usage-metrics file; "
+        "`copilot-seats snapshots` lists the snapshots"
+    )
+    listed = "; ".join(f"{f.family} {f.source_name} ({f.sha256[:12]})" for f in chosen[:10])
+    several = (
+        f"files match --sha256 {prefix}: {listed}; nothing was forgotten; give a longer --sha256"
+    )
+    return _the_one(chosen, none, several)
+
+
+def _the_one(chosen: list[T], none: str, several: str) -> T:
+    """Return the one thing chosen; raise SelectionError saying `none` or `N several`."""
     if not chosen:
-        raise SelectionError(
-            f"no stored snapshot matches --sha256 {prefix}, nor any billing or usage-metrics "
-            "file; `copilot-seats snapshots` lists the snapshots"
-        )
+        raise SelectionError(none)
     if len(chosen) > 1:
-        listed = "; ".join(f"{f.family} {f.source_name} ({f.sha256[:12]})" for f in chosen[:10])
-        raise SelectionError(
-            f"{len(chosen)} files match --sha256 {prefix}: {listed}; nothing was forgotten; "
-            "give a longer --sha256"
-        )
+        raise SelectionError(f"{len(chosen)} {several}")
     return chosen[0]
 
 
@@ -129,17 +138,13 @@ def select_snapshot(
         )
         if part
     )
-    if not chosen:
-        raise SelectionError(
-            f"no stored snapshot matches {asked}; `copilot-seats snapshots` lists them"
-        )
-    if len(chosen) > 1:
-        listed = "; ".join(f"{i.id} ({i.source_name})" for i in chosen[:10])
-        raise SelectionError(
-            f"{len(chosen)} snapshots match {asked}: {listed}; nothing was forgotten; "
-            "narrow the choice with --scope, an exact --at time or a longer --sha256"
-        )
-    return chosen[0]
+    listed = "; ".join(f"{i.id} ({i.source_name})" for i in chosen[:10])
+    return _the_one(
+        chosen,
+        f"no stored snapshot matches {asked}; `copilot-seats snapshots` lists them",
+        f"snapshots match {asked}: {listed}; nothing was forgotten; narrow the choice with "
+        "--scope, an exact --at time or a longer --sha256",
+    )
 
 
 def list_snapshots(store_dir: Path, scope: str | None) -> list[SnapshotInfo]:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.fsutil import file_kind
 from analyzer.model import SnapshotInfo
 from analyzer.reading.names import is_partial_download
 from analyzer.schema import Problem, ProblemsHeld
@@ -74,13 +75,5 @@ def _not_a_file(path: Path) -> str | None:
         return "a broken link" if path.is_symlink() else None
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    kind = (
-        "a named pipe (FIFO)"
-        if stat.S_ISFIFO(mode)
-        else "a device"
-        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "a special file"
-    )
+    kind = file_kind(mode).replace("not a regular file", "a special file")
     return f"a link to {kind}" if path.is_symlink() else kind
