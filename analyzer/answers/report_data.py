@@ -300,7 +300,7 @@ def build_report_data(
         bill=bill,
         billing_months=billing_months,
         figures=status_json(figures),
-        backtest=report_backtest(timeline, k),
+        backtest=report_backtest(store, timeline, k),
         # next month's estimate, beside the latest snapshot only
         forecast=report_forecast(store, scope, settings) if k == len(infos) - 1 else None,
     )
