@@ -179,12 +179,12 @@ _TIMES = ("idle_since", "first_seen", "last_activity", "last_authenticated")
 
 def reclaim_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     """Return the rows of a reclaim or check-first list, `login` as GitHub spells it."""
-    rows: list[dict[str, Any]] = frame.with_columns(login=frame["display_login"]).to_dicts()
-    for row in rows:
-        for key in _TIMES:
-            if key in row:
-                row[key] = iso(row[key]) if row[key] is not None else None
-    return rows
+    times = [  # as `iso` writes them, formatted by polars: one call, not one per value
+        pl.col(key).dt.convert_time_zone("UTC").dt.strftime(DISPLAY_FORMAT)
+        for key in _TIMES
+        if isinstance(frame.schema.get(key), pl.Datetime)
+    ]
+    return frame.with_columns(frame["display_login"].alias("login"), *times).to_dicts()
 
 
 def reclaim_json(reclaim: Reclaim) -> dict[str, Any]:
