@@ -150,10 +150,12 @@ def get_reclaim(
     settings: Settings,
     at: datetime | None,
     net_savings: bool = True,
+    follow: bool = True,
 ) -> Reclaim:
     """Return the reclaim candidates of the snapshot at or before `at`.
 
-    With `net_savings` each candidate has its marginal net saving (reads the AI usage rows).
+    With `net_savings` each candidate has its marginal net saving (reads the AI usage rows);
+    without `follow` the previous snapshot's candidates are not followed (follow_through None).
     """
     timeline, k = timeline_until(store, scope, settings, at)
     people = people_of(store, settings, timeline.scope, timeline.snapshots[k].as_of + MONTH)
@@ -162,12 +164,13 @@ def get_reclaim(
     candidates, check_first = seat_lists(figures)
     if net_savings and figures.seats is not None:
         candidates = net_reclaim(store, timeline, k, figures.seats)[0]
-    _, follow = previous_figures(store, timeline, k - 1 if k else None, figures, None)
+    previous = k - 1 if k and follow else None
+    _, follow_through = previous_figures(store, timeline, previous, figures, None)
     return Reclaim(
         figures.summary,
         candidates,
         check_first,
-        follow,
+        follow_through,
         figures.seats if figures.seats is not None else seats,
         k == 0,
         figures.engagement,
