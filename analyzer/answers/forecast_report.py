@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from analyzer.answers.credit_months import ai_files, allowances_for, latest_credit_month
-from analyzer.answers.forecast import build_forecast
-from analyzer.answers.queries import Reclaim
-from analyzer.answers.whatif import WhatIf, build_whatif
 from analyzer.errors import SelectionError
 from analyzer.metering.credits import is_pooled
-from analyzer.metering.projection import Projection
 from analyzer.model import ForecastData, Settings
 from analyzer.store.folder import Store
+
+if TYPE_CHECKING:  # imported where used: a store without AI usage reports needs neither
+    from analyzer.answers.queries import Reclaim
+    from analyzer.answers.whatif import WhatIf
+    from analyzer.metering.projection import Projection
 
 
 def _by_plan(frame: pl.DataFrame) -> dict[str, int]:
@@ -47,6 +50,8 @@ def report_forecast(
     """
     if not ai_files(store):
         return None
+    from analyzer.answers.forecast import build_forecast
+
     f = build_forecast(store, scope, None, False, settings, reclaim)
     candidates, e, mtd = f.candidates, f.expected, f.month_to_date
     users = (
@@ -105,6 +110,8 @@ def _budget_replay(
     level = allowances_for(settings.billing, month).get(main)
     if level is None:
         return None
+    from analyzer.answers.whatif import build_whatif
+
     try:
         return build_whatif(store, scope, month, level, None, "credits", settings, reclaim)
     except SelectionError:
