@@ -22,6 +22,9 @@ from analyzer.timeline.carry import UTC_TYPE
 from analyzer.timeline.quality import frozen_since
 
 _COUNTS = ("candidates", "came_back", "removed", "stayed_idle")
+# Snapshot pairs judged side by side: enough to keep both cores busy, while holding the
+# carried states of a few snapshots at a time, not of the whole history.
+BATCH = 6
 
 
 def _candidates(
@@ -126,21 +129,25 @@ def judge_pairs(
             held[k] = carried(k)
         return held[k]
 
-    queries: list[pl.LazyFrame] = []
-    frozen: list[date | None] = []
-    for k in ks:
-        now, after = state(k), state(k + 1)
-        for old in [j for j in held if j < k]:
-            del held[old]
-        frozen.append(frozen_since(now["known_activity"], infos[k].as_of))
-        queries.append(
-            _outcomes(_candidates(now, k, infos, settings, chosen), after, infos[k], len(chosen))
-        )
-    # Every snapshot pair's counts in one go: polars runs the queries side by side.
     steps: dict[tuple[int, int], BacktestStep] = {}
-    for k, day, counted in zip(ks, frozen, pl.collect_all(queries), strict=True):
-        for i, t in enumerate(chosen):
-            steps[t, k] = _step(counted, i, infos, k, settings, day)
+    for start in range(0, len(ks), BATCH):
+        batch = ks[start : start + BATCH]
+        queries: list[pl.LazyFrame] = []
+        frozen: list[date | None] = []
+        for k in batch:
+            now, after = state(k), state(k + 1)
+            for old in [j for j in held if j < k]:
+                del held[old]
+            frozen.append(frozen_since(now["known_activity"], infos[k].as_of))
+            queries.append(
+                _outcomes(
+                    _candidates(now, k, infos, settings, chosen), after, infos[k], len(chosen)
+                )
+            )
+        # A batch of snapshot pairs in one go: polars runs the queries side by side.
+        for k, day, counted in zip(batch, frozen, pl.collect_all(queries), strict=True):
+            for i, t in enumerate(chosen):
+                steps[t, k] = _step(counted, i, infos, k, settings, day)
     return steps
 
 
