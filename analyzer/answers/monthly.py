@@ -7,14 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from analyzer.answers.ingest import ingest_paths
 from analyzer.errors import AnalyzerError
 from analyzer.model import ReportData, Settings, SnapshotSummary
 from analyzer.store.folder import Store
-
-if TYPE_CHECKING:  # `report` writes without ingesting: the ingest modules load in run_monthly
-    from analyzer.store.ingest import FileOutcome as FileOutcome  # what the CLI prints
+from analyzer.store.ingest import FileOutcome as FileOutcome  # what the CLI prints
 
 
 @dataclass(frozen=True)
@@ -137,8 +135,6 @@ def run_monthly(
     A refused file never stops the others, nor the reports. Raises AnalyzerError when
     neither the inbox nor the store holds any seat report.
     """
-    from analyzer.answers.ingest import ingest_paths
-
     progress = progress or Progress()
     everything = ingest_paths(
         store,
