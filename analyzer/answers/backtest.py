@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from analyzer.answers.backtest_kept import kept_steps
 from analyzer.answers.scope import scope_snapshots, stored_timeline
 from analyzer.model import Backtest, BacktestRow, BacktestStep, Settings
 from analyzer.store.folder import Store
-from analyzer.timeline.backtest import backtest_rows
+from analyzer.timeline.backtest import rows_of_steps
 from analyzer.timeline.build import Timeline
 from analyzer.times import iso
 
@@ -25,18 +26,25 @@ def default_thresholds(settings: Settings) -> tuple[int, ...]:
 
 
 def replay(
-    timeline: Timeline, upto: int, thresholds: Sequence[int], minimum: int = MIN_SNAPSHOTS
+    store: Store,
+    timeline: Timeline,
+    upto: int,
+    thresholds: Sequence[int],
+    minimum: int = MIN_SNAPSHOTS,
 ) -> Backtest:
     """Return the thresholds replayed on the timeline's snapshots up to index `upto`.
 
     With fewer than `minimum` snapshots nothing is replayed; `needed` says how many more.
+    Pairs of snapshots judged by an earlier run under the same settings are not judged again
+    (analyzer.answers.backtest_kept).
     """
-    infos = timeline.snapshots[: upto + 1]
-    held = len(infos)
+    held = upto + 1
     needed = max(0, minimum - held)
     rows: tuple[BacktestRow, ...] = ()
     if not needed:
-        rows = backtest_rows(timeline.carried, infos, timeline.settings, thresholds)
+        chosen = sorted(set(thresholds))
+        steps = kept_steps(store, timeline, upto, chosen)
+        rows = rows_of_steps(steps, chosen, upto, timeline.settings.currency)
     return Backtest(timeline.scope, held, needed, rows)
 
 
@@ -46,12 +54,13 @@ def get_backtest(
     """Return the thresholds (default: 30, 60, 90 and the configured one) on a scope's history."""
     _, infos = scope_snapshots(store, scope)
     timeline = stored_timeline(store, infos, len(infos) - 1, settings)
-    return replay(timeline, timeline.last, thresholds or default_thresholds(settings))
+    return replay(store, timeline, timeline.last, thresholds or default_thresholds(settings))
 
 
-def report_backtest(timeline: Timeline, k: int) -> Backtest:
+def report_backtest(store: Store, timeline: Timeline, k: int) -> Backtest:
     """Return the report's table: 30, 60, 90 and the configured days, up to snapshot k."""
-    return replay(timeline, k, default_thresholds(timeline.settings), REPORT_MIN_SNAPSHOTS)
+    thresholds = default_thresholds(timeline.settings)
+    return replay(store, timeline, k, thresholds, REPORT_MIN_SNAPSHOTS)
 
 
 def _step_json(step: BacktestStep) -> dict[str, Any]:

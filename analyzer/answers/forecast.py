@@ -134,9 +134,18 @@ def _month_to_date(
 
 
 def build_forecast(
-    store: Store, scope: str | None, month: str | None, after_reclaim: bool, settings: Settings
+    store: Store,
+    scope: str | None,
+    month: str | None,
+    after_reclaim: bool,
+    settings: Settings,
+    reclaim: Reclaim | None = None,
 ) -> Forecast:
-    """Forecast a month (default: the month after the latest AI usage report's) from the store."""
+    """Forecast a month (default: the month after the latest AI usage report's) from the store.
+
+    `reclaim` is the latest snapshot's `get_reclaim` (net savings not needed) when the caller
+    has it already (the monthly report): it is then not computed again.
+    """
     scope, infos = scope_snapshots(store, scope)
     outlook = credit_outlook(store, month, infos[-1].as_of.strftime("%Y-%m"))
     wanted = list(outlook.full[:SPREAD_MONTHS])
@@ -145,7 +154,8 @@ def build_forecast(
     credits = month_credits(store, scope, wanted) if wanted else {}
     known = [credits[m] for m in outlook.full[:SPREAD_MONTHS] if credits[m].full]
     base = known[0] if known else None
-    reclaim = get_reclaim(store, scope, settings, None, net_savings=False)
+    if reclaim is None:
+        reclaim = get_reclaim(store, scope, settings, None, net_savings=False, follow=False)
     ahead = reclaim.seats.filter(~pl.col("pending_cancellation").fill_null(False))
     expect = expected_credits(base.month, base.credits, outlook.month) if base else None
     pool_before = pool_of(ahead, outlook.month, settings)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from analyzer.answers.credit_months import ai_files, allowances_for, latest_credit_month
-from analyzer.answers.forecast import build_forecast
-from analyzer.answers.whatif import WhatIf, build_whatif
 from analyzer.errors import SelectionError
 from analyzer.metering.credits import is_pooled
-from analyzer.metering.projection import Projection
 from analyzer.model import ForecastData, Settings
 from analyzer.store.folder import Store
+
+if TYPE_CHECKING:  # imported where used: a store without AI usage reports needs neither
+    from analyzer.answers.queries import Reclaim
+    from analyzer.answers.whatif import WhatIf
+    from analyzer.metering.projection import Projection
 
 
 def _by_plan(frame: pl.DataFrame) -> dict[str, int]:
@@ -34,15 +38,21 @@ def _projection_note(p: Projection, currency: str) -> str:
     )
 
 
-def report_forecast(store: Store, scope: str, settings: Settings) -> ForecastData | None:
+def report_forecast(
+    store: Store, scope: str, settings: Settings, reclaim: Reclaim
+) -> ForecastData | None:
     """Return the forecast of the month after the latest AI usage report's, or None without one.
 
     The report shows it only where the store holds AI usage reports: without credits there
-    is nothing to estimate beyond the seat cost the report already shows.
+    is nothing to estimate beyond the seat cost the report already shows. `reclaim` is the
+    latest snapshot's, as the report computed it: the forecast and the what-if replay use it
+    instead of computing it again.
     """
     if not ai_files(store):
         return None
-    f = build_forecast(store, scope, None, False, settings)
+    from analyzer.answers.forecast import build_forecast
+
+    f = build_forecast(store, scope, None, False, settings, reclaim)
     candidates, e, mtd = f.candidates, f.expected, f.month_to_date
     users = (
         f.spenders.filter(pl.col("credits") > 0)
@@ -51,7 +61,7 @@ def report_forecast(store: Store, scope: str, settings: Settings) -> ForecastDat
         if f.spenders is not None
         else pl.DataFrame(schema={"login": pl.String, "credits": pl.Float64})
     )
-    budget = _budget_replay(store, scope, settings, f.seats_by_plan)
+    budget = _budget_replay(store, scope, settings, f.seats_by_plan, reclaim)
     return ForecastData(
         month=f.month,
         method=f.method,
@@ -86,7 +96,7 @@ def report_forecast(store: Store, scope: str, settings: Settings) -> ForecastDat
 
 
 def _budget_replay(
-    store: Store, scope: str, settings: Settings, seats_by_plan: dict[str, int]
+    store: Store, scope: str, settings: Settings, seats_by_plan: dict[str, int], reclaim: Reclaim
 ) -> WhatIf | None:
     """Replay the latest credit month with a user budget of the main plan's allowance.
 
@@ -100,7 +110,9 @@ def _budget_replay(
     level = allowances_for(settings.billing, month).get(main)
     if level is None:
         return None
+    from analyzer.answers.whatif import build_whatif
+
     try:
-        return build_whatif(store, scope, month, level, None, "credits", settings)
+        return build_whatif(store, scope, month, level, None, "credits", settings, reclaim)
     except SelectionError:
         return None

@@ -150,10 +150,12 @@ def get_reclaim(
     settings: Settings,
     at: datetime | None,
     net_savings: bool = True,
+    follow: bool = True,
 ) -> Reclaim:
     """Return the reclaim candidates of the snapshot at or before `at`.
 
-    With `net_savings` each candidate has its marginal net saving (reads the AI usage rows).
+    With `net_savings` each candidate has its marginal net saving (reads the AI usage rows);
+    without `follow` the previous snapshot's candidates are not followed (follow_through None).
     """
     timeline, k = timeline_until(store, scope, settings, at)
     people = people_of(store, settings, timeline.scope, timeline.snapshots[k].as_of + MONTH)
@@ -162,12 +164,13 @@ def get_reclaim(
     candidates, check_first = seat_lists(figures)
     if net_savings and figures.seats is not None:
         candidates = net_reclaim(store, timeline, k, figures.seats)[0]
-    _, follow = previous_figures(store, timeline, k - 1 if k else None, figures, None)
+    previous = k - 1 if k and follow else None
+    _, follow_through = previous_figures(store, timeline, previous, figures, None)
     return Reclaim(
         figures.summary,
         candidates,
         check_first,
-        follow,
+        follow_through,
         figures.seats if figures.seats is not None else seats,
         k == 0,
         figures.engagement,
@@ -179,12 +182,12 @@ _TIMES = ("idle_since", "first_seen", "last_activity", "last_authenticated")
 
 def reclaim_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     """Return the rows of a reclaim or check-first list, `login` as GitHub spells it."""
-    rows: list[dict[str, Any]] = frame.with_columns(login=frame["display_login"]).to_dicts()
-    for row in rows:
-        for key in _TIMES:
-            if key in row:
-                row[key] = iso(row[key]) if row[key] is not None else None
-    return rows
+    times = [  # as `iso` writes them, formatted by polars: one call, not one per value
+        pl.col(key).dt.convert_time_zone("UTC").dt.strftime(DISPLAY_FORMAT)
+        for key in _TIMES
+        if isinstance(frame.schema.get(key), pl.Datetime)
+    ]
+    return frame.with_columns(frame["display_login"].alias("login"), *times).to_dicts()
 
 
 def reclaim_json(reclaim: Reclaim) -> dict[str, Any]:

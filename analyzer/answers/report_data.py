@@ -22,6 +22,7 @@ from analyzer.answers.figures import (
 )
 from analyzer.answers.forecast_report import report_forecast
 from analyzer.answers.people import MONTH, people_of
+from analyzer.answers.queries import Reclaim
 from analyzer.answers.scope import default_month, pick_month, scope_snapshots, stored_timeline
 from analyzer.model import LAST_MONTH_DAYS, Finding, ReportData, SeatDiff, Settings
 from analyzer.store.folder import Store
@@ -300,8 +301,19 @@ def build_report_data(
         bill=bill,
         billing_months=billing_months,
         figures=status_json(figures),
-        backtest=report_backtest(timeline, k),
+        backtest=report_backtest(store, timeline, k),
         # next month's estimate, beside the latest snapshot only
-        forecast=report_forecast(store, scope, settings) if k == len(infos) - 1 else None,
+        forecast=(
+            report_forecast(
+                store,
+                scope,
+                settings,
+                Reclaim(
+                    figures.summary, reclaim, check_first, follow, seats, k == 0, figures.engagement
+                ),
+            )
+            if k == len(infos) - 1
+            else None
+        ),
     )
     return pseudonymize(data) if anonymous else data

@@ -11,7 +11,7 @@ from analyzer.answers.credit_months import (
     latest_credit_month,
     month_credits,
 )
-from analyzer.answers.queries import get_reclaim
+from analyzer.answers.queries import Reclaim, get_reclaim
 from analyzer.answers.reclaim_net import pool_of
 from analyzer.errors import SelectionError
 from analyzer.metering.budgets import BudgetLevels, Replay, replay_budgets
@@ -49,8 +49,12 @@ def build_whatif(
     account_budget: float | None,
     unit: str,
     settings: Settings,
+    reclaim: Reclaim | None = None,
 ) -> WhatIf:
-    """Replay a month (default: the latest AI usage report's) against the budgets."""
+    """Replay a month (default: the latest AI usage report's) against the budgets.
+
+    `reclaim` is the latest snapshot's `get_reclaim` when the caller has it already.
+    """
     files = ai_files(store)
     if not files:
         raise SelectionError("the store holds no AI usage report: nothing to replay")
@@ -67,7 +71,8 @@ def build_whatif(
     credits = month_credits(store, scope, [month])[month]
     if credits.covered_through is None:
         raise SelectionError(f"no AI usage report covers {month}: nothing to replay")
-    reclaim = get_reclaim(store, scope, settings, None, net_savings=False)
+    if reclaim is None:
+        reclaim = get_reclaim(store, scope, settings, None, net_savings=False, follow=False)
     pool = pool_of(reclaim.seats, month, settings) or 0.0
     levels = BudgetLevels(
         user_budget=user_budget / per_credit,

@@ -1,7 +1,7 @@
 """Replay the reclaim rule at several thresholds on a history, and see who came back.
 
 For each threshold T and each snapshot k but the last, the reclaim candidates are the ones the
-timeline's own rule gives (`state_query`, with T as stale days and as the sign-in window); the
+timeline's own rule gives (`reclaim_flags`, with T as stale days and as the sign-in window); the
 next snapshot then says what became of them: came back (activity reported after snapshot k's
 time), removed (no longer seated) or stayed idle (the rest). Each snapshot's carried state is
 read once, whatever the number of thresholds.
@@ -17,30 +17,30 @@ import polars as pl
 import polars.selectors as cs
 
 from analyzer.model import BacktestRow, BacktestStep, Settings, SnapshotInfo
-from analyzer.timeline.build import CarriedState, state_query
+from analyzer.timeline.build import CarriedState, reclaim_flags
 from analyzer.timeline.carry import UTC_TYPE
 from analyzer.timeline.quality import frozen_since
 
 _COUNTS = ("candidates", "came_back", "removed", "stayed_idle")
+# Snapshot pairs judged side by side: enough to keep both cores busy, while holding the
+# carried states of a few snapshots at a time, not of the whole history.
+BATCH = 6
 
 
 def _candidates(
-    now: pl.DataFrame, k: int, infos: Sequence[SnapshotInfo], rules: Sequence[Settings]
+    now: pl.DataFrame,
+    k: int,
+    infos: Sequence[SnapshotInfo],
+    settings: Settings,
+    thresholds: Sequence[int],
 ) -> pl.LazyFrame:
-    """Return snapshot k's seats that are a candidate under any rule: login, plan, c0, c1...
+    """Return snapshot k's seats that are a candidate under any threshold: login, plan, c0...
 
-    Column c<i> says whether rule i makes the seat a reclaim candidate. Every rule's states
-    come from the same carried state, row for row, so their flags sit side by side.
+    Column c<i> says whether threshold i makes the seat a reclaim candidate; all of them
+    come from one pass over the carried state (`reclaim_flags`).
     """
-    first, *others = rules
-    flags = [
-        state_query(now, k, infos, first).select("login", "plan", pl.col("reclaim").alias("c0")),
-        *(
-            state_query(now, k, infos, rule).select(pl.col("reclaim").alias(f"c{i}"))
-            for i, rule in enumerate(others, 1)
-        ),
-    ]
-    return pl.concat(flags, how="horizontal").filter(pl.any_horizontal(cs.starts_with("c")))
+    flags = reclaim_flags(now, k, infos, settings, thresholds)
+    return flags.filter(pl.any_horizontal(cs.starts_with("c")))
 
 
 def _outcomes(
@@ -103,20 +103,61 @@ def backtest_rows(
     a day no snapshot tells.
     """
     chosen = sorted(set(thresholds))
+    judged = judge_pairs(carried, infos, settings, chosen, range(len(infos) - 1))
+    return rows_of_steps(judged, chosen, len(infos) - 1, settings.currency)
+
+
+def judge_pairs(
+    carried: CarriedState,
+    infos: Sequence[SnapshotInfo],
+    settings: Settings,
+    thresholds: Sequence[int],
+    ks: Sequence[int],
+) -> dict[tuple[int, int], BacktestStep]:
+    """Return the step of each threshold t at each snapshot k of `ks`, by (t, k).
+
+    Snapshot k is judged against k + 1 (see `backtest_rows`); each carried state is read
+    once, whatever the number of thresholds.
+    """
+    chosen = list(thresholds)
     if not chosen:
-        return ()
-    rules = [dataclasses.replace(settings, stale_days=t) for t in chosen]
-    steps: dict[int, list[BacktestStep]] = {t: [] for t in chosen}
-    now = carried(0) if len(infos) > 1 else pl.DataFrame()
-    queries: list[pl.LazyFrame] = []
-    frozen: list[date | None] = []
-    for k in range(len(infos) - 1):
-        after = carried(k + 1)
-        frozen.append(frozen_since(now["known_activity"], infos[k].as_of))
-        queries.append(_outcomes(_candidates(now, k, infos, rules), after, infos[k], len(rules)))
-        now = after
-    # Every snapshot pair's counts in one go: polars runs the queries side by side.
-    for k, counted in enumerate(pl.collect_all(queries)):
-        for i, t in enumerate(chosen):
-            steps[t].append(_step(counted, i, infos, k, settings, frozen[k]))
-    return tuple(BacktestRow(t, tuple(steps[t]), settings.currency) for t in chosen)
+        return {}
+    held: dict[int, pl.DataFrame] = {}  # the states of the pair being judged, and the next
+
+    def state(k: int) -> pl.DataFrame:
+        if k not in held:
+            held[k] = carried(k)
+        return held[k]
+
+    steps: dict[tuple[int, int], BacktestStep] = {}
+    for start in range(0, len(ks), BATCH):
+        batch = ks[start : start + BATCH]
+        queries: list[pl.LazyFrame] = []
+        frozen: list[date | None] = []
+        for k in batch:
+            now, after = state(k), state(k + 1)
+            for old in [j for j in held if j < k]:
+                del held[old]
+            frozen.append(frozen_since(now["known_activity"], infos[k].as_of))
+            queries.append(
+                _outcomes(
+                    _candidates(now, k, infos, settings, chosen), after, infos[k], len(chosen)
+                )
+            )
+        # A batch of snapshot pairs in one go: polars runs the queries side by side.
+        for k, day, counted in zip(batch, frozen, pl.collect_all(queries), strict=True):
+            for i, t in enumerate(chosen):
+                steps[t, k] = _step(counted, i, infos, k, settings, day)
+    return steps
+
+
+def rows_of_steps(
+    steps: dict[tuple[int, int], BacktestStep],
+    thresholds: Sequence[int],
+    judged: int,
+    currency: str,
+) -> tuple[BacktestRow, ...]:
+    """Return one row per threshold of its steps at snapshots 0 to `judged` - 1, by (t, k)."""
+    return tuple(
+        BacktestRow(t, tuple(steps[t, k] for k in range(judged)), currency) for t in thresholds
+    )

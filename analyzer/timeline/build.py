@@ -121,10 +121,15 @@ class Timeline:
 def _detail_per_login(frame: pl.LazyFrame, multi_row: bool) -> pl.LazyFrame:
     """Return what a seat list shows beyond the core columns, one row per login."""
     if not multi_row:
+        org = pl.col("organization")
         return frame.select(
             "login",
             "display_login",
-            pl.concat_list(pl.col("organization")).list.drop_nulls().alias("orgs"),
+            # [org], or [] without one (as concat_list + list.drop_nulls, a hundred times faster)
+            pl.when(org.is_null())
+            .then(pl.lit([], dtype=pl.List(pl.String)))
+            .otherwise(pl.concat_list(org))
+            .alias("orgs"),
             pl.col("organization").alias("primary_org"),
             "pending_cancellation_date",
         )
@@ -204,40 +209,82 @@ def state_query(
     carried: pl.DataFrame, k: int, infos: Sequence[SnapshotInfo], settings: Settings
 ) -> pl.LazyFrame:
     """Return `state_frame` as a query, for a caller that only aggregates it."""
+    as_of, stale = infos[k].as_of, settings.stale_days
+    return (
+        _seats_query(carried, k, infos, settings)
+        .with_columns(
+            _state(as_of, stale, settings.grace_days).alias("state"),
+            (
+                (pl.lit(as_of, UTC_TYPE) - pl.col("known_activity")).dt.total_microseconds()
+                // _DAY_US
+            )
+            .clip(lower_bound=0)
+            .cast(pl.Int64)
+            .alias("idle_days"),
+            _signed_in(as_of, stale).alias("signed_in_recently"),
+            pl.col("plan")
+            .replace_strict(settings.prices, default=None, return_dtype=pl.Float64)
+            .alias("price"),
+        )
+        .with_columns(_excluded(settings, carried["login"]), _families(carried["known_surface"]))
+        .with_columns(
+            _reclaim(pl.col("state"), pl.col("signed_in_recently")).alias("reclaim"),
+            (_idle(pl.col("state")) & pl.col("signed_in_recently")).alias("check_first"),
+        )
+    )
+
+
+def reclaim_flags(
+    carried: pl.DataFrame,
+    k: int,
+    infos: Sequence[SnapshotInfo],
+    settings: Settings,
+    stale_days: Sequence[int],
+) -> pl.LazyFrame:
+    """Return login, plan and whether each threshold makes the seat a reclaim candidate.
+
+    Column c<i> is `state_query`'s reclaim with `stale_days[i]` as the stale days and the
+    sign-in window, the other settings as given: every threshold in one pass.
+    """
+    as_of, grace = infos[k].as_of, settings.grace_days
+    flags = [
+        _reclaim(_state(as_of, days, grace), _signed_in(as_of, days)).alias(f"c{i}")
+        for i, days in enumerate(stale_days)
+    ]
+    return (
+        _seats_query(carried, k, infos, settings)
+        .with_columns(_excluded(settings, carried["login"]))
+        .select("login", "plan", *flags)
+    )
+
+
+def _seats_query(
+    carried: pl.DataFrame, k: int, infos: Sequence[SnapshotInfo], settings: Settings
+) -> pl.LazyFrame:
+    """Return snapshot k's carried state with run_start_k, k and the billed plan."""
     starts = pl.DataFrame(
         {"first_seen": [i.as_of for i in infos[: k + 1]], "run_start_k": range(k + 1)},
         schema={"first_seen": UTC_TYPE, "run_start_k": pl.Int32},
     )
-    seats = (
+    return (
         carried.lazy()
         .join(starts.lazy(), on="first_seen", how="left", maintain_order="left")
         .with_columns(pl.lit(k, pl.Int32).alias("k"), _billed_plan(settings))
         .drop("plans")
     )
-    idle = (
-        pl.col("state").is_in(IDLE_STATES) & ~pl.col("pending_cancellation") & ~pl.col("excluded")
-    )
-    return (
-        _with_states(seats, infos[k].as_of, settings)
-        .with_columns(_excluded(settings, carried["login"]), _families(carried["known_surface"]))
-        .with_columns(
-            (idle & ~pl.col("signed_in_recently")).alias("reclaim"),
-            (idle & pl.col("signed_in_recently")).alias("check_first"),
-        )
-    )
 
 
-def _with_states(frame: pl.LazyFrame, as_of: datetime, settings: Settings) -> pl.LazyFrame:
-    """Add state, idle_days, signed_in_recently and price; reclaim once exclusions are known."""
+def _state(as_of: datetime, stale_days: int, grace_days: int) -> pl.Expr:
+    """Return each seat's state at `as_of`: active, stale, new or never_active."""
     t = pl.lit(as_of, UTC_TYPE)
-    stale = timedelta(days=settings.stale_days)
-    grace = timedelta(days=settings.grace_days)
+    stale = timedelta(days=stale_days)
+    grace = timedelta(days=grace_days)
     is_new = (
         pl.when(pl.col("created_at").is_not_null())
         .then(t - pl.col("created_at") < grace)
         .otherwise((pl.col("run_start_k") > 0) & (t - pl.col("first_seen") < grace))
     )
-    state = (
+    return (
         pl.when(pl.col("known_activity").is_not_null())
         .then(
             pl.when(t - pl.col("known_activity") <= stale)
@@ -248,14 +295,19 @@ def _with_states(frame: pl.LazyFrame, as_of: datetime, settings: Settings) -> pl
         .then(pl.lit("new"))
         .otherwise(pl.lit("never_active"))
     )
-    return frame.with_columns(
-        state.alias("state"),
-        ((t - pl.col("known_activity")).dt.total_microseconds() // _DAY_US)
-        .clip(lower_bound=0)
-        .cast(pl.Int64)
-        .alias("idle_days"),
-        (t - pl.col("known_sign_in") <= stale).fill_null(False).alias("signed_in_recently"),
-        pl.col("plan")
-        .replace_strict(settings.prices, default=None, return_dtype=pl.Float64)
-        .alias("price"),
-    )
+
+
+def _signed_in(as_of: datetime, stale_days: int) -> pl.Expr:
+    """Return whether each seat's known sign-in is within `stale_days` of `as_of`."""
+    t = pl.lit(as_of, UTC_TYPE)
+    return (t - pl.col("known_sign_in") <= timedelta(days=stale_days)).fill_null(False)
+
+
+def _idle(state: pl.Expr) -> pl.Expr:
+    """Return whether a seat of this state counts against its cost (once exclusions are known)."""
+    return state.is_in(IDLE_STATES) & ~pl.col("pending_cancellation") & ~pl.col("excluded")
+
+
+def _reclaim(state: pl.Expr, signed_in_recently: pl.Expr) -> pl.Expr:
+    """Return whether a seat of this state and sign-in is a reclaim candidate."""
+    return _idle(state) & ~signed_in_recently

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -134,3 +134,25 @@ def test_another_billing_entitys_reports_leave_credits_unknown(tmp_path: Path) -
     assert forecast_json(build_forecast(store, "acme", None, False, Settings()))[
         "credits_expected"
     ] == pytest.approx(6000.0)
+
+
+def test_the_report_computes_the_reclaim_list_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's forecast and what-if replay use the report's reclaim list, equal to the
+    one `forecast` and `whatif` compute on their own."""
+    from analyzer.answers import forecast, whatif
+    from analyzer.answers.report_data import build_report_data
+
+    store = forecast_store(tmp_path)
+    alone = build_forecast(store, None, None, False, Settings())
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the reclaim list was computed again")
+
+    monkeypatch.setattr(forecast, "get_reclaim", refused)
+    monkeypatch.setattr(whatif, "get_reclaim", refused)
+    data = build_report_data(store, None, None, Settings(), datetime(2026, 11, 20, tzinfo=UTC))
+    assert data.forecast is not None and data.forecast.budget_daily is not None
+    assert data.forecast.reclaim_by_plan == {"business": alone.candidates.height}
+    assert data.forecast.reclaim_net == alone.reclaim_net_saving
