@@ -15,10 +15,10 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.answers.derived import CarriedFiles, read_history, write_history
 from analyzer.answers.history import settings_fingerprint
 from analyzer.errors import OutputError
 from analyzer.model import BacktestStep, SnapshotInfo
-from analyzer.store.derived import CarriedFiles, read_history, write_history
 from analyzer.store.folder import Store
 from analyzer.store.lock import store_lock
 from analyzer.timeline.backtest import judge_pairs

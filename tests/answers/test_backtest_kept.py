@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from analyzer.answers import backtest_kept
 from analyzer.answers.backtest import get_backtest
+from analyzer.answers.ingest import ingest_files
 from analyzer.cli import main
 from analyzer.model import BacktestRow, Settings
 from analyzer.store.folder import Store
-from analyzer.store.ingest import ingest_files
 from analyzer.timeline.backtest import backtest_rows
 from analyzer.timeline.build import build_timeline
 from tests.backtest_fixture import history
