@@ -198,20 +198,18 @@ def _mapping(kind: str, names: list[str]) -> dict[str, str]:
     return found
 
 
-# Columns of few distinct values, parsed as categoricals (a fraction of the memory of text).
-_CATEGORIES = {"product", "sku", "unit_type", "organization", "repository", "workflow_path"} | {
-    "cost_center",
-    "model",
-}
-
-
 def _typed(mapping: dict[str, str]) -> dict[str, pl.DataType]:
-    """Return the dtypes polars parses directly: numbers, and categoricals for few values."""
+    """Return the dtypes polars parses directly: the numbers, and the date as a categorical.
+
+    Other text is read as text, not as categoricals: the stored tables hold text, and
+    casting millions of categorical cells back to text cost more time than they saved
+    memory. The date is parsed once per distinct value (`_days`).
+    """
     types: dict[str, pl.DataType] = {}
     for source, target in mapping.items():
         if target in _FLOATS and target != "total_monthly_quota":
             types[source] = pl.Float64()
-        elif target in _CATEGORIES or target == "date":  # (dates: parsed by _dates)
+        elif target == "date":
             types[source] = pl.Categorical()
     return types
 
@@ -267,16 +265,21 @@ def _canonical(
     """Return the file's rows in the canonical columns of its table, plus `line`."""
     lines = frame["line"]
     frame = frame.rename(mapping)
-    exprs: list[pl.Expr] = []
     schema = table_schema(TABLE_OF_KIND[kind])
-    for column, dtype in schema.items():
-        if column in frame.columns:
-            # A quoted empty value ("") is nothing, as an unquoted empty one is.
-            if dtype == pl.String and bool((frame[column] == "").any()):
-                text = pl.col(column)
-                exprs.append(pl.when(text == "").then(None).otherwise(text).alias(column))
-            continue
-        exprs.append(pl.lit(None, dtype).alias(column))
+    texts = [
+        c
+        for c, dtype in schema.items()
+        if dtype == pl.String and frame.schema.get(c) in (pl.String, pl.Categorical)
+    ]
+    # A quoted empty value ("") is nothing, as an unquoted empty one is (one pass finds
+    # the columns that hold one).
+    holds = frame.select(pl.col(c).eq("").any() for c in texts).row(0) if texts else ()
+    exprs = [
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c, empty in zip(texts, holds, strict=True)
+        if empty
+    ]
+    exprs += [pl.lit(None, d).alias(c) for c, d in schema.items() if c not in frame.columns]
     frame = frame.with_columns(exprs)
     if "date" in mapping.values():
         frame = frame.with_columns(date=_days(frame["date"], lines, log))
@@ -427,9 +430,9 @@ def read_billing(
         return ParsedBilling(name, sha, kind, log.finish())
     try:
         try:
-            frame = _read(path or data, list(mapping), _typed(mapping))
+            frame = _read(data, list(mapping), _typed(mapping))
         except pl.exceptions.ComputeError:  # a bad number or an M/D/YY date: cell by cell
-            frame = _read(path or data, list(mapping), {})
+            frame = _read(data, list(mapping), {})
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         code = "not-utf8" if "utf-8" in str(exc).lower() else "malformed-csv"
         log.file(code, f"the file cannot be read as CSV ({str(exc).splitlines()[0][:200]})")

@@ -21,6 +21,7 @@ FLOATS = _AMOUNTS | _QUANTITIES | {"total_monthly_quota"}
 _ALWAYS: tuple[str, ...] = ("quantity", "price", "gross_amount", "discount_amount", "net_amount")
 MAX_AMOUNT = 1e9  # USD: no Copilot bill line is that large
 MAX_QUANTITY = 1e12
+_FIRST_DAY, _LAST_DAY = date(2020, 1, 1), date(2100, 1, 1)  # the days a billing file may hold
 # (columns, the largest value, the problem code, the limit as the message says it)
 _CEILINGS = (
     (_AMOUNTS, MAX_AMOUNT, "amount-too-large", f"{MAX_AMOUNT:,.0f} USD"),
@@ -51,36 +52,40 @@ def cast_floats(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -
     return frame.with_columns(exprs) if exprs else frame
 
 
-def check_numbers(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -> None:
-    """Log the numbers no GitHub bill holds: NaN, inf, negative gross, too large, or empty."""
-    lines = frame["line"]
+def _number_checks(mapping: dict[str, str]) -> list[tuple[str, pl.Expr, str, str]]:
+    """Return (column, rows it flags, code, message) of every check a number must pass."""
+    checks: list[tuple[str, pl.Expr, str, str]] = []
     for source, target in mapping.items():
         if target not in FLOATS:
             continue
-        values = frame[source]
-        text = values  # (shown as the number read; no text copy of a million cells)
-        log.rows(
-            lines,
-            values.is_nan() | values.is_infinite(),
-            source,
-            "not-finite",
-            f"expected a finite number in {source}; found {{value}}",
-            values=text,
-        )
-        finite = values.is_finite()
+        value = pl.col(source)
+        finite = value.is_finite()
+        expected = f"expected a finite number in {source}; found {{value}}"
+        checks.append((source, value.is_nan() | value.is_infinite(), "not-finite", expected))
         if target == "gross_amount":
-            log.rows(
-                lines,
-                finite & (values < 0),
-                source,
-                "negative-amount",
-                "expected a gross amount of 0 or more; found {value}",
-                values=text,
-            )
-        for columns, limit, code, expected in _CEILINGS:
+            expected = "expected a gross amount of 0 or more; found {value}"
+            checks.append((source, finite & (value < 0), "negative-amount", expected))
+        for columns, limit, code, most in _CEILINGS:
             if target in columns:
-                message = f"expected at most {expected}; found {{value}}"
-                log.rows(lines, finite & (values.abs() > limit), source, code, message, values=text)
+                expected = f"expected at most {most}; found {{value}}"
+                checks.append((source, finite & (value.abs() > limit), code, expected))
+    return checks
+
+
+def check_numbers(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -> None:
+    """Log the numbers no GitHub bill holds: NaN, inf, negative gross, too large, or empty.
+
+    One pass tells which checks any row fails; only those are run again to name the rows.
+    """
+    checks = _number_checks(mapping)
+    if not checks:
+        return
+    failed = frame.select(mask.any().alias(str(i)) for i, (_, mask, _, _) in enumerate(checks))
+    for (source, mask, code, message), hit in zip(checks, failed.row(0), strict=True):
+        if hit:
+            flagged = frame.select(mask).to_series()
+            # (shown as the number read; no text copy of a million cells)
+            log.rows(frame["line"], flagged, source, code, message, values=frame[source])
 
 
 def check_empty(frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: ProblemLog) -> None:
@@ -121,6 +126,11 @@ def parse_days(values: pl.Series, lines: pl.Series, column: str, log: ProblemLog
     GitHub writes YYYY-MM-DD; M/D/YY is accepted, and spreadsheet re-saves' YYYY/M/D and
     M/D/YYYY (D/M/YYYY when the values say so; refused when no value settles the order).
     """
+    days = values.str.to_date("%Y-%m-%d", strict=False)
+    first, last = days.min(), days.max()
+    whole = not days.null_count() and isinstance(first, date) and isinstance(last, date)
+    if whole and _FIRST_DAY <= first <= last <= _LAST_DAY:  # type: ignore[operator]
+        return days  # (GitHub's own form in every cell: nothing to strip, try or log)
     text = values.str.strip_chars()
     days = text.str.to_date("%Y-%m-%d", strict=False)
     told = pl.Series([False] * len(text))  # values already refused as ambiguous
@@ -145,7 +155,7 @@ def parse_days(values: pl.Series, lines: pl.Series, column: str, log: ProblemLog
                 days = days.fill_null(
                     text.str.to_date("%m/%d/%Y" if order else "%d/%m/%Y", strict=False)
                 )
-    bad = (days.is_null() | (days < date(2020, 1, 1)) | (days > date(2100, 1, 1))) & ~told
+    bad = (days.is_null() | (days < _FIRST_DAY) | (days > _LAST_DAY)) & ~told
     log.rows(
         lines,
         bad,
