@@ -227,8 +227,13 @@ def _compare(
     return problems, both.height == new.height and not problems
 
 
-def store_billing(root: Path, parsed: ParsedBilling, data: bytes) -> BillingOutcome:
-    """Store an accepted billing file unless its rows are already there; refuse conflicts."""
+def store_billing(
+    root: Path, parsed: ParsedBilling, data: bytes, source: shelf.Source | None = None
+) -> BillingOutcome:
+    """Store an accepted billing file unless its rows are already there; refuse conflicts.
+
+    `source`, the file `data` was read from, lets the kernel copy the original.
+    """
     files = billing_files(root)
     sweep_billing(root, files)
     for item in files:
@@ -251,7 +256,7 @@ def store_billing(root: Path, parsed: ParsedBilling, data: bytes) -> BillingOutc
     if not files and not (root / MANIFEST).is_file():  # listed first: a table without one
         _write_manifest(root, [])  # is then a leftover, never a lost manifest
     how = {"kind": parsed.kind, "billing": True}
-    shelf.keep_original(root, parsed.sha256, parsed.name, data, how)
+    shelf.keep_original(root, parsed.sha256, parsed.name, data, how, source)
     item = _write_rows(root, parsed)
     _write_manifest(root, [*files, item])
     return BillingOutcome("stored", describe(item), (), item)

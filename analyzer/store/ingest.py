@@ -226,6 +226,7 @@ def _ingest_one(
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
     from analyzer.store.billing import store_billing
+    from analyzer.store.shelf import Source
 
     if loaded.unread and not writer.already_stored(loaded.sha256):
         loaded = load(loaded.path, MAX_FILE_BYTES)  # (cannot happen: a known file is stored)
@@ -249,7 +250,8 @@ def _ingest_one(
         return FileOutcome(path, "refused", ", ".join(codes), read.problems)
     try:
         if read.family == BILLING:  # kept by analyzer.store.billing
-            billing = store_billing(writer.root, read.detail, data)  # type: ignore[arg-type]
+            src = Source(path, before)  # (the kernel copies the original from it)
+            billing = store_billing(writer.root, read.detail, data, src)  # type: ignore[arg-type]
             if billing.status == "stored":
                 writer.note_stored()
             problems = billing.problems + tuple(read.warnings)
