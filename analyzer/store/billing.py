@@ -11,6 +11,7 @@ Writers call these functions while they hold the store lock (`Store.writing()`).
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -256,8 +257,12 @@ def store_billing(
     if not files and not (root / MANIFEST).is_file():  # listed first: a table without one
         _write_manifest(root, [])  # is then a leftover, never a lost manifest
     how = {"kind": parsed.kind, "billing": True}
-    shelf.keep_original(root, parsed.sha256, parsed.name, data, how, source)
-    item = _write_rows(root, parsed)
+    # The original is copied and flushed (the kernel's and the disk's work) while the table
+    # is encoded; both are in place before the manifest lists them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-original") as pool:
+        kept = pool.submit(shelf.keep_original, root, parsed.sha256, parsed.name, data, how, source)
+        item = _write_rows(root, parsed)
+        kept.result()
     _write_manifest(root, [*files, item])
     return BillingOutcome("stored", describe(item), (), item)
 
