@@ -332,13 +332,25 @@ def _key_hash(rows: pl.DataFrame, key: list[str]) -> pl.Series:
     return combined
 
 
+# The key columns that tell most rows apart: rows that repeat none of these values together
+# repeat no whole key, so they are hashed first (the whole key only when some repeat).
+_FIRST_LOOK = ("date", "at", "login", "sku")
+
+
 def _maybe_repeated(rows: pl.DataFrame, key: list[str]) -> pl.Series | None:
     """Return which rows may share a key with another (a superset), or None when none may.
 
     A 64-bit hash per key, its repeats found by sorting: a few MiB for millions of rows,
     where a hash table of millions of groups costs some 200 MiB.
     """
-    hashes = _key_hash(rows, key)
+    first = [c for c in key if c in _FIRST_LOOK]
+    if first and len(first) < len(key) and _repeats(_key_hash(rows, first)) is None:
+        return None
+    return _repeats(_key_hash(rows, key))
+
+
+def _repeats(hashes: pl.Series) -> pl.Series | None:
+    """Return which hashes occur more than once, or None when none does."""
     ordered = hashes.sort()
     again = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
     return None if again.is_empty() else hashes.is_in(again.unique().implode())
