@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import secrets
@@ -55,6 +56,12 @@ def remove_stale_temps(target: Path) -> None:
             if dead and entry.is_file(follow_symlinks=False):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+
+
+def file_sha256(path: Path) -> str:
+    """Return the sha256 of a file's bytes, read in chunks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def file_kind(mode: int) -> str:

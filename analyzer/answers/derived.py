@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer.fsutil import write_bytes_atomic
+from analyzer.fsutil import file_sha256, write_bytes_atomic
 from analyzer.model import SnapshotInfo
 from analyzer.store import shelf
-from analyzer.store.shelf import file_sha256
 
 if TYPE_CHECKING:
     import polars as pl

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analyzer.fsutil import file_sha256, file_status
+
 if TYPE_CHECKING:
     from analyzer.reading.interface import ParsedFile
 
 AHEAD_MAX_BYTES = 256 << 20  # larger files are read in turn, not ahead
+HASH_APART_BYTES = 32 << 20  # larger files are hashed while their bytes are read
 
 
 @dataclass(frozen=True)
@@ -61,16 +64,41 @@ def load(
         known = seen(path, before) if seen is not None else None
         if known is not None:
             return Loaded(path, before, sha256=known, unread=True)
-        data = path.read_bytes()
+        data, sha256 = _read_and_hash(path, before)
     except OSError as exc:
         return Loaded(path, refused=f"cannot read the file: {exc.strerror}")
-    sha256 = hashlib.sha256(data).hexdigest()
     if parse is None:
         return Loaded(path, before, data, sha256)
     try:
         return Loaded(path, before, data, sha256, parsed=parse(path, before, data, sha256))
     except _Known:  # stored before the run: read only if its turn says so
         return Loaded(path, before, data, sha256)
+
+
+def _read_and_hash(path: Path, before: os.stat_result) -> tuple[bytes, str]:
+    """Return a file's bytes and their sha256; a large file is hashed while it is read.
+
+    A worker hashes the file itself while its bytes are read (both from the page cache).
+    When its status moved meanwhile (any write moves the change time), the two reads may
+    differ, so the bytes read are hashed again.
+    """
+    if before.st_size < HASH_APART_BYTES:
+        data = path.read_bytes()
+        return data, hashlib.sha256(data).hexdigest()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash") as pool:
+        hashed = pool.submit(file_sha256, path)
+        data = path.read_bytes()
+        try:
+            sha256: str | None = hashed.result()
+        except OSError:
+            sha256 = None
+    try:
+        moved = file_status(path.stat()) != file_status(before) or len(data) != before.st_size
+    except OSError:  # (gone since: nothing proves the two reads saw the same bytes)
+        moved = True
+    if sha256 is None or moved:
+        sha256 = hashlib.sha256(data).hexdigest()
+    return data, sha256
 
 
 def read_ahead(

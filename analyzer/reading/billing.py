@@ -198,31 +198,30 @@ def _mapping(kind: str, names: list[str]) -> dict[str, str]:
     return found
 
 
-# Columns of few distinct values, parsed as categoricals (a fraction of the memory of text).
-_CATEGORIES = {"product", "sku", "unit_type", "organization", "repository", "workflow_path"} | {
-    "cost_center",
-    "model",
-}
-
-
 def _typed(mapping: dict[str, str]) -> dict[str, pl.DataType]:
-    """Return the dtypes polars parses directly: numbers, and categoricals for few values."""
+    """Return the dtypes polars parses directly: the numbers, and the date as a categorical.
+
+    Other text is read as text, not as categoricals: the stored tables hold text, and
+    casting millions of categorical cells back to text cost more time than they saved
+    memory. The date is parsed once per distinct value (`_days`).
+    """
     types: dict[str, pl.DataType] = {}
     for source, target in mapping.items():
         if target in _FLOATS and target != "total_monthly_quota":
             types[source] = pl.Float64()
-        elif target in _CATEGORIES or target == "date":  # (dates: parsed by _dates)
+        elif target == "date":
             types[source] = pl.Categorical()
     return types
 
 
-def _read(source: bytes | Path, names: list[str], types: dict[str, pl.DataType]) -> pl.DataFrame:
+def _read(data: bytes, names: list[str], types: dict[str, pl.DataType]) -> pl.DataFrame:
     """Parse the CSV, the columns of `types` straight to those dtypes, the rest as text.
 
-    A path is read by polars itself (memory-mapped), so a large file is not held twice.
+    The bytes already in memory are parsed (polars does not copy them): mapping the file
+    again took more time and, mapped pages counting as the process's, more memory.
     """
     return pl.read_csv(
-        source,
+        data,
         separator=",",
         infer_schema=False,
         schema_overrides=types,
@@ -267,16 +266,21 @@ def _canonical(
     """Return the file's rows in the canonical columns of its table, plus `line`."""
     lines = frame["line"]
     frame = frame.rename(mapping)
-    exprs: list[pl.Expr] = []
     schema = table_schema(TABLE_OF_KIND[kind])
-    for column, dtype in schema.items():
-        if column in frame.columns:
-            # A quoted empty value ("") is nothing, as an unquoted empty one is.
-            if dtype == pl.String and bool((frame[column] == "").any()):
-                text = pl.col(column)
-                exprs.append(pl.when(text == "").then(None).otherwise(text).alias(column))
-            continue
-        exprs.append(pl.lit(None, dtype).alias(column))
+    texts = [
+        c
+        for c, dtype in schema.items()
+        if dtype == pl.String and frame.schema.get(c) in (pl.String, pl.Categorical)
+    ]
+    # A quoted empty value ("") is nothing, as an unquoted empty one is (one pass finds
+    # the columns that hold one).
+    holds = frame.select(pl.col(c).eq("").any() for c in texts).row(0) if texts else ()
+    exprs = [
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c, empty in zip(texts, holds, strict=True)
+        if empty
+    ]
+    exprs += [pl.lit(None, d).alias(c) for c, d in schema.items() if c not in frame.columns]
     frame = frame.with_columns(exprs)
     if "date" in mapping.values():
         frame = frame.with_columns(date=_days(frame["date"], lines, log))
@@ -328,13 +332,25 @@ def _key_hash(rows: pl.DataFrame, key: list[str]) -> pl.Series:
     return combined
 
 
+# The key columns that tell most rows apart: rows that repeat none of these values together
+# repeat no whole key, so they are hashed first (the whole key only when some repeat).
+_FIRST_LOOK = ("date", "at", "login", "sku")
+
+
 def _maybe_repeated(rows: pl.DataFrame, key: list[str]) -> pl.Series | None:
     """Return which rows may share a key with another (a superset), or None when none may.
 
     A 64-bit hash per key, its repeats found by sorting: a few MiB for millions of rows,
     where a hash table of millions of groups costs some 200 MiB.
     """
-    hashes = _key_hash(rows, key)
+    first = [c for c in key if c in _FIRST_LOOK]
+    if first and len(first) < len(key) and _repeats(_key_hash(rows, first)) is None:
+        return None
+    return _repeats(_key_hash(rows, key))
+
+
+def _repeats(hashes: pl.Series) -> pl.Series | None:
+    """Return which hashes occur more than once, or None when none does."""
     ordered = hashes.sort()
     again = ordered.filter((ordered == ordered.shift(1)).fill_null(False))
     return None if again.is_empty() else hashes.is_in(again.unique().implode())
@@ -417,7 +433,7 @@ def read_billing(
 ) -> ParsedBilling:
     """Read one billing file of a known kind; every problem is returned, none raised.
 
-    `path`, when given, holds the same bytes as `data` and is what polars parses.
+    `path`, when given, is the file `data` was read from; it is not read again.
     """
     log = ProblemLog(name)
     sha = sha256 or hashlib.sha256(data).hexdigest()
@@ -427,9 +443,9 @@ def read_billing(
         return ParsedBilling(name, sha, kind, log.finish())
     try:
         try:
-            frame = _read(path or data, list(mapping), _typed(mapping))
+            frame = _read(data, list(mapping), _typed(mapping))
         except pl.exceptions.ComputeError:  # a bad number or an M/D/YY date: cell by cell
-            frame = _read(path or data, list(mapping), {})
+            frame = _read(data, list(mapping), {})
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         code = "not-utf8" if "utf-8" in str(exc).lower() else "malformed-csv"
         log.file(code, f"the file cannot be read as CSV ({str(exc).splitlines()[0][:200]})")

@@ -21,6 +21,7 @@ FLOATS = _AMOUNTS | _QUANTITIES | {"total_monthly_quota"}
 _ALWAYS: tuple[str, ...] = ("quantity", "price", "gross_amount", "discount_amount", "net_amount")
 MAX_AMOUNT = 1e9  # USD: no Copilot bill line is that large
 MAX_QUANTITY = 1e12
+_FIRST_DAY, _LAST_DAY = date(2020, 1, 1), date(2100, 1, 1)  # the days a billing file may hold
 # (columns, the largest value, the problem code, the limit as the message says it)
 _CEILINGS = (
     (_AMOUNTS, MAX_AMOUNT, "amount-too-large", f"{MAX_AMOUNT:,.0f} USD"),
@@ -51,36 +52,52 @@ def cast_floats(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -
     return frame.with_columns(exprs) if exprs else frame
 
 
+def _number_checks(source: str, target: str) -> list[tuple[pl.Expr, str, str]]:
+    """Return (rows it flags, code, message) of every check a number column must pass."""
+    value = pl.col(source)
+    finite = value.is_finite()
+    expected = f"expected a finite number in {source}; found {{value}}"
+    checks = [(value.is_nan() | value.is_infinite(), "not-finite", expected)]
+    if target == "gross_amount":
+        expected = "expected a gross amount of 0 or more; found {value}"
+        checks.append((finite & (value < 0), "negative-amount", expected))
+    for columns, limit, code, most in _CEILINGS:
+        if target in columns:
+            expected = f"expected at most {most}; found {{value}}"
+            checks.append((finite & (value.abs() > limit), code, expected))
+    return checks
+
+
+def _plainly_fine(source: str, target: str) -> pl.Expr:
+    """Return whether a number column passes every check, from its sum, min and max alone.
+
+    A NaN or an infinity makes the sum so; a sum too large for a float is only checked
+    row by row (never wrongly passed).
+    """
+    value = pl.col(source)
+    limit = next((lim for cols, lim, _, _ in _CEILINGS if target in cols), float("inf"))
+    low = 0.0 if target == "gross_amount" else -limit
+    inside = (value.min() >= low) & (value.max() <= limit)
+    return (value.sum().is_finite() & inside.fill_null(True)).alias(source)
+
+
 def check_numbers(frame: pl.DataFrame, mapping: dict[str, str], log: ProblemLog) -> None:
-    """Log the numbers no GitHub bill holds: NaN, inf, negative gross, too large, or empty."""
-    lines = frame["line"]
-    for source, target in mapping.items():
-        if target not in FLOATS:
+    """Log the numbers no GitHub bill holds: NaN, inf, negative gross, too large, or empty.
+
+    One pass of sums, minima and maxima clears the columns of a good file; only the other
+    columns are checked row by row.
+    """
+    numbers = {s: t for s, t in mapping.items() if t in FLOATS}
+    if not numbers:
+        return
+    fine = frame.select(_plainly_fine(s, t) for s, t in numbers.items()).row(0, named=True)
+    for source, target in numbers.items():
+        if fine[source]:
             continue
-        values = frame[source]
-        text = values  # (shown as the number read; no text copy of a million cells)
-        log.rows(
-            lines,
-            values.is_nan() | values.is_infinite(),
-            source,
-            "not-finite",
-            f"expected a finite number in {source}; found {{value}}",
-            values=text,
-        )
-        finite = values.is_finite()
-        if target == "gross_amount":
-            log.rows(
-                lines,
-                finite & (values < 0),
-                source,
-                "negative-amount",
-                "expected a gross amount of 0 or more; found {value}",
-                values=text,
-            )
-        for columns, limit, code, expected in _CEILINGS:
-            if target in columns:
-                message = f"expected at most {expected}; found {{value}}"
-                log.rows(lines, finite & (values.abs() > limit), source, code, message, values=text)
+        for mask, code, message in _number_checks(source, target):
+            flagged = frame.select(mask).to_series()
+            # (shown as the number read; no text copy of a million cells)
+            log.rows(frame["line"], flagged, source, code, message, values=frame[source])
 
 
 def check_empty(frame: pl.DataFrame, kind: str, mapping: dict[str, str], log: ProblemLog) -> None:
@@ -121,6 +138,11 @@ def parse_days(values: pl.Series, lines: pl.Series, column: str, log: ProblemLog
     GitHub writes YYYY-MM-DD; M/D/YY is accepted, and spreadsheet re-saves' YYYY/M/D and
     M/D/YYYY (D/M/YYYY when the values say so; refused when no value settles the order).
     """
+    days = values.str.to_date("%Y-%m-%d", strict=False)
+    first, last = days.min(), days.max()
+    whole = not days.null_count() and isinstance(first, date) and isinstance(last, date)
+    if whole and _FIRST_DAY <= first <= last <= _LAST_DAY:  # type: ignore[operator]
+        return days  # (GitHub's own form in every cell: nothing to strip, try or log)
     text = values.str.strip_chars()
     days = text.str.to_date("%Y-%m-%d", strict=False)
     told = pl.Series([False] * len(text))  # values already refused as ambiguous
@@ -145,7 +167,7 @@ def parse_days(values: pl.Series, lines: pl.Series, column: str, log: ProblemLog
                 days = days.fill_null(
                     text.str.to_date("%m/%d/%Y" if order else "%d/%m/%Y", strict=False)
                 )
-    bad = (days.is_null() | (days < date(2020, 1, 1)) | (days > date(2100, 1, 1))) & ~told
+    bad = (days.is_null() | (days < _FIRST_DAY) | (days > _LAST_DAY)) & ~told
     log.rows(
         lines,
         bad,

@@ -192,7 +192,7 @@ def read_file(
 ) -> ParsedFile:
     """Recognise and read one file's bytes; every failure is the file's refusal, none raised.
 
-    `path`, when given, holds `data` (a large billing CSV is then parsed in place).
+    `path`, when given, is the file holding `data`.
     """
     hints = hints or ReadHints()
     sha = sha256 or hashlib.sha256(data).hexdigest()

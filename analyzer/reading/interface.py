@@ -39,7 +39,7 @@ class Sniffed:
     json: bool  # text that starts like JSON (an object or an array)
     header: tuple[str, ...]  # a CSV's first-line column names (empty for JSON or binary)
     first_value: object  # a JSON file's first value (first line, or first array item)
-    path: Path | None = None  # the file holding `data`, when there is one (parsed in place)
+    path: Path | None = None  # the file holding `data`, when there is one
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import OutputError, StoreError
-from analyzer.fsutil import file_status, fsync_folder, write_bytes_atomic
+from analyzer.fsutil import file_sha256, file_status, fsync_folder, write_bytes_atomic
 
 if TYPE_CHECKING:
     import polars as pl
@@ -82,12 +82,6 @@ class Source:
 def rebuild_hint(root: Path) -> str:
     """Return the advice every damaged-store message ends with."""
     return f"run `copilot-seats rebuild --store {root}` to re-derive it from the kept originals"
-
-
-def file_sha256(path: Path) -> str:
-    """Return the sha256 of a file's bytes, read in chunks."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def bytes_sha256(data: bytes) -> str:

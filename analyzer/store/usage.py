@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from analyzer.errors import StoreError
+from analyzer.fsutil import file_sha256
 from analyzer.reading.usage_metrics import (
     AGGREGATE,
     USERS,
@@ -210,7 +211,7 @@ class UsageStore:
         digest = self.index_sums().get(scope)
         path = self.root / index_path(scope)
         try:
-            if digest is None or shelf.file_sha256(path) != digest:
+            if digest is None or file_sha256(path) != digest:
                 return None
             return read_index(path)
         except (OSError, pl.exceptions.PolarsError):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from analyzer.codes import STORE
 from analyzer.errors import StoreError
+from analyzer.fsutil import file_sha256
 from analyzer.store import shelf
 from analyzer.store.seats import (
     MANIFEST,
@@ -189,7 +190,7 @@ def _check_originals(root: Path, listed: set[str] | None) -> list[StoreProblem]:
                 if how is None:
                     raise ValueError("ingest.json")
                 name = how["name"]
-                digest = shelf.file_sha256(entry / name)
+                digest = file_sha256(entry / name)
             except (OSError, ValueError) as exc:
                 message = f"its ingest.json or file cannot be read ({type(exc).__name__})"
                 found.append(StoreProblem(rel, "damaged-original", message))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -129,8 +130,15 @@ class Writer:
             return clash
         if family is not SEATS and not (self.root / family.manifest).is_file():
             self.save(family, entries)  # listed first: a table without it is a leftover
-        shelf.keep_original(self.root, read.sha256, read.name, data, family.how(parsed), source)
-        entry = family.write(self, parsed)
+        # The original is copied and flushed (the kernel's and the disk's work) while the
+        # tables are encoded; both are in place before the manifest lists them (a table whose
+        # original failed is an unlisted leftover, swept by the next writer).
+        how = family.how(parsed)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-original") as pool:
+            kept = pool.submit(shelf.keep_original, self.root, read.sha256, read.name, data, how,
+                               source)  # fmt: skip
+            entry = family.write(self, parsed)
+            kept.result()
         entries.append(entry)
         self._pending[family.name] = self._pending.get(family.name, 0) + 1
         if self._pending[family.name] >= family.commit_every:

@@ -159,7 +159,7 @@ def test_a_kept_state_unlike_a_recomputation_fails_verify(tmp_path: Path) -> Non
     frame.with_columns(
         pl.lit(None, frame["known_activity"].dtype).alias("known_activity")
     ).write_parquet(folder / entry["file"])
-    from analyzer.store.shelf import file_sha256
+    from analyzer.fsutil import file_sha256
 
     entry["sha256"] = file_sha256(folder / entry["file"])
     (folder / "chain.json").write_text(json.dumps(chain))

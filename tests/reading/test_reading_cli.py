@@ -119,8 +119,8 @@ def test_usage_parts_written_before_the_adoption_columns_read_them_as_unknown(
 
     import polars as pl
 
+    from analyzer.fsutil import file_sha256
     from analyzer.store.manifests import write_body
-    from analyzer.store.shelf import file_sha256
     from analyzer.store.usage import UsageStore
 
     store = tmp_path / "store"

@@ -13,10 +13,10 @@ from click.testing import CliRunner, Result
 
 from analyzer.billing_schema import LICENSE_TIME, PERIOD_COLUMNS, TABLE_OF_KIND
 from analyzer.cli import main
+from analyzer.fsutil import file_sha256
 from analyzer.reading.usage_schema import PART_COLUMNS
 from analyzer.store.billing import billing_files
 from analyzer.store.manifests import write_body
-from analyzer.store.shelf import file_sha256
 from analyzer.store.usage import UsageStore
 from tests.paths import SAMPLES
 

@@ -11,11 +11,11 @@ import pytest
 from analyzer.answers.ingest import ingest_files
 from analyzer.answers.store import select_snapshot
 from analyzer.errors import SelectionError, StoreError
+from analyzer.fsutil import file_sha256
 from analyzer.store.folder import Store
 from analyzer.store.forget import Forgotten, forget_file
 from analyzer.store.rebuild import rebuild_store
 from analyzer.store.seats import MARKER
-from analyzer.store.shelf import file_sha256
 from analyzer.store.verify import verify_store
 from tests.helpers import Seat, activity_csv, activity_name, ts, write_activity
 
