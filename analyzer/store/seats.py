@@ -159,6 +159,10 @@ def _entry_text(info: SnapshotInfo) -> str:
     return "\n".join(" " + line for line in text.splitlines()[1:-1])
 
 
+# A manifest's temporary file while it is replaced (removed by the next writer if left).
+TEMP_RE = re.compile(rf"\.({re.escape(MANIFEST)}|{re.escape(MARKER)}|billing\.json)\..+\.tmp")
+
+
 def top_entries(root: Path) -> set[str]:
     """Return the names at the top of a folder, without the lock file (a writer may hold it)."""
     return set(os.listdir(root)) - {".lock"}
@@ -203,8 +207,8 @@ def check_owned(root: Path, *, settled: bool = True) -> None:
     # (Snapshots without originals are not a store's: every stored snapshot keeps its original.)
     if not names or (names <= OWN_ENTRIES and ("originals" in names or names <= {".tmp"})):
         return
-    if not settled and names <= OWN_ENTRIES:
-        return
+    if not settled and all(n in OWN_ENTRIES or TEMP_RE.fullmatch(n) for n in names):
+        return  # (a manifest of the store being made may be half way through its rename)
     shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
     raise StoreError(
         f"{root} is not a copilot-seats store: it holds other files ({shown}) and no {MARKER}; "

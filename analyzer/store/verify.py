@@ -11,17 +11,15 @@ from analyzer.errors import StoreError
 from analyzer.fsutil import file_sha256
 from analyzer.store import shelf
 from analyzer.store.seats import (
-    MANIFEST,
     MARKER,
     OWN_ENTRIES,
     PARQUET_RE,
     SEATS,
+    TEMP_RE,
     check_owned,
     read_marker,
 )
 from analyzer.store.shelf import ATTIC, SHA_RE, STAGE_PREFIX, Table
-
-_TEMP = re.compile(rf"^\.({re.escape(MANIFEST)}|{re.escape(MARKER)}|billing\.json)\..+\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -130,7 +128,7 @@ def _check_folders(root: Path, tables: list[Table], unreadable: set[str]) -> lis
                 continue
             if rel in leftovers:
                 found.append(StoreProblem(rel, "leftover", "a table of an interrupted write"))
-            elif _TEMP.match(path.name) and path.is_file():
+            elif TEMP_RE.fullmatch(path.name) and path.is_file():
                 found.append(
                     StoreProblem(rel, "leftover", "a temporary file of an interrupted run")
                 )
@@ -208,7 +206,7 @@ def _check_unknown(root: Path) -> list[StoreProblem]:
     """Name what is not the store's at its top and in its staging area."""
     found: list[StoreProblem] = []
     for name in sorted(set(p.name for p in root.iterdir()) - OWN_ENTRIES):
-        if _TEMP.match(name):
+        if TEMP_RE.fullmatch(name):
             found.append(StoreProblem(name, "leftover", "a temporary file of an interrupted run"))
         else:
             found.append(StoreProblem(name, "unknown-file", "copilot-seats did not write this"))

@@ -331,3 +331,17 @@ def test_a_store_half_made_by_another_writer_is_judged_under_the_lock(tmp_path: 
     (root / "notes.txt").write_text("someone else's")
     with pytest.raises(StoreError, match="is not a copilot-seats store"):
         check_owned(root, settled=False)  # plainly foreign: refused before any lock
+
+
+def test_a_marker_half_way_through_its_rename_is_waited_for(tmp_path: Path) -> None:
+    """The other writer's marker still under its temporary name is the store's, not foreign."""
+    from analyzer.errors import StoreError
+    from analyzer.store.seats import check_owned
+
+    root = tmp_path / "store"
+    (root / "originals").mkdir(parents=True)
+    (root / ".copilot-seats-store.json.2488-9cc9ee5f13537853.tmp").write_text("{")
+    check_owned(root, settled=False)  # no StoreError: queue on the lock
+    (root / ".notes.json.1-2.tmp").write_text("{")
+    with pytest.raises(StoreError, match="is not a copilot-seats store"):
+        check_owned(root, settled=False)
