@@ -1,7 +1,11 @@
-"""Test-suite wiring: the real-browser and LibreOffice tests count as slow end-to-end tests.
+"""Test-suite wiring: the real-browser and LibreOffice tests count as slow end-to-end tests,
+and start first.
 
 Every test runs polars on the engine the command line picks (analyzer.cli.main), whether or
 not a command ran before it in the same process.
+
+Property tests that set no number of examples take the hypothesis profile's: `suite` (20,
+no deadline) by default, `thorough` (200) with `HYPOTHESIS_PROFILE=thorough`.
 """
 
 from __future__ import annotations
@@ -9,12 +13,23 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("POLARS_ENGINE_AFFINITY", "in-memory")
 
+settings.register_profile("suite", max_examples=20, deadline=None)
+settings.register_profile("thorough", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every browser or LibreOffice test `slow` too, so `-m "not slow"` stays quick."""
+    """Mark every browser or LibreOffice test `slow` too, so `-m "not slow"` stays quick.
+
+    Modules holding a slow test run first (each module still in one piece, so its fixtures
+    are built once), so no long test is left to start at the end while the other worker idles.
+    """
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("libreoffice"):
             item.add_marker(pytest.mark.slow)
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)  # a stable sort
