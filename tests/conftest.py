@@ -11,6 +11,7 @@ no deadline) by default, `thorough` (200) with `HYPOTHESIS_PROFILE=thorough`.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -33,3 +34,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
     slow = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow)  # a stable sort
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the README's demo store, `monthly sample_reports/` (billing and usage files
+    included), built once per test process for the tests that only read it.
+
+    Read it only: a test that changes a store works on a copy (shutil.copytree).
+    """
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+    from tests.paths import SAMPLES
+
+    tmp = tmp_path_factory.mktemp("demo-store")
+    store = tmp / "copilot-history"
+    args = ["monthly", str(SAMPLES), "--store", str(store), "--out", str(tmp / "out"), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return store
