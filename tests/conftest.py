@@ -4,6 +4,12 @@ and start first.
 Every test runs polars on the engine the command line picks (analyzer.cli.main), whether or
 not a command ran before it in the same process.
 
+In the test processes os.fsync only checks its file descriptor: flushing to the disk guards
+against a power cut, which no test makes, and on a shared disk the suite's fifteen thousand
+flushes cost tens of seconds. Processes the tests start (the SIGKILL trials, the fresh
+environment) flush for real, and so does everything with `COPILOT_SEATS_TEST_FSYNC=1`.
+A test that spies on os.fsync still sees every call.
+
 Property tests that set no number of examples take the hypothesis profile's: `suite` (20,
 no deadline) by default, `thorough` (200) with `HYPOTHESIS_PROFILE=thorough`.
 """
@@ -11,6 +17,7 @@ no deadline) by default, `thorough` (200) with `HYPOTHESIS_PROFILE=thorough`.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +28,22 @@ os.environ.setdefault("POLARS_ENGINE_AFFINITY", "in-memory")
 settings.register_profile("suite", max_examples=20, deadline=None)
 settings.register_profile("thorough", max_examples=200, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
+
+def _fsync_checked_only(fd: int) -> None:
+    """Do what os.fsync does but the flush: fail on a descriptor that is not open."""
+    os.fstat(fd)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_flush_to_disk() -> Iterator[None]:
+    """Replace os.fsync for the whole test process (see the module's docstring)."""
+    if os.environ.get("COPILOT_SEATS_TEST_FSYNC") == "1":
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fsync", _fsync_checked_only)
+        yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
