@@ -1,20 +1,79 @@
-"""Test-suite wiring: the real-browser and LibreOffice tests count as slow end-to-end tests.
+"""Test-suite wiring: the real-browser and LibreOffice tests count as slow end-to-end tests,
+and start first.
 
 Every test runs polars on the engine the command line picks (analyzer.cli.main), whether or
 not a command ran before it in the same process.
+
+In the test processes os.fsync only checks its file descriptor: flushing to the disk guards
+against a power cut, which no test makes, and on a shared disk the suite's fifteen thousand
+flushes cost tens of seconds. Processes the tests start (the SIGKILL trials, the fresh
+environment) flush for real, and so does everything with `COPILOT_SEATS_TEST_FSYNC=1`.
+A test that spies on os.fsync still sees every call.
+
+Property tests that set no number of examples take the hypothesis profile's: `suite` (20,
+no deadline) by default, `thorough` (200) with `HYPOTHESIS_PROFILE=thorough`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("POLARS_ENGINE_AFFINITY", "in-memory")
 
+settings.register_profile("suite", max_examples=20, deadline=None)
+settings.register_profile("thorough", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
+
+def _fsync_checked_only(fd: int) -> None:
+    """Do what os.fsync does but the flush: fail on a descriptor that is not open."""
+    os.fstat(fd)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_flush_to_disk() -> Iterator[None]:
+    """Replace os.fsync for the whole test process (see the module's docstring)."""
+    if os.environ.get("COPILOT_SEATS_TEST_FSYNC") == "1":
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fsync", _fsync_checked_only)
+        yield
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every browser or LibreOffice test `slow` too, so `-m "not slow"` stays quick."""
+    """Mark every browser or LibreOffice test `slow` too, so `-m "not slow"` stays quick.
+
+    Modules holding a slow test run first (each module still in one piece, so its fixtures
+    are built once), so no long test is left to start at the end while the other worker idles.
+    """
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("libreoffice"):
             item.add_marker(pytest.mark.slow)
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)  # a stable sort
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the README's demo store, `monthly sample_reports/` (billing and usage files
+    included), built once per test process for the tests that only read it.
+
+    Read it only: a test that changes a store works on a copy (shutil.copytree).
+    """
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+    from tests.paths import SAMPLES
+
+    tmp = tmp_path_factory.mktemp("demo-store")
+    store = tmp / "copilot-history"
+    args = ["monthly", str(SAMPLES), "--store", str(store), "--out", str(tmp / "out"), "-q"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return store

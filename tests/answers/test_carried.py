@@ -49,7 +49,7 @@ def chain_files(store: Store, scope: str = "acme") -> dict[str, tuple[str | None
     return {i: (e.after, e.sha256) for i, e in read_chain(store.root, scope).items()}
 
 
-@settings(max_examples=15, deadline=None)
+@settings(deadline=None)  # examples: the profile's (tests/conftest.py)
 @given(histories())
 def test_states_kept_along_an_ingest_equal_a_full_recomputation(history: History) -> None:
     """Each state computed while its report is stored (the monthly and ingest path, one org
@@ -72,7 +72,7 @@ def test_states_kept_along_an_ingest_equal_a_full_recomputation(history: History
         assert_frame_equal(kept, history_table(build_timeline(store, infos, Settings())))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)  # examples: the profile's (tests/conftest.py)
 @given(histories())
 def test_kept_carried_states_equal_a_full_recomputation(history: History) -> None:
     """After ingest, every kept state equals the in-memory pass, and so does every frame."""

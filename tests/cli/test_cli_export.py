@@ -24,16 +24,6 @@ USAGE_REPORT = BILLING_FILES[0]
 SEAT_SKUS = {"copilot_for_business", "copilot_enterprise", "copilot_standalone"}
 
 
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the README's demo store: `monthly sample_reports/` (billing files included)."""
-    tmp = tmp_path_factory.mktemp("focus")
-    store = tmp / "store"
-    args = ["monthly", str(SAMPLES), "--store", str(store), "--out", str(tmp / "out"), "-q"]
-    assert CliRunner().invoke(main, args).exit_code == 0
-    return store
-
-
 def export(store: Path, out: Path, *more: str) -> list[dict[str, str]]:
     """Run `export --focus` for octo-demo and return the CSV's rows."""
     args = ["export", "--focus", str(out), "--store", str(store), "--scope", "octo-demo", *more]

@@ -17,7 +17,6 @@ import pytest
 from analyzer.model import ReportData
 from analyzer.report.page.charts import build_charts
 from analyzer.report.page.html import write_html
-from tests.helpers import CHROMIUM_ARGS
 from tests.paths import ARTIFACTS
 from tests.report_fixture import XSS, make_report_data
 
@@ -122,41 +121,33 @@ def _look(page: Any, name: str, width: int) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def opened(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Open the page at each size; return what the browser saw, by size name."""
-    from playwright.sync_api import sync_playwright
-
+def opened(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> dict[str, Any]:
+    """Open the page at each size, each in a new context; return what it saw, by size name."""
     folder = tmp_path_factory.mktemp("browser")
     report = folder / "report.html"
     write_html(browser_data(), report)
     url = report.as_uri()
     ARTIFACTS.mkdir(exist_ok=True)
     seen: dict[str, Any] = {"url": url}
-    with sync_playwright() as playwright:
-        for name, (width, height) in SIZES.items():
-            requests: list[str] = []
-            errors: list[str] = []
-            dialogs: list[str] = []
-            context = playwright.chromium.launch_persistent_context(
-                str(folder / f"profile-{name}"),
-                executable_path=CHROMIUM,
-                args=CHROMIUM_ARGS,
-                headless=True,
-                viewport={"width": width, "height": height},
-                accept_downloads=True,
-            )
-            try:
-                context.on("request", lambda request, r=requests: r.append(request.url))
-                page = context.pages[0] if context.pages else context.new_page()
-                page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
-                page.on("pageerror", lambda error, e=errors: e.append(str(error)))
-                page.on("dialog", lambda d, log=dialogs: (log.append(d.message), d.dismiss()))
-                page.goto(url, wait_until="load")
-                page.wait_for_selector("#chart-states .main-svg", state="attached")
-                seen[name] = _look(page, name, width)
-                seen[name] |= {"requests": requests, "errors": errors, "dialogs": dialogs}
-            finally:
-                context.close()
+    for name, (width, height) in SIZES.items():
+        requests: list[str] = []
+        errors: list[str] = []
+        dialogs: list[str] = []
+        context = chromium.new_context(
+            viewport={"width": width, "height": height}, accept_downloads=True
+        )
+        try:
+            context.on("request", lambda request, r=requests: r.append(request.url))
+            page = context.new_page()
+            page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
+            page.on("pageerror", lambda error, e=errors: e.append(str(error)))
+            page.on("dialog", lambda d, log=dialogs: (log.append(d.message), d.dismiss()))
+            page.goto(url, wait_until="load")
+            page.wait_for_selector("#chart-states .main-svg", state="attached")
+            seen[name] = _look(page, name, width)
+            seen[name] |= {"requests": requests, "errors": errors, "dialogs": dialogs}
+        finally:
+            context.close()
     return seen
 
 

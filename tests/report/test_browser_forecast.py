@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,6 @@ from analyzer.model import Settings
 from analyzer.report.page.html import write_html
 from tests.answers.forecast_fixture import forecast_store, month_rows
 from tests.billing_fixtures import ai_row
-from tests.helpers import CHROMIUM_ARGS
 from tests.report.test_browser import CHROMIUM, HAS_PLAYWRIGHT, SIZES
 
 pytestmark = [
@@ -22,28 +22,23 @@ pytestmark = [
 ]
 
 
-def test_projection_chart_draws_without_error(tmp_path: Path) -> None:
+def test_projection_chart_draws_without_error(tmp_path: Path, chromium: Any) -> None:
     """At every size the projection chart draws, with no console error or sideways scroll."""
-    from playwright.sync_api import sync_playwright
-
     extra = [*month_rows("2026-11", through=9), ai_row("2026-11-10", "a", 50.0)]
     now = datetime(2026, 11, 12, tzinfo=UTC)
     data = build_report_data(forecast_store(tmp_path, extra), None, None, Settings(), now)
     report = tmp_path / "report.html"
     write_html(data, report)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    for width, height in SIZES.values():
+        page = chromium.new_page(viewport={"width": width, "height": height})
         try:
-            for width, height in SIZES.values():
-                page = browser.new_page(viewport={"width": width, "height": height})
-                errors: list[str] = []
-                page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
-                page.on("pageerror", lambda error, e=errors: e.append(str(error)))
-                page.goto(report.as_uri(), wait_until="load")
-                page.wait_for_selector("#chart-forecast-month .main-svg", state="attached")
-                assert errors == [], (width, errors)
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                assert scroll <= width, (width, scroll)
-                page.close()
+            errors: list[str] = []
+            page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
+            page.on("pageerror", lambda error, e=errors: e.append(str(error)))
+            page.goto(report.as_uri(), wait_until="load")
+            page.wait_for_selector("#chart-forecast-month .main-svg", state="attached")
+            assert errors == [], (width, errors)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, (width, scroll)
         finally:
-            browser.close()
+            page.close()

@@ -8,7 +8,6 @@ import pytest
 
 from analyzer.report.page.html import write_html
 from tests.bill_report_fixture import with_bill
-from tests.helpers import CHROMIUM_ARGS
 from tests.report.test_browser import CHROMIUM, HAS_PLAYWRIGHT, SIZES, _visible_rows
 
 pytestmark = [
@@ -19,40 +18,33 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def seen(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def seen(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> dict[str, Any]:
     """Open the page with a bill at each size; return what the browser saw, by size."""
-    from playwright.sync_api import sync_playwright
-
     folder = tmp_path_factory.mktemp("spend")
     report = folder / "report.html"
     write_html(with_bill(), report)
     out: dict[str, Any] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for name, (width, height) in SIZES.items():
-                page = browser.new_page(viewport={"width": width, "height": height})
-                errors: list[str] = []
-                page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
-                page.on("pageerror", lambda error, e=errors: e.append(str(error)))
-                page.goto(report.as_uri(), wait_until="load")
-                page.wait_for_selector("#chart-spend-pool .main-svg", state="attached")
-                look: dict[str, Any] = {
-                    "errors": errors,
-                    "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
-                    "charts": page.locator("#spend .js-plotly-plot").count(),
-                }
-                if name == "desktop":
-                    page.click("#spend-flagged > summary")  # the list is folded until opened
-                    head = "table[data-key='bill-flagged'] thead th:nth-child(4) button"
-                    page.click(head)
-                    look["sorted_up"] = [r[0] for r in _visible_rows(page, "bill-flagged")]
-                    page.fill(".table-tools[data-for='bill-flagged'] input", "bob")
-                    look["filtered"] = [r[0] for r in _visible_rows(page, "bill-flagged")]
-                out[name] = look
-                page.close()
-        finally:
-            browser.close()
+    for name, (width, height) in SIZES.items():
+        page = chromium.new_page(viewport={"width": width, "height": height})
+        errors: list[str] = []
+        page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text))
+        page.on("pageerror", lambda error, e=errors: e.append(str(error)))
+        page.goto(report.as_uri(), wait_until="load")
+        page.wait_for_selector("#chart-spend-pool .main-svg", state="attached")
+        look: dict[str, Any] = {
+            "errors": errors,
+            "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
+            "charts": page.locator("#spend .js-plotly-plot").count(),
+        }
+        if name == "desktop":
+            page.click("#spend-flagged > summary")  # the list is folded until opened
+            head = "table[data-key='bill-flagged'] thead th:nth-child(4) button"
+            page.click(head)
+            look["sorted_up"] = [r[0] for r in _visible_rows(page, "bill-flagged")]
+            page.fill(".table-tools[data-for='bill-flagged'] input", "bob")
+            look["filtered"] = [r[0] for r in _visible_rows(page, "bill-flagged")]
+        out[name] = look
+        page.close()
     return out
 
 

@@ -12,7 +12,7 @@ from openpyxl.workbook.workbook import Workbook
 from analyzer.report.workbook.summary import price_name
 from tests.bill_report_fixture import OVERAGE, PRICE, USED, with_bill
 from tests.report.test_excel import named_cell, write
-from tests.report.test_excel_recalc import cents, formula_cells, recalculate, values
+from tests.report.test_excel_recalc import cents, formula_cells, recalculate_many, values
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -20,29 +20,6 @@ pytestmark = [
     pytest.mark.libreoffice,
     pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice or libreoffice) not on PATH"),
 ]
-
-
-def test_bill_sheet_cached_values_equal_libreoffice(tmp_path: Path) -> None:
-    """Every formula of the Bill and Seats sheets carries the value LibreOffice computes."""
-    path = write(tmp_path, with_bill())
-    cached = load_workbook(path, data_only=True)
-    computed = recalculate(path, tmp_path)
-    cells = [(s, ref) for s, ref in formula_cells(path) if s in ("Bill", "Seats")]
-    assert len(cells) > 15
-    for sheet, ref in cells:
-        mine, theirs = cached[sheet][ref].value, computed[sheet][ref].value
-        assert isinstance(mine, int | float), (sheet, ref, mine)
-        assert cents(mine) == cents(theirs), (sheet, ref, mine, theirs)
-
-
-def _edit(path: Path, tmp_path: Path, name: str, value: float) -> Workbook:
-    """Return the workbook at `path` recalculated by LibreOffice after setting cell `name`."""
-    book = load_workbook(path)
-    named_cell(book, name).value = value
-    edited = tmp_path / "edited" / path.name
-    edited.parent.mkdir()
-    book.save(edited)
-    return recalculate(edited, tmp_path)
 
 
 # (edited cell, new value, expected seat charges, overage cost) after the edit; the fixture
@@ -54,13 +31,54 @@ EDITS = (
 )
 
 
+def _edited(path: Path, name: str, value: float) -> Path:
+    """Return a copy of the workbook at `path` with cell `name` set to `value`."""
+    book = load_workbook(path)
+    named_cell(book, name).value = value
+    edited = path.parent / f"edited-{name}" / path.name
+    edited.parent.mkdir()
+    book.save(edited)
+    return edited
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Workbook]]:
+    """Write the bill's workbook and each edit of it; recalculate all in one LibreOffice run.
+
+    Return, by edited cell ("" for none), the file written and LibreOffice's copy of it.
+    """
+    work = tmp_path_factory.mktemp("bill-recalc")
+    path = write(work, with_bill())
+    inputs = {"": path} | {name: _edited(path, name, value) for name, value, _, _ in EDITS}
+    computed = recalculate_many(list(inputs.values()), work)
+    return {name: (file, wb) for (name, file), wb in zip(inputs.items(), computed, strict=True)}
+
+
+def test_bill_sheet_cached_values_equal_libreoffice(
+    recalculated: dict[str, tuple[Path, Workbook]],
+) -> None:
+    """Every formula of the Bill and Seats sheets carries the value LibreOffice computes."""
+    path, computed = recalculated[""]
+    cached = load_workbook(path, data_only=True)
+    cells = [(s, ref) for s, ref in formula_cells(path) if s in ("Bill", "Seats")]
+    assert len(cells) > 15
+    for sheet, ref in cells:
+        mine, theirs = cached[sheet][ref].value, computed[sheet][ref].value
+        assert isinstance(mine, int | float), (sheet, ref, mine)
+        assert cents(mine) == cents(theirs), (sheet, ref, mine, theirs)
+
+
 @pytest.mark.parametrize(("name", "value", "expected", "overage"), EDITS)
 def test_an_edit_moves_expected_figures_never_billed_ones(
-    tmp_path: Path, name: str, value: float, expected: float, overage: float
+    recalculated: dict[str, tuple[Path, Workbook]],
+    name: str,
+    value: float,
+    expected: float,
+    overage: float,
 ) -> None:
     """After editing a price, allowance or credit price, expected figures follow; facts stay."""
-    path = write(tmp_path, with_bill())
-    computed = _edit(path, tmp_path, name, value)
+    edited, computed = recalculated[name]
+    assert named_cell(load_workbook(edited), name).value == value  # the edit went in
     billed = 115.0 + OVERAGE * PRICE  # the fixture's invoice: seats and credits as billed
     assert cents(named_cell(computed, "TotalBilled").value) == cents(billed)
     assert cents(sum(values(computed, "BillByCostCenterTable", "Total billed"))) == cents(billed)

@@ -46,24 +46,35 @@ _ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def recalculate(path: Path, workdir: Path) -> Workbook:
-    """Convert `path` with headless LibreOffice (fresh profile) and open its cached values.
+    """Convert `path` with headless LibreOffice (fresh profile) and open its cached values."""
+    return recalculate_many([path], workdir)[0]
+
+
+def recalculate_many(paths: list[Path], workdir: Path) -> list[Workbook]:
+    """Convert every workbook of `paths` in one headless LibreOffice run (fresh profile) and
+    open each copy's cached values, in the order given.
 
     The fresh profile tells LibreOffice to recalculate every .xlsx on load (as Excel does
     for this workbook, which asks for fullCalcOnLoad), so the converted copy holds freshly
-    computed values, not the cached ones (a test proves it).
+    computed values, not the cached ones (a test proves it). One run for many files: starting
+    LibreOffice costs more than converting a small workbook.
     """
     assert SOFFICE is not None
     profile = workdir / "lo-profile"
     # LibreOffice keeps an .xlsx's cached values unless told to recalculate on load.
     (profile / "user").mkdir(parents=True, exist_ok=True)
     (profile / "user" / "registrymodifications.xcu").write_text(_ALWAYS_RECALCULATE)
-    out = workdir / "recalculated"
+    inbox, out = workdir / "to-recalculate", workdir / "recalculated"
+    inbox.mkdir(exist_ok=True)
+    names = [f"{k}-{path.name}" for k, path in enumerate(paths)]  # the same name twice is fine
+    for name, path in zip(names, paths, strict=True):
+        shutil.copy(path, inbox / name)
     subprocess.run(
         [SOFFICE, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+         "--convert-to", "xlsx", "--outdir", str(out), *(str(inbox / n) for n in names)],
         check=True, capture_output=True, timeout=180,
     )  # fmt: skip
-    return load_workbook(out / path.name, data_only=True)
+    return [load_workbook(out / name, data_only=True) for name in names]
 
 
 def formula_cells(path: Path) -> list[tuple[str, str]]:
@@ -95,12 +106,9 @@ def cents(value: Any) -> Any:
     return round(value, 2) if isinstance(value, int | float) else value
 
 
-def test_cached_values_equal_what_libreoffice_computes(tmp_path: Path) -> None:
-    """Pin every formula's cached value to LibreOffice's recomputed one, to the cent."""
-    data = consistent_report_data()
-    path = write(tmp_path, data)
-    # A copy whose cached values are all wrong proves LibreOffice recomputes on load.
-    spoiled = tmp_path / "spoiled" / path.name
+def _spoiled(path: Path) -> Path:
+    """Return a copy of the workbook at `path` whose every cached formula value is -7."""
+    spoiled = path.parent / "spoiled" / path.name
     spoiled.parent.mkdir()
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(spoiled, "w") as dst:
         for info in src.infolist():
@@ -108,8 +116,58 @@ def test_cached_values_equal_what_libreoffice_computes(tmp_path: Path) -> None:
             if info.filename.startswith("xl/worksheets/"):
                 raw = re.sub(rb"(</f><v>)[^<]*(</v>)", rb"\g<1>-7\g<2>", raw)
             dst.writestr(info, raw)
-    cached = load_workbook(path, data_only=True)
-    computed = recalculate(spoiled, tmp_path)
+    return spoiled
+
+
+def _repriced(path: Path) -> Path:
+    """Return a copy of the workbook at `path` with the Business price set to 21."""
+    edited = load_workbook(path)
+    named_cell(edited, price_name("business")).value = 21.0
+    out = path.parent / "repriced" / path.name
+    out.parent.mkdir()
+    edited.save(out)
+    return out
+
+
+def _case_variants() -> tuple[ReportData, dict[str, pl.DataFrame]]:
+    """Return the fixture with case variants of team, department and cost centre names, and
+    the breakdowns of its seats."""
+    base = consistent_report_data()
+    seats = base.seats.with_columns(
+        pl.Series("team", ["QA", "qa", "Platform", "PLATFORM", "qa"]),
+        pl.Series("department", ["R&D", "r&d", "Sales", "SALES", None]),
+        pl.Series("cost_center", ["cc-1", "CC-1", "CC-2", "cc-2", "Cc-2"]),
+    )
+    found = breakdowns(seats, with_people=True)
+    return dataclasses.replace(base, seats=seats, breakdowns=found), found
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Workbook]]:
+    """Write every workbook this module checks; recalculate them in one LibreOffice run.
+
+    Return, by name, the file written and LibreOffice's recalculated copy of it.
+    """
+    work = tmp_path_factory.mktemp("recalc")
+    consistent = write(work / "consistent", consistent_report_data())
+    inputs = {
+        "consistent": consistent,
+        "spoiled": _spoiled(consistent),
+        "repriced": _repriced(consistent),
+        "case variants": write(work / "case-variants", _case_variants()[0]),
+    }
+    computed = recalculate_many(list(inputs.values()), work)
+    return {name: (path, wb) for (name, path), wb in zip(inputs.items(), computed, strict=True)}
+
+
+def test_cached_values_equal_what_libreoffice_computes(
+    recalculated: dict[str, tuple[Path, Workbook]],
+) -> None:
+    """Pin every formula's cached value to LibreOffice's recomputed one, to the cent."""
+    path = recalculated["consistent"][0]
+    # The copy recalculated is the one whose cached values were all wrong (-7): a value
+    # equal to ours proves LibreOffice recomputed it on load.
+    cached, computed = load_workbook(path, data_only=True), recalculated["spoiled"][1]
     cells = formula_cells(path)
     assert len(cells) > 60
     for sheet, ref in cells:
@@ -180,10 +238,12 @@ def assert_costs(wb: Workbook, data: ReportData, prices: dict[str, float]) -> No
         assert totals(wb, name)["Idle monthly cost"] == pytest.approx(want["IdleMonthlyCost"])
 
 
-def test_formulas_recompute_to_the_library_figures(tmp_path: Path) -> None:
+def test_formulas_recompute_to_the_library_figures(
+    recalculated: dict[str, tuple[Path, Workbook]],
+) -> None:
     """Pin the recomputed costs to the library's figures at the exported prices."""
     data = consistent_report_data()
-    wb = recalculate(write(tmp_path, data), tmp_path)
+    wb = recalculated["consistent"][1]
     current = data.current
     assert named_cell(wb, "MonthlyCost").value == current.monthly_cost
     assert named_cell(wb, "IdleMonthlyCost").value == current.idle_monthly_cost
@@ -200,32 +260,23 @@ def test_formulas_recompute_to_the_library_figures(tmp_path: Path) -> None:
     assert_costs(wb, data, data.settings.prices)
 
 
-def test_changing_a_price_updates_every_cost(tmp_path: Path) -> None:
+def test_changing_a_price_updates_every_cost(
+    recalculated: dict[str, tuple[Path, Workbook]],
+) -> None:
     """Pin that Business 19 -> 21 reprices every cost, change and trend figure."""
     data = consistent_report_data()
-    path = write(tmp_path, data)
-    edited = load_workbook(path)
-    named_cell(edited, price_name("business")).value = 21.0
-    edited.save(path)
-    wb = recalculate(path, tmp_path)
+    wb = recalculated["repriced"][1]
     business = data.current.seats_by_plan["business"]
     enterprise = data.current.seats_by_plan["enterprise"]
     assert named_cell(wb, "MonthlyCost").value == business * 21.0 + enterprise * 39.0
     assert_costs(wb, data, {"business": 21.0, "enterprise": 39.0})
 
 
-def test_case_variants_count_once(tmp_path: Path) -> None:
+def test_case_variants_count_once(recalculated: dict[str, tuple[Path, Workbook]]) -> None:
     """Pin By team/department/cost center totals to Summary's with case-variant names."""
-    base = consistent_report_data()
-    seats = base.seats.with_columns(
-        pl.Series("team", ["QA", "qa", "Platform", "PLATFORM", "qa"]),
-        pl.Series("department", ["R&D", "r&d", "Sales", "SALES", None]),
-        pl.Series("cost_center", ["cc-1", "CC-1", "CC-2", "cc-2", "Cc-2"]),
-    )
-    found = breakdowns(seats, with_people=True)
+    data, found = _case_variants()
     assert found["team"]["key"].to_list() == ["PLATFORM", "qa"]
-    data = dataclasses.replace(base, seats=seats, breakdowns=found)
-    wb = recalculate(write(tmp_path, data), tmp_path)
+    wb = recalculated["case variants"][1]
     monthly = named_cell(wb, "MonthlyCost").value
     for name, key in (("ByTeamTable", "team"), ("ByDepartmentTable", "department"),
                       ("ByCostCenterTable", "cost_center")):  # fmt: skip

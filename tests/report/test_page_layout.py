@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from tests.helpers import CHROMIUM_ARGS
 from tests.paths import SAMPLES
 from tests.report.test_browser import CHROMIUM, HAS_PLAYWRIGHT
 
@@ -71,36 +70,29 @@ def demo_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def seen(demo_page: Path) -> dict[str, Any]:
+def seen(demo_page: Path, chromium: Any) -> dict[str, Any]:
     """Open the demo page at each width; return heights, overflows, order and printed pages."""
-    from playwright.sync_api import sync_playwright
-
     out: dict[str, Any] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for name, width in WIDTHS.items():
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.goto(demo_page.as_uri(), wait_until="load")
-                page.wait_for_selector("#chart-spend-pool .main-svg", state="attached")
-                page.wait_for_timeout(500)  # the last charts draw
-                out[name] = {
-                    "height": page.evaluate("document.documentElement.scrollHeight"),
-                    "spend": page.evaluate("document.getElementById('spend').offsetHeight"),
-                    "beyond": page.evaluate(_BEYOND),
-                    "order": page.evaluate(
-                        "(ids) => ids.map(i => document.getElementById(i))"
-                        ".map(e => e ? e.getBoundingClientRect().top + window.scrollY : null)",
-                        list(SECTIONS),
-                    ),
-                }
-                if name == "desktop":
-                    for paper in ("A4", "Letter"):
-                        pdf = page.pdf(format=paper, print_background=True)
-                        out[paper] = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
-                page.close()
-        finally:
-            browser.close()
+    for name, width in WIDTHS.items():
+        page = chromium.new_page(viewport={"width": width, "height": 900})
+        page.goto(demo_page.as_uri(), wait_until="load")
+        page.wait_for_selector("#chart-spend-pool .main-svg", state="attached")
+        page.wait_for_timeout(500)  # the last charts draw
+        out[name] = {
+            "height": page.evaluate("document.documentElement.scrollHeight"),
+            "spend": page.evaluate("document.getElementById('spend').offsetHeight"),
+            "beyond": page.evaluate(_BEYOND),
+            "order": page.evaluate(
+                "(ids) => ids.map(i => document.getElementById(i))"
+                ".map(e => e ? e.getBoundingClientRect().top + window.scrollY : null)",
+                list(SECTIONS),
+            ),
+        }
+        if name == "desktop":
+            for paper in ("A4", "Letter"):
+                pdf = page.pdf(format=paper, print_background=True)
+                out[paper] = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+        page.close()
     return out
 
 

@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from tests.paths import SAMPLES
 
 duckdb = pytest.importorskip(
     "duckdb", reason="duckdb is a test-only dependency: pip install -e '.[test]'"
@@ -31,13 +30,9 @@ ORDER BY scope, snapshot_at
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def store(demo_store: Path) -> Path:
     """Return the demo store with every file family: seat reports, billing, usage metrics."""
-    tmp = tmp_path_factory.mktemp("open")
-    store = tmp / "copilot-history"
-    args = ["monthly", str(SAMPLES), "--store", str(store), "--out", str(tmp / "out"), "-q"]
-    assert CliRunner().invoke(main, args).exit_code == 0
-    return store
+    return demo_store  # built once per test process (tests/conftest.py), read only here
 
 
 def test_duckdb_finds_the_seat_count_of_every_snapshot(store: Path) -> None:

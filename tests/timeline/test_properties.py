@@ -25,7 +25,7 @@ from tests.helpers import Seat, make_store, memory_timeline, ts
 LOGINS = ("ann", "bob", "cid", "dee", "eve", "fay", "gus", "hal", "ivy", "jo", "kim", "lee")
 ORGS = ("north", "south", "east")
 T0 = ts("2026-01-01T00:00:00")
-PROPERTY = settings(max_examples=40, deadline=None)
+PROPERTY = settings(deadline=None)  # examples: the profile's (tests/conftest.py)
 
 
 @dataclass(frozen=True)
