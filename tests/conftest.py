@@ -10,6 +10,10 @@ flushes cost tens of seconds. Processes the tests start (the SIGKILL trials, the
 environment) flush for real, and so does everything with `COPILOT_SEATS_TEST_FSYNC=1`.
 A test that spies on os.fsync still sees every call.
 
+The test processes, and every process they start, keep compiled modules (`__pycache__`)
+even where the environment says not to (PYTHONDONTWRITEBYTECODE): otherwise each of them
+compiles the package and the tests again.
+
 Property tests that set no number of examples take the hypothesis profile's: `suite` (20,
 no deadline) by default, `thorough` (200) with `HYPOTHESIS_PROFILE=thorough`.
 """
@@ -17,6 +21,7 @@ no deadline) by default, `thorough` (200) with `HYPOTHESIS_PROFILE=thorough`.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +29,8 @@ import pytest
 from hypothesis import settings
 
 os.environ.setdefault("POLARS_ENGINE_AFFINITY", "in-memory")
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # (before the xdist workers start)
+sys.dont_write_bytecode = False
 
 settings.register_profile("suite", max_examples=20, deadline=None)
 settings.register_profile("thorough", max_examples=200, deadline=None)
