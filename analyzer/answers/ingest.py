@@ -127,7 +127,7 @@ def ingest_files(
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:
         snapshots = {i.sha256 for i in writer.infos}
-        known = snapshots | _stored_before(writer)
+        known = writer.shas()  # stored before the run: not read ahead
         seen = SeenFiles(writer.root)
 
         def stored_as_is(path: Path, stat: os.stat_result) -> str | None:
@@ -150,18 +150,6 @@ def ingest_files(
     return outcomes
 
 
-def _stored_before(writer: Writer) -> set[str]:
-    """Return the sha256 of the files of other families stored before the run (not read
-    ahead again); a damaged manifest stops the run at its first file of that family."""
-    from analyzer.store.writer import FAMILIES
-
-    found: set[str] = set()
-    for family in FAMILIES[1:]:
-        with contextlib.suppress(StoreError):
-            found |= {e.sha256 for e in writer.entries(family)}
-    return found
-
-
 def _note_seen(seen: SeenFiles, loaded: Loaded, outcome: FileOutcome) -> None:
     """Note a seat report whose very bytes are stored: the next run need not read it."""
     stored = outcome.snapshot
@@ -178,8 +166,7 @@ def _ingest_one(
     from analyzer.reading.problems import ProblemLog
     from analyzer.store.shelf import Source
 
-    found = writer.find(loaded.sha256) if loaded.unread else None
-    if loaded.unread and found is None:
+    if loaded.unread and writer.find(loaded.sha256) is None:
         loaded = load(loaded.path, MAX_FILE_BYTES)  # (cannot happen: a known file is stored)
     path, data, sha256, before = loaded.path, loaded.data, loaded.sha256, loaded.before
     if loaded.refused == TOO_LARGE:
@@ -192,12 +179,9 @@ def _ingest_one(
         return FileOutcome(path, "refused", "file-too-large", log.finish())
     if loaded.refused is not None or before is None:
         return FileOutcome(path, "refused", loaded.refused or "cannot read the file")
-    found = writer.find(sha256)
-    if found:  # the very bytes of a stored file: no need to read them again
-        entry = found[1]
-        snapshot = entry if isinstance(entry, SnapshotInfo) else None
-        return FileOutcome(path, "already-stored", f"already stored (as {entry.source_name})",
-                           (), snapshot)  # fmt: skip
+    known = writer.stored(sha256)
+    if known is not None:  # the very bytes of a stored file: no need to read them again
+        return FileOutcome(path, known.status, known.message, (), _snapshot(known.entry))
     read = loaded.parsed or parse(path, before, data, sha256)
     if not read.accepted:
         codes = sorted({p.code for p in read.errors})
@@ -214,7 +198,12 @@ def _ingest_one(
             raise
         return FileOutcome(path, "refused", "internal-error", (internal_error(path.name, exc),))
     problems = read.problems + stored.problems
-    snapshot = stored.entry if isinstance(stored.entry, SnapshotInfo) else None
+    snapshot = _snapshot(stored.entry)
     if on_stored is not None and stored.status == "stored" and snapshot is not None:
         on_stored(writer, snapshot, read.detail.seats)  # type: ignore[union-attr, arg-type]
     return FileOutcome(path, stored.status, stored.message, problems, snapshot)
+
+
+def _snapshot(entry: object) -> SnapshotInfo | None:
+    """Return a stored entry when it is a snapshot (the outcome of a seat report)."""
+    return entry if isinstance(entry, SnapshotInfo) else None

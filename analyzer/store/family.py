@@ -60,6 +60,9 @@ class Family:
     manifest = ""  # its manifest, inside the store
     version = 0  # the newest format of that manifest this version writes
     commit_every = 1  # files added between two commits at most
+    # Its manifest is written (empty) before its first table, so a table without it is a
+    # killed write's leftover, never a lost manifest.
+    listed_first = True
 
     def listed(self, root: Path) -> list[Any]:
         """Return what its manifest lists (none without one); StoreError when damaged."""

@@ -244,6 +244,9 @@ class SeatFamily(Family):
     folder = "snapshots"
     manifest = MANIFEST
     version = FORMAT_VERSION
+    # (A seat history whose manifest is lost while snapshots are there asks for `rebuild`;
+    # the manifest is first written with its first snapshot.)
+    listed_first = False
 
     def listed(self, root: Path) -> list[SnapshotInfo]:
         """Return every snapshot, by scope then time; none for a missing store.
@@ -357,9 +360,7 @@ class SeatFamily(Family):
         )
 
     def save(self, writer: Writer, entries: list[SnapshotInfo]) -> None:
-        """Write the manifest (and the marker, when it is missing or damaged)."""
-        if read_marker(writer.root, damaged_ok=True) is None:
-            writer.mark()
+        """Write the manifest (the writer has written the marker first)."""
         shelf.write_bytes(writer.root, writer.root / MANIFEST, manifest_bytes(entries))
         entries.sort(key=lambda i: (i.scope, i.as_of, i.id))
 

@@ -66,7 +66,9 @@ class Writer:
         self.memo: dict[str, Any] = {}  # a family's state for one run (its key: the family)
         self._entries: dict[str, list[Any]] = {}
         self._pending: dict[str, int] = {}
-        read_marker(self.root, damaged_ok=rebuilding)  # never write a newer store
+        # (read once: a newer store is never written; a missing or damaged marker is written
+        # before the first manifest this writer saves)
+        self.marked = read_marker(self.root, damaged_ok=rebuilding) is not None
         refuse_newer(self.root)
         self.entries(SEATS)  # a damaged seat manifest stops every writer but a rebuild
         if (self.root / SEATS.manifest).is_file() and not (self.root / MARKER).is_file():
@@ -100,16 +102,35 @@ class Writer:
                         return family, entry
         return None
 
+    def stored(self, sha256: str) -> Outcome | None:
+        """Return the outcome of a file whose very bytes are stored (any family), else None."""
+        found = self.find(sha256)
+        if found is None:
+            return None
+        entry = found[1]
+        return Outcome("already-stored", f"already stored (as {entry.source_name})", entry=entry)
+
+    def shas(self) -> set[str]:
+        """Return the sha256 of every file stored (a family with a damaged manifest: none)."""
+        found: set[str] = set()
+        for family in FAMILIES:
+            with contextlib.suppress(StoreError):
+                found |= {e.sha256 for e in self.entries(family)}
+        return found
+
     def mark(self) -> None:
         """Write the marker saying this folder is a store."""
         shelf.write_bytes(self.root, self.root / MARKER, marker_bytes())
+        self.marked = True
 
     def load(self, info: SnapshotInfo) -> pl.DataFrame:
         """Return the seat rows of a stored snapshot."""
         return self.store.load(info)
 
     def save(self, family: Family, entries: list[Any]) -> None:
-        """Commit a family's manifest listing `entries`."""
+        """Commit a family's manifest listing `entries` (the marker first, when it is missing)."""
+        if not self.marked:
+            self.mark()
         family.save(self, entries)
         self.committed = True
         self.store.verified.clear()  # what is read next is checked again, but what this
@@ -120,15 +141,14 @@ class Writer:
         """Store an accepted file unless it (or its rows) is stored already or in conflict."""
         family = BY_READING[read.family]
         entries = self.entries(family)
-        for entry in entries:
-            if entry.sha256 == read.sha256:
-                return Outcome("already-stored", f"already stored (as {entry.source_name})",
-                               entry=entry)  # fmt: skip
+        known = self.stored(read.sha256)
+        if known is not None:
+            return known
         parsed = read.detail
         clash = family.clash(self, parsed, entries)
         if clash is not None:
             return clash
-        if family is not SEATS and not (self.root / family.manifest).is_file():
+        if family.listed_first and not (self.root / family.manifest).is_file():
             self.save(family, entries)  # listed first: a table without it is a leftover
         # The original is copied and flushed (the kernel's and the disk's work) while the
         # tables are encoded; both are in place before the manifest lists them (a table whose
@@ -158,7 +178,7 @@ class Writer:
 
     def whole(self) -> None:
         """Make a store that holds anything whole: its marker and (maybe empty) seat manifest."""
-        if read_marker(self.root, damaged_ok=True) is None:
+        if not self.marked:
             self.mark()
         if not (self.root / SEATS.manifest).is_file():
             self.save(SEATS, self.infos)
