@@ -122,7 +122,7 @@ def ingest_files(
         # The one call into reading: it recognises the file's family and never raises.
         mtime = datetime.fromtimestamp(before.st_mtime, tz=UTC).replace(microsecond=0)
         hints = ReadHints(as_of=as_of, scope=scope, mtime=mtime, now=now)
-        return read_file(path.name, data, hints, sha256, path)
+        return read_file(path.name, data, hints, sha256)
 
     outcomes: list[FileOutcome] = []
     with store.writing(on_wait) as writer:

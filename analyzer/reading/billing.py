@@ -8,7 +8,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 
@@ -428,13 +427,8 @@ def license_time(name: str) -> datetime | None:
     return datetime.fromtimestamp(int(match["unix"]), UTC) if match else None
 
 
-def read_billing(
-    name: str, data: bytes, kind: str, sha256: str | None = None, path: Path | None = None
-) -> ParsedBilling:
-    """Read one billing file of a known kind; every problem is returned, none raised.
-
-    `path`, when given, is the file `data` was read from; it is not read again.
-    """
+def read_billing(name: str, data: bytes, kind: str, sha256: str | None = None) -> ParsedBilling:
+    """Read one billing file of a known kind; every problem is returned, none raised."""
     log = ProblemLog(name)
     sha = sha256 or hashlib.sha256(data).hexdigest()
     names = _header(data) or []

@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import io
 import json
-from pathlib import Path
 
 from analyzer.reading import limits, recognise, sniff
 from analyzer.reading.family_billing import BILLING_REPORTS, LICENCE_REPORT
@@ -91,17 +90,17 @@ def _first_value(text: str, data: bytes, utf16: bool) -> object:
         raise TooDeep from exc
 
 
-def sniff_file(name: str, data: bytes, path: Path | None = None) -> Sniffed:
+def sniff_file(name: str, data: bytes) -> Sniffed:
     """Return what a file is before reading it: binary or text, JSON or CSV, its header."""
     binary = sniff.binary_kind(data)
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if binary:
-        return Sniffed(name, data, binary, utf16, False, (), None, path)
+        return Sniffed(name, data, binary, utf16, False, (), None)
     head = data[: _HEAD_BYTES * (2 if utf16 else 1)]
     text = head.decode("utf-16" if utf16 else "utf-8-sig", errors="replace")
     is_json = text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
     if is_json:
-        return Sniffed(name, data, None, utf16, True, (), _first_value(text, data, utf16), path)
+        return Sniffed(name, data, None, utf16, True, (), _first_value(text, data, utf16))
     end = text.find("\n")
     line = (text if end < 0 else text[:end]).rstrip("\r")[: limits.MAX_LINE_CHARS]
     sep = sniff.detect_separator(line)
@@ -111,7 +110,7 @@ def sniff_file(name: str, data: bytes, path: Path | None = None) -> Sniffed:
         header = line.split(sep)
     # (a spreadsheet re-save may keep the BOM inside the quoted first cell: not part of a name)
     names = tuple(n.replace("\ufeff", "") for n in header)
-    return Sniffed(name, data, None, utf16, False, names, None, path)
+    return Sniffed(name, data, None, utf16, False, names, None)
 
 
 def recognise_file(sniffed: Sniffed) -> tuple[FileFamily | None, str]:
@@ -188,18 +187,14 @@ def read_file(
     data: bytes,
     hints: ReadHints | None = None,
     sha256: str | None = None,
-    path: Path | None = None,
 ) -> ParsedFile:
-    """Recognise and read one file's bytes; every failure is the file's refusal, none raised.
-
-    `path`, when given, is the file holding `data`.
-    """
+    """Recognise and read one file's bytes; every failure is the file's refusal, none raised."""
     hints = hints or ReadHints()
     sha = sha256 or hashlib.sha256(data).hexdigest()
     try:
         if not data or data.isspace():
             return read_seats(Sniffed(name, data, None, False, False, (), None), "", sha, hints)
-        return _read_known(sniff_file(name, data, path), sha, hints)
+        return _read_known(sniff_file(name, data), sha, hints)
     except (RecursionError, TooDeep):
         message = (
             "the JSON nests arrays or objects too deeply for any GitHub export (over about "

@@ -61,7 +61,7 @@ class BillingReport:
         from analyzer.reading.billing import read_billing
 
         try:
-            parsed = read_billing(sniffed.name, sniffed.data, kind, sha256, sniffed.path)
+            parsed = read_billing(sniffed.name, sniffed.data, kind, sha256)
         except csv.Error as exc:  # (a header line the csv module cannot split: a stray CR)
             problem = Problem(
                 sniffed.name,

@@ -9,7 +9,6 @@ there, once, and carried in the `ParsedFile` through ingest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from analyzer.schema import Problem, ProblemsHeld
@@ -39,7 +38,6 @@ class Sniffed:
     json: bool  # text that starts like JSON (an object or an array)
     header: tuple[str, ...]  # a CSV's first-line column names (empty for JSON or binary)
     first_value: object  # a JSON file's first value (first line, or first array item)
-    path: Path | None = None  # the file holding `data`, when there is one
 
 
 @dataclass(frozen=True)

@@ -354,7 +354,7 @@ class BillingFamily(Family):
         """Read a kept billing file again as the kind it was stored as."""
         from analyzer.reading.billing import read_billing
 
-        parsed = read_billing(how["name"], data, how["kind"], folder.name, folder / how["name"])
+        parsed = read_billing(how["name"], data, how["kind"], folder.name)
         entry = _write_rows(writer.root, parsed) if parsed.accepted else None
         return entry, parsed.problems, "it is refused by this version"
 
