@@ -11,7 +11,6 @@ manifest and the login index 365 times.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ from analyzer.reading.usage_schema import PART_COLUMNS
 from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.family import Family
-from analyzer.store.manifests import write_body
+from analyzer.store.manifests import entry_to_json, write_body
 from analyzer.store.usage import (
     FORMAT_VERSION,
     MANIFEST,
@@ -148,7 +147,7 @@ class UsageFamily(Family):
         ordered = sorted(entries, key=lambda p: (p.scope, p.first_day, p.sha256))
         body = {
             "format_version": FORMAT_VERSION,
-            "parts": [asdict(p) for p in ordered],
+            "parts": [entry_to_json(p) for p in ordered],
             "logins": {scope: sorted(shas) for scope, shas in sorted(logins.items())},
             "logins_sha256": {s: sums[s] for s in sorted(logins)},
         }
