@@ -55,6 +55,10 @@ def measure(
 ) -> Measurement:
     """Run `cmd` `runs` times, each in a fresh process after an untimed `setup()`.
 
+    Before each run the disk is given everything written so far (`os.sync()`, untimed): a
+    command that flushes its own files durably then waits for its own writes only, not for
+    a generated data set or an earlier run's store still on its way to the disk.
+
     The peak memory is the child's own `ru_maxrss` from `os.wait4` (KiB on Linux), the
     largest over the runs. Linux folds the parent's resident size at spawn time into the
     child's `ru_maxrss`, so the process calling this must stay small (do not import polars).
@@ -66,6 +70,7 @@ def measure(
     for _ in range(runs):
         if setup is not None:
             setup()
+        os.sync()
         with tempfile.TemporaryFile() as err:
             started = time.perf_counter()
             proc = subprocess.Popen(

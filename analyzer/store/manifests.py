@@ -9,6 +9,7 @@ every field is checked against its type when read (times and days: ISO text).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -123,9 +124,9 @@ def entry_from_json(cls: type[T], entry: Any, where: str) -> T:
     """
     if not isinstance(entry, dict):
         raise ValueError(f"{where} is {type(entry).__name__}, not an object")
-    hints = typing.get_type_hints(cls)
+    hints, fields = _shape(cls)  # type: ignore[arg-type]  # (a class is hashable)
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for field in fields:
         if field.name not in entry:
             if (
                 field.default is dataclasses.MISSING
@@ -138,6 +139,12 @@ def entry_from_json(cls: type[T], entry: Any, where: str) -> T:
         except ValueError as exc:
             raise ValueError(f"{where}: `{field.name}` {exc}: {entry[field.name]!r:.60}") from None
     return cls(**values)
+
+
+@functools.cache
+def _shape(cls: type) -> tuple[dict[str, Any], tuple[dataclasses.Field[Any], ...]]:
+    """Return an entry class's type hints and fields (read once: a manifest lists thousands)."""
+    return typing.get_type_hints(cls), dataclasses.fields(cls)
 
 
 def _typed(value: Any, kind: Any) -> Any:

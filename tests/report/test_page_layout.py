@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-from tests.paths import SAMPLES
 from tests.report.test_browser import CHROMIUM, HAS_PLAYWRIGHT
 
 pytestmark = [
@@ -53,18 +52,17 @@ _BEYOND = """
 }
 """
 
+_ALL_CHARTS_DRAWN = """
+() => Array.from(document.querySelectorAll('[data-chart]')).every(d => d.querySelector('.main-svg'))
+"""
+
 
 @pytest.fixture(scope="module")
-def demo_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the demo store from sample_reports once and write octo-demo's 2026-10 page."""
-    folder = tmp_path_factory.mktemp("demo")
-    store, out, page = folder / "store", folder / "out", folder / "page.html"
-    runner = CliRunner()
-    ingest = runner.invoke(main, ["monthly", "-r", str(SAMPLES), "--store", str(store),
-                                  "--out", str(out)])  # fmt: skip
-    assert ingest.exit_code == 1, ingest.output  # sample_reports/bad is broken on purpose
-    report = runner.invoke(main, ["report", "--scope", "octo-demo", "--month", "2026-10",
-                                  "--html", str(page), "--store", str(store)])  # fmt: skip
+def demo_page(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Write octo-demo's 2026-10 page from the README's demo store."""
+    page = tmp_path_factory.mktemp("demo") / "page.html"
+    args = ["report", "--scope", "octo-demo", "--month", "2026-10", "--html", str(page)]
+    report = CliRunner().invoke(main, [*args, "--store", str(demo_store)])
     assert report.exit_code == 0, report.output
     return page
 
@@ -76,8 +74,7 @@ def seen(demo_page: Path, chromium: Any) -> dict[str, Any]:
     for name, width in WIDTHS.items():
         page = chromium.new_page(viewport={"width": width, "height": 900})
         page.goto(demo_page.as_uri(), wait_until="load")
-        page.wait_for_selector("#chart-spend-pool .main-svg", state="attached")
-        page.wait_for_timeout(500)  # the last charts draw
+        page.wait_for_function(_ALL_CHARTS_DRAWN)
         out[name] = {
             "height": page.evaluate("document.documentElement.scrollHeight"),
             "spend": page.evaluate("document.getElementById('spend').offsetHeight"),

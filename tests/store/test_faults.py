@@ -20,6 +20,12 @@ SEATS = [
     "octo-demo-seat-activity-1793716484.csv",
 ]
 MONTH = "2026-10"
+# One file of each kind whose tables the faults below damage: a detailed usage report and the
+# licence report (billing), a one-day users file and the organization's 28-day totals (usage).
+FAULT_FILES = (
+    *(p for p in BILLING_FILES if p.name.startswith(("usageReport", "export-"))),
+    *(p for p in USAGE_FILES if "users-1-day-2026-10-01" in p.name or "organization" in p.name),
+)
 
 
 def run(*args: str | Path) -> Result:
@@ -55,6 +61,19 @@ def figures(store: Path) -> list[tuple[int, str]]:
     return [(code, text.replace(str(store), "<store>")) for code, text in said]  # copies differ
 
 
+def contents(store: Path) -> dict[str, str]:
+    """Return {path: sha256} of every file of a store but what rebuild set aside.
+
+    Rebuild writes the same bytes from the same originals, so a store rebuilt after a fault
+    equal to the pristine one, file by file, gives every figure the pristine store gives.
+    """
+    return {
+        path.relative_to(store).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in store.rglob("*")
+        if path.is_file() and path.relative_to(store).parts[0] != "set-aside"
+    }
+
+
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[int, str]]]:
     """Return a store holding every family (seat reports, billing, usage) and its figures."""
@@ -63,7 +82,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple
     inbox.mkdir()
     for name in SEATS:
         shutil.copy(SAMPLES / name, inbox / name)
-    for path in (*BILLING_FILES, *USAGE_FILES):
+    for path in FAULT_FILES:
         shutil.copy(path, inbox / path.name)
     store = root / "store"
     assert run("ingest", "-r", inbox, "--store", store).exit_code == 0
@@ -135,7 +154,7 @@ def test_a_healthy_store_of_every_family_verifies_with_no_problem_and_no_note(
     """Seat reports, billing and usage files together: verify finds nothing at all."""
     body = verify(pristine[0])
     assert body["ok"] is True and body["problems"] == []
-    assert body["originals"] == len(SEATS) + 4 + 5
+    assert body["originals"] == len(SEATS) + len(FAULT_FILES) == 6
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
@@ -154,8 +173,7 @@ def test_a_damaged_table_is_named_never_read_and_rebuilt(
         else:
             assert said == before[1]
     assert run("rebuild", "--store", store).exit_code == 0
-    assert verify(store)["problems"] == []
-    assert figures(store) == pristine[1]
+    assert contents(store) == contents(pristine[0])
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
@@ -171,8 +189,7 @@ def test_a_damaged_manifest_is_named_and_rebuilt(
     for (code, said), before in zip(figures(store), pristine[1], strict=True):
         assert code or said == before[1], said
     assert run("rebuild", "--store", store).exit_code == 0
-    assert verify(store)["problems"] == []
-    assert figures(store) == pristine[1]
+    assert contents(store) == contents(pristine[0])
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate"])
@@ -236,8 +253,7 @@ def test_a_foreign_file_is_named_then_set_aside_by_rebuild(
     assert f"    {rel} -> " in rebuilt.stdout and "1 foreign files set aside" in rebuilt.stderr
     (moved,) = (store / "set-aside").glob(f"*/{rel}")
     assert moved.read_bytes() == (source.read_bytes() if source else b"mine")
-    assert verify(store)["problems"] == []
-    assert figures(store) == pristine[1]
+    assert contents(store) == contents(pristine[0])
 
 
 LEFTOVERS = {
