@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -160,8 +161,6 @@ def _note_seen(seen: SeenFiles, loaded: Loaded, outcome: FileOutcome) -> None:
 def _ingest_one(
     writer: Writer, loaded: Loaded, parse: Parse, on_stored: OnStored | None = None
 ) -> FileOutcome:
-    from analyzer.reading.dispatch import internal_error
-    from analyzer.reading.interface import SEATS
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
     from analyzer.store.shelf import Source
@@ -182,7 +181,32 @@ def _ingest_one(
     known = writer.stored(sha256)
     if known is not None:  # the very bytes of a stored file: no need to read them again
         return FileOutcome(path, known.status, known.message, (), _snapshot(known.entry))
-    read = loaded.parsed or parse(path, before, data, sha256)
+    if loaded.parsed is not None:  # read ahead, while the file before it was stored
+        return _store(writer, loaded, loaded.parsed, None, on_stored)
+    # Read in turn (the first file, a large one): its original is copied and flushed while
+    # it is parsed, and placed only if it is stored.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-original") as pool:
+        staged = writer.stage(pool, path.name, data, Source(path, before))
+        try:
+            return _store(writer, loaded, parse(path, before, data, sha256), staged, on_stored)
+        finally:
+            writer.unstage(staged)
+
+
+def _store(
+    writer: Writer,
+    loaded: Loaded,
+    read: ParsedFile,
+    staged: Future[Path] | None,
+    on_stored: OnStored | None,
+) -> FileOutcome:
+    """Store one parsed file (a refused one says why); tell `on_stored` of a new snapshot."""
+    from analyzer.reading.dispatch import internal_error
+    from analyzer.reading.interface import SEATS
+    from analyzer.store.shelf import Source
+
+    path, data, before = loaded.path, loaded.data, loaded.before
+    assert before is not None
     if not read.accepted:
         codes = sorted({p.code for p in read.errors})
         return FileOutcome(path, "refused", ", ".join(codes), read.problems)
@@ -190,7 +214,7 @@ def _ingest_one(
     if seats and on_stored is not None:
         on_stored.prepare(writer, read.detail)  # type: ignore[arg-type]
     try:
-        stored = writer.add(read, data, Source(path, before))
+        stored = writer.add(read, data, Source(path, before), staged)
     except StoreError:  # the store cannot be written (disk full, permissions): stop the run
         raise
     except Exception as exc:  # a bug: this file's refusal, never the run's end

@@ -112,6 +112,7 @@ def read_ahead(
 
     The worker also reads the file (`parse(path, before, data, sha256)`) unless its sha256
     is in `known`, the files stored before the run began. A file `seen` knows is not read.
+    A file not read ahead (the first, or a large one) is yielded unparsed (`parsed` None).
     """
 
     def ahead(path: Path, before: os.stat_result, data: bytes, sha256: str) -> ParsedFile:
@@ -131,7 +132,8 @@ def read_ahead(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
         pending: Future[Loaded] | None = None
         for i, path in enumerate(files):
-            current = pending.result() if pending is not None else task(path)
+            # (a file not read ahead is parsed by the caller, who meanwhile keeps its bytes)
+            current = pending.result() if pending is not None else load(path, max_bytes, None, seen)
             following = files[i + 1] if i + 1 < len(files) else None
             pending = None
             if following is not None and small(following):

@@ -233,6 +233,21 @@ def write_bytes(root: Path, target: Path, data: bytes) -> None:
         raise StoreError(f"{exc}; free some space or fix the folder's permissions") from exc
 
 
+def stage_original(root: Path, name: str, data: bytes, source: Source | None = None) -> Path:
+    """Copy a file's bytes into a new staging folder and flush them; return the folder.
+
+    Started while the file is parsed, so the disk's work overlaps the parse;
+    `keep_original(..., staged=folder)` places it once the file is accepted, and whoever
+    started it removes it otherwise (a killed run's is swept as every staging leftover).
+    """
+    with staged(root, root / "originals") as path:
+        path.mkdir()
+        keep_bytes(path / name, data, source)
+        with open(path / name, "rb+") as handle:
+            os.fsync(handle.fileno())
+    return path
+
+
 def keep_original(
     root: Path,
     sha256: str,
@@ -240,6 +255,7 @@ def keep_original(
     data: bytes,
     how: dict[str, Any],
     source: Source | None = None,
+    staged_copy: Path | None = None,
 ) -> None:
     """Keep a file's bytes and how it was read under `originals/<sha256>/`, durably.
 
@@ -247,11 +263,27 @@ def keep_original(
     `source` file the bytes were read from is copied by the kernel (several times faster than
     writing them from memory) when it provably still holds them: the same inode, size,
     modification and change times before the read and after the copy (any write moves the
-    change time); otherwise the bytes are written from memory.
+    change time); otherwise the bytes are written from memory. A `staged_copy` of the bytes
+    (`stage_original`) is used as it is when the folder is new.
     """
     folder = root / "originals" / sha256
     attic = root / ATTIC / sha256
     how_bytes = json.dumps({"name": name, **how}, indent=1, sort_keys=True).encode("utf-8")
+    if staged_copy is not None and (
+        attic.is_dir() or folder.exists() or not (staged_copy / name).is_file()
+    ):
+        remove(staged_copy)  # (kept before, or staged under another name: done as below)
+        staged_copy = None
+    if staged_copy is not None:
+        try:
+            (staged_copy / HOW).write_bytes(how_bytes)
+            with open(staged_copy / HOW, "rb+") as handle:
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            remove(staged_copy)
+            raise disk_error(folder, exc) from exc
+        place(staged_copy, folder)
+        return
     if attic.is_dir() and not folder.exists():
         place(attic, folder)
         (folder / HOW).unlink(missing_ok=True)  # rewritten with today's hints

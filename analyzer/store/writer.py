@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -137,8 +137,18 @@ class Writer:
         self.store.verified.update(self.written)  # writer wrote: whole by construction
 
     # Adding --------------------------------------------------------------------------
-    def add(self, read: ParsedFile, data: bytes, source: shelf.Source | None = None) -> Outcome:
-        """Store an accepted file unless it (or its rows) is stored already or in conflict."""
+    def add(
+        self,
+        read: ParsedFile,
+        data: bytes,
+        source: shelf.Source | None = None,
+        staged: Future[Path] | None = None,
+    ) -> Outcome:
+        """Store an accepted file unless it (or its rows) is stored already or in conflict.
+
+        `staged` is the original's copy begun while the file was parsed (`stage`), used
+        when the file is stored; the caller removes it otherwise (`unstage`).
+        """
         family = BY_READING[read.family]
         entries = self.entries(family)
         known = self.stored(read.sha256)
@@ -154,16 +164,43 @@ class Writer:
         # tables are encoded; both are in place before the manifest lists them (a table whose
         # original failed is an unlisted leftover, swept by the next writer).
         how = family.how(parsed)
+
+        def keep() -> None:
+            copy = staged.result() if staged is not None else None
+            shelf.keep_original(self.root, read.sha256, read.name, data, how, source, copy)
+
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keep-original") as pool:
-            kept = pool.submit(shelf.keep_original, self.root, read.sha256, read.name, data, how,
-                               source)  # fmt: skip
+            kept = pool.submit(keep)
             entry = family.write(self, parsed)
-            kept.result()
+            try:
+                kept.result()
+            except BaseException:  # (disk full): no table of an original not kept is left
+                self._drop(family, entry, entries)
+                raise
         entries.append(entry)
         self._pending[family.name] = self._pending.get(family.name, 0) + 1
         if self._pending[family.name] >= family.commit_every:
             self.commit()
         return Outcome("stored", family.describe(entry), entry=entry)
+
+    def _drop(self, family: Family, entry: Any, entries: list[Any]) -> None:
+        """Remove the tables just written for `entry` (none another entry lists)."""
+        listed = {t.path for e in entries for t in family.tables(e)}
+        for table in family.tables(entry):
+            if table.path not in listed:
+                shelf.remove(self.root / table.path)
+                self.written.discard(table.path)
+
+    def stage(self, pool: Executor, name: str, data: bytes, source: shelf.Source) -> Future[Path]:
+        """Begin copying a file's bytes into the staging area (`shelf.stage_original`) on
+        `pool`, while the caller parses them; hand the future to `add`, then to `unstage`."""
+        return pool.submit(shelf.stage_original, self.root, name, data, source)
+
+    @staticmethod
+    def unstage(staged: Future[Path]) -> None:
+        """Remove a staged copy that `add` did not place (a refused or already stored file)."""
+        with contextlib.suppress(Exception):  # (a copy that failed left nothing)
+            shelf.remove(staged.result())
 
     def commit(self) -> bool:
         """List every file added since the last commit; return True when there was one."""
