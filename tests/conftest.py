@@ -24,9 +24,13 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 os.environ.setdefault("POLARS_ENGINE_AFFINITY", "in-memory")
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # (before the xdist workers start)
@@ -67,20 +71,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return the README's demo store, `monthly sample_reports/` (billing and usage files
-    included), built once per test process for the tests that only read it.
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """Run the README's quick start, `monthly sample_reports/` in a new folder (its store and
+    reports where the defaults put them), once per test process; return the folder and the
+    run's result.
 
-    Read it only: a test that changes a store works on a copy (shutil.copytree).
+    Read what it wrote only: a test that changes a store works on a copy (shutil.copytree).
     """
     from click.testing import CliRunner
 
     from analyzer.cli import main
     from tests.paths import SAMPLES
 
-    tmp = tmp_path_factory.mktemp("demo-store")
-    store = tmp / "copilot-history"
-    args = ["monthly", str(SAMPLES), "--store", str(store), "--out", str(tmp / "out"), "-q"]
-    result = CliRunner().invoke(main, args)
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.delenv("COPILOT_SEATS_STORE", raising=False)
+        result = CliRunner().invoke(main, ["monthly", str(SAMPLES)], catch_exceptions=False)
+    return root, result
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_run: tuple[Path, Result]) -> Path:
+    """Return the README's demo store (billing and usage files included): `demo_run`'s."""
+    root, result = demo_run
     assert result.exit_code == 0, result.output
-    return store
+    return root / "copilot-history"

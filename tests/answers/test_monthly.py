@@ -102,15 +102,11 @@ class DemoRun:
     result: Result
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """Run the demo once for the tests that read it or continue from a copy of it."""
-    root = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        patch.delenv("COPILOT_SEATS_STORE", raising=False)
-        result = CliRunner().invoke(main, ["monthly", str(SAMPLES)], catch_exceptions=False)
-    return DemoRun(root, result)
+@pytest.fixture
+def demo(demo_run: tuple[Path, Result]) -> DemoRun:
+    """The demo, run once per test process (tests/conftest.py), for the tests that read it or
+    continue from a copy of it."""
+    return DemoRun(*demo_run)
 
 
 def copy_of(demo: DemoRun, tmp_path: Path, *names: str) -> None:
