@@ -196,9 +196,9 @@ def read_csv_seats(source: sniff.Text, log: ProblemLog) -> CsvSeats | None:
     """Parse a decoded CSV; log every problem; return None when it is no seat report."""
     header_line = source.first_line()
     sep = sniff.detect_separator(header_line)
-    try:
-        header = next(csv.reader([header_line], delimiter=sep), [])
-    except csv.Error as exc:  # e.g. a lone carriage return inside the header
+    try:  # (strict: a name like `""Report Time` is read one way here and another by polars)
+        header = next(csv.reader([header_line], delimiter=sep, strict=True), [])
+    except csv.Error as exc:  # e.g. a lone carriage return or a stray quote in the header
         log.add(1, "", "malformed-csv", _malformed(exc))
         return None
     if len(header) > limits.MAX_COLUMNS:

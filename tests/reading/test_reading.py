@@ -400,6 +400,16 @@ def test_a_short_record_is_found_among_quoted_fields() -> None:
     assert codes(parsed) == [(3, "", "bad-row-width")]
 
 
+@pytest.mark.parametrize("first", ['""Report Time', '"Report" Time', '"Report"" Time'])
+def test_a_stray_quote_in_the_header_is_malformed_csv(first: str) -> None:
+    """A header name the csv module and polars would read differently (a quote that closes
+    before the name ends, or never) is refused on line 1, never read with a column missing."""
+    text = activity_csv(T, [Seat("ann", T)]).replace("Report Time", first, 1)
+    parsed = read("acme-seat-activity-1774680873.csv", text)
+    assert codes(parsed) == [(1, "", "malformed-csv")]
+    assert "download the report again" in parsed.errors[0].message
+
+
 @pytest.mark.parametrize("value", ["2026-03-2", "2026-3-02", "26-03-02"])
 def test_a_partial_date_is_a_bad_timestamp(value: str) -> None:
     """Only a full YYYY-MM-DD date is a date."""
