@@ -119,8 +119,7 @@ def atomic_path(target: Path, *, durable: bool = False) -> Iterator[Path]:
     try:
         yield tmp
         if durable:
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
+            fsync_file(tmp)
         check_target(target)  # something may have appeared there meanwhile
         os.replace(tmp, target)
         if durable:
@@ -130,6 +129,12 @@ def atomic_path(target: Path, *, durable: bool = False) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a file's bytes to disk (opened writable: Windows flushes no read-only file)."""
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
 
 
 def fsync_folder(folder: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 # The form GitHub writes and every output shows (the `as_of` JSON contract): seconds, UTC.
@@ -58,3 +59,20 @@ def in_years(value: date | datetime) -> bool:
 def years_text() -> str:
     """Return the allowed span of dates in words, for messages."""
     return f"{FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}"
+
+
+def day_runs(days: tuple[date, ...]) -> list[list[str]]:
+    """Return sorted days as runs of consecutive days."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [[a.isoformat(), b.isoformat()] for a, b in runs]
+
+
+def describe_days(days: Iterable[date]) -> str:
+    """Return `2026-10-01..2026-10-28` style text for a set of days."""
+    runs = day_runs(tuple(days))
+    return ", ".join(a if a == b else f"{a}..{b}" for a, b in runs) or "no days"

@@ -163,7 +163,7 @@ def _ingest_one(
 ) -> FileOutcome:
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
-    from analyzer.store.shelf import Source
+    from analyzer.store.shelf import Source, remove, stage_original
 
     if loaded.unread and writer.find(loaded.sha256) is None:
         loaded = load(loaded.path, MAX_FILE_BYTES)  # (cannot happen: a known file is stored)
@@ -186,11 +186,12 @@ def _ingest_one(
     # Read in turn (the first file, a large one): its original is copied and flushed while
     # it is parsed, and placed only if it is stored.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-original") as pool:
-        staged = writer.stage(pool, path.name, data, Source(path, before))
+        staged = pool.submit(stage_original, writer.root, path.name, data, Source(path, before))
         try:
             return _store(writer, loaded, parse(path, before, data, sha256), staged, on_stored)
-        finally:
-            writer.unstage(staged)
+        finally:  # (placed when stored; a refused or already stored file's copy goes)
+            with contextlib.suppress(Exception):  # (a copy that failed left nothing)
+                remove(staged.result())
 
 
 def _store(

@@ -25,7 +25,8 @@ from analyzer.metering.usage import (
 )
 from analyzer.model import ENGAGEMENT_TIERS, EngagementData
 from analyzer.model_parts import ActiveUse
-from analyzer.store.usage import UsageStore, describe_days
+from analyzer.store.usage import UsageStore
+from analyzer.times import describe_days
 
 AGGREGATE_NOTE = "the aggregate report"
 RECORDS_NOTE = "per-user records"

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from analyzer.model import Finding
+from analyzer.times import describe_days
 
 TIERS: tuple[str, ...] = ("daily", "weekly", "occasional", "none")
 WINDOW_DAYS = 28
@@ -158,22 +159,12 @@ class Coverage:
         """Return `usage data covers 2026-10-01..2026-10-28; 3 days missing`."""
         if not self.covered:
             return f"no usage data covers {self.month}"
-        runs = _runs(self.covered)
+        runs = describe_days(self.covered)
         missing = len(self.missing)
         tail = "; every day covered" if not missing else f"; {missing} days missing"
         if missing == 1:
             tail = "; 1 day missing"
         return f"usage data covers {runs}{tail}"
-
-
-def _runs(days: tuple[date, ...] | list[date]) -> str:
-    parts: list[list[date]] = []
-    for day in sorted(days):
-        if parts and (day - parts[-1][1]).days == 1:
-            parts[-1][1] = day
-        else:
-            parts.append([day, day])
-    return ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in parts)
 
 
 def month_coverage(month: str, covered: set[date]) -> Coverage:

@@ -124,14 +124,11 @@ def entry_from_json(cls: type[T], entry: Any, where: str) -> T:
     """
     if not isinstance(entry, dict):
         raise ValueError(f"{where} is {type(entry).__name__}, not an object")
-    hints, fields = _shape(cls)  # type: ignore[arg-type]  # (a class is hashable)
+    hints, fields, required = _shape(cls)  # type: ignore[arg-type]  # (a class is hashable)
     values: dict[str, Any] = {}
     for field in fields:
         if field.name not in entry:
-            if (
-                field.default is dataclasses.MISSING
-                and field.default_factory is dataclasses.MISSING
-            ):
+            if field.name in required:
                 raise ValueError(f"{where}: `{field.name}` is missing")
             continue
         try:
@@ -142,9 +139,13 @@ def entry_from_json(cls: type[T], entry: Any, where: str) -> T:
 
 
 @functools.cache
-def _shape(cls: type) -> tuple[dict[str, Any], tuple[dataclasses.Field[Any], ...]]:
-    """Return an entry class's type hints and fields (read once: a manifest lists thousands)."""
-    return typing.get_type_hints(cls), dataclasses.fields(cls)
+def _shape(cls: type) -> tuple[dict[str, Any], tuple[dataclasses.Field[Any], ...], set[str]]:
+    """Return an entry class's type hints, fields and the fields without a default (read
+    once: a manifest lists thousands of entries)."""
+    fields = dataclasses.fields(cls)
+    missing = dataclasses.MISSING
+    required = {f.name for f in fields if f.default is missing and f.default_factory is missing}
+    return typing.get_type_hints(cls), fields, required
 
 
 def _typed(value: Any, kind: Any) -> Any:

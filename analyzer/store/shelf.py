@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import OutputError, StoreError
-from analyzer.fsutil import file_sha256, file_status, fsync_folder, write_bytes_atomic
+from analyzer.fsutil import file_sha256, file_status, fsync_file, fsync_folder, write_bytes_atomic
 
 if TYPE_CHECKING:
     import polars as pl
@@ -160,9 +160,10 @@ def remove(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def staged(root: Path, target: Path) -> Iterator[Path]:
-    """Yield a staging path for `target`; on any failure remove it and raise one StoreError."""
-    path = stage_path(root)
+def staged(root: Path, target: Path, path: Path | None = None) -> Iterator[Path]:
+    """Yield a staging path for `target` (a new one, or `path`); on any failure remove it
+    and raise one StoreError."""
+    path = path or stage_path(root)
     try:
         yield path
     except (StoreError, OutputError):
@@ -234,17 +235,16 @@ def write_bytes(root: Path, target: Path, data: bytes) -> None:
 
 
 def stage_original(root: Path, name: str, data: bytes, source: Source | None = None) -> Path:
-    """Copy a file's bytes into a new staging folder and flush them; return the folder.
+    """Copy a file's bytes into a new staging folder, flushed; return the folder.
 
-    Started while the file is parsed, so the disk's work overlaps the parse;
-    `keep_original(..., staged=folder)` places it once the file is accepted, and whoever
-    started it removes it otherwise (a killed run's is swept as every staging leftover).
+    `keep_original` places it. Started while the file is parsed, the disk's work overlaps the
+    parse; whoever started it removes it when the file is not stored (a killed run's is
+    swept as every staging leftover).
     """
     with staged(root, root / "originals") as path:
         path.mkdir()
         keep_bytes(path / name, data, source)
-        with open(path / name, "rb+") as handle:
-            os.fsync(handle.fileno())
+        fsync_file(path / name)
     return path
 
 
@@ -263,27 +263,15 @@ def keep_original(
     `source` file the bytes were read from is copied by the kernel (several times faster than
     writing them from memory) when it provably still holds them: the same inode, size,
     modification and change times before the read and after the copy (any write moves the
-    change time); otherwise the bytes are written from memory. A `staged_copy` of the bytes
-    (`stage_original`) is used as it is when the folder is new.
+    change time); otherwise the bytes are written from memory. A `staged_copy` of them
+    (`stage_original`) is used when the folder is new.
     """
     folder = root / "originals" / sha256
     attic = root / ATTIC / sha256
     how_bytes = json.dumps({"name": name, **how}, indent=1, sort_keys=True).encode("utf-8")
-    if staged_copy is not None and (
-        attic.is_dir() or folder.exists() or not (staged_copy / name).is_file()
-    ):
-        remove(staged_copy)  # (kept before, or staged under another name: done as below)
+    if staged_copy and (attic.is_dir() or folder.exists() or not (staged_copy / name).is_file()):
+        remove(staged_copy)  # (kept before, or staged under another name: done below)
         staged_copy = None
-    if staged_copy is not None:
-        try:
-            (staged_copy / HOW).write_bytes(how_bytes)
-            with open(staged_copy / HOW, "rb+") as handle:
-                os.fsync(handle.fileno())
-        except OSError as exc:
-            remove(staged_copy)
-            raise disk_error(folder, exc) from exc
-        place(staged_copy, folder)
-        return
     if attic.is_dir() and not folder.exists():
         place(attic, folder)
         (folder / HOW).unlink(missing_ok=True)  # rewritten with today's hints
@@ -294,13 +282,10 @@ def keep_original(
             write_bytes(root, folder / name, data)
         write_bytes(root, folder / HOW, how_bytes)
         return
-    with staged(root, folder) as path:
-        path.mkdir()
-        keep_bytes(path / name, data, source)
+    path = staged_copy or stage_original(root, name, data, source)
+    with staged(root, folder, path):
         (path / HOW).write_bytes(how_bytes)
-        for kept in (path / name, path / HOW):  # on disk before anything lists them
-            with open(kept, "rb+") as handle:
-                os.fsync(handle.fileno())
+        fsync_file(path / HOW)  # both on disk before anything lists them
     place(path, folder)
 
 

@@ -38,6 +38,7 @@ from analyzer.reading.usage_schema import BREAKDOWN_KINDS
 from analyzer.store import shelf
 from analyzer.store.manifests import entry_from_json, read_body
 from analyzer.store.usage_index import EMPTY_ALIASES, aliases_until, index_path, read_index
+from analyzer.times import describe_days
 
 MANIFEST = "usage/manifest.json"
 FORMAT_VERSION = 2  # 2: every Parquet file's sha256 is recorded
@@ -82,23 +83,6 @@ class UsagePart:
         return (
             date.fromisoformat(self.first_day) <= end and date.fromisoformat(self.last_day) >= start
         )
-
-
-def day_runs(days: tuple[date, ...]) -> list[list[str]]:
-    """Return sorted days as runs of consecutive days."""
-    runs: list[list[date]] = []
-    for day in sorted(days):
-        if runs and (day - runs[-1][1]).days == 1:
-            runs[-1][1] = day
-        else:
-            runs.append([day, day])
-    return [[a.isoformat(), b.isoformat()] for a, b in runs]
-
-
-def describe_days(days: set[date] | list[date]) -> str:
-    """Return `2026-10-01..2026-10-28` style text for a set of days."""
-    runs = day_runs(tuple(days))
-    return ", ".join(a if a == b else f"{a}..{b}" for a, b in runs) or "no days"
 
 
 # Breakdown kinds as stores written before the breakdowns were narrowed name them.

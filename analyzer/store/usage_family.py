@@ -24,15 +24,9 @@ from analyzer.schema import Problem
 from analyzer.store import shelf
 from analyzer.store.family import Family
 from analyzer.store.manifests import entry_to_json, write_body
-from analyzer.store.usage import (
-    FORMAT_VERSION,
-    MANIFEST,
-    UsagePart,
-    UsageStore,
-    day_runs,
-    describe_part,
-)
+from analyzer.store.usage import FORMAT_VERSION, MANIFEST, UsagePart, UsageStore, describe_part
 from analyzer.store.usage_index import aliases_of, index_path, merge_aliases
+from analyzer.times import day_runs
 
 if TYPE_CHECKING:
     from analyzer.store.family import Writer

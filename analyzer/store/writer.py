@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -144,11 +144,8 @@ class Writer:
         source: shelf.Source | None = None,
         staged: Future[Path] | None = None,
     ) -> Outcome:
-        """Store an accepted file unless it (or its rows) is stored already or in conflict.
-
-        `staged` is the original's copy begun while the file was parsed (`stage`), used
-        when the file is stored; the caller removes it otherwise (`unstage`).
-        """
+        """Store an accepted file unless it (or its rows) is stored already or in conflict;
+        `staged`: its original's copy begun meanwhile (`shelf.stage_original`)."""
         family = BY_READING[read.family]
         entries = self.entries(family)
         known = self.stored(read.sha256)
@@ -160,9 +157,9 @@ class Writer:
             return clash
         if family.listed_first and not (self.root / family.manifest).is_file():
             self.save(family, entries)  # listed first: a table without it is a leftover
-        # The original is copied and flushed (the kernel's and the disk's work) while the
-        # tables are encoded; both are in place before the manifest lists them (a table whose
-        # original failed is an unlisted leftover, swept by the next writer).
+        # The original is kept (copied and flushed, or its staged copy placed) while the
+        # tables are encoded, both before the manifest lists them; the tables of an original
+        # that could not be kept are removed.
         how = family.how(parsed)
 
         def keep() -> None:
@@ -174,33 +171,17 @@ class Writer:
             entry = family.write(self, parsed)
             try:
                 kept.result()
-            except BaseException:  # (disk full): no table of an original not kept is left
-                self._drop(family, entry, entries)
+            except BaseException:  # (disk full): none another entry lists
+                listed = {t.path for e in entries for t in family.tables(e)}
+                for table in family.tables(entry):
+                    if table.path not in listed:
+                        shelf.remove(self.root / table.path)
                 raise
         entries.append(entry)
         self._pending[family.name] = self._pending.get(family.name, 0) + 1
         if self._pending[family.name] >= family.commit_every:
             self.commit()
         return Outcome("stored", family.describe(entry), entry=entry)
-
-    def _drop(self, family: Family, entry: Any, entries: list[Any]) -> None:
-        """Remove the tables just written for `entry` (none another entry lists)."""
-        listed = {t.path for e in entries for t in family.tables(e)}
-        for table in family.tables(entry):
-            if table.path not in listed:
-                shelf.remove(self.root / table.path)
-                self.written.discard(table.path)
-
-    def stage(self, pool: Executor, name: str, data: bytes, source: shelf.Source) -> Future[Path]:
-        """Begin copying a file's bytes into the staging area (`shelf.stage_original`) on
-        `pool`, while the caller parses them; hand the future to `add`, then to `unstage`."""
-        return pool.submit(shelf.stage_original, self.root, name, data, source)
-
-    @staticmethod
-    def unstage(staged: Future[Path]) -> None:
-        """Remove a staged copy that `add` did not place (a refused or already stored file)."""
-        with contextlib.suppress(Exception):  # (a copy that failed left nothing)
-            shelf.remove(staged.result())
 
     def commit(self) -> bool:
         """List every file added since the last commit; return True when there was one."""
