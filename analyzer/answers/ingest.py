@@ -161,6 +161,7 @@ def _note_seen(seen: SeenFiles, loaded: Loaded, outcome: FileOutcome) -> None:
 def _ingest_one(
     writer: Writer, loaded: Loaded, parse: Parse, on_stored: OnStored | None = None
 ) -> FileOutcome:
+    from analyzer.reading.dispatch import recognised
     from analyzer.reading.limits import MAX_FILE_BYTES
     from analyzer.reading.problems import ProblemLog
     from analyzer.store.shelf import Source, remove, stage_original
@@ -183,6 +184,8 @@ def _ingest_one(
         return FileOutcome(path, known.status, known.message, (), _snapshot(known.entry))
     if loaded.parsed is not None:  # read ahead, while the file before it was stored
         return _store(writer, loaded, loaded.parsed, None, on_stored)
+    if not recognised(path.name, data):  # (most likely refused: not copied before its parse)
+        return _store(writer, loaded, parse(path, before, data, sha256), None, on_stored)
     # Read in turn (the first file, a large one): its original is copied and flushed while
     # it is parsed, and placed only if it is stored.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage-original") as pool:

@@ -122,6 +122,14 @@ def recognise_file(sniffed: Sniffed) -> tuple[FileFamily | None, str]:
     return None, ""
 
 
+def recognised(name: str, data: bytes) -> bool:
+    """Return True when a family recognises the file by its head (no parse: cheap)."""
+    try:
+        return recognise_file(sniff_file(name, data))[0] is not None
+    except Exception:  # (a head no family reads: the parse says why)
+        return False
+
+
 def _foreign(sniffed: Sniffed) -> recognise.Foreign | None:
     """Return the other GitHub export the file is, when one is recognised."""
     if sniffed.json:

@@ -8,9 +8,12 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.reading import limits
 from analyzer.reading.problems import ProblemLog
 from analyzer.reading.usage_schema import ACTIVE_USERS, aggregate_columns
 from analyzer.times import in_years, years_text
+
+_COUNT = f"a whole number of users from 0 to {limits.MAX_JSON_INT:,}"
 
 
 def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, str]:
@@ -57,8 +60,17 @@ def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, 
         row: dict[str, Any] = {"day": parsed_day}
         for key in ACTIVE_USERS:
             count = obj.get(key)
-            if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
-                log.add(1, f"{where}.{key}", "bad-usage-value", "expected a whole number")
+            if count is not None and not (
+                isinstance(count, int)
+                and not isinstance(count, bool)
+                and 0 <= count <= limits.MAX_JSON_INT
+            ):
+                log.add(
+                    1,
+                    f"{where}.{key}",
+                    "bad-usage-value",
+                    f"expected {_COUNT}; found {count!r:.40}",
+                )
                 count = None
             row[key] = count
         rows.append(row)

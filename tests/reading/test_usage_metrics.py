@@ -6,6 +6,8 @@ import hashlib
 import json
 from datetime import date
 
+import pytest
+
 from analyzer.reading.dispatch import read_file, recognise_file, sniff_file
 from analyzer.reading.interface import USAGE
 from analyzer.reading.usage_metrics import AGGREGATE, USERS, read_usage
@@ -103,6 +105,28 @@ def test_aggregate_28_day_report_gives_active_user_counts() -> None:
     parsed = _read(json.dumps(body), name="acme-enterprise-28-day-2026-10-02.json")
     assert parsed.kind == AGGREGATE and parsed.accepted and parsed.aggregate is not None
     assert parsed.aggregate["daily_active_users"].to_list() == [5, 6]
+
+
+@pytest.mark.parametrize("count", [2**80, 2**53, -1, 1.5, True, "12"])
+def test_an_aggregate_count_out_of_range_is_refused_with_its_place(count: object) -> None:
+    """A day's active-user count must be a whole number from 0 to 2**53 - 1: anything else
+    (a 25-digit number, a negative one) is a problem naming the field, never a crash."""
+    body = {
+        "report_start_day": "2026-10-01",
+        "report_end_day": "2026-10-02",
+        "organization_id": "1",
+        "day_totals": [
+            {"day": "2026-10-01", "daily_active_users": 5},
+            {"day": "2026-10-02", "daily_active_users": count},
+        ],
+    }
+    parsed = _read(json.dumps(body), name="acme-organization-28-day-2026-10-02.json")
+    assert not parsed.accepted
+    errors = [p for p in parsed.problems if p.severity == "error"]
+    assert [(p.column, p.code) for p in errors] == [
+        ("day_totals[1].daily_active_users", "bad-usage-value")
+    ]
+    assert "from 0 to 9,007,199,254,740,991" in errors[0].message
 
 
 def test_legacy_metrics_api_is_refused_by_name() -> None:

@@ -83,6 +83,29 @@ def test_a_refused_file_leaves_no_staged_copy(tmp_path: Path) -> None:
     assert [p.name for p in (store.root / "originals").iterdir()] == [file_sha256(good)]
 
 
+def test_a_file_no_family_recognises_is_never_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first file no family recognises by its head (a large garbage file, say) is refused
+    without its bytes being copied to the disk first; a seat report is staged."""
+    garbage = tmp_path / "in" / "notes.csv"
+    garbage.parent.mkdir()
+    garbage.write_text("this,is,no\nexport,of,github\n" * 1000)
+    good = write_activity(tmp_path / "in", "acme", T1, [Seat("ann", T1)])
+    staged: list[str] = []
+    real = shelf.stage_original
+
+    def spy(root: Path, name: str, data: bytes, source: Any = None) -> Path:
+        staged.append(name)
+        return real(root, name, data, source)
+
+    monkeypatch.setattr(shelf, "stage_original", spy)
+    store = Store(tmp_path / "store")
+    assert [o.status for o in ingest_files(store, [garbage])] == ["refused"]
+    assert [o.status for o in ingest_files(store, [good])] == ["stored"]
+    assert staged == [good.name]
+
+
 def test_a_file_stored_again_from_the_attic_leaves_no_staged_copy(tmp_path: Path) -> None:
     """A forgotten file ingested again comes back from the attic; its staged copy goes."""
     path = write_activity(tmp_path / "in", "acme", T1, [Seat("ann", T1)])
