@@ -13,7 +13,7 @@ from analyzer.reading.problems import ProblemLog
 from analyzer.reading.usage_schema import ACTIVE_USERS, aggregate_columns
 from analyzer.times import in_years, years_text
 
-_COUNT = f"a whole number of users from 0 to {limits.MAX_JSON_INT:,}"
+_COUNT = f"a whole number from 0 to {limits.MAX_JSON_INT:,}"  # (as in a per-user record)
 
 
 def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, str]:
@@ -60,16 +60,13 @@ def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, 
         row: dict[str, Any] = {"day": parsed_day}
         for key in ACTIVE_USERS:
             count = obj.get(key)
-            if count is not None and not (
-                isinstance(count, int)
-                and not isinstance(count, bool)
-                and 0 <= count <= limits.MAX_JSON_INT
-            ):
+            if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+                log.add(1, f"{where}.{key}", "bad-usage-value", "expected a whole number")
+                count = None
+            elif count is not None and not 0 <= count <= limits.MAX_JSON_INT:
+                found = f"{count}"[:60]
                 log.add(
-                    1,
-                    f"{where}.{key}",
-                    "bad-usage-value",
-                    f"expected {_COUNT}; found {count!r:.40}",
+                    1, f"{where}.{key}", "value-out-of-range", f"expected {_COUNT}; found {found}"
                 )
                 count = None
             row[key] = count
