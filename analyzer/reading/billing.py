@@ -427,6 +427,12 @@ def license_time(name: str) -> datetime | None:
     return datetime.fromtimestamp(int(match["unix"]), UTC) if match else None
 
 
+_BAD_HEADER = (
+    "the header row is not valid CSV (a quote inside a column name?); it may be damaged or "
+    "re-saved oddly: download the report again"
+)
+
+
 def read_billing(name: str, data: bytes, kind: str, sha256: str | None = None) -> ParsedBilling:
     """Read one billing file of a known kind; every problem is returned, none raised."""
     log = ProblemLog(name)
@@ -440,6 +446,9 @@ def read_billing(name: str, data: bytes, kind: str, sha256: str | None = None) -
             frame = _read(data, list(mapping), _typed(mapping))
         except pl.exceptions.ComputeError:  # a bad number or an M/D/YY date: cell by cell
             frame = _read(data, list(mapping), {})
+    except pl.exceptions.ColumnNotFoundError:  # the csv module and polars read names apart
+        log.add(1, "", "malformed-csv", _BAD_HEADER)
+        return ParsedBilling(name, sha, kind, log.finish())
     except (pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
         code = "not-utf8" if "utf-8" in str(exc).lower() else "malformed-csv"
         log.file(code, f"the file cannot be read as CSV ({str(exc).splitlines()[0][:200]})")

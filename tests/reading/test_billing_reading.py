@@ -147,3 +147,24 @@ def test_licence_report_maps_logins_orgs_and_cost_centers() -> None:
         "acme, acme-eng",
     )
     assert parsed.as_of is not None and parsed.as_of.year == 2026
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "usageReport_1_5f0e8c2d9a4b47e1b3c6d8f0a2e4c6b8.csv",
+        "aiUsageReport_1_9c1d3e5f7a9b4c2d8e0f1a3b5c7d9e1f.csv",
+        "premiumRequestUsageReport_1_2b4d6f8a0c2e4a6c8e0a2c4e6a8c0e2a.csv",
+        "export-octo-demo-1793750400.csv",
+    ],
+)
+def test_a_stray_quote_in_the_header_is_malformed_csv_on_line_1(sample: str) -> None:
+    """A first header name the csv module and polars read apart (`""date`) is refused on
+    line 1 with what to do, never with polars' own words."""
+    from analyzer.reading.dispatch import read_file
+    from tests.paths import SAMPLES
+
+    parsed = read_file(sample, b'""' + (SAMPLES / sample).read_bytes())
+    assert [(p.line, p.code) for p in parsed.errors] == [(1, "malformed-csv")]
+    assert "download the report again" in parsed.errors[0].message
+    assert "column" in parsed.errors[0].message and "valid columns" not in parsed.errors[0].message
