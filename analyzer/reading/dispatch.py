@@ -123,9 +123,13 @@ def recognise_file(sniffed: Sniffed) -> tuple[FileFamily | None, str]:
 
 
 def recognised(name: str, data: bytes) -> bool:
-    """Return True when a family recognises the file by its head (no parse: cheap)."""
+    """Return True when the file's head is JSON or a header some family recognises.
+
+    Cheap: the head alone is looked at, so a long JSON document is never parsed whole.
+    """
     try:
-        return recognise_file(sniff_file(name, data))[0] is not None
+        sniffed = sniff_file(name, data[:_HEAD_BYTES])
+        return sniffed.json or recognise_file(sniffed)[0] is not None
     except Exception:  # (a head no family reads: the parse says why)
         return False
 

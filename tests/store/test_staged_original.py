@@ -151,3 +151,22 @@ def test_a_copy_the_disk_refuses_stops_the_run_and_leaves_nothing_behind(
     assert verify_store(store.root).problems == []
     assert [o.status for o in ingest_files(store, [second])] == ["stored"]
     assert verify_store(store.root).problems == []
+
+
+def test_telling_whether_to_stage_never_parses_a_long_json_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check before staging looks at the head only: a 3.6 MB pretty-printed seat list is
+    recognised as JSON without the whole document being parsed (its read parses it once)."""
+    import json
+
+    seats = [{"assignee": {"login": f"user{i}", "id": i}} for i in range(40_000)]
+    data = json.dumps({"total_seats": len(seats), "seats": seats}, indent=2).encode()
+    assert len(data) > 2 * dispatch._HEAD_BYTES
+
+    def whole(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the whole document was parsed")
+
+    monkeypatch.setattr(dispatch.json, "loads", whole)
+    assert dispatch.recognised("acme-seats.json", data) is True
+    assert dispatch.recognised("notes.csv", b"this,is,no\nexport,of,github\n" * 50_000) is False
