@@ -8,12 +8,10 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.reading import limits
 from analyzer.reading.problems import ProblemLog
+from analyzer.reading.usage_records import in_range, range_text
 from analyzer.reading.usage_schema import ACTIVE_USERS, aggregate_columns
 from analyzer.times import in_years, years_text
-
-_COUNT = f"a whole number from 0 to {limits.MAX_JSON_INT:,}"  # (as in a per-user record)
 
 
 def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, str]:
@@ -63,11 +61,9 @@ def aggregate_table(data: bytes, log: ProblemLog) -> tuple[pl.DataFrame | None, 
             if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
                 log.add(1, f"{where}.{key}", "bad-usage-value", "expected a whole number")
                 count = None
-            elif count is not None and not 0 <= count <= limits.MAX_JSON_INT:
-                found = f"{count}"[:60]
-                log.add(
-                    1, f"{where}.{key}", "value-out-of-range", f"expected {_COUNT}; found {found}"
-                )
+            elif count is not None and not in_range(count):  # (as in a per-user record)
+                found = f"expected {range_text(pl.Int64())}; found {json.dumps(count)[:60]}"
+                log.add(1, f"{where}.{key}", "value-out-of-range", found)
                 count = None
             row[key] = count
         rows.append(row)

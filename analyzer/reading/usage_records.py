@@ -124,12 +124,12 @@ def _check(record: Any, line: int, path: str, log: ProblemLog) -> dict[str, Any]
                 f"expected {_type_name(dtype)}; found {json.dumps(value)[:60]}",
             )
             ok = False
-        elif isinstance(dtype, pl.Int64 | pl.Float64) and not _in_range(value):
+        elif isinstance(dtype, pl.Int64 | pl.Float64) and not in_range(value):
             log.add(
                 line,
                 where,
                 "value-out-of-range",
-                f"expected {_range_text(dtype)}; found {json.dumps(value)[:60]}",
+                f"expected {range_text(dtype)}; found {json.dumps(value)[:60]}",
             )
             ok = False
     for key in _DAYS:
@@ -180,14 +180,14 @@ def _check_login(login: str, line: int, where: str, log: ProblemLog) -> bool:
     return False
 
 
-def _range_text(dtype: pl.DataType) -> str:
+def range_text(dtype: pl.DataType) -> str:
     """Return the range a number field may hold, in words."""
     if isinstance(dtype, pl.Int64):
         return f"a whole number from 0 to {limits.MAX_JSON_INT:,}"
     return f"a number from 0 to {limits.MAX_CREDITS:,.0f}"
 
 
-def _in_range(value: Any) -> bool:
+def in_range(value: Any) -> bool:
     """Return True for a number within the limits a usage-metrics field may hold."""
     if isinstance(value, int):
         return 0 <= value <= limits.MAX_JSON_INT
@@ -218,7 +218,7 @@ def _type_name(dtype: pl.DataType) -> str:
 
 def _whole(value: Any) -> int | None:
     """Return a whole number within range, else None (unknown)."""
-    ok = isinstance(value, int) and not isinstance(value, bool) and _in_range(value)
+    ok = isinstance(value, int) and not isinstance(value, bool) and in_range(value)
     return value if ok else None
 
 
